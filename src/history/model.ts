@@ -1,0 +1,82 @@
+/**
+ * @module
+ * The request history record: one per request through the relay, written once when the request
+ * ends (never left pending).
+ */
+import { type Static, Type as T } from '@sinclair/typebox'
+
+/** How a request ended. */
+export const Outcome = T.Union([T.Literal('success'), T.Literal('error'), T.Literal('aborted'), T.Literal('rejected')])
+export type Outcome = Static<typeof Outcome>
+
+/** The fields listed in tables and filtered on (no bodies). */
+export const HistorySummary = T.Object({
+  id: T.String(),
+  startTime: T.Number(),
+  endTime: T.Number(),
+  durationMs: T.Number(),
+  ttfbMs: T.Union([T.Number(), T.Null()]),
+  overheadMs: T.Union([T.Number(), T.Null()]),
+  keyId: T.String(),
+  keyName: T.String(),
+  accountId: T.String(),
+  accountName: T.String(),
+  model: T.String(),
+  stream: T.Boolean(),
+  endpoint: T.String(),
+  userAgent: T.String(),
+  status: T.Integer(),
+  outcome: Outcome,
+  errorType: T.String(),
+  errorMessage: T.String(),
+  inputTokens: T.Integer(),
+  outputTokens: T.Integer(),
+  cacheCreate5mTokens: T.Integer(),
+  cacheCreate1hTokens: T.Integer(),
+  cacheReadTokens: T.Integer(),
+  costMicros: T.Integer(),
+  tries: T.Integer(),
+})
+export type HistorySummary = Static<typeof HistorySummary>
+
+/** A full record: the summary plus captured bodies and the failover trail. */
+export const HistoryRecord = T.Composite([
+  HistorySummary,
+  T.Object({
+    requestBody: T.String(),
+    responseBody: T.String(),
+    attempts: T.Array(
+      T.Object({ accountId: T.String(), accountName: T.String(), status: T.Integer(), error: T.String(), ms: T.Number() }),
+    ),
+  }),
+])
+export type HistoryRecord = Static<typeof HistoryRecord>
+
+/** Filters combine with AND. Times are epoch ms; `to` is exclusive. */
+export interface HistoryFilter {
+  from?: number
+  to?: number
+  keyId?: string
+  accountId?: string
+  model?: string
+  outcome?: Outcome
+  /** Case-insensitive substring of model, key name, account name, error message or id. */
+  q?: string
+}
+
+/** Aggregates over a filtered selection. */
+export interface HistoryStats {
+  total: number
+  byOutcome: Record<string, number>
+  byModel: Record<string, { requests: number; tokens: number; costMicros: number }>
+  byStatus: Record<string, number>
+  inputTokens: number
+  outputTokens: number
+  cacheCreateTokens: number
+  cacheReadTokens: number
+  costMicros: number
+  avgDurationMs: number
+  avgTtfbMs: number
+  /** Buckets of `bucketMs` starting at their key (epoch ms), when requested. */
+  series?: { t: number; requests: number; errors: number; tokens: number; costMicros: number }[]
+}

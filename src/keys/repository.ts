@@ -1,0 +1,20 @@
+/**
+ * @module
+ * Storage port for API keys. Implemented by storage/redis and storage/sqlite; both pass
+ * tests/storage/store-contract.ts.
+ */
+import type { ApiKey } from './model.ts'
+
+/** Persistence of API keys and their hash index. */
+export interface KeyRepository {
+  /** Inserts or replaces a key and (re)points `hash` at it; a previous hash of the same id is removed. */
+  put(key: ApiKey): Promise<void>
+  /** The key with this id, or null. */
+  get(id: string): Promise<ApiKey | null>
+  /** The key whose hash is `hash`, or null. Soft-deleted keys are still returned (callers decide). */
+  findByHash(hash: string): Promise<ApiKey | null>
+  /** Every key, including soft-deleted ones, in creation order. */
+  list(): Promise<ApiKey[]>
+  /** Removes the key and its hash entry; true when it existed. */
+  delete(id: string): Promise<boolean>
+}

@@ -1,0 +1,23 @@
+/**
+ * @module
+ * Storage port for usage counters.
+ */
+import type { CounterIncrement, CounterRef, CounterRow, CounterScope, Counters } from './model.ts'
+
+/** Persistence of additive usage counters. */
+export interface UsageRepository {
+  /**
+   * Applies many increments at once (one pipeline / one transaction). Increments to the same
+   * counter add up. Each counter's expiry is set to its increment's `expiresAt`.
+   */
+  increment(increments: CounterIncrement[]): Promise<void>
+  /** Current values of the given counters, in the same order (zeros when missing). */
+  get(refs: CounterRef[]): Promise<Counters[]>
+  /**
+   * Every counter of one scope and period, e.g. all keys on `d:2026-11-26`, or (with `id`) all
+   * models of one key in a period for the `*-model` scopes.
+   */
+  list(scope: CounterScope, period: string, id?: string): Promise<CounterRow[]>
+  /** Deletes every counter of a subject (a key or an account being purged); returns how many. */
+  purgeSubject(scope: 'key' | 'account', id: string): Promise<number>
+}
