@@ -35,11 +35,15 @@ export const Account = T.Object({
   priority: T.Integer({ minimum: 1, maximum: 100, default: 50 }),
   schedulable: T.Boolean({ default: true }),
   isActive: T.Boolean({ default: true }),
-  accountType: T.Union([T.Literal('shared'), T.Literal('dedicated'), T.Literal('group')], { default: 'shared' }),
+  accountType: T.Union([T.Literal('shared'), T.Literal('dedicated'), T.Literal('group')], {
+    default: 'shared',
+  }),
   groupIds: T.Array(T.String(), { default: [] }),
   proxy: T.Union([ProxyConfig, T.Null()], { default: null }),
   /** Array: allowed models; object: model mapping `{requested: upstream}`; empty: all. */
-  supportedModels: T.Union([T.Array(T.String()), T.Record(T.String(), T.String())], { default: [] }),
+  supportedModels: T.Union([T.Array(T.String()), T.Record(T.String(), T.String())], {
+    default: [],
+  }),
   /** In-flight requests allowed on this account; 0 = unlimited. */
   maxConcurrency: T.Integer({ minimum: 0, default: 0 }),
   subscriptionInfo: T.Union([T.Record(T.String(), T.Unknown()), T.Null()], { default: null }),

@@ -18,7 +18,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const issues = new Map<string, string>()
   for (const err of Value.Errors(ConfigSchema, converted)) {
     const name = err.path.replace(/^\//, '') || '(root)'
-    if (!issues.has(name)) issues.set(name, `${name}=${JSON.stringify(raw[name] ?? '')}: ${err.message}`)
+    if (!issues.has(name))
+      issues.set(name, `${name}=${JSON.stringify(raw[name] ?? '')}: ${err.message}`)
   }
   if (issues.size > 0) throw new ConfigError([...issues.values()])
   return converted as Config
@@ -30,8 +31,17 @@ export type StorageChoice =
   | { kind: 'sqlite'; path: string }
 
 /** Picks the storage backend: REDIS_URL, else REDIS_HOST, else SQLite under DATA_DIR. */
-export function chooseStorage(config: Config, joinPath: (dir: string, file: string) => string): StorageChoice {
-  if (config.REDIS_URL) return { kind: 'redis', url: config.REDIS_URL, tls: config.REDIS_URL.startsWith('rediss:'), prefix: config.REDIS_PREFIX }
+export function chooseStorage(
+  config: Config,
+  joinPath: (dir: string, file: string) => string,
+): StorageChoice {
+  if (config.REDIS_URL)
+    return {
+      kind: 'redis',
+      url: config.REDIS_URL,
+      tls: config.REDIS_URL.startsWith('rediss:'),
+      prefix: config.REDIS_PREFIX,
+    }
   if (config.REDIS_HOST) {
     const auth = config.REDIS_PASSWORD ? `:${encodeURIComponent(config.REDIS_PASSWORD)}@` : ''
     const scheme = config.REDIS_ENABLE_TLS ? 'rediss' : 'redis'
@@ -48,7 +58,10 @@ export function chooseStorage(config: Config, joinPath: (dir: string, file: stri
 /** Parses sizes like `10m`, `512k`, `1g` into bytes. */
 export function parseSize(text: string): number {
   const m = /^([0-9]+)([kmg]?)$/i.exec(text.trim())
-  if (!m) throw new RangeError(`Cannot parse size "${text}": expected a number with optional k, m or g`)
-  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g']
+  if (!m)
+    throw new RangeError(`Cannot parse size "${text}": expected a number with optional k, m or g`)
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[
+    m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'
+  ]
   return Number(m[1]) * mult
 }

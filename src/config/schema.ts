@@ -19,7 +19,10 @@ export const ConfigSchema = T.Object({
     description: 'Directory for the SQLite file, generated secrets and pricing overrides.',
   }),
   JWT_SECRET: T.Optional(
-    T.String({ minLength: 32, description: 'Secret that signs admin session tokens. Generated into DATA_DIR when unset.' }),
+    T.String({
+      minLength: 32,
+      description: 'Secret that signs admin session tokens. Generated into DATA_DIR when unset.',
+    }),
   ),
   ENCRYPTION_KEY: T.Optional(
     T.String({
@@ -28,44 +31,125 @@ export const ConfigSchema = T.Object({
         'Key material for account secrets and the API-key hash salt (keep the old value when migrating). Generated when unset.',
     }),
   ),
-  ADMIN_USERNAME: T.Optional(T.String({ minLength: 1, maxLength: 64, description: 'Admin user name (default admin).' })),
-  ADMIN_PASSWORD: T.Optional(
-    T.String({ minLength: 8, maxLength: 256, description: 'Initial admin password. Generated and printed once when unset.' }),
+  ADMIN_USERNAME: T.Optional(
+    T.String({ minLength: 1, maxLength: 64, description: 'Admin user name (default admin).' }),
   ),
-  REDIS_URL: T.Optional(T.String({ pattern: '^rediss?://', description: 'Redis URL; when set (or REDIS_HOST), all state lives in Redis.' })),
-  REDIS_HOST: T.Optional(T.String({ minLength: 1, description: 'Redis host (deploy-guide style); selects Redis storage.' })),
+  ADMIN_PASSWORD: T.Optional(
+    T.String({
+      minLength: 8,
+      maxLength: 256,
+      description: 'Initial admin password. Generated and printed once when unset.',
+    }),
+  ),
+  REDIS_URL: T.Optional(
+    T.String({
+      pattern: '^rediss?://',
+      description: 'Redis URL; when set (or REDIS_HOST), all state lives in Redis.',
+    }),
+  ),
+  REDIS_HOST: T.Optional(
+    T.String({
+      minLength: 1,
+      description: 'Redis host (deploy-guide style); selects Redis storage.',
+    }),
+  ),
   REDIS_PORT: Int(6379, 1, 65535, 'Redis port, with REDIS_HOST.'),
   REDIS_PASSWORD: T.Optional(T.String({ description: 'Redis password, with REDIS_HOST.' })),
   REDIS_DB: Int(0, 0, 255, 'Redis database number, with REDIS_HOST.'),
-  REDIS_ENABLE_TLS: T.Boolean({ default: false, description: 'Use TLS to Redis, with REDIS_HOST.' }),
-  REDIS_PREFIX: T.String({ default: 'crs', pattern: '^[A-Za-z0-9_.-]{1,32}$', description: 'Prefix of every Redis key.' }),
-  LOG_LEVEL: T.Union([T.Literal('debug'), T.Literal('info'), T.Literal('warn'), T.Literal('error')], {
-    default: 'info',
-    description: 'Minimum log level.',
+  REDIS_ENABLE_TLS: T.Boolean({
+    default: false,
+    description: 'Use TLS to Redis, with REDIS_HOST.',
   }),
-  LOG_DIR: T.String({ default: '', description: 'Directory for rotated log files; empty logs to stdout only.' }),
-  LOG_MAX_SIZE: T.String({ default: '10m', pattern: '^[0-9]+[kKmMgG]?$', description: 'Rotate a log file at this size (e.g. 10m).' }),
+  REDIS_PREFIX: T.String({
+    default: 'crs',
+    pattern: '^[A-Za-z0-9_.-]{1,32}$',
+    description: 'Prefix of every Redis key.',
+  }),
+  LOG_LEVEL: T.Union(
+    [T.Literal('debug'), T.Literal('info'), T.Literal('warn'), T.Literal('error')],
+    {
+      default: 'info',
+      description: 'Minimum log level.',
+    },
+  ),
+  LOG_DIR: T.String({
+    default: '',
+    description: 'Directory for rotated log files; empty logs to stdout only.',
+  }),
+  LOG_MAX_SIZE: T.String({
+    default: '10m',
+    pattern: '^[0-9]+[kKmMgG]?$',
+    description: 'Rotate a log file at this size (e.g. 10m).',
+  }),
   LOG_MAX_FILES: Int(5, 1, 1000, 'Rotated log files to keep.'),
-  CLEANUP_INTERVAL: Int(3_600_000, 10_000, 86_400_000 * 7, 'Milliseconds between cleanup runs (retention, expired keys).'),
-  TOKEN_USAGE_RETENTION: Int(2_592_000_000, 3_600_000, 86_400_000 * 3650, 'Milliseconds to keep hourly/daily usage counters and history.'),
-  TIMEZONE_OFFSET: T.Number({ default: 8, minimum: -12, maximum: 14, description: 'Hours east of UTC for day/month boundaries.' }),
-  API_KEY_PREFIX: T.String({ default: 'cr_', pattern: '^[A-Za-z0-9_-]{1,16}$', description: 'Prefix of issued API keys.' }),
+  CLEANUP_INTERVAL: Int(
+    3_600_000,
+    10_000,
+    86_400_000 * 7,
+    'Milliseconds between cleanup runs (retention, expired keys).',
+  ),
+  TOKEN_USAGE_RETENTION: Int(
+    2_592_000_000,
+    3_600_000,
+    86_400_000 * 3650,
+    'Milliseconds to keep hourly/daily usage counters and history.',
+  ),
+  TIMEZONE_OFFSET: T.Number({
+    default: 8,
+    minimum: -12,
+    maximum: 14,
+    description: 'Hours east of UTC for day/month boundaries.',
+  }),
+  API_KEY_PREFIX: T.String({
+    default: 'cr_',
+    pattern: '^[A-Za-z0-9_-]{1,16}$',
+    description: 'Prefix of issued API keys.',
+  }),
   CLAUDE_API_URL: T.String({
     default: 'https://api.anthropic.com/v1/messages',
     pattern: '^https?://',
-    description: 'Upstream Messages URL for Claude OAuth accounts; count_tokens is derived from it.',
+    description:
+      'Upstream Messages URL for Claude OAuth accounts; count_tokens is derived from it.',
   }),
-  CLAUDE_API_VERSION: T.String({ default: '2023-06-01', description: 'Default anthropic-version header.' }),
+  CLAUDE_API_VERSION: T.String({
+    default: '2023-06-01',
+    description: 'Default anthropic-version header.',
+  }),
   CLAUDE_OAUTH_TOKEN_URL: T.String({
     default: 'https://platform.claude.com/v1/oauth/token',
     pattern: '^https?://',
     description: 'OAuth token endpoint used for code exchange and refresh.',
   }),
-  REQUEST_TIMEOUT: Int(600_000, 1000, 3_600_000, 'Upstream idle timeout in ms (resets on every received chunk).'),
-  MAX_ACCOUNT_TRIES: Int(3, 1, 10, 'Accounts tried per request before the error is returned (failover).'),
-  STICKY_SESSION_TTL_HOURS: T.Number({ default: 1, minimum: 0, maximum: 720, description: 'Sticky session lifetime; 0 disables.' }),
-  MAX_BODY_SIZE: Int(32 * 1024 * 1024, 1024, 512 * 1024 * 1024, 'Largest accepted request body in bytes.'),
-  SHUTDOWN_TIMEOUT: Int(30_000, 0, 600_000, 'Milliseconds in-flight requests get to finish on SIGTERM.'),
+  REQUEST_TIMEOUT: Int(
+    600_000,
+    1000,
+    3_600_000,
+    'Upstream idle timeout in ms (resets on every received chunk).',
+  ),
+  MAX_ACCOUNT_TRIES: Int(
+    3,
+    1,
+    10,
+    'Accounts tried per request before the error is returned (failover).',
+  ),
+  STICKY_SESSION_TTL_HOURS: T.Number({
+    default: 1,
+    minimum: 0,
+    maximum: 720,
+    description: 'Sticky session lifetime; 0 disables.',
+  }),
+  MAX_BODY_SIZE: Int(
+    32 * 1024 * 1024,
+    1024,
+    512 * 1024 * 1024,
+    'Largest accepted request body in bytes.',
+  ),
+  SHUTDOWN_TIMEOUT: Int(
+    30_000,
+    0,
+    600_000,
+    'Milliseconds in-flight requests get to finish on SIGTERM.',
+  ),
 })
 
 /** The validated configuration. */

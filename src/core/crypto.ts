@@ -34,7 +34,7 @@ export function toBase64Url(bytes: Uint8Array): string {
 }
 
 /** Decodes base64url (with or without padding). */
-export function fromBase64Url(text: string): Uint8Array {
+export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
   const b64 = text.replaceAll('-', '+').replaceAll('_', '/')
   const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4))
   const out = new Uint8Array(bin.length)
@@ -66,11 +66,20 @@ export interface SecretBox {
 /** Creates a SecretBox keyed from ENCRYPTION_KEY with HKDF-SHA-256. */
 export function createSecretBox(encryptionKey: string): SecretBox {
   const keyPromise = (async () => {
-    const material = await crypto.subtle.importKey('raw', encoder.encode(encryptionKey), 'HKDF', false, [
-      'deriveKey',
-    ])
+    const material = await crypto.subtle.importKey(
+      'raw',
+      encoder.encode(encryptionKey),
+      'HKDF',
+      false,
+      ['deriveKey'],
+    )
     return crypto.subtle.deriveKey(
-      { name: 'HKDF', hash: 'SHA-256', salt: encoder.encode('crs-bun/secret-box'), info: encoder.encode('aes-256-gcm v1') },
+      {
+        name: 'HKDF',
+        hash: 'SHA-256',
+        salt: encoder.encode('crs-bun/secret-box'),
+        info: encoder.encode('aes-256-gcm v1'),
+      },
       material,
       { name: 'AES-GCM', length: 256 },
       false,
@@ -80,7 +89,11 @@ export function createSecretBox(encryptionKey: string): SecretBox {
   return {
     async encrypt(plain) {
       const iv = crypto.getRandomValues(new Uint8Array(12))
-      const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, await keyPromise, encoder.encode(plain))
+      const ct = await crypto.subtle.encrypt(
+        { name: 'AES-GCM', iv },
+        await keyPromise,
+        encoder.encode(plain),
+      )
       return `v1.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(ct))}`
     },
     async decrypt(sealed) {

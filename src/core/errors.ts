@@ -43,7 +43,12 @@ export class RelayError extends Error {
   readonly details?: Record<string, unknown>
   readonly headers?: Record<string, string>
 
-  constructor(status: number, type: AnthropicErrorType, message: string, options: RelayErrorOptions = {}) {
+  constructor(
+    status: number,
+    type: AnthropicErrorType,
+    message: string,
+    options: RelayErrorOptions = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = this.constructor.name
     this.status = status
@@ -62,7 +67,8 @@ export class RelayError extends Error {
   toResponse(requestId?: string): Response {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...this.headers }
     if (requestId) headers['request-id'] = requestId
-    if (this.retryAfter !== undefined) headers['retry-after'] = String(Math.max(0, Math.ceil(this.retryAfter)))
+    if (this.retryAfter !== undefined)
+      headers['retry-after'] = String(Math.max(0, Math.ceil(this.retryAfter)))
     return new Response(JSON.stringify(this.toBody(requestId)), { status: this.status, headers })
   }
 }

@@ -3,10 +3,11 @@
  * JSON-lines logger. Known secret-bearing fields are redacted before a line is written, so a
  * careless `log.info('x', { headers })` can never leak a key or token.
  */
-import type { LogLevel, LogSink, Logger } from './ports.ts'
+import type { Logger, LogLevel, LogSink } from './ports.ts'
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 }
-const SECRET_FIELD = /^(authorization|x-api-key|api[-_]?key|apikey|password|secret|token|access[-_]?token|refresh[-_]?token|cookie|set-cookie|proxy-authorization|jwt|encryption[-_]?key|credentials)$/i
+const SECRET_FIELD =
+  /^(authorization|x-api-key|api[-_]?key|apikey|password|secret|token|access[-_]?token|refresh[-_]?token|cookie|set-cookie|proxy-authorization|jwt|encryption[-_]?key|credentials)$/i
 const SECRET_VALUE = /(cr_[0-9a-f]{16,}|sk-ant-[A-Za-z0-9_-]{8,}|Bearer\s+[A-Za-z0-9._~+/=-]{8,})/g
 
 /** Replaces secret-looking values in any JSON-able value; returns a new value. */
@@ -18,7 +19,8 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(value)) {
-      out[k] = SECRET_FIELD.test(k) && v !== '' && v != null ? '[REDACTED]' : redactSecrets(v, depth + 1)
+      out[k] =
+        SECRET_FIELD.test(k) && v !== '' && v != null ? '[REDACTED]' : redactSecrets(v, depth + 1)
     }
     return out
   }

@@ -23,7 +23,10 @@ export interface Logger {
 }
 
 /** The `fetch` signature; injected so tests and proxies can replace it. */
-export type FetchFn = (input: string | URL | Request, init?: RequestInit & { proxy?: string }) => Promise<Response>
+export type FetchFn = (
+  input: string | URL | Request,
+  init?: RequestInit & { proxy?: string },
+) => Promise<Response>
 
 /** A sink for log lines (stdout, a rotating file…). */
 export interface LogSink {

@@ -32,7 +32,9 @@ export function periodsOf(ts: number, tzOffsetHours: number): Periods {
 }
 
 function isoWeek(shifted: Date): string {
-  const t = new Date(Date.UTC(shifted.getUTCFullYear(), shifted.getUTCMonth(), shifted.getUTCDate()))
+  const t = new Date(
+    Date.UTC(shifted.getUTCFullYear(), shifted.getUTCMonth(), shifted.getUTCDate()),
+  )
   const dow = t.getUTCDay() || 7
   t.setUTCDate(t.getUTCDate() + 4 - dow)
   const yearStart = Date.UTC(t.getUTCFullYear(), 0, 1)

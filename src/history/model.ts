@@ -6,7 +6,12 @@
 import { type Static, Type as T } from '@sinclair/typebox'
 
 /** How a request ended. */
-export const Outcome = T.Union([T.Literal('success'), T.Literal('error'), T.Literal('aborted'), T.Literal('rejected')])
+export const Outcome = T.Union([
+  T.Literal('success'),
+  T.Literal('error'),
+  T.Literal('aborted'),
+  T.Literal('rejected'),
+])
 export type Outcome = Static<typeof Outcome>
 
 /** The fields listed in tables and filtered on (no bodies). */
@@ -46,7 +51,13 @@ export const HistoryRecord = T.Composite([
     requestBody: T.String(),
     responseBody: T.String(),
     attempts: T.Array(
-      T.Object({ accountId: T.String(), accountName: T.String(), status: T.Integer(), error: T.String(), ms: T.Number() }),
+      T.Object({
+        accountId: T.String(),
+        accountName: T.String(),
+        status: T.Integer(),
+        error: T.String(),
+        ms: T.Number(),
+      }),
     ),
   }),
 ])

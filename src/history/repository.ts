@@ -10,9 +10,15 @@ export interface HistoryRepository {
   write(records: HistoryRecord[]): Promise<void>
   get(id: string): Promise<HistoryRecord | null>
   /** Newest first, with the exact number of matches. */
-  query(filter: HistoryFilter, page: { limit: number; offset: number }): Promise<{ items: HistorySummary[]; total: number }>
+  query(
+    filter: HistoryFilter,
+    page: { limit: number; offset: number },
+  ): Promise<{ items: HistorySummary[]; total: number }>
   /** Aggregates over the matches; `bucketMs` adds a time series. */
-  stats(filter: HistoryFilter, options?: { bucketMs?: number; tzOffsetHours?: number }): Promise<HistoryStats>
+  stats(
+    filter: HistoryFilter,
+    options?: { bucketMs?: number; tzOffsetHours?: number },
+  ): Promise<HistoryStats>
   /** Streams every match in batches, newest first, without holding them all in memory. */
   scan(filter: HistoryFilter, batchSize: number): AsyncIterable<HistoryRecord[]>
   delete(id: string): Promise<boolean>

@@ -86,12 +86,20 @@ export interface LimitsRepository {
    * Adds tokens and cost of finished requests to their key's window, but only while the window
    * that admitted them (`windowStart`) is still the current one.
    */
-  addWindowUsage(items: { keyId: string; windowStart: number; tokens: number; costMicros: number }[]): Promise<void>
+  addWindowUsage(
+    items: { keyId: string; windowStart: number; tokens: number; costMicros: number }[],
+  ): Promise<void>
   /** The key's current window, or null when none is open at `now`. */
   getWindow(keyId: string, lengthMs: number, now: number): Promise<WindowState | null>
 
   /** Acquires an account lease if fewer than `limit` are alive; true on success. */
-  acquireAccountLease(accountId: string, leaseId: string, limit: number, leaseMs: number, now: number): Promise<boolean>
+  acquireAccountLease(
+    accountId: string,
+    leaseId: string,
+    limit: number,
+    leaseMs: number,
+    now: number,
+  ): Promise<boolean>
   releaseAccountLease(accountId: string, leaseId: string): Promise<boolean>
   countAccountLeases(accountId: string, now: number): Promise<number>
 

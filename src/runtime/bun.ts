@@ -26,13 +26,104 @@ export function openBunSqlite(path: string): SqlDatabase {
     exec: (sql) => {
       db.exec(sql)
     },
-    get: <T>(sql: string, params: SqlValue[] = []) => (prepare(sql).get(...(params as never[])) ?? undefined) as T | undefined,
-    all: <T>(sql: string, params: SqlValue[] = []) => prepare(sql).all(...(params as never[])) as T[],
-    run: (sql, params = []) => ({ changes: Number(prepare(sql).run(...(params as never[])).changes) }),
+    get: <T>(sql: string, params: SqlValue[] = []) =>
+      (prepare(sql).get(...(params as never[])) ?? undefined) as T | undefined,
+    all: <T>(sql: string, params: SqlValue[] = []) =>
+      prepare(sql).all(...(params as never[])) as T[],
+    run: (sql, params = []) => ({
+      changes: Number(prepare(sql).run(...(params as never[])).changes),
+    }),
     transaction: <T>(fn: () => T) => db.transaction(fn).immediate() as T,
     close: () => {
       cache.clear()
       db.close()
     },
   }
+}
+
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import type { SecretFileAccess } from '../config/secrets.ts'
+import type { LogSink } from '../core/ports.ts'
+
+/** File access for secrets.json on the local file system. */
+export const localSecretFiles: SecretFileAccess = {
+  read: (path) => (existsSync(path) ? readFileSync(path, 'utf8') : null),
+  writePrivate: (path, content) => {
+    mkdirSync(dirname(path), { recursive: true })
+    const tmp = `${path}.${process.pid}.tmp`
+    writeFileSync(tmp, content, { mode: 0o600 })
+    chmodSync(tmp, 0o600)
+    renameSync(tmp, path)
+  },
+  join,
+}
+
+/** Creates a directory and its parents. */
+export function ensureDir(path: string): void {
+  mkdirSync(path, { recursive: true })
+}
+
+/** Log sink writing lines to stdout. */
+export const stdoutSink: LogSink = {
+  write: (line) => {
+    process.stdout.write(`${line}\n`)
+  },
+}
+
+import type { Relay } from '../bootstrap.ts'
+
+/** Starts Bun.serve for a relay and installs graceful shutdown on SIGTERM and SIGINT. */
+export function serveBun(relay: Relay): ReturnType<typeof Bun.serve> {
+  const { config, logger } = relay
+  const server = Bun.serve({
+    port: config.PORT,
+    hostname: config.HOST,
+    // Streams can stay silent for minutes while the model thinks; the relay also disables the
+    // timeout per streaming request, this bounds everything else.
+    idleTimeout: 255,
+    maxRequestBodySize: config.MAX_BODY_SIZE + 1024 * 1024,
+    fetch: (request, srv) => relay.app.handle(request),
+    error: (err) => {
+      logger.error('server error', { error: err })
+      return new Response(
+        JSON.stringify({
+          type: 'error',
+          error: { type: 'api_error', message: 'Internal server error' },
+        }),
+        {
+          status: 500,
+          headers: { 'content-type': 'application/json' },
+        },
+      )
+    },
+  })
+  logger.info('listening', { url: `http://${config.HOST}:${server.port}`, version: relay.version })
+
+  let stopping = false
+  const shutdown = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    relay.startDraining()
+    logger.info('shutting down', { signal, pendingRequests: server.pendingRequests })
+    const stopped = server.stop(false)
+    const deadline = Date.now() + config.SHUTDOWN_TIMEOUT
+    while (server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(50)
+    if (server.pendingRequests > 0)
+      logger.warn('drain timeout reached; closing remaining connections', {
+        pending: server.pendingRequests,
+      })
+    await server.stop(true)
+    await stopped.catch(() => {})
+    try {
+      await relay.close()
+    } catch (err) {
+      logger.error('error while closing', { error: err })
+    }
+    logger.info('stopped')
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+  return server
 }

@@ -24,7 +24,12 @@ export interface SettingsRepository {
   /** Appends audit entries. */
   appendAudit(entries: AuditEntry[]): Promise<void>
   /** Newest first; `before` (epoch ms, exclusive) pages backwards. */
-  listAudit(options: { limit: number; before?: number; actor?: string; action?: string }): Promise<AuditEntry[]>
+  listAudit(options: {
+    limit: number
+    before?: number
+    actor?: string
+    action?: string
+  }): Promise<AuditEntry[]>
   /** Deletes audit entries older than `ts`; returns how many. */
   pruneAudit(ts: number): Promise<number>
 }

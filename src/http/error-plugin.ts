@@ -1,0 +1,83 @@
+/**
+ * @module
+ * Request ids and error rendering for every route. Each request gets a `request-id` header; any
+ * error becomes an Anthropic-shaped body. Unknown errors are logged with the request id and
+ * answered as a 500 `api_error` without their message.
+ */
+import { Elysia } from 'elysia'
+import { errorBody, RelayError } from '../core/errors.ts'
+import { newRequestId } from '../core/ids.ts'
+import type { Logger } from '../core/ports.ts'
+
+const ids = new WeakMap<Request, string>()
+
+/** The request id assigned to `request` (assigning one if needed). */
+export function requestIdOf(request: Request): string {
+  let id = ids.get(request)
+  if (!id) {
+    id = newRequestId()
+    ids.set(request, id)
+  }
+  return id
+}
+
+function jsonError(status: number, type: string, message: string, requestId: string): Response {
+  return new Response(JSON.stringify(errorBody(type, message, requestId)), {
+    status,
+    headers: { 'content-type': 'application/json', 'request-id': requestId },
+  })
+}
+
+/** Named global plugin: request ids and Anthropic-shaped errors. */
+export function errorPlugin(logger: Logger) {
+  return new Elysia({ name: 'crs.errors' })
+    .onRequest(({ request, set }) => {
+      set.headers['request-id'] = requestIdOf(request)
+    })
+    .onError({ as: 'global' }, ({ code, error, request, path }) => {
+      const requestId = requestIdOf(request)
+      if (error instanceof RelayError) return error.toResponse(requestId)
+      switch (code) {
+        case 'NOT_FOUND':
+          return jsonError(
+            404,
+            'not_found_error',
+            `Cannot find route ${request.method} ${path}`,
+            requestId,
+          )
+        case 'PARSE':
+          return jsonError(
+            400,
+            'invalid_request_error',
+            'Cannot parse request body: expected valid JSON',
+            requestId,
+          )
+        case 'VALIDATION': {
+          const detail = (error as { valueError?: { path?: string; message?: string } }).valueError
+          const where = detail?.path ? ` at ${detail.path}` : ''
+          return jsonError(
+            400,
+            'invalid_request_error',
+            `Invalid request${where}: ${detail?.message ?? 'validation failed'}`,
+            requestId,
+          )
+        }
+        case 'INVALID_COOKIE_SIGNATURE':
+          return jsonError(401, 'authentication_error', 'Invalid cookie signature', requestId)
+        default: {
+          const status = (error as { status?: unknown }).status
+          if (typeof status === 'number' && status >= 400 && status < 500) {
+            const message = error instanceof Error ? error.message : 'Bad request'
+            return jsonError(
+              status,
+              status === 413 ? 'request_too_large' : 'invalid_request_error',
+              message,
+              requestId,
+            )
+          }
+          logger.error('unhandled error', { requestId, path, code: String(code), error })
+          return jsonError(500, 'api_error', 'Internal server error', requestId)
+        }
+      }
+    })
+}

@@ -1,0 +1,103 @@
+/**
+ * @module
+ * Redis adapter of the CoordRepository: locks (SET NX PX, compare-and-delete release), temp
+ * values and counters with TTLs, and pub/sub on a dedicated subscriber connection.
+ */
+import type { CoordRepository } from '../../coord/repository.ts'
+import type { Logger } from '../../core/ports.ts'
+import type { RedisClient } from './client.ts'
+import type { RedisKeys } from './keys.ts'
+
+/** Creates the Redis CoordRepository; `subscriber` is a connection used only for SUBSCRIBE. */
+export function createCoordRepo(
+  client: RedisClient,
+  keys: RedisKeys,
+  options: { subscriber: RedisClient; logger?: Logger },
+): CoordRepository {
+  const { subscriber, logger } = options
+  // Each subscription gets its own entry, so one handler subscribed twice needs two unsubscribes.
+  const handlers = new Map<string, Set<{ handler: (message: string) => void }>>()
+  const subscribed = new Map<string, Promise<unknown>>()
+
+  subscriber.on('message', (redisChannel: string, message: string) => {
+    const name = keys.channelName(redisChannel)
+    const set = name == null ? undefined : handlers.get(name)
+    if (!set) return
+    for (const entry of [...set]) {
+      try {
+        entry.handler(message)
+      } catch (err) {
+        logger?.error('bus handler failed', { channel: name, error: err })
+      }
+    }
+  })
+
+  return {
+    async acquireLock(name, owner, ttlMs) {
+      const reply = await client.set(keys.lock(name), owner, 'PX', Math.max(1, ttlMs), 'NX')
+      return reply === 'OK'
+    },
+
+    async releaseLock(name, owner) {
+      return (await client.crsReleaseLock(keys.lock(name), owner)) === 1
+    },
+
+    async setTemp(name, value, ttlMs) {
+      await client.set(keys.temp(name), value, 'PX', Math.max(1, ttlMs))
+    },
+
+    async getTemp(name) {
+      return client.get(keys.temp(name))
+    },
+
+    async takeTemp(name) {
+      return client.getdel(keys.temp(name))
+    },
+
+    async deleteTemp(name) {
+      await client.del(keys.temp(name))
+    },
+
+    async incrementTemp(name, ttlMs) {
+      return client.crsIncrementTemp(keys.temp(name), Math.max(1, ttlMs))
+    },
+
+    async publish(channel, message) {
+      await client.publish(keys.channel(channel), message)
+    },
+
+    async subscribe(channel, handler) {
+      let set = handlers.get(channel)
+      if (!set) {
+        set = new Set()
+        handlers.set(channel, set)
+        subscribed.set(channel, subscriber.subscribe(keys.channel(channel)))
+      }
+      const entry = { handler }
+      set.add(entry)
+      try {
+        await subscribed.get(channel)
+      } catch (err) {
+        set.delete(entry)
+        if (set.size === 0 && handlers.get(channel) === set) {
+          handlers.delete(channel)
+          subscribed.delete(channel)
+        }
+        throw err
+      }
+      let active = true
+      return async () => {
+        if (!active) return
+        active = false
+        const current = handlers.get(channel)
+        if (!current) return
+        current.delete(entry)
+        if (current.size === 0) {
+          handlers.delete(channel)
+          subscribed.delete(channel)
+          await subscriber.unsubscribe(keys.channel(channel))
+        }
+      }
+    },
+  }
+}

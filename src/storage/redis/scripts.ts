@@ -1,0 +1,211 @@
+/**
+ * @module
+ * Lua scripts of the Redis adapter. Each is registered once in client.ts with ioredis
+ * `defineCommand`, which handles EVALSHA caching. Every key a script touches is declared in KEYS
+ * and the keys of one call share a hash tag, so the scripts run on Redis Cluster too. Numbers that
+ * may exceed 2^31 are passed and returned as integers (Lua doubles are exact up to 2^53).
+ */
+
+/** A script and the number of KEYS it takes (undefined: the caller passes numkeys first). */
+export interface ScriptDefinition {
+  numberOfKeys?: number
+  lua: string
+}
+
+/**
+ * Admission check of one request (LimitsRepository.admit). Nothing is written on rejection,
+ * except that expired leases are pruned.
+ *
+ * KEYS[1] key lease ZSET, KEYS[2] key window HASH, KEYS[3] sticky key (read only when ARGV[10]=1),
+ * KEYS[4..] key-scope usage counter HASH of each cost cap, in cap order.
+ */
+export const ADMIT = `
+--[[
+  Admits one request.
+  Input:
+    KEYS[1] lease zset           KEYS[2] window hash         KEYS[3] sticky string
+    KEYS[3+i] usage counter hash of cost cap i
+    ARGV[1] now (ms)             ARGV[2] lease id
+    ARGV[3] concurrency limit (-1 = no concurrency check)   ARGV[4] lease ms
+    ARGV[5] window length ms (0 = no window)
+    ARGV[6] max requests  ARGV[7] max tokens  ARGV[8] max cost micros (0 = unlimited)
+    ARGV[9] number of cost caps  ARGV[10] 1 when the sticky mapping is read
+    ARGV[11+3(i-1)..] per cap: name, limit micros, reset at ('' = never)
+  Returns:
+    {1, stickyAccountId|false, windowStart, concurrency} when admitted
+    {0, reason, limit, current, resetAt|false} when refused
+]]
+local rcall = redis.call
+local now = tonumber(ARGV[1])
+local concLimit = tonumber(ARGV[3])
+local leaseMs = tonumber(ARGV[4])
+local winLen = tonumber(ARGV[5])
+
+local active = 0
+if concLimit >= 0 then
+  rcall('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+  active = rcall('ZCARD', KEYS[1])
+  if active >= concLimit then
+    return {0, 'concurrency', concLimit, active, false}
+  end
+end
+
+local winStart = 0
+local fresh = false
+if winLen > 0 then
+  local w = rcall('HMGET', KEYS[2], 'start', 'requests', 'tokens', 'costMicros')
+  local start = tonumber(w[1])
+  if start == nil or now - start >= winLen then
+    winStart = now
+    fresh = true
+  else
+    winStart = start
+    local resetAt = start + winLen
+    local requests = tonumber(w[2]) or 0
+    local tokens = tonumber(w[3]) or 0
+    local cost = tonumber(w[4]) or 0
+    local maxRequests = tonumber(ARGV[6])
+    local maxTokens = tonumber(ARGV[7])
+    local maxCost = tonumber(ARGV[8])
+    if maxRequests > 0 and requests >= maxRequests then
+      return {0, 'window-requests', maxRequests, requests, resetAt}
+    end
+    if maxTokens > 0 and tokens >= maxTokens then
+      return {0, 'window-tokens', maxTokens, tokens, resetAt}
+    end
+    if maxCost > 0 and cost >= maxCost then
+      return {0, 'window-cost', maxCost, cost, resetAt}
+    end
+  end
+end
+
+local caps = tonumber(ARGV[9])
+for i = 1, caps do
+  local base = 11 + (i - 1) * 3
+  local limit = tonumber(ARGV[base + 1])
+  local current = tonumber(rcall('HGET', KEYS[3 + i], 'costMicros')) or 0
+  if current >= limit then
+    local resetAt = false
+    if ARGV[base + 2] ~= '' then resetAt = tonumber(ARGV[base + 2]) end
+    return {0, ARGV[base], limit, current, resetAt}
+  end
+end
+
+if winLen > 0 then
+  if fresh then
+    rcall('HSET', KEYS[2], 'start', winStart, 'requests', 0, 'tokens', 0, 'costMicros', 0)
+  end
+  rcall('HINCRBY', KEYS[2], 'requests', 1)
+  -- A relative TTL keeps working when the caller's clock differs from the server's.
+  local ttl = winStart + winLen - now
+  if ttl < 1 then ttl = 1 end
+  rcall('PEXPIRE', KEYS[2], ttl)
+end
+
+local concurrency = 0
+if concLimit >= 0 then
+  rcall('ZADD', KEYS[1], now + leaseMs, ARGV[2])
+  rcall('PEXPIRE', KEYS[1], leaseMs + 60000)
+  concurrency = rcall('ZCARD', KEYS[1])
+end
+
+local sticky = false
+if ARGV[10] == '1' then
+  sticky = rcall('GET', KEYS[3])
+end
+return {1, sticky, winStart, concurrency}
+`
+
+/** Pushes one live lease to a new expiry. */
+export const RENEW_LEASE = `
+--[[
+  Renews a lease if it is still alive.
+  Input:
+    KEYS[1] lease zset
+    ARGV[1] lease id   ARGV[2] now (ms)   ARGV[3] lease ms
+  Returns: 1 when renewed, 0 when the lease was gone or expired.
+]]
+local rcall = redis.call
+local now = tonumber(ARGV[2])
+local leaseMs = tonumber(ARGV[3])
+local score = tonumber(rcall('ZSCORE', KEYS[1], ARGV[1]))
+if score == nil or score <= now then return 0 end
+rcall('ZADD', KEYS[1], now + leaseMs, ARGV[1])
+rcall('PEXPIRE', KEYS[1], leaseMs + 60000)
+return 1
+`
+
+/** Adds a finished request's tokens and cost to the window that admitted it. */
+export const ADD_WINDOW_USAGE = `
+--[[
+  Adds usage to a rate window, only while it is the window that admitted the request.
+  Input:
+    KEYS[1] window hash
+    ARGV[1] window start (ms)   ARGV[2] tokens   ARGV[3] cost micros
+  Returns: 1 when added, 0 when the window has changed or is gone.
+]]
+local rcall = redis.call
+local start = tonumber(rcall('HGET', KEYS[1], 'start'))
+if start == nil or start ~= tonumber(ARGV[1]) then return 0 end
+rcall('HINCRBY', KEYS[1], 'tokens', ARGV[2])
+rcall('HINCRBY', KEYS[1], 'costMicros', ARGV[3])
+return 1
+`
+
+/** Takes an account lease when fewer than the limit are alive. */
+export const ACQUIRE_ACCOUNT_LEASE = `
+--[[
+  Acquires an account lease.
+  Input:
+    KEYS[1] account lease zset
+    ARGV[1] lease id   ARGV[2] limit   ARGV[3] lease ms   ARGV[4] now (ms)
+  Returns: 1 when acquired, 0 when the limit is reached.
+]]
+local rcall = redis.call
+local now = tonumber(ARGV[4])
+local leaseMs = tonumber(ARGV[3])
+rcall('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if rcall('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+rcall('ZADD', KEYS[1], now + leaseMs, ARGV[1])
+rcall('PEXPIRE', KEYS[1], leaseMs + 60000)
+return 1
+`
+
+/** Deletes a lock only when its owner still holds it. */
+export const RELEASE_LOCK = `
+--[[
+  Compare-and-delete of a lock.
+  Input:
+    KEYS[1] lock key
+    ARGV[1] owner
+  Returns: 1 when released, 0 when the lock is held by someone else or gone.
+]]
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`
+
+/** Increments a temp counter, starting its expiry on the first increment. */
+export const INCREMENT_TEMP = `
+--[[
+  Fixed-window counter.
+  Input:
+    KEYS[1] counter key
+    ARGV[1] ttl ms
+  Returns: the new value.
+]]
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+`
+
+/** Every script by its ioredis command name. */
+export const SCRIPTS = {
+  crsAdmit: { lua: ADMIT },
+  crsRenewLease: { numberOfKeys: 1, lua: RENEW_LEASE },
+  crsAddWindowUsage: { numberOfKeys: 1, lua: ADD_WINDOW_USAGE },
+  crsAcquireAccountLease: { numberOfKeys: 1, lua: ACQUIRE_ACCOUNT_LEASE },
+  crsReleaseLock: { numberOfKeys: 1, lua: RELEASE_LOCK },
+  crsIncrementTemp: { numberOfKeys: 1, lua: INCREMENT_TEMP },
+} satisfies Record<string, ScriptDefinition>

@@ -1,0 +1,382 @@
+/**
+ * @module
+ * SQLite adapter of {@link HistoryRepository}: one `history` row per request with one column per
+ * summary field (bodies last, so listing rarely touches their overflow pages), and an index per
+ * filter ending in (start_time, id) so pages come out in order without a sort. `scan` pages with
+ * a (start_time, id) keyset, never OFFSET. Triggers keep count and bytes in `history_totals`, so
+ * size() and trimToBytes() never scan the table.
+ */
+import type {
+  HistoryFilter,
+  HistoryRecord,
+  HistoryStats,
+  HistorySummary,
+} from '../../history/model.ts'
+import type { HistoryRepository } from '../../history/repository.ts'
+import type { SqlDatabase, SqlValue } from './driver.ts'
+
+/** Summary fields and their columns, in table order. */
+const SUMMARY_COLUMNS = [
+  ['id', 'id'],
+  ['startTime', 'start_time'],
+  ['endTime', 'end_time'],
+  ['durationMs', 'duration_ms'],
+  ['ttfbMs', 'ttfb_ms'],
+  ['overheadMs', 'overhead_ms'],
+  ['keyId', 'key_id'],
+  ['keyName', 'key_name'],
+  ['accountId', 'account_id'],
+  ['accountName', 'account_name'],
+  ['model', 'model'],
+  ['stream', 'stream'],
+  ['endpoint', 'endpoint'],
+  ['userAgent', 'user_agent'],
+  ['status', 'status'],
+  ['outcome', 'outcome'],
+  ['errorType', 'error_type'],
+  ['errorMessage', 'error_message'],
+  ['inputTokens', 'input_tokens'],
+  ['outputTokens', 'output_tokens'],
+  ['cacheCreate5mTokens', 'cache_create_5m_tokens'],
+  ['cacheCreate1hTokens', 'cache_create_1h_tokens'],
+  ['cacheReadTokens', 'cache_read_tokens'],
+  ['costMicros', 'cost_micros'],
+  ['tries', 'tries'],
+] as const satisfies readonly (readonly [keyof HistorySummary, string])[]
+
+const SUMMARY_SELECT = SUMMARY_COLUMNS.map(([, c]) => c).join(', ')
+const RECORD_SELECT = `${SUMMARY_SELECT}, attempts, request_body, response_body`
+const INSERT_SQL = `INSERT INTO history (${SUMMARY_SELECT}, bytes, attempts, request_body, response_body)
+VALUES (${SUMMARY_COLUMNS.map(() => '?').join(', ')}, ?, ?, ?, ?)`
+
+const TOKENS_SQL =
+  'input_tokens + output_tokens + cache_create_5m_tokens + cache_create_1h_tokens + cache_read_tokens'
+
+type Row = Record<string, unknown>
+
+/** UTF-8 length of `s` without allocating (web-standard code has no Buffer.byteLength). */
+function utf8Length(s: string): number {
+  let n = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x80) n += 1
+    else if (c < 0x800) n += 2
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      n += 4
+      i++
+    } else n += 3
+  }
+  return n
+}
+
+/**
+ * Approximate stored size of a record: the bodies plus the rest as JSON, so the history cap
+ * bounds the whole record (like the Redis adapter's stored bytes), not only its bodies.
+ */
+function storedBytes(r: HistoryRecord, attempts: string): number {
+  const { requestBody, responseBody, attempts: _, ...summary } = r
+  return (
+    utf8Length(requestBody) +
+    utf8Length(responseBody) +
+    utf8Length(attempts) +
+    utf8Length(JSON.stringify(summary))
+  )
+}
+
+function toSummary(row: Row): HistorySummary {
+  const nullableNumber = (v: unknown) => (v === null || v === undefined ? null : Number(v))
+  return {
+    id: String(row.id),
+    startTime: Number(row.start_time),
+    endTime: Number(row.end_time),
+    durationMs: Number(row.duration_ms),
+    ttfbMs: nullableNumber(row.ttfb_ms),
+    overheadMs: nullableNumber(row.overhead_ms),
+    keyId: String(row.key_id),
+    keyName: String(row.key_name),
+    accountId: String(row.account_id),
+    accountName: String(row.account_name),
+    model: String(row.model),
+    stream: Number(row.stream) !== 0,
+    endpoint: String(row.endpoint),
+    userAgent: String(row.user_agent),
+    status: Number(row.status),
+    outcome: String(row.outcome) as HistorySummary['outcome'],
+    errorType: String(row.error_type),
+    errorMessage: String(row.error_message),
+    inputTokens: Number(row.input_tokens),
+    outputTokens: Number(row.output_tokens),
+    cacheCreate5mTokens: Number(row.cache_create_5m_tokens),
+    cacheCreate1hTokens: Number(row.cache_create_1h_tokens),
+    cacheReadTokens: Number(row.cache_read_tokens),
+    costMicros: Number(row.cost_micros),
+    tries: Number(row.tries),
+  }
+}
+
+function toRecord(row: Row): HistoryRecord {
+  return {
+    ...toSummary(row),
+    requestBody: String(row.request_body),
+    responseBody: String(row.response_body),
+    attempts: JSON.parse(String(row.attempts)) as HistoryRecord['attempts'],
+  }
+}
+
+function recordParams(r: HistoryRecord): SqlValue[] {
+  const params: SqlValue[] = SUMMARY_COLUMNS.map(([field]) => {
+    const v = r[field]
+    if (typeof v === 'boolean') return v ? 1 : 0
+    return v ?? null
+  })
+  const attempts = JSON.stringify(r.attempts ?? [])
+  params.push(storedBytes(r, attempts), attempts, r.requestBody, r.responseBody)
+  return params
+}
+
+/** Escapes LIKE wildcards so `q` matches literally (used with `ESCAPE '\'`). */
+function likePattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`
+}
+
+/** WHERE clause (with leading `WHERE`, or empty) and its parameters for `filter`. */
+export function historyWhere(filter: HistoryFilter): { sql: string; params: SqlValue[] } {
+  const parts: string[] = []
+  const params: SqlValue[] = []
+  if (filter.from !== undefined) {
+    parts.push('start_time >= ?')
+    params.push(filter.from)
+  }
+  if (filter.to !== undefined) {
+    parts.push('start_time < ?')
+    params.push(filter.to)
+  }
+  for (const [value, column] of [
+    [filter.keyId, 'key_id'],
+    [filter.accountId, 'account_id'],
+    [filter.model, 'model'],
+    [filter.outcome, 'outcome'],
+  ] as const) {
+    if (value !== undefined) {
+      parts.push(`${column} = ?`)
+      params.push(value)
+    }
+  }
+  if (filter.q !== undefined && filter.q !== '') {
+    const pattern = likePattern(filter.q)
+    const columns = ['id', 'model', 'key_name', 'account_name', 'error_message']
+    parts.push(`(${columns.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`)
+    for (const _ of columns) params.push(pattern)
+  }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params }
+}
+
+function andWhere(where: string, condition: string): string {
+  return where ? `${where} AND ${condition}` : `WHERE ${condition}`
+}
+
+interface GroupRow {
+  model: string
+  outcome: string
+  status: number
+  n: number
+  input: number
+  output: number
+  cache_create: number
+  cache_read: number
+  tokens: number
+  cost: number
+  duration: number
+  ttfb_sum: number
+  ttfb_n: number
+}
+
+function computeStats(
+  db: SqlDatabase,
+  filter: HistoryFilter,
+  bucketMs?: number,
+  tzOffsetHours = 0,
+): HistoryStats {
+  const { sql: where, params } = historyWhere(filter)
+  // One pass groups by every dimension the stats need; the totals are sums of the groups.
+  const groups = db.all<GroupRow>(
+    `SELECT model, outcome, status, COUNT(*) AS n,
+       SUM(input_tokens) AS input, SUM(output_tokens) AS output,
+       SUM(cache_create_5m_tokens + cache_create_1h_tokens) AS cache_create,
+       SUM(cache_read_tokens) AS cache_read, SUM(${TOKENS_SQL}) AS tokens,
+       SUM(cost_micros) AS cost, SUM(duration_ms) AS duration,
+       TOTAL(ttfb_ms) AS ttfb_sum, COUNT(ttfb_ms) AS ttfb_n
+     FROM history ${where} GROUP BY model, outcome, status`,
+    params,
+  )
+  const stats: HistoryStats = {
+    total: 0,
+    byOutcome: {},
+    byModel: {},
+    byStatus: {},
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheCreateTokens: 0,
+    cacheReadTokens: 0,
+    costMicros: 0,
+    avgDurationMs: 0,
+    avgTtfbMs: 0,
+  }
+  let duration = 0
+  let ttfbSum = 0
+  let ttfbCount = 0
+  for (const g of groups) {
+    const n = Number(g.n)
+    stats.total += n
+    stats.byOutcome[g.outcome] = (stats.byOutcome[g.outcome] ?? 0) + n
+    const status = String(g.status)
+    stats.byStatus[status] = (stats.byStatus[status] ?? 0) + n
+    const m = stats.byModel[g.model] ?? { requests: 0, tokens: 0, costMicros: 0 }
+    m.requests += n
+    m.tokens += Number(g.tokens)
+    m.costMicros += Number(g.cost)
+    stats.byModel[g.model] = m
+    stats.inputTokens += Number(g.input)
+    stats.outputTokens += Number(g.output)
+    stats.cacheCreateTokens += Number(g.cache_create)
+    stats.cacheReadTokens += Number(g.cache_read)
+    stats.costMicros += Number(g.cost)
+    duration += Number(g.duration)
+    ttfbSum += Number(g.ttfb_sum)
+    ttfbCount += Number(g.ttfb_n)
+  }
+  stats.avgDurationMs = stats.total ? duration / stats.total : 0
+  stats.avgTtfbMs = ttfbCount ? ttfbSum / ttfbCount : 0
+
+  if (bucketMs !== undefined && bucketMs > 0) {
+    const size = Math.max(1, Math.floor(bucketMs))
+    const offset = Math.round(tzOffsetHours * 3_600_000)
+    // Integer floor division that is also right for (theoretical) negative shifted times.
+    const bucket = `(((start_time + ${offset}) - (((start_time + ${offset}) % ${size}) + ${size}) % ${size}) - ${offset})`
+    stats.series = db
+      .all<{ t: number; requests: number; errors: number; tokens: number; cost: number }>(
+        `SELECT ${bucket} AS t, COUNT(*) AS requests,
+           SUM(CASE WHEN outcome = 'success' THEN 0 ELSE 1 END) AS errors,
+           SUM(${TOKENS_SQL}) AS tokens, SUM(cost_micros) AS cost
+         FROM history ${where} GROUP BY t ORDER BY t`,
+        params,
+      )
+      .map((r) => ({
+        t: Number(r.t),
+        requests: Number(r.requests),
+        errors: Number(r.errors),
+        tokens: Number(r.tokens),
+        costMicros: Number(r.cost),
+      }))
+  }
+  return stats
+}
+
+/** Creates the history repository over `db` (migrations already applied). */
+export function createSqliteHistoryRepo(db: SqlDatabase): HistoryRepository {
+  return {
+    async write(records) {
+      if (records.length === 0) return
+      db.transaction(() => {
+        for (const r of records) {
+          // Delete + insert rather than INSERT OR REPLACE, so the totals trigger sees the removal.
+          db.run('DELETE FROM history WHERE id = ?', [r.id])
+          db.run(INSERT_SQL, recordParams(r))
+        }
+      })
+    },
+    async get(id) {
+      const row = db.get<Row>(`SELECT ${RECORD_SELECT} FROM history WHERE id = ?`, [id])
+      return row ? toRecord(row) : null
+    },
+    async query(filter, page) {
+      const { sql: where, params } = historyWhere(filter)
+      const limit = Math.max(0, Math.floor(page.limit))
+      const offset = Math.max(0, Math.floor(page.offset))
+      const items = db
+        .all<Row>(
+          `SELECT ${SUMMARY_SELECT} FROM history ${where} ORDER BY start_time DESC, id DESC LIMIT ? OFFSET ?`,
+          [...params, limit, offset],
+        )
+        .map(toSummary)
+      const total = Number(
+        db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM history ${where}`, params)?.n ?? 0,
+      )
+      return { items, total }
+    },
+    async stats(filter, options = {}) {
+      return computeStats(db, filter, options.bucketMs, options.tzOffsetHours ?? 0)
+    },
+    async *scan(filter, batchSize) {
+      const { sql: where, params } = historyWhere(filter)
+      const size = Math.max(1, Math.floor(batchSize))
+      let cursor: { startTime: number; id: string } | null = null
+      for (;;) {
+        const rows: Row[] = cursor
+          ? db.all<Row>(
+              `SELECT ${RECORD_SELECT} FROM history
+               ${andWhere(where, '(start_time < ? OR (start_time = ? AND id < ?))')}
+               ORDER BY start_time DESC, id DESC LIMIT ?`,
+              [...params, cursor.startTime, cursor.startTime, cursor.id, size],
+            )
+          : db.all<Row>(
+              `SELECT ${RECORD_SELECT} FROM history ${where} ORDER BY start_time DESC, id DESC LIMIT ?`,
+              [...params, size],
+            )
+        if (rows.length === 0) return
+        const batch = rows.map(toRecord)
+        const last = batch[batch.length - 1]!
+        cursor = { startTime: last.startTime, id: last.id }
+        yield batch
+        if (rows.length < size) return
+      }
+    },
+    async delete(id) {
+      return db.run('DELETE FROM history WHERE id = ?', [id]).changes > 0
+    },
+    async deleteBefore(ts) {
+      return db.run('DELETE FROM history WHERE start_time < ?', [ts]).changes
+    },
+    async trimToBytes(maxBytes) {
+      return db.transaction(() => {
+        const total = Number(
+          db.get<{ b: number }>('SELECT bytes AS b FROM history_totals WHERE id = 0')?.b ?? 0,
+        )
+        let excess = total - Math.max(0, maxBytes)
+        if (excess <= 0) return 0
+        // Walk oldest first to find the last record to drop, then delete everything up to it.
+        let cut: { start_time: number; id: string } | null = null
+        let cursor: { start_time: number; id: string } | null = null
+        while (excess > 0) {
+          const rows: { start_time: number; id: string; bytes: number }[] = cursor
+            ? db.all(
+                `SELECT start_time, id, bytes FROM history
+                 WHERE start_time > ? OR (start_time = ? AND id > ?)
+                 ORDER BY start_time, id LIMIT 1000`,
+                [cursor.start_time, cursor.start_time, cursor.id],
+              )
+            : db.all('SELECT start_time, id, bytes FROM history ORDER BY start_time, id LIMIT 1000')
+          if (rows.length === 0) break
+          for (const r of rows) {
+            excess -= Number(r.bytes)
+            cut = r
+            if (excess <= 0) break
+          }
+          cursor = cut
+        }
+        if (!cut) return 0
+        return db.run('DELETE FROM history WHERE start_time < ? OR (start_time = ? AND id <= ?)', [
+          cut.start_time,
+          cut.start_time,
+          cut.id,
+        ]).changes
+      })
+    },
+    async size() {
+      const row = db.get<{ n: number; b: number }>(
+        'SELECT count AS n, bytes AS b FROM history_totals WHERE id = 0',
+      )
+      return { count: Number(row?.n ?? 0), bytes: Number(row?.b ?? 0) }
+    },
+  }
+}

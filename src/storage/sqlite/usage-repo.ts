@@ -1,0 +1,108 @@
+/**
+ * @module
+ * SQLite adapter of {@link UsageRepository}: one `usage_counters` row per (scope, id, model,
+ * period) with one INTEGER column per counter field. A row whose `expires_at` has passed reads as
+ * missing and is restarted by the next increment, exactly like an expired Redis hash.
+ */
+import type { Clock } from '../../core/ports.ts'
+import { COUNTER_FIELDS, type CounterRef, type Counters, emptyCounters } from '../../usage/model.ts'
+import type { UsageRepository } from '../../usage/repository.ts'
+import type { SqlDatabase } from './driver.ts'
+import { snakeCase } from './migrations.ts'
+
+const COLUMNS = COUNTER_FIELDS.map(snakeCase)
+const SELECT_COLUMNS = COLUMNS.join(', ')
+const LIVE = '(expires_at IS NULL OR expires_at > ?)'
+
+const INCREMENT_SQL = `
+INSERT INTO usage_counters (scope, id, model, period, ${SELECT_COLUMNS}, expires_at)
+VALUES (?, ?, ?, ?, ${COLUMNS.map(() => '?').join(', ')}, ?)
+ON CONFLICT (scope, id, model, period) DO UPDATE SET
+${COLUMNS.map(
+  (c) =>
+    `  ${c} = CASE WHEN expires_at IS NOT NULL AND expires_at <= ? THEN excluded.${c} ELSE ${c} + excluded.${c} END`,
+).join(',\n')},
+  expires_at = excluded.expires_at`
+
+function toCounters(row: Record<string, unknown> | undefined): Counters {
+  const c = emptyCounters()
+  if (!row) return c
+  COUNTER_FIELDS.forEach((f, i) => {
+    c[f] = Number(row[COLUMNS[i]!] ?? 0)
+  })
+  return c
+}
+
+/** Scopes whose rows are per model within a key or an account. */
+function isModelScope(scope: string): boolean {
+  return scope === 'key-model' || scope === 'account-model'
+}
+
+/** Live value of one counter at `now` (zeros when missing or expired); used by admission too. */
+export function readCounter(db: SqlDatabase, ref: CounterRef, now: number): Counters {
+  return toCounters(
+    db.get(
+      `SELECT ${SELECT_COLUMNS} FROM usage_counters
+       WHERE scope = ? AND id = ? AND model = ? AND period = ? AND ${LIVE}`,
+      [ref.scope, ref.id, ref.model ?? '', ref.period, now],
+    ),
+  )
+}
+
+/** Creates the usage repository over `db`; `clock` decides which counters have expired. */
+export function createSqliteUsageRepo(db: SqlDatabase, clock: Clock): UsageRepository {
+  return {
+    async increment(increments) {
+      if (increments.length === 0) return
+      const now = clock.now()
+      db.transaction(() => {
+        for (const inc of increments) {
+          const values = COUNTER_FIELDS.map((f) => Math.trunc(inc.values[f] ?? 0))
+          db.run(INCREMENT_SQL, [
+            inc.scope,
+            inc.id,
+            inc.model ?? '',
+            inc.period,
+            ...values,
+            inc.expiresAt,
+            ...COLUMNS.map(() => now),
+          ])
+        }
+      })
+    },
+    async get(refs) {
+      const now = clock.now()
+      return refs.map((ref) => readCounter(db, ref, now))
+    },
+    async list(scope, period, id) {
+      const params =
+        id === undefined ? [scope, period, clock.now()] : [scope, period, id, clock.now()]
+      const rows = db.all<Record<string, unknown> & { id: string; model: string }>(
+        `SELECT id, model, ${SELECT_COLUMNS} FROM usage_counters
+         WHERE scope = ? AND period = ?${id === undefined ? '' : ' AND id = ?'} AND ${LIVE}
+         ORDER BY id, model`,
+        params,
+      )
+      const withModel = isModelScope(scope)
+      return rows.map((r) =>
+        withModel
+          ? { id: r.id, model: r.model, counters: toCounters(r) }
+          : { id: r.id, counters: toCounters(r) },
+      )
+    },
+    async purgeSubject(scope, id) {
+      return db.run('DELETE FROM usage_counters WHERE scope IN (?, ?) AND id = ?', [
+        scope,
+        `${scope}-model`,
+        id,
+      ]).changes
+    },
+  }
+}
+
+/** Deletes counters expired at `now`; returns how many. */
+export function sweepUsage(db: SqlDatabase, now: number): number {
+  return db.run('DELETE FROM usage_counters WHERE expires_at IS NOT NULL AND expires_at <= ?', [
+    now,
+  ]).changes
+}

@@ -1,0 +1,110 @@
+import { describe, expect, test } from 'bun:test'
+import { createSecretBox, sha256Hex, timingSafeEqual } from '../../../src/core/crypto.ts'
+import { InvalidRequestError, RateLimitError } from '../../../src/core/errors.ts'
+import { createMemoryLogger, redactSecrets } from '../../../src/core/log.ts'
+import {
+  localDayStart,
+  nextLocalMidnight,
+  nextLocalMonday,
+  periodsOf,
+} from '../../../src/core/time.ts'
+
+describe('errors', () => {
+  test('a RelayError renders the Anthropic error shape with the request id', async () => {
+    const res = new InvalidRequestError('messages: must not be empty').toResponse('req_1')
+    expect(res.status).toBe(400)
+    expect(res.headers.get('request-id')).toBe('req_1')
+    expect(await res.json()).toEqual({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: 'messages: must not be empty' },
+      request_id: 'req_1',
+    })
+  })
+
+  test('a rate limit error carries retry-after and its details', async () => {
+    const res = new RateLimitError('Rate limit exceeded', {
+      retryAfter: 12.2,
+      details: { limit: 5, current: 5 },
+    }).toResponse('r')
+    expect(res.headers.get('retry-after')).toBe('13')
+    expect(((await res.json()) as any).error).toEqual({
+      type: 'rate_limit_error',
+      message: 'Rate limit exceeded',
+      limit: 5,
+      current: 5,
+    })
+  })
+})
+
+describe('crypto', () => {
+  test('sha256Hex matches a known vector', async () => {
+    expect(await sha256Hex('abc')).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    )
+  })
+
+  test('the secret box round-trips, uses fresh IVs and rejects tampering or another key', async () => {
+    const box = createSecretBox('k'.repeat(32))
+    const a = await box.encrypt('sk-ant-oat01-secret')
+    const b = await box.encrypt('sk-ant-oat01-secret')
+    expect(a).not.toBe(b)
+    expect(a).not.toContain('secret')
+    expect(await box.decrypt(a)).toBe('sk-ant-oat01-secret')
+    const tampered = `${a.slice(0, -2)}${a.endsWith('A') ? 'B' : 'A'}${a.slice(-1)}`
+    await expect(box.decrypt(tampered)).rejects.toThrow()
+    await expect(createSecretBox('x'.repeat(32)).decrypt(a)).rejects.toThrow()
+    await expect(box.decrypt('garbage')).rejects.toThrow('unknown format')
+  })
+
+  test('timingSafeEqual compares whole strings', () => {
+    expect(timingSafeEqual('abc', 'abc')).toBe(true)
+    expect(timingSafeEqual('abc', 'abd')).toBe(false)
+    expect(timingSafeEqual('abc', 'abcd')).toBe(false)
+  })
+})
+
+describe('time', () => {
+  test('periods follow the configured time zone', () => {
+    const ts = Date.UTC(2026, 10, 26, 17, 30) // 17:30 UTC = 01:30 next day at UTC+8
+    expect(periodsOf(ts, 8)).toEqual({
+      hour: '2026-11-27T01',
+      day: '2026-11-27',
+      month: '2026-11',
+      week: '2026-W48',
+    })
+    expect(periodsOf(ts, 0)).toEqual({
+      hour: '2026-11-26T17',
+      day: '2026-11-26',
+      month: '2026-11',
+      week: '2026-W48',
+    })
+    expect(periodsOf(Date.UTC(2027, 0, 1, 12), 0).week).toBe('2026-W53')
+  })
+
+  test('next local midnight and Monday are computed in the zone', () => {
+    const ts = Date.UTC(2026, 10, 26, 17, 30) // Friday 01:30 at UTC+8
+    expect(nextLocalMidnight(ts, 8)).toBe(Date.UTC(2026, 10, 27, 16))
+    expect(nextLocalMonday(ts, 8)).toBe(Date.UTC(2026, 10, 29, 16))
+    expect(localDayStart('2026-11-27', 8)).toBe(Date.UTC(2026, 10, 26, 16))
+  })
+})
+
+describe('log', () => {
+  test('secret fields and secret-looking values never reach a log line', () => {
+    const log = createMemoryLogger()
+    const key = `cr_${'a'.repeat(64)}`
+    log.info('req', {
+      headers: { authorization: 'Bearer abcdefghijkl', 'x-api-key': key },
+      note: `used ${key}`,
+      password: 'p',
+    })
+    const line = log.lines[0]!
+    expect(line).not.toContain(key)
+    expect(line).not.toContain('abcdefghijkl')
+    expect(JSON.parse(line)).toMatchObject({ level: 'info', msg: 'req', password: '[REDACTED]' })
+    expect(redactSecrets({ refresh_token: 'r', ok: 'sk-ant-api03-abcdefghij' })).toEqual({
+      refresh_token: '[REDACTED]',
+      ok: '[REDACTED]',
+    })
+  })
+})
