@@ -28,6 +28,9 @@ export interface SqliteStoresOptions {
 export function createSqliteStores(db: SqlDatabase, options: SqliteStoresOptions = {}): Stores {
   const clock = options.clock ?? systemClock
   const logger = options.logger
+  // Statement journals (opened for every insert into `history`, whose triggers keep its totals)
+  // would otherwise be temp files; on disk they made bulk history writes about 3x slower.
+  db.exec('PRAGMA temp_store = MEMORY')
   migrate(db, logger)
   const coord = createSqliteCoordRepo(db, { clock, logger })
   let closed = false

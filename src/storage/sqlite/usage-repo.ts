@@ -64,7 +64,7 @@ export function createSqliteUsageRepo(db: SqlDatabase, clock: Clock): UsageRepos
             inc.model ?? '',
             inc.period,
             ...values,
-            inc.expiresAt,
+            inc.expiresAt ?? null,
             ...COLUMNS.map(() => now),
           ])
         }
