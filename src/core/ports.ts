@@ -32,3 +32,9 @@ export type FetchFn = (
 export interface LogSink {
   write(line: string): void
 }
+
+/** Password hashing (argon2id on Bun). */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>
+  verify(password: string, hash: string): Promise<boolean>
+}

@@ -83,7 +83,7 @@ export function serveBun(relay: Relay): ReturnType<typeof Bun.serve> {
     // timeout per streaming request, this bounds everything else.
     idleTimeout: 255,
     maxRequestBodySize: config.MAX_BODY_SIZE + 1024 * 1024,
-    fetch: (request, srv) => relay.app.handle(request),
+    fetch: (request) => relay.app.handle(request),
     error: (err) => {
       logger.error('server error', { error: err })
       return new Response(
@@ -98,6 +98,7 @@ export function serveBun(relay: Relay): ReturnType<typeof Bun.serve> {
       )
     },
   })
+  relay.server.disableIdleTimeout = (request) => server.timeout(request, 0)
   logger.info('listening', { url: `http://${config.HOST}:${server.port}`, version: relay.version })
 
   let stopping = false
@@ -126,4 +127,12 @@ export function serveBun(relay: Relay): ReturnType<typeof Bun.serve> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
   process.on('SIGINT', () => void shutdown('SIGINT'))
   return server
+}
+
+import type { PasswordHasher } from '../core/ports.ts'
+
+/** argon2id through Bun.password. */
+export const bunPasswordHasher: PasswordHasher = {
+  hash: (password) => Bun.password.hash(password, { algorithm: 'argon2id' }),
+  verify: (password, hash) => Bun.password.verify(password, hash),
 }

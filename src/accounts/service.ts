@@ -1,0 +1,422 @@
+/**
+ * @module
+ * Upstream accounts: admin CRUD with secrets sealed at rest, and the in-process pool snapshot the
+ * scheduler reads on the hot path. The snapshot holds config, decrypted secrets and health; config
+ * changes and health marks are broadcast so every instance drops stale entries at once, and health
+ * is re-read from storage at most once a second in the background (never on a request's path).
+ */
+import { Value } from '@sinclair/typebox/value'
+import type { CoordRepository } from '../coord/repository.ts'
+import type { SecretBox } from '../core/crypto.ts'
+import { InvalidRequestError, NotFoundError } from '../core/errors.ts'
+import { newId } from '../core/ids.ts'
+import type { Clock, Logger } from '../core/ports.ts'
+import {
+  type AttemptResult,
+  DEFAULT_HEALTH_POLICY,
+  type HealthPolicy,
+  healthPatch,
+} from './health.ts'
+import {
+  Account,
+  type AccountGroup,
+  type AccountPlatform,
+  type AccountSecrets,
+  type AccountState,
+  initialAccountState,
+  type ProxyConfig,
+} from './model.ts'
+import type { AccountRepository } from './repository.ts'
+
+/** Broadcast channel: `config:<id>` or `state:<id>` when an account changes. */
+export const ACCOUNT_CHANNEL = 'accounts'
+
+/** One account as the scheduler sees it. */
+export interface PoolEntry {
+  account: Account
+  secrets: AccountSecrets
+  state: AccountState
+}
+
+/** Admin input for creating or editing an account (secrets in plaintext, sealed on save). */
+export interface AccountInput {
+  name?: string
+  description?: string
+  accessToken?: string
+  refreshToken?: string
+  tokenExpiresAt?: number
+  scopes?: string[]
+  apiKey?: string
+  apiUrl?: string
+  userAgent?: string
+  priority?: number
+  schedulable?: boolean
+  isActive?: boolean
+  accountType?: 'shared' | 'dedicated' | 'group'
+  groupIds?: string[]
+  proxy?: (ProxyConfig & { password?: string }) | null
+  supportedModels?: string[] | Record<string, string>
+  maxConcurrency?: number
+  subscriptionInfo?: Record<string, unknown> | null
+  extInfo?: Record<string, unknown> | null
+}
+
+/** Options of {@link createAccountService}. */
+export interface AccountServiceOptions {
+  repo: AccountRepository
+  coord: CoordRepository
+  box: SecretBox
+  clock: Clock
+  logger: Logger
+  policy?: HealthPolicy
+  /** How old the health snapshot may get before a background refresh (ms). */
+  stateRefreshMs?: number
+}
+
+/** Whether an account serves `model` (and the model name to send upstream). */
+export function modelSupport(
+  account: Account,
+  model: string,
+): { ok: boolean; upstreamModel: string } {
+  const sm = account.supportedModels
+  if (Array.isArray(sm)) {
+    if (sm.length === 0 || sm.includes(model))
+      return { ok: oauthModelOk(account, model), upstreamModel: model }
+    return { ok: false, upstreamModel: model }
+  }
+  const entries = Object.entries(sm)
+  if (entries.length === 0) return { ok: oauthModelOk(account, model), upstreamModel: model }
+  const exact = sm[model]
+  if (exact) return { ok: true, upstreamModel: exact }
+  const lower = model.toLowerCase()
+  const hit = entries.find(([k]) => k.toLowerCase() === lower)
+  return hit ? { ok: true, upstreamModel: hit[1] } : { ok: false, upstreamModel: model }
+}
+
+function oauthModelOk(account: Account, model: string): boolean {
+  if (account.platform !== 'claude-oauth') return true
+  const m = model.toLowerCase()
+  if (!/claude|sonnet|opus|haiku/.test(m)) return false
+  if (m.includes('opus')) {
+    const info = account.subscriptionInfo ?? {}
+    const type = String(info.accountType ?? '')
+    if (
+      (info.hasClaudePro === true && info.hasClaudeMax !== true) ||
+      type === 'claude_pro' ||
+      type === 'claude_free' ||
+      type === 'free'
+    ) {
+      return false
+    }
+  }
+  return true
+}
+
+/** Creates the account service. */
+export function createAccountService(options: AccountServiceOptions) {
+  const { repo, coord, box, clock, logger } = options
+  const policy = options.policy ?? DEFAULT_HEALTH_POLICY
+  const refreshMs = options.stateRefreshMs ?? 1000
+  const pool = new Map<string, PoolEntry>()
+  let loaded: Promise<void> | null = null
+  let statesAt = 0
+  let refreshing = false
+
+  async function loadEntry(account: Account, state?: AccountState): Promise<PoolEntry> {
+    let secrets: AccountSecrets = {}
+    try {
+      secrets = JSON.parse(await box.decrypt(account.secret)) as AccountSecrets
+    } catch (err) {
+      logger.error('cannot decrypt account secrets (was ENCRYPTION_KEY changed?)', {
+        accountId: account.id,
+        error: err,
+      })
+    }
+    return { account, secrets, state: state ?? (await repo.getState(account.id)) }
+  }
+
+  async function loadAll(): Promise<void> {
+    const accounts = await repo.list()
+    const states = await repo.getStates(accounts.map((a) => a.id))
+    const entries = await Promise.all(accounts.map((a) => loadEntry(a, states.get(a.id))))
+    pool.clear()
+    for (const e of entries) pool.set(e.account.id, e)
+    statesAt = clock.now()
+  }
+
+  async function reloadOne(id: string): Promise<void> {
+    const account = await repo.get(id)
+    if (!account) {
+      pool.delete(id)
+      return
+    }
+    const fresh = await loadEntry(account)
+    const existing = pool.get(id)
+    // Update in place: requests in flight hold the entry object and must see new tokens.
+    if (existing) Object.assign(existing, fresh)
+    else pool.set(id, fresh)
+  }
+
+  async function refreshStates(): Promise<void> {
+    if (refreshing) return
+    refreshing = true
+    try {
+      const ids = [...pool.keys()]
+      const states = await repo.getStates(ids)
+      for (const [id, st] of states) {
+        const e = pool.get(id)
+        // Keep the newer local lastUsedAt: it is written to storage lazily.
+        if (e) e.state = { ...st, lastUsedAt: Math.max(st.lastUsedAt, e.state.lastUsedAt) }
+      }
+      statesAt = clock.now()
+    } catch (err) {
+      logger.warn('cannot refresh account health; using the last snapshot', { error: err })
+    } finally {
+      refreshing = false
+    }
+  }
+
+  void coord
+    .subscribe(ACCOUNT_CHANNEL, (msg) => {
+      const [kind, id] = msg.split(':', 2) as [string, string]
+      if (!loaded || !id) return
+      if (kind === 'config') void reloadOne(id).catch(() => {})
+      else if (kind === 'state')
+        void repo
+          .getState(id)
+          .then((st) => {
+            const e = pool.get(id)
+            if (e) e.state = { ...st, lastUsedAt: Math.max(st.lastUsedAt, e.state.lastUsedAt) }
+          })
+          .catch(() => {})
+    })
+    .catch((err) =>
+      logger.warn('cannot subscribe to account changes; relying on periodic refresh', {
+        error: err,
+      }),
+    )
+
+  /** Every account with secrets and health; loads on first use, refreshes health in the background. */
+  async function snapshot(): Promise<PoolEntry[]> {
+    loaded ??= loadAll().catch((err) => {
+      loaded = null
+      throw err
+    })
+    await loaded
+    if (clock.now() - statesAt > refreshMs) void refreshStates()
+    return [...pool.values()]
+  }
+
+  async function seal(secrets: AccountSecrets): Promise<string> {
+    return box.encrypt(JSON.stringify(secrets))
+  }
+
+  function validate(account: Account): Account {
+    const errors = [...Value.Errors(Account, account)]
+    if (errors.length > 0) {
+      const e = errors[0]!
+      throw new InvalidRequestError(
+        `Invalid account field ${e.path.replace(/^\//, '') || '(body)'}: ${e.message}`,
+      )
+    }
+    return account
+  }
+
+  async function publishConfig(id: string) {
+    await coord.publish(ACCOUNT_CHANNEL, `config:${id}`).catch(() => {})
+  }
+
+  /** Creates an account of `platform` from admin input. */
+  async function create(platform: AccountPlatform, input: AccountInput): Promise<Account> {
+    if (!input.name) throw new InvalidRequestError('Invalid account: name is required')
+    if (platform === 'claude-console') {
+      if (!input.apiUrl || !/^https?:\/\//.test(input.apiUrl))
+        throw new InvalidRequestError('Invalid account: apiUrl must be an http(s) URL')
+      if (!input.apiKey) throw new InvalidRequestError('Invalid account: apiKey is required')
+    } else if (!input.accessToken && !input.refreshToken) {
+      throw new InvalidRequestError('Invalid account: accessToken or refreshToken is required')
+    }
+    const now = new Date(clock.now()).toISOString()
+    const secrets: AccountSecrets = {
+      accessToken: input.accessToken,
+      refreshToken: input.refreshToken,
+      apiKey: input.apiKey,
+      proxyPassword: input.proxy?.password,
+    }
+    const { password: _pw, ...proxy } = input.proxy ?? ({} as ProxyConfig & { password?: string })
+    const account = validate(
+      Value.Default(Account, {
+        id: newId(),
+        platform,
+        name: input.name,
+        description: input.description ?? '',
+        secret: await seal(secrets),
+        tokenExpiresAt: input.tokenExpiresAt ?? 0,
+        scopes: input.scopes ?? [],
+        apiUrl: input.apiUrl ?? '',
+        userAgent: input.userAgent ?? '',
+        priority: input.priority ?? 50,
+        schedulable: input.schedulable ?? true,
+        isActive: input.isActive ?? true,
+        accountType: input.accountType ?? 'shared',
+        groupIds: input.groupIds ?? [],
+        proxy: input.proxy ? proxy : null,
+        supportedModels: input.supportedModels ?? [],
+        maxConcurrency: input.maxConcurrency ?? 0,
+        subscriptionInfo: input.subscriptionInfo ?? null,
+        extInfo: input.extInfo ?? null,
+        createdAt: now,
+        updatedAt: now,
+      }) as Account,
+    )
+    await repo.put(account)
+    await publishConfig(account.id)
+    return account
+  }
+
+  /** Applies an admin edit; secrets given in plaintext replace the stored ones. */
+  async function update(id: string, input: AccountInput): Promise<Account> {
+    const current = await repo.get(id)
+    if (!current) throw new NotFoundError(`Cannot find account "${id}"`)
+    let secrets: AccountSecrets = {}
+    try {
+      secrets = JSON.parse(await box.decrypt(current.secret)) as AccountSecrets
+    } catch {
+      // unreadable secrets are replaced by whatever the admin sends
+    }
+    for (const k of ['accessToken', 'refreshToken', 'apiKey'] as const)
+      if (input[k] !== undefined) secrets[k] = input[k]
+    let proxy = current.proxy
+    if (input.proxy !== undefined) {
+      if (input.proxy === null) {
+        proxy = null
+        secrets.proxyPassword = undefined
+      } else {
+        const { password, ...p } = input.proxy
+        proxy = p
+        if (password !== undefined) secrets.proxyPassword = password
+      }
+    }
+    const { accessToken: _a, refreshToken: _r, apiKey: _k, proxy: _p, ...plain } = input
+    const next = validate({
+      ...current,
+      ...plain,
+      proxy,
+      secret: await seal(secrets),
+      updatedAt: new Date(clock.now()).toISOString(),
+    })
+    await repo.put(next)
+    await publishConfig(id)
+    return next
+  }
+
+  /** Deletes an account and its health state. */
+  async function remove(id: string): Promise<void> {
+    if (!(await repo.delete(id))) throw new NotFoundError(`Cannot find account "${id}"`)
+    pool.delete(id)
+    await publishConfig(id)
+  }
+
+  /** Applies the health effect of an attempt; writes and broadcasts only when something changed. */
+  async function report(entry: PoolEntry, result: AttemptResult): Promise<void> {
+    const now = clock.now()
+    const patch = healthPatch(entry.state, result, now, policy)
+    if (!patch) return
+    entry.state = { ...entry.state, ...patch }
+    if (patch.status && patch.status !== 'active')
+      logger.warn('account marked', { accountId: entry.account.id, status: patch.status })
+    try {
+      entry.state = {
+        ...(await repo.patchState(entry.account.id, patch)),
+        lastUsedAt: entry.state.lastUsedAt,
+      }
+      await coord.publish(ACCOUNT_CHANNEL, `state:${entry.account.id}`)
+    } catch (err) {
+      logger.warn('cannot store account health', { accountId: entry.account.id, error: err })
+    }
+  }
+
+  /** Marks an account as just used (local at once; stored lazily by {@link flushLastUsed}). */
+  const dirtyLastUsed = new Set<string>()
+  function touch(entry: PoolEntry): void {
+    entry.state.lastUsedAt = clock.now()
+    dirtyLastUsed.add(entry.account.id)
+  }
+
+  /** Stores pending lastUsedAt values (called periodically and on shutdown). */
+  async function flushLastUsed(): Promise<void> {
+    const ids = [...dirtyLastUsed]
+    dirtyLastUsed.clear()
+    await Promise.all(
+      ids.map((id) => {
+        const e = pool.get(id)
+        return e
+          ? repo.patchState(id, { lastUsedAt: e.state.lastUsedAt }).catch(() => {})
+          : undefined
+      }),
+    )
+  }
+
+  /** Persists refreshed OAuth tokens (both tokens in one write) and broadcasts the change. */
+  async function storeTokens(
+    id: string,
+    tokens: { accessToken: string; refreshToken?: string; expiresAt: number; scopes?: string[] },
+  ) {
+    const current = await repo.get(id)
+    if (!current) throw new NotFoundError(`Cannot find account "${id}"`)
+    const secrets = JSON.parse(await box.decrypt(current.secret)) as AccountSecrets
+    secrets.accessToken = tokens.accessToken
+    if (tokens.refreshToken) secrets.refreshToken = tokens.refreshToken
+    const next: Account = {
+      ...current,
+      secret: await seal(secrets),
+      tokenExpiresAt: tokens.expiresAt,
+      scopes: tokens.scopes ?? current.scopes,
+      updatedAt: new Date(clock.now()).toISOString(),
+    }
+    await repo.put(next)
+    const entry = pool.get(id)
+    if (entry) {
+      entry.account = next
+      entry.secrets = secrets
+    }
+    await publishConfig(id)
+    return { account: next, secrets }
+  }
+
+  /** Clears every health mark of an account (admin reset). */
+  async function resetState(id: string): Promise<AccountState> {
+    const st = await repo.patchState(id, {
+      ...initialAccountState(),
+      lastUsedAt: pool.get(id)?.state.lastUsedAt ?? 0,
+    })
+    const e = pool.get(id)
+    if (e) e.state = st
+    await coord.publish(ACCOUNT_CHANNEL, `state:${id}`).catch(() => {})
+    return st
+  }
+
+  return {
+    snapshot,
+    create,
+    update,
+    remove,
+    report,
+    touch,
+    flushLastUsed,
+    storeTokens,
+    resetState,
+    get: (id: string) => repo.get(id),
+    getState: (id: string) => repo.getState(id),
+    list: () => repo.list(),
+    listGroups: (): Promise<AccountGroup[]> => repo.listGroups(),
+    /** Re-reads one account now (used by token refresh waiters). */
+    reload: async (id: string) => {
+      await reloadOne(id)
+      return pool.get(id) ?? null
+    },
+  }
+}
+
+/** The account service's interface. */
+export type AccountService = ReturnType<typeof createAccountService>

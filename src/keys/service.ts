@@ -1,0 +1,231 @@
+/**
+ * @module
+ * API keys: generation (`cr_` + 64 hex), hashing (SHA-256 of key + ENCRYPTION_KEY, as the system
+ * we replace does, so imported keys keep working), authentication with an in-process cache that
+ * other instances invalidate over the broadcast channel, and admin create/update/delete.
+ */
+import { Value } from '@sinclair/typebox/value'
+import type { CoordRepository } from '../coord/repository.ts'
+import { randomHex, sha256Hex } from '../core/crypto.ts'
+import { AuthenticationError, InvalidRequestError, NotFoundError } from '../core/errors.ts'
+import { newId } from '../core/ids.ts'
+import type { Clock, Logger } from '../core/ports.ts'
+import { ApiKey } from './model.ts'
+import type { KeyRepository } from './repository.ts'
+
+/** Broadcast channel carrying ids of changed keys. */
+export const KEY_CHANNEL = 'keys'
+
+/** Options of {@link createKeyService}. */
+export interface KeyServiceOptions {
+  repo: KeyRepository
+  coord: CoordRepository
+  clock: Clock
+  logger: Logger
+  encryptionKey: string
+  prefix: string
+  /** How long a cached key stays valid without an invalidation message (ms). */
+  cacheTtlMs?: number
+}
+
+interface CacheEntry {
+  key: ApiKey | null
+  until: number
+  expiresAtMs: number
+}
+
+/** Hashes a plaintext key the way the old system did: hex SHA-256 of key + ENCRYPTION_KEY. */
+export function hashApiKey(plain: string, encryptionKey: string): Promise<string> {
+  return sha256Hex(plain + encryptionKey)
+}
+
+/** Takes the client key from `x-api-key`, else `Authorization: Bearer`. */
+export function extractApiKey(headers: Headers): string | null {
+  const x = headers.get('x-api-key')?.trim()
+  if (x) return x
+  const auth = headers.get('authorization')?.trim()
+  if (auth) {
+    const m = /^bearer\s+(.+)$/i.exec(auth)
+    return (m ? m[1]! : auth).trim() || null
+  }
+  return null
+}
+
+/** Fields an admin may set when creating or editing a key. */
+export type KeyInput = Partial<
+  Omit<
+    ApiKey,
+    'id' | 'hash' | 'hint' | 'createdAt' | 'updatedAt' | 'lastUsedAt' | 'isDeleted' | 'deletedAt'
+  >
+>
+
+/** Creates the key service. */
+export function createKeyService(options: KeyServiceOptions) {
+  const { repo, coord, clock, logger, encryptionKey, prefix } = options
+  const ttl = options.cacheTtlMs ?? 30_000
+  const cache = new Map<string, CacheEntry>()
+  const idToHash = new Map<string, string>()
+
+  void coord
+    .subscribe(KEY_CHANNEL, (id) => {
+      const hash = idToHash.get(id)
+      if (hash) cache.delete(hash)
+      if (id === '*') cache.clear()
+    })
+    .catch((err) =>
+      logger.warn('cannot subscribe to key invalidations; relying on cache expiry', { error: err }),
+    )
+
+  const remember = (hash: string, key: ApiKey | null, now: number) => {
+    if (cache.size > 50_000) cache.clear()
+    // Unknown keys are remembered briefly so a flood of wrong keys does not reach storage.
+    cache.set(hash, {
+      key,
+      until: now + (key ? ttl : 5_000),
+      expiresAtMs: key?.expiresAt ? Date.parse(key.expiresAt) : 0,
+    })
+    if (key) idToHash.set(key.id, hash)
+  }
+
+  const changed = async (key: ApiKey, oldHash?: string) => {
+    if (oldHash) cache.delete(oldHash)
+    cache.delete(key.hash)
+    await coord.publish(KEY_CHANNEL, key.id).catch(() => {})
+  }
+
+  /** Resolves a plaintext key to its record or throws a 401 naming the reason. */
+  async function authenticate(plain: string | null): Promise<ApiKey> {
+    if (!plain)
+      throw new AuthenticationError(
+        'Missing API key: send it in x-api-key or Authorization: Bearer',
+      )
+    if (plain.length < 10 || plain.length > 512 || !plain.startsWith(prefix)) {
+      throw new AuthenticationError('Invalid API key format')
+    }
+    const now = clock.now()
+    const hash = await hashApiKey(plain, encryptionKey)
+    let entry = cache.get(hash)
+    if (!entry || entry.until <= now) {
+      remember(hash, await repo.findByHash(hash), now)
+      entry = cache.get(hash)!
+    }
+    const key = entry.key
+    if (!key || key.isDeleted) throw new AuthenticationError('Invalid API key: API key not found')
+    if (!key.isActive) throw new AuthenticationError('Invalid API key: API key is disabled')
+    if (entry.expiresAtMs && entry.expiresAtMs <= now)
+      throw new AuthenticationError('Invalid API key: API key has expired')
+    if (key.expirationMode === 'activation' && !key.isActivated) return activate(key, hash, now)
+    return key
+  }
+
+  async function activate(key: ApiKey, hash: string, now: number): Promise<ApiKey> {
+    const unitMs = key.activationUnit === 'hours' ? 3_600_000 : 86_400_000
+    const fresh = (await repo.get(key.id)) ?? key
+    if (fresh.isActivated) {
+      remember(hash, fresh, now)
+      return fresh
+    }
+    const activated: ApiKey = {
+      ...fresh,
+      isActivated: true,
+      activatedAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + Math.max(1, fresh.activationDays) * unitMs).toISOString(),
+      updatedAt: new Date(now).toISOString(),
+    }
+    await repo.put(activated)
+    remember(hash, activated, now)
+    await changed(activated)
+    return activated
+  }
+
+  function validateInput(input: KeyInput, base: ApiKey): ApiKey {
+    const merged = Value.Default(ApiKey, { ...base, ...input }) as ApiKey
+    const errors = [...Value.Errors(ApiKey, merged)]
+    if (errors.length > 0) {
+      const e = errors[0]!
+      throw new InvalidRequestError(
+        `Invalid API key field ${e.path.replace(/^\//, '') || '(body)'}: ${e.message}`,
+      )
+    }
+    if (merged.expiresAt && Number.isNaN(Date.parse(merged.expiresAt))) {
+      throw new InvalidRequestError('Invalid API key field expiresAt: expected an ISO date')
+    }
+    return Value.Clean(ApiKey, merged) as ApiKey
+  }
+
+  /** Creates a key; the plaintext is returned once and never stored. */
+  async function create(
+    input: KeyInput & { name: string },
+  ): Promise<{ key: ApiKey; plaintext: string }> {
+    const now = new Date(clock.now()).toISOString()
+    const plaintext = `${prefix}${randomHex(32)}`
+    const hash = await hashApiKey(plaintext, encryptionKey)
+    const base = Value.Default(ApiKey, {
+      id: newId(),
+      name: input.name,
+      hash,
+      createdAt: now,
+      updatedAt: now,
+    }) as ApiKey
+    const key = validateInput(input, {
+      ...base,
+      hint: `${plaintext.slice(0, prefix.length + 4)}…${plaintext.slice(-4)}`,
+    })
+    await repo.put(key)
+    await changed(key)
+    return { key, plaintext }
+  }
+
+  /** Applies an admin edit. */
+  async function update(id: string, input: KeyInput): Promise<ApiKey> {
+    const current = await repo.get(id)
+    if (!current) throw new NotFoundError(`Cannot find API key "${id}"`)
+    const next = validateInput(input, {
+      ...current,
+      updatedAt: new Date(clock.now()).toISOString(),
+    })
+    await repo.put(next)
+    await changed(next)
+    return next
+  }
+
+  /** Soft delete: the key stops working, its usage stays. */
+  async function softDelete(id: string): Promise<ApiKey> {
+    const current = await repo.get(id)
+    if (!current || current.isDeleted) throw new NotFoundError(`Cannot find API key "${id}"`)
+    const now = new Date(clock.now()).toISOString()
+    const next: ApiKey = {
+      ...current,
+      isDeleted: true,
+      deletedAt: now,
+      isActive: false,
+      updatedAt: now,
+    }
+    await repo.put(next)
+    await changed(next)
+    return next
+  }
+
+  return {
+    authenticate,
+    create,
+    update,
+    softDelete,
+    get: (id: string) => repo.get(id),
+    list: () => repo.list(),
+    /** Records the last use (off the hot path; callers do not await). */
+    touch: async (key: ApiKey) => {
+      const now = clock.now()
+      const last = key.lastUsedAt ? Date.parse(key.lastUsedAt) : 0
+      if (now - last < 60_000) return
+      const fresh = await repo.get(key.id)
+      if (!fresh) return
+      fresh.lastUsedAt = new Date(now).toISOString()
+      key.lastUsedAt = fresh.lastUsedAt
+      await repo.put(fresh)
+    },
+  }
+}
+
+/** The key service's interface. */
+export type KeyService = ReturnType<typeof createKeyService>
