@@ -1,16 +1,26 @@
 /**
  * @module
  * Wiring shared by every entry point: configuration → secrets → storage → services → HTTP app.
- * Runtime-specific pieces (SQLite driver, files, log sink) are passed in by the entry point.
+ * Runtime-specific pieces (SQLite driver, files, log sink, password hashing) are passed in by the
+ * entry point; tests call {@link buildRelay} with their own stores and fetch.
  */
 import pkg from '../package.json' with { type: 'json' }
+import { createTokenProvider } from './accounts/oauth.ts'
+import { createAccountService, type PoolEntry } from './accounts/service.ts'
+import { createAdminAuthService } from './admin/auth-service.ts'
 import { chooseStorage, loadConfig } from './config/load.ts'
 import type { Config } from './config/schema.ts'
 import { type ResolvedSecrets, resolveSecrets, type SecretFileAccess } from './config/secrets.ts'
+import { createSecretBox } from './core/crypto.ts'
 import { createLogger } from './core/log.ts'
-import type { Clock, Logger, LogSink } from './core/ports.ts'
+import type { Clock, FetchFn, Logger, LogSink, PasswordHasher } from './core/ports.ts'
 import { systemClock } from './core/time.ts'
 import { createApp } from './http/app.ts'
+import { createKeyService } from './keys/service.ts'
+import { accessLogRecorder } from './relay/access-log.ts'
+import { createProxyFetch } from './relay/proxy-fetch.ts'
+import { fanOutRecorder, type RequestRecorder } from './relay/recorder.ts'
+import { createRelayService } from './relay/relay-service.ts'
 import { createRedisStores } from './storage/redis/create.ts'
 import { createSqliteStores } from './storage/sqlite/create.ts'
 import type { SqlDatabase } from './storage/sqlite/driver.ts'
@@ -22,25 +32,141 @@ export interface RuntimePorts {
   secretFiles: SecretFileAccess
   ensureDir(path: string): void
   logSink: LogSink
+  hasher: PasswordHasher
   clock?: Clock
-}
-
-/** A wired, not yet listening, relay. */
-export interface Relay {
-  config: Config
-  secrets: ResolvedSecrets
-  logger: Logger
-  stores: Stores
-  app: ReturnType<typeof createApp>
-  version: string
-  /** Marks the relay as draining (readiness turns 503). */
-  startDraining(): void
-  /** Flushes pending writes and closes storage. */
-  close(): Promise<void>
 }
 
 /** The service version from package.json. */
 export const VERSION: string = pkg.version
+
+/** Inputs of {@link buildRelay}. */
+export interface BuildOptions {
+  config: Config
+  secrets: Pick<
+    ResolvedSecrets,
+    'jwtSecret' | 'encryptionKey' | 'adminUsername' | 'adminPassword' | 'adminPasswordFromFile'
+  >
+  stores: Stores
+  logger: Logger
+  hasher: PasswordHasher
+  clock?: Clock
+  /** Upstream fetch (tests inject their own); proxies wrap it per account. */
+  fetch?: FetchFn
+  /** Extra recorders (tests observe finished requests). */
+  recorders?: RequestRecorder[]
+}
+
+/** A wired relay: services, app and lifecycle hooks. */
+export type Relay = Awaited<ReturnType<typeof buildRelay>>
+
+/** Builds services and the HTTP app over existing stores. */
+export async function buildRelay(options: BuildOptions) {
+  const { config, secrets, stores, logger } = options
+  const clock = options.clock ?? systemClock
+  const baseFetch: FetchFn = options.fetch ?? ((input, init) => fetch(input, init))
+  const box = createSecretBox(secrets.encryptionKey)
+  const keys = createKeyService({
+    repo: stores.keys,
+    coord: stores.coord,
+    clock,
+    logger,
+    encryptionKey: secrets.encryptionKey,
+    prefix: config.API_KEY_PREFIX,
+  })
+  const accounts = createAccountService({
+    repo: stores.accounts,
+    coord: stores.coord,
+    box,
+    clock,
+    logger,
+  })
+  const proxyFetches = new Map<string, { sig: string; fetch: FetchFn }>()
+  const fetchFor = (entry: PoolEntry): FetchFn => {
+    const proxy = entry.account.proxy
+    if (!proxy) return baseFetch
+    const sig = `${JSON.stringify(proxy)}|${entry.secrets.proxyPassword ?? ''}`
+    const hit = proxyFetches.get(entry.account.id)
+    if (hit && hit.sig === sig) return hit.fetch
+    const f = createProxyFetch(
+      { ...proxy, password: entry.secrets.proxyPassword },
+      { baseFetch: baseFetch as typeof fetch },
+    ) as FetchFn
+    proxyFetches.set(entry.account.id, { sig, fetch: f })
+    return f
+  }
+  const tokens = createTokenProvider({
+    accounts,
+    coord: stores.coord,
+    clock,
+    logger,
+    tokenUrl: config.CLAUDE_OAUTH_TOKEN_URL,
+    fetchFor,
+  })
+  const adminAuth = createAdminAuthService({
+    settings: stores.settings,
+    hasher: options.hasher,
+    clock,
+    logger,
+  })
+  await adminAuth.ensure({
+    username: secrets.adminUsername,
+    password: secrets.adminPassword,
+    fromEnv: !secrets.adminPasswordFromFile,
+  })
+
+  const server: { disableIdleTimeout?: (request: Request) => void } = {}
+  const recorder = fanOutRecorder([accessLogRecorder(logger), ...(options.recorders ?? [])])
+  const relay = createRelayService({
+    config,
+    keys,
+    accounts,
+    tokens,
+    limits: stores.limits,
+    recorder,
+    clock,
+    logger,
+    fetchFor,
+    disableIdleTimeout: (request) => server.disableIdleTimeout?.(request),
+  })
+
+  let draining = false
+  const app = createApp({
+    config,
+    stores,
+    logger,
+    clock,
+    version: VERSION,
+    startedAt: clock.now(),
+    jwtSecret: secrets.jwtSecret,
+    isDraining: () => draining,
+    services: { keys, accounts, relay, adminAuth },
+  })
+  const flushTimer = setInterval(() => void accounts.flushLastUsed().catch(() => {}), 5000)
+  ;(flushTimer as { unref?: () => void }).unref?.()
+
+  return {
+    config,
+    logger,
+    stores,
+    app,
+    version: VERSION,
+    services: { keys, accounts, relay, adminAuth, tokens },
+    /** Runtime hooks the server sets once it listens. */
+    server,
+    startDraining: () => {
+      draining = true
+    },
+    /** Requests holding a lease right now. */
+    inFlight: () => relay.inFlight(),
+    /** Flushes pending writes and closes storage. */
+    close: async () => {
+      clearInterval(flushTimer)
+      relay.stop()
+      await accounts.flushLastUsed().catch(() => {})
+      await stores.close()
+    },
+  }
+}
 
 /** Builds the relay from an environment map. Throws ConfigError on bad configuration. */
 export async function bootstrap(
@@ -63,6 +189,14 @@ export async function bootstrap(
     choice.kind === 'redis'
       ? await createRedisStores({ url: choice.url, prefix: choice.prefix, logger })
       : createSqliteStores(runtime.openSqlite(choice.path), { clock, logger })
+  try {
+    await stores.ping()
+  } catch (err) {
+    logger.error('storage is not reachable yet; /health reports 503 until it is', {
+      kind: choice.kind,
+      error: err,
+    })
+  }
   logger.info('storage ready', {
     kind: choice.kind,
     ...(choice.kind === 'sqlite' ? { path: choice.path } : { prefix: choice.prefix }),
@@ -72,31 +206,15 @@ export async function bootstrap(
       'ENCRYPTION_KEY was generated locally while storage is Redis: set the same ENCRYPTION_KEY on every instance',
     )
   }
-
-  let draining = false
-  const app = createApp({
-    config,
-    stores,
-    logger,
-    clock,
-    version: VERSION,
-    startedAt: clock.now(),
-    isDraining: () => draining,
-  })
-  return {
-    config,
-    secrets,
-    logger,
-    stores,
-    app,
-    version: VERSION,
-    startDraining: () => {
-      draining = true
-    },
-    close: async () => {
-      await stores.close()
-    },
+  if (
+    !secrets.adminPasswordFromFile &&
+    /^(admin123456|password|12345678|admin1234)$/i.test(secrets.adminPassword)
+  ) {
+    logger.warn(
+      '!!! ADMIN_PASSWORD is a well-known default: change it before exposing this server to a network !!!',
+    )
   }
+  return buildRelay({ config, secrets, stores, logger, hasher: runtime.hasher, clock })
 }
 
 function announceSecrets(secrets: ResolvedSecrets, logger: Logger): void {

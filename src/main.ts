@@ -3,7 +3,14 @@
  */
 import { bootstrap } from './bootstrap.ts'
 import { ConfigError } from './core/errors.ts'
-import { ensureDir, localSecretFiles, openBunSqlite, serveBun, stdoutSink } from './runtime/bun.ts'
+import {
+  bunPasswordHasher,
+  ensureDir,
+  localSecretFiles,
+  openBunSqlite,
+  serveBun,
+  stdoutSink,
+} from './runtime/bun.ts'
 
 try {
   const relay = await bootstrap(process.env, {
@@ -11,6 +18,7 @@ try {
     secretFiles: localSecretFiles,
     ensureDir,
     logSink: stdoutSink,
+    hasher: bunPasswordHasher,
   })
   serveBun(relay)
 } catch (err) {

@@ -3,11 +3,25 @@
  * Composition of the HTTP surface: plugins, error mapping and every controller.
  */
 import { Elysia } from 'elysia'
+import type { AccountService } from '../accounts/service.ts'
+import type { AdminAuthService } from '../admin/auth-service.ts'
 import type { Config } from '../config/schema.ts'
 import type { Clock, Logger } from '../core/ports.ts'
+import type { KeyService } from '../keys/service.ts'
+import type { RelayService } from '../relay/relay-service.ts'
 import type { Stores } from '../storage/stores.ts'
+import { adminRoutes } from './admin-routes.ts'
 import { errorPlugin } from './error-plugin.ts'
 import { healthRoutes } from './health-routes.ts'
+import { relayRoutes } from './relay-routes.ts'
+
+/** The services the routes call. */
+export interface AppServices {
+  keys: KeyService
+  accounts: AccountService
+  relay: RelayService
+  adminAuth: AdminAuthService
+}
 
 /** Everything the HTTP app is built from. */
 export interface AppDeps {
@@ -17,12 +31,25 @@ export interface AppDeps {
   clock: Clock
   version: string
   startedAt: number
+  jwtSecret: string
   isDraining: () => boolean
+  services: AppServices
 }
 
 /** Builds the Elysia app (no socket is opened here). */
 export function createApp(deps: AppDeps) {
-  return new Elysia({ name: 'crs.app' }).use(errorPlugin(deps.logger)).use(healthRoutes(deps))
+  return new Elysia({ name: 'crs.app' })
+    .use(errorPlugin(deps.logger))
+    .use(healthRoutes(deps))
+    .use(relayRoutes({ relay: deps.services.relay, keys: deps.services.keys }))
+    .use(
+      adminRoutes({
+        jwtSecret: deps.jwtSecret,
+        auth: deps.services.adminAuth,
+        keys: deps.services.keys,
+        accounts: deps.services.accounts,
+      }),
+    )
 }
 
 /** The app's type, for typed clients. */

@@ -1,23 +1,24 @@
 import { describe, expect, test } from 'bun:test'
-import { loadConfig } from '../../src/config/load.ts'
+import { Elysia } from 'elysia'
 import { createNullLogger } from '../../src/core/log.ts'
 import { systemClock } from '../../src/core/time.ts'
-import { createApp } from '../../src/http/app.ts'
+import { errorPlugin } from '../../src/http/error-plugin.ts'
+import { healthRoutes } from '../../src/http/health-routes.ts'
 import { openBunSqlite } from '../../src/runtime/bun.ts'
 import { createSqliteStores } from '../../src/storage/sqlite/create.ts'
 import type { Stores } from '../../src/storage/stores.ts'
 import { req } from '../helpers/req.ts'
 
 function appWith(stores: Stores, draining = false) {
-  return createApp({
-    config: loadConfig({}),
-    stores,
-    logger: createNullLogger(),
-    clock: systemClock,
-    version: '9.9.9',
-    startedAt: Date.now() - 5000,
-    isDraining: () => draining,
-  })
+  return new Elysia().use(errorPlugin(createNullLogger())).use(
+    healthRoutes({
+      stores,
+      clock: systemClock,
+      version: '9.9.9',
+      startedAt: Date.now() - 5000,
+      isDraining: () => draining,
+    }),
+  )
 }
 
 describe('http basics', () => {

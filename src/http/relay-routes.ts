@@ -1,0 +1,106 @@
+/**
+ * @module
+ * Client routes of the Claude API: Messages (with the old system's aliases), count_tokens, the
+ * model list and Claude Code's `/v1/me`. The relay reads the raw body itself (no parsing here) so
+ * the original bytes can be forwarded untouched.
+ */
+import { Elysia } from 'elysia'
+import type { KeyService } from '../keys/service.ts'
+import { extractApiKey } from '../keys/service.ts'
+import type { RelayService } from '../relay/relay-service.ts'
+import { requestIdOf } from './error-plugin.ts'
+
+/** Models listed by GET /v1/models (Anthropic list shape). */
+export const MODEL_LIST = [
+  ['claude-opus-4-5-20251101', 'Claude Opus 4.5', '2025-11-01T00:00:00Z'],
+  ['claude-sonnet-4-5-20250929', 'Claude Sonnet 4.5', '2025-09-29T00:00:00Z'],
+  ['claude-haiku-4-5-20251001', 'Claude Haiku 4.5', '2025-10-01T00:00:00Z'],
+  ['claude-opus-4-1-20250805', 'Claude Opus 4.1', '2025-08-05T00:00:00Z'],
+  ['claude-opus-4-20250514', 'Claude Opus 4', '2025-05-14T00:00:00Z'],
+  ['claude-sonnet-4-20250514', 'Claude Sonnet 4', '2025-05-14T00:00:00Z'],
+  ['claude-3-7-sonnet-20250219', 'Claude Sonnet 3.7', '2025-02-19T00:00:00Z'],
+  ['claude-3-5-haiku-20241022', 'Claude Haiku 3.5', '2024-10-22T00:00:00Z'],
+] as const
+
+/** What the client routes need. */
+export interface RelayRouteDeps {
+  relay: RelayService
+  keys: KeyService
+}
+
+const MESSAGE_PATHS = [
+  '/api/v1/messages',
+  '/claude/v1/messages',
+  '/v1/messages',
+  '/api/claude/v1/messages',
+]
+const DOC = { tags: ['relay'] }
+
+/** Client (relay) controller. */
+export function relayRoutes(deps: RelayRouteDeps) {
+  let app = new Elysia({ name: 'crs.relay' })
+  for (const path of MESSAGE_PATHS) {
+    app = app
+      .post(
+        path,
+        ({ request }) => deps.relay.handle(request, requestIdOf(request), 'messages', path),
+        {
+          parse: 'none',
+          detail: {
+            ...DOC,
+            summary: 'Create a message (Anthropic Messages API), streaming or not',
+          },
+        },
+      )
+      .post(
+        `${path}/count_tokens`,
+        ({ request }) =>
+          deps.relay.handle(request, requestIdOf(request), 'count_tokens', `${path}/count_tokens`),
+        {
+          parse: 'none',
+          detail: { ...DOC, summary: 'Count tokens of a Messages request' },
+        },
+      )
+  }
+  for (const prefix of ['/api', '/claude']) {
+    app = app
+      .get(
+        `${prefix}/v1/models`,
+        async ({ request }) => {
+          const key = await deps.keys.authenticate(extractApiKey(request.headers))
+          const allowed = (id: string) => {
+            if (!key.enableModelRestriction || key.restrictedModels.length === 0) return true
+            const listed = key.restrictedModels.includes(id)
+            return key.modelRestrictionMode === 'allow' ? listed : !listed
+          }
+          const data = MODEL_LIST.filter(([id]) => allowed(id)).map(([id, name, created]) => ({
+            type: 'model',
+            id,
+            display_name: name,
+            created_at: created,
+          }))
+          return {
+            data,
+            has_more: false,
+            first_id: data[0]?.id ?? null,
+            last_id: data.at(-1)?.id ?? null,
+          }
+        },
+        { detail: { ...DOC, summary: 'List models (Anthropic list shape)' } },
+      )
+      .get(
+        `${prefix}/v1/me`,
+        async ({ request }) => {
+          const key = await deps.keys.authenticate(extractApiKey(request.headers))
+          return {
+            id: `user_${key.id}`,
+            type: 'user',
+            display_name: key.name,
+            created_at: key.createdAt,
+          }
+        },
+        { detail: { ...DOC, summary: 'The calling key as a user object (used by Claude Code)' } },
+      )
+  }
+  return app
+}

@@ -1,0 +1,67 @@
+/**
+ * @module
+ * The port through which the relay reports each finished request, exactly once, whatever the
+ * path. Usage counters, cost and request history implement it; it must never throw or block.
+ */
+import type { ApiKey } from '../keys/model.ts'
+import type { TokenUsage } from './usage.ts'
+
+/** One upstream attempt of a request (failover trail). */
+export interface Attempt {
+  accountId: string
+  accountName: string
+  status: number
+  error: string
+  ms: number
+}
+
+/** Everything known about a finished request. */
+export interface RequestOutcome {
+  requestId: string
+  key: ApiKey
+  endpoint: string
+  model: string
+  stream: boolean
+  userAgent: string
+  startTime: number
+  endTime: number
+  ttfbMs: number | null
+  overheadMs: number | null
+  accountId: string
+  accountName: string
+  status: number
+  outcome: 'success' | 'error' | 'aborted' | 'rejected'
+  errorType: string
+  errorMessage: string
+  /** Tokens seen; null when nothing was counted (count_tokens, rejections). */
+  usage: TokenUsage | null
+  /** Whether usage should count toward billing (false for count_tokens). */
+  billable: boolean
+  attempts: Attempt[]
+  /** The request body as received (capped), and the response as sent (capped). */
+  requestBody: string
+  responseBody: string
+  responseTruncated: boolean
+  /** Start of the key's rate window that admitted the request (0 = none). */
+  windowStart: number
+}
+
+/** Receives finished requests. */
+export interface RequestRecorder {
+  record(outcome: RequestOutcome): void
+}
+
+/** A recorder that fans out to several. */
+export function fanOutRecorder(recorders: RequestRecorder[]): RequestRecorder {
+  return {
+    record(o) {
+      for (const r of recorders) {
+        try {
+          r.record(o)
+        } catch {
+          // a failing recorder must not affect the others or the response
+        }
+      }
+    },
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * @module
+ * Account selection: the key's binding (an account or a group) first, else the sticky session's
+ * account, else the shared pool by priority (lower first) then least recently used. Only healthy,
+ * schedulable accounts that serve the model and were not already tried for this request qualify.
+ */
+import { unavailableReason } from '../accounts/health.ts'
+import { modelSupport, type PoolEntry } from '../accounts/service.ts'
+import type { ApiKey } from '../keys/model.ts'
+
+/** Input of {@link pickAccount}. */
+export interface PickInput {
+  key: ApiKey
+  model: string
+  stickyAccountId: string | null
+  /** Accounts already tried for this request. */
+  exclude: ReadonlySet<string>
+  now: number
+}
+
+/** A chosen account. */
+export interface Pick {
+  entry: PoolEntry
+  upstreamModel: string
+  via: 'binding' | 'group' | 'sticky' | 'pool'
+}
+
+/** Why nothing could be chosen. */
+export interface NoPick {
+  reason: string
+  /** Whether any account would serve the model at all (false → configuration problem). */
+  anyServes: boolean
+}
+
+/** Chooses an account for a request, or explains why none qualifies. */
+export function pickAccount(entries: PoolEntry[], input: PickInput): Pick | NoPick {
+  const { key, model, now, exclude } = input
+  const opus = model.toLowerCase().includes('opus')
+  const binding = key.claudeAccountId || key.claudeConsoleAccountId
+  let candidates: PoolEntry[]
+  let via: Pick['via'] = 'pool'
+  if (binding.startsWith('group:')) {
+    const gid = binding.slice(6)
+    candidates = entries.filter((e) => e.account.groupIds.includes(gid))
+    via = 'group'
+  } else if (binding) {
+    candidates = entries.filter((e) => e.account.id === binding)
+    via = 'binding'
+    if (candidates.length === 0)
+      return { reason: `the bound account ${binding} no longer exists`, anyServes: false }
+  } else {
+    candidates = entries.filter((e) => e.account.accountType === 'shared')
+  }
+
+  const serving = candidates.filter((e) => modelSupport(e.account, model).ok)
+  const eligible = serving.filter(
+    (e) => !exclude.has(e.account.id) && unavailableReason(e.account, e.state, now, opus) === null,
+  )
+  if (eligible.length === 0) {
+    if (serving.length === 0)
+      return { reason: `no account serves model "${model}"`, anyServes: false }
+    const reasons = serving
+      .filter((e) => !exclude.has(e.account.id))
+      .map((e) => unavailableReason(e.account, e.state, now, opus))
+      .filter(Boolean)
+    return {
+      reason: reasons.length
+        ? `every account is unavailable (${reasons[0]})`
+        : 'every account failed',
+      anyServes: true,
+    }
+  }
+  const pick = (entry: PoolEntry, how: Pick['via']): Pick => ({
+    entry,
+    upstreamModel: modelSupport(entry.account, model).upstreamModel,
+    via: how,
+  })
+  if (input.stickyAccountId && via !== 'binding') {
+    const sticky = eligible.find((e) => e.account.id === input.stickyAccountId)
+    if (sticky) return pick(sticky, 'sticky')
+  }
+  let best = eligible[0]!
+  for (const e of eligible) {
+    if (
+      e.account.priority < best.account.priority ||
+      (e.account.priority === best.account.priority &&
+        (e.state.lastUsedAt < best.state.lastUsedAt ||
+          (e.state.lastUsedAt === best.state.lastUsedAt &&
+            e.account.createdAt < best.account.createdAt)))
+    ) {
+      best = e
+    }
+  }
+  return pick(best, via)
+}

@@ -1,0 +1,288 @@
+/**
+ * A fake Anthropic API: a real HTTP server (Bun.serve on port 0) that speaks the Messages
+ * protocol (JSON and SSE), the count_tokens and OAuth token endpoints, and plays scripted
+ * failures: error statuses with headers, delays, silences, mid-stream cuts, byte-split streams.
+ */
+
+/** Usage the fake reports for every message. */
+export const FAKE_USAGE = {
+  input_tokens: 25,
+  output_tokens: 12,
+  cache_creation_input_tokens: 30,
+  cache_read_input_tokens: 40,
+  cache_creation: { ephemeral_5m_input_tokens: 10, ephemeral_1h_input_tokens: 20 },
+}
+
+/** One scripted behaviour for the next request(s) to an account. */
+export type Script =
+  | { kind: 'ok'; text?: string; toolUse?: boolean }
+  | { kind: 'error'; status: number; headers?: Record<string, string>; body?: unknown }
+  | { kind: 'cut'; afterEvents: number }
+  | { kind: 'silence'; afterEvents: number; ms: number }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'bytewise' }
+  | { kind: 'hang' }
+
+/** A request the fake received. */
+export interface Received {
+  path: string
+  headers: Record<string, string>
+  body: Record<string, unknown>
+  /** Which fake account answered (from the credential). */
+  account: string
+  at: number
+}
+
+const enc = new TextEncoder()
+const sse = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+
+/** The SSE events of a complete answer. */
+export function streamEvents(model: string, text: string, toolUse = false): string[] {
+  const id = 'msg_fake_01'
+  const events = [
+    sse('message_start', {
+      type: 'message_start',
+      message: {
+        id,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { ...FAKE_USAGE, output_tokens: 1 },
+      },
+    }),
+    sse('ping', { type: 'ping' }),
+    sse('content_block_start', {
+      type: 'content_block_start',
+      index: 0,
+      content_block: { type: 'text', text: '' },
+    }),
+  ]
+  const half = Math.ceil(text.length / 2)
+  for (const part of [text.slice(0, half), text.slice(half)]) {
+    events.push(
+      sse('content_block_delta', {
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'text_delta', text: part },
+      }),
+    )
+  }
+  events.push(sse('content_block_stop', { type: 'content_block_stop', index: 0 }))
+  if (toolUse) {
+    events.push(
+      sse('content_block_start', {
+        type: 'content_block_start',
+        index: 1,
+        content_block: { type: 'tool_use', id: 'toolu_01', name: 'get_weather', input: {} },
+      }),
+      sse('content_block_delta', {
+        type: 'content_block_delta',
+        index: 1,
+        delta: { type: 'input_json_delta', partial_json: '{"city":' },
+      }),
+      sse('content_block_delta', {
+        type: 'content_block_delta',
+        index: 1,
+        delta: { type: 'input_json_delta', partial_json: '"Paris"}' },
+      }),
+      sse('content_block_stop', { type: 'content_block_stop', index: 1 }),
+    )
+  }
+  events.push(
+    sse('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: toolUse ? 'tool_use' : 'end_turn', stop_sequence: null },
+      usage: { output_tokens: FAKE_USAGE.output_tokens },
+    }),
+    sse('message_stop', { type: 'message_stop' }),
+  )
+  return events
+}
+
+/** The JSON of a complete answer. */
+export function messageJson(model: string, text: string, toolUse = false) {
+  const content: unknown[] = [{ type: 'text', text }]
+  if (toolUse)
+    content.push({
+      type: 'tool_use',
+      id: 'toolu_01',
+      name: 'get_weather',
+      input: { city: 'Paris' },
+    })
+  return {
+    id: 'msg_fake_01',
+    type: 'message',
+    role: 'assistant',
+    model,
+    content,
+    stop_reason: toolUse ? 'tool_use' : 'end_turn',
+    stop_sequence: null,
+    usage: FAKE_USAGE,
+  }
+}
+
+/** Starts a fake upstream. Credentials name accounts: `Bearer <account>` or `x-api-key: <account>`. */
+export function startFakeUpstream() {
+  const received: Received[] = []
+  const scripts = new Map<string, Script[]>()
+  const tokenRequests: Record<string, unknown>[] = []
+  let tokenSeq = 0
+  let tokenDelayMs = 0
+  const openStreams = new Set<AbortSignal>()
+  let abortedStreams = 0
+
+  const server = Bun.serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    idleTimeout: 0,
+    async fetch(req) {
+      const url = new URL(req.url)
+      if (url.pathname === '/v1/oauth/token') {
+        const body = (await req.json()) as Record<string, unknown>
+        tokenRequests.push(body)
+        if (tokenDelayMs) await Bun.sleep(tokenDelayMs)
+        if (String(body.refresh_token).startsWith('bad'))
+          return Response.json({ error: 'invalid_grant' }, { status: 400 })
+        tokenSeq++
+        return Response.json({
+          access_token: `fresh-access-${tokenSeq}`,
+          refresh_token: `rotated-refresh-${tokenSeq}`,
+          expires_in: 3600,
+          scope: 'user:inference user:profile',
+        })
+      }
+      const auth =
+        req.headers.get('authorization')?.replace(/^Bearer /, '') ??
+        req.headers.get('x-api-key') ??
+        ''
+      const text = await req.text()
+      let body: Record<string, unknown> = {}
+      try {
+        body = JSON.parse(text)
+      } catch {}
+      received.push({
+        path: url.pathname,
+        headers: Object.fromEntries(req.headers),
+        body,
+        account: auth,
+        at: Date.now(),
+      })
+      const queue = scripts.get(auth) ?? scripts.get('*')
+      const script = queue && queue.length > 1 ? queue.shift()! : (queue?.[0] ?? { kind: 'ok' })
+      const model = String(body.model ?? 'claude-sonnet-4-5')
+      if (url.pathname.endsWith('/count_tokens')) {
+        if (script.kind === 'error')
+          return Response.json(
+            script.body ?? { type: 'error', error: { type: 'api_error', message: 'scripted' } },
+            { status: script.status, headers: script.headers },
+          )
+        return Response.json({ input_tokens: 42 })
+      }
+      if (script.kind === 'delay') await Bun.sleep(script.ms)
+      if (script.kind === 'hang') {
+        await new Promise((r) => req.signal.addEventListener('abort', r))
+        return new Response(null, { status: 499 })
+      }
+      if (script.kind === 'error') {
+        const errBody = script.body ?? {
+          type: 'error',
+          error: {
+            type:
+              script.status === 529
+                ? 'overloaded_error'
+                : script.status === 429
+                  ? 'rate_limit_error'
+                  : 'api_error',
+            message: `scripted ${script.status}`,
+          },
+        }
+        return new Response(JSON.stringify(errBody), {
+          status: script.status,
+          headers: {
+            'content-type': 'application/json',
+            'request-id': 'req_upstream_err',
+            ...script.headers,
+          },
+        })
+      }
+      const answer = `Hello from ${auth || 'fake'}: 你好，世界 🌍`
+      const toolUse = script.kind === 'ok' && !!script.toolUse
+      if (body.stream !== true) {
+        return Response.json(
+          messageJson(model, script.kind === 'ok' && script.text ? script.text : answer, toolUse),
+          { headers: { 'request-id': 'req_upstream_1' } },
+        )
+      }
+      const events = streamEvents(
+        model,
+        script.kind === 'ok' && script.text ? script.text : answer,
+        toolUse,
+      )
+      const signal = req.signal
+      openStreams.add(signal)
+      signal.addEventListener('abort', () => {
+        if (openStreams.delete(signal)) abortedStreams++
+      })
+      const stream = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          try {
+            for (let i = 0; i < events.length; i++) {
+              if (signal.aborted) return
+              if (script.kind === 'cut' && i === script.afterEvents) {
+                controller.error(new Error('cut'))
+                return
+              }
+              if (script.kind === 'silence' && i === script.afterEvents) await Bun.sleep(script.ms)
+              const bytes = enc.encode(events[i]!)
+              if (script.kind === 'bytewise') {
+                for (let b = 0; b < bytes.length; b++) {
+                  controller.enqueue(bytes.subarray(b, b + 1))
+                  if (b % 7 === 0) await Bun.sleep(0)
+                }
+              } else controller.enqueue(bytes)
+              await Bun.sleep(1)
+            }
+            openStreams.delete(signal)
+            controller.close()
+          } catch {}
+        },
+      })
+      return new Response(stream, {
+        headers: {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-cache',
+          'request-id': 'req_upstream_s',
+        },
+      })
+    },
+  })
+  const url = `http://127.0.0.1:${server.port}`
+  return {
+    url,
+    messagesUrl: `${url}/v1/messages`,
+    tokenUrl: `${url}/v1/oauth/token`,
+    received,
+    tokenRequests,
+    /** Scripts for requests authenticated as `account` ('*' = any); the last one repeats. */
+    script(account: string, ...s: Script[]) {
+      scripts.set(account, s)
+    },
+    reset() {
+      received.length = 0
+      tokenRequests.length = 0
+      scripts.clear()
+      abortedStreams = 0
+    },
+    setTokenDelay(ms: number) {
+      tokenDelayMs = ms
+    },
+    abortedStreams: () => abortedStreams,
+    stop: () => server.stop(true),
+  }
+}
+
+/** The fake upstream's interface. */
+export type FakeUpstream = ReturnType<typeof startFakeUpstream>

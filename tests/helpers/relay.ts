@@ -1,0 +1,160 @@
+/**
+ * Starts a complete relay for tests: real services over the given stores (in-memory SQLite by
+ * default), the fake upstream as Anthropic, and optionally a real listening socket.
+ */
+import { buildRelay, type Relay } from '../../src/bootstrap.ts'
+import { loadConfig } from '../../src/config/load.ts'
+import { createNullLogger } from '../../src/core/log.ts'
+import type { RequestOutcome } from '../../src/relay/recorder.ts'
+import { bunPasswordHasher, openBunSqlite } from '../../src/runtime/bun.ts'
+import { createSqliteStores } from '../../src/storage/sqlite/create.ts'
+import type { Stores } from '../../src/storage/stores.ts'
+import type { FakeUpstream } from '../fakes/fake-upstream.ts'
+
+export const TEST_ENCRYPTION_KEY = 'test-encryption-key-0123456789abcdef'
+export const ADMIN = { username: 'admin', password: 'correct-horse-battery' }
+
+/** Options of {@link startRelay}. */
+export interface TestRelayOptions {
+  upstream: FakeUpstream
+  stores?: Stores
+  env?: Record<string, string>
+  /** Open a real port (needed by SDK clients and disconnect tests). */
+  listen?: boolean
+  idleTimeout?: number
+  clock?: { now(): number }
+}
+
+/** A running test relay. */
+export interface TestRelay {
+  relay: Relay
+  /** Base URL when listening, else `http://localhost`. */
+  url: string
+  outcomes: RequestOutcome[]
+  handle(request: Request): Promise<Response>
+  adminToken(): Promise<string>
+  admin(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>
+  createKey(input?: Record<string, unknown>): Promise<{ id: string; key: string }>
+  createConsoleAccount(name: string, input?: Record<string, unknown>): Promise<string>
+  createOAuthAccount(name: string, input?: Record<string, unknown>): Promise<string>
+  /** Resolves once `n` outcomes were recorded. */
+  waitOutcomes(n: number, timeoutMs?: number): Promise<RequestOutcome[]>
+  stop(): Promise<void>
+}
+
+/** Starts a relay wired to the fake upstream. */
+export async function startRelay(options: TestRelayOptions): Promise<TestRelay> {
+  const config = loadConfig({
+    CLAUDE_API_URL: options.upstream.messagesUrl,
+    CLAUDE_OAUTH_TOKEN_URL: options.upstream.tokenUrl,
+    LOG_LEVEL: 'error',
+    ...options.env,
+  })
+  const stores = options.stores ?? createSqliteStores(openBunSqlite(':memory:'))
+  const outcomes: RequestOutcome[] = []
+  const relay = await buildRelay({
+    config,
+    secrets: {
+      jwtSecret: 'test-jwt-secret-0123456789abcdef0123456789',
+      encryptionKey: TEST_ENCRYPTION_KEY,
+      adminUsername: ADMIN.username,
+      adminPassword: ADMIN.password,
+      adminPasswordFromFile: false,
+    },
+    stores,
+    logger: createNullLogger(),
+    hasher: bunPasswordHasher,
+    recorders: [{ record: (o) => outcomes.push(o) }],
+    clock: options.clock,
+  })
+  let server: ReturnType<typeof Bun.serve> | null = null
+  if (options.listen) {
+    server = Bun.serve({
+      port: 0,
+      hostname: '127.0.0.1',
+      idleTimeout: options.idleTimeout ?? 30,
+      fetch: (r) => relay.app.handle(r),
+    })
+    const srv = server
+    relay.server.disableIdleTimeout = (r) => srv.timeout(r, 0)
+  }
+  const url = server ? `http://127.0.0.1:${server.port}` : 'http://localhost'
+  const handle = (r: Request) => relay.app.handle(r)
+  let token: string | null = null
+  const adminToken = async () => {
+    if (token) return token
+    const res = await handle(
+      new Request('http://localhost/web/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(ADMIN),
+      }),
+    )
+    const json = (await res.json()) as { token: string }
+    token = json.token
+    return token
+  }
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const res = await handle(
+      new Request(`http://localhost${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${await adminToken()}`,
+          'content-type': 'application/json',
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    )
+    return { status: res.status, json: (await res.json()) as any }
+  }
+  return {
+    relay,
+    url,
+    outcomes,
+    handle,
+    adminToken,
+    admin,
+    async createKey(input = {}) {
+      const r = await admin('POST', '/admin/api-keys', {
+        name: `key-${crypto.randomUUID().slice(0, 6)}`,
+        ...input,
+      })
+      if (r.status !== 200) throw new Error(`createKey failed: ${JSON.stringify(r.json)}`)
+      return { id: r.json.data.id, key: r.json.data.apiKey }
+    },
+    async createConsoleAccount(name, input = {}) {
+      const r = await admin('POST', '/admin/claude-console-accounts', {
+        name,
+        apiUrl: options.upstream.url,
+        apiKey: name,
+        ...input,
+      })
+      if (r.status !== 200)
+        throw new Error(`createConsoleAccount failed: ${JSON.stringify(r.json)}`)
+      return r.json.data.id as string
+    },
+    async createOAuthAccount(name, input = {}) {
+      const r = await admin('POST', '/admin/claude-accounts', {
+        name,
+        claudeAiOauth: {
+          accessToken: name,
+          refreshToken: `refresh-${name}`,
+          expiresAt: Date.now() + 3_600_000,
+          scopes: ['user:inference'],
+        },
+        ...input,
+      })
+      if (r.status !== 200) throw new Error(`createOAuthAccount failed: ${JSON.stringify(r.json)}`)
+      return r.json.data.id as string
+    },
+    async waitOutcomes(n, timeoutMs = 5000) {
+      const t0 = Date.now()
+      while (outcomes.length < n && Date.now() - t0 < timeoutMs) await Bun.sleep(5)
+      return outcomes
+    },
+    async stop() {
+      server?.stop(true)
+      await relay.close()
+    },
+  }
+}
