@@ -1,0 +1,88 @@
+import { describe, expect, test } from 'bun:test'
+import { usageFrom } from '../../../src/relay/usage.ts'
+import { UsageTap } from '../../../src/relay/usage-tap.ts'
+import { streamEvents } from '../../fakes/fake-upstream.ts'
+
+const enc = new TextEncoder()
+const full = enc.encode(streamEvents('claude-sonnet-4-6', 'héllo 你好 🌍 world', true).join(''))
+const expected = {
+  inputTokens: 25,
+  outputTokens: 12,
+  cacheCreate5mTokens: 10,
+  cacheCreate1hTokens: 20,
+  cacheReadTokens: 40,
+}
+
+function run(chunks: Uint8Array[], captureLimit = 1_000_000) {
+  const tap = new UsageTap({ captureLimit })
+  for (const c of chunks) tap.push(c)
+  return tap.finish()
+}
+
+describe('UsageTap', () => {
+  test('reads usage, model and completion from a whole stream', () => {
+    const f = run([full])
+    expect(f.usage).toEqual(expected)
+    expect(f.model).toBe('claude-sonnet-4-6')
+    expect(f.complete).toBe(true)
+    expect(f.error).toBeNull()
+    expect(f.captured).toBe(new TextDecoder().decode(full))
+  })
+
+  test('gives the same result when the stream is split at every byte (inside UTF-8 too)', () => {
+    const chunks = Array.from({ length: full.length }, (_, i) => full.subarray(i, i + 1))
+    const f = run(chunks)
+    expect(f.usage).toEqual(expected)
+    expect(f.complete).toBe(true)
+    expect(f.captured).toBe(new TextDecoder().decode(full))
+    expect(f.bytes).toBe(full.length)
+  })
+
+  test('handles CRLF line endings split across chunks', () => {
+    const crlf = enc.encode(new TextDecoder().decode(full).replaceAll('\n', '\r\n'))
+    const chunks = [crlf.subarray(0, 7), crlf.subarray(7, 300), crlf.subarray(300)]
+    expect(run(chunks).usage).toEqual(expected)
+  })
+
+  test('a truncated stream keeps the tokens seen so far and is not complete', () => {
+    const cut = full.subarray(0, Math.floor(full.length / 2))
+    const f = run([cut])
+    expect(f.usage.inputTokens).toBe(25)
+    expect(f.usage.outputTokens).toBe(1)
+    expect(f.complete).toBe(false)
+  })
+
+  test('an error event inside a 200 stream is reported', () => {
+    const f = run([
+      enc.encode(
+        'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n',
+      ),
+    ])
+    expect(f.error).toEqual({ type: 'overloaded_error', message: 'Overloaded' })
+  })
+
+  test('capture stops at its limit and says so', () => {
+    const f = run([full], 100)
+    expect(f.captured.length).toBe(100)
+    expect(f.capturedTruncated).toBe(true)
+  })
+})
+
+describe('usageFrom', () => {
+  test('an aggregate cache write without a split is priced as 5-minute writes', () => {
+    expect(
+      usageFrom({ input_tokens: 1, output_tokens: 2, cache_creation_input_tokens: 300 }),
+    ).toMatchObject({
+      cacheCreate5mTokens: 300,
+      cacheCreate1hTokens: 0,
+    })
+  })
+  test('a split that covers less than the aggregate keeps the remainder as 5-minute writes', () => {
+    expect(
+      usageFrom({
+        cache_creation_input_tokens: 100,
+        cache_creation: { ephemeral_5m_input_tokens: 10, ephemeral_1h_input_tokens: 60 },
+      }),
+    ).toMatchObject({ cacheCreate5mTokens: 40, cacheCreate1hTokens: 60 })
+  })
+})
