@@ -25,6 +25,14 @@ import { createRedisStores } from './storage/redis/create.ts'
 import { createSqliteStores } from './storage/sqlite/create.ts'
 import type { SqlDatabase } from './storage/sqlite/driver.ts'
 import type { Stores } from './storage/stores.ts'
+import bundledPrices from './usage/pricing.json' with { type: 'json' }
+import {
+  createPricing,
+  type PriceSource,
+  type PriceTable,
+  urlPriceSource,
+} from './usage/pricing.ts'
+import { createUsageService } from './usage/service.ts'
 
 /** Runtime-specific capabilities an entry point provides. */
 export interface RuntimePorts {
@@ -33,6 +41,8 @@ export interface RuntimePorts {
   ensureDir(path: string): void
   logSink: LogSink
   hasher: PasswordHasher
+  /** Reads a local price override file (PRICING_FILE that is a path). */
+  filePriceSource?: (path: string) => PriceSource
   clock?: Clock
 }
 
@@ -54,6 +64,8 @@ export interface BuildOptions {
   fetch?: FetchFn
   /** Extra recorders (tests observe finished requests). */
   recorders?: RequestRecorder[]
+  /** Reads a local price override file. */
+  filePriceSource?: (path: string) => PriceSource
 }
 
 /** A wired relay: services, app and lifecycle hooks. */
@@ -114,8 +126,53 @@ export async function buildRelay(options: BuildOptions) {
     fromEnv: !secrets.adminPasswordFromFile,
   })
 
+  const override = !config.PRICING_FILE
+    ? undefined
+    : /^https?:\/\//.test(config.PRICING_FILE)
+      ? urlPriceSource(config.PRICING_FILE)
+      : options.filePriceSource?.(config.PRICING_FILE)
+  const pricing = createPricing({
+    bundled: bundledPrices as PriceTable,
+    override,
+    onError: (message) => logger.error(message, { source: config.PRICING_FILE }),
+  })
+  if (override) {
+    if (await pricing.refresh())
+      logger.info('price override loaded', {
+        source: config.PRICING_FILE,
+        version: pricing.overrideVersion(),
+      })
+  }
+  const pricingTimer = override
+    ? setInterval(() => {
+        void pricing.refresh().then((changed) => {
+          if (changed)
+            logger.info('price override reloaded', {
+              source: config.PRICING_FILE,
+              version: pricing.overrideVersion(),
+            })
+        })
+      }, config.PRICING_RELOAD_INTERVAL)
+    : null
+  ;(pricingTimer as { unref?: () => void } | null)?.unref?.()
+  const usage = createUsageService({
+    repo: stores.usage,
+    limits: stores.limits,
+    clock,
+    logger,
+    tzOffsetHours: config.TIMEZONE_OFFSET,
+    retentionMs: config.TOKEN_USAGE_RETENTION,
+    flushMs: config.USAGE_FLUSH_INTERVAL,
+  })
+
   const server: { disableIdleTimeout?: (request: Request) => void } = {}
-  const recorder = fanOutRecorder([accessLogRecorder(logger), ...(options.recorders ?? [])])
+  const touchKeys: RequestRecorder = { record: (o) => void keys.touch(o.key).catch(() => {}) }
+  const recorder = fanOutRecorder([
+    usage.recorder,
+    touchKeys,
+    accessLogRecorder(logger),
+    ...(options.recorders ?? []),
+  ])
   const relay = createRelayService({
     config,
     keys,
@@ -123,6 +180,7 @@ export async function buildRelay(options: BuildOptions) {
     tokens,
     limits: stores.limits,
     recorder,
+    pricing,
     clock,
     logger,
     fetchFor,
@@ -139,7 +197,7 @@ export async function buildRelay(options: BuildOptions) {
     startedAt: clock.now(),
     jwtSecret: secrets.jwtSecret,
     isDraining: () => draining,
-    services: { keys, accounts, relay, adminAuth },
+    services: { keys, accounts, relay, adminAuth, usage, pricing },
   })
   const flushTimer = setInterval(() => void accounts.flushLastUsed().catch(() => {}), 5000)
   ;(flushTimer as { unref?: () => void }).unref?.()
@@ -150,7 +208,7 @@ export async function buildRelay(options: BuildOptions) {
     stores,
     app,
     version: VERSION,
-    services: { keys, accounts, relay, adminAuth, tokens },
+    services: { keys, accounts, relay, adminAuth, tokens, usage, pricing },
     /** Runtime hooks the server sets once it listens. */
     server,
     startDraining: () => {
@@ -161,7 +219,9 @@ export async function buildRelay(options: BuildOptions) {
     /** Flushes pending writes and closes storage. */
     close: async () => {
       clearInterval(flushTimer)
+      if (pricingTimer) clearInterval(pricingTimer)
       relay.stop()
+      await usage.stop()
       await accounts.flushLastUsed().catch(() => {})
       await stores.close()
     },
@@ -214,7 +274,15 @@ export async function bootstrap(
       '!!! ADMIN_PASSWORD is a well-known default: change it before exposing this server to a network !!!',
     )
   }
-  return buildRelay({ config, secrets, stores, logger, hasher: runtime.hasher, clock })
+  return buildRelay({
+    config,
+    secrets,
+    stores,
+    logger,
+    hasher: runtime.hasher,
+    clock,
+    filePriceSource: runtime.filePriceSource,
+  })
 }
 
 function announceSecrets(secrets: ResolvedSecrets, logger: Logger): void {

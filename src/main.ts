@@ -6,6 +6,7 @@ import { ConfigError } from './core/errors.ts'
 import {
   bunPasswordHasher,
   ensureDir,
+  filePriceSource,
   localSecretFiles,
   openBunSqlite,
   serveBun,
@@ -19,6 +20,7 @@ try {
     ensureDir,
     logSink: stdoutSink,
     hasher: bunPasswordHasher,
+    filePriceSource,
   })
   serveBun(relay)
 } catch (err) {

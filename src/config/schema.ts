@@ -138,6 +138,29 @@ export const ConfigSchema = T.Object({
     maximum: 720,
     description: 'Sticky session lifetime; 0 disables.',
   }),
+  CONCURRENCY_LEASE_MS: Int(
+    300_000,
+    1000,
+    3_600_000,
+    'Lifetime of a concurrency lease; renewed while the request runs, so a crashed request frees its slot after this.',
+  ),
+  PRICING_FILE: T.String({
+    default: '',
+    description:
+      'Path or http(s) URL of a price table (same format as src/usage/pricing.json) that extends or replaces bundled prices; re-read when it changes.',
+  }),
+  PRICING_RELOAD_INTERVAL: Int(
+    60_000,
+    5000,
+    86_400_000,
+    'Milliseconds between checks of PRICING_FILE for changes.',
+  ),
+  USAGE_FLUSH_INTERVAL: Int(
+    250,
+    10,
+    60_000,
+    'Milliseconds between batched writes of usage counters.',
+  ),
   MAX_BODY_SIZE: Int(
     32 * 1024 * 1024,
     1024,

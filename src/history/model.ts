@@ -39,7 +39,7 @@ export const HistorySummary = T.Object({
   cacheCreate5mTokens: T.Integer(),
   cacheCreate1hTokens: T.Integer(),
   cacheReadTokens: T.Integer(),
-  costMicros: T.Integer(),
+  costNanos: T.Integer(),
   tries: T.Integer(),
 })
 export type HistorySummary = Static<typeof HistorySummary>
@@ -79,15 +79,15 @@ export interface HistoryFilter {
 export interface HistoryStats {
   total: number
   byOutcome: Record<string, number>
-  byModel: Record<string, { requests: number; tokens: number; costMicros: number }>
+  byModel: Record<string, { requests: number; tokens: number; costNanos: number }>
   byStatus: Record<string, number>
   inputTokens: number
   outputTokens: number
   cacheCreateTokens: number
   cacheReadTokens: number
-  costMicros: number
+  costNanos: number
   avgDurationMs: number
   avgTtfbMs: number
   /** Buckets of `bucketMs` starting at their key (epoch ms), when requested. */
-  series?: { t: number; requests: number; errors: number; tokens: number; costMicros: number }[]
+  series?: { t: number; requests: number; errors: number; tokens: number; costNanos: number }[]
 }

@@ -10,9 +10,12 @@ import type { Clock, Logger } from '../core/ports.ts'
 import type { KeyService } from '../keys/service.ts'
 import type { RelayService } from '../relay/relay-service.ts'
 import type { Stores } from '../storage/stores.ts'
+import type { Pricing } from '../usage/pricing.ts'
+import type { UsageService } from '../usage/service.ts'
 import { adminRoutes } from './admin-routes.ts'
 import { errorPlugin } from './error-plugin.ts'
 import { healthRoutes } from './health-routes.ts'
+import { keyRoutes } from './key-routes.ts'
 import { relayRoutes } from './relay-routes.ts'
 
 /** The services the routes call. */
@@ -21,6 +24,8 @@ export interface AppServices {
   accounts: AccountService
   relay: RelayService
   adminAuth: AdminAuthService
+  usage: UsageService
+  pricing: Pricing
 }
 
 /** Everything the HTTP app is built from. */
@@ -42,6 +47,15 @@ export function createApp(deps: AppDeps) {
     .use(errorPlugin(deps.logger))
     .use(healthRoutes(deps))
     .use(relayRoutes({ relay: deps.services.relay, keys: deps.services.keys }))
+    .use(
+      keyRoutes({
+        config: deps.config,
+        keys: deps.services.keys,
+        usage: deps.services.usage,
+        limits: deps.stores.limits,
+        clock: deps.clock,
+      }),
+    )
     .use(
       adminRoutes({
         jwtSecret: deps.jwtSecret,

@@ -93,8 +93,14 @@ export function createKeyService(options: KeyServiceOptions) {
     await coord.publish(KEY_CHANNEL, key.id).catch(() => {})
   }
 
-  /** Resolves a plaintext key to its record or throws a 401 naming the reason. */
-  async function authenticate(plain: string | null): Promise<ApiKey> {
+  /**
+   * Resolves a plaintext key to its record or throws a 401 naming the reason. A key in activation
+   * mode is activated by its first use unless `activate` is false (read-only lookups).
+   */
+  async function authenticate(
+    plain: string | null,
+    options: { activate?: boolean } = {},
+  ): Promise<ApiKey> {
     if (!plain)
       throw new AuthenticationError(
         'Missing API key: send it in x-api-key or Authorization: Bearer',
@@ -114,7 +120,8 @@ export function createKeyService(options: KeyServiceOptions) {
     if (!key.isActive) throw new AuthenticationError('Invalid API key: API key is disabled')
     if (entry.expiresAtMs && entry.expiresAtMs <= now)
       throw new AuthenticationError('Invalid API key: API key has expired')
-    if (key.expirationMode === 'activation' && !key.isActivated) return activate(key, hash, now)
+    if (key.expirationMode === 'activation' && !key.isActivated && options.activate !== false)
+      return activate(key, hash, now)
     return key
   }
 

@@ -4,13 +4,13 @@
  * done in one atomic round trip: one Lua script on Redis, one transaction on SQLite.
  */
 
-/** A spending cap checked against a key counter's `costMicros` for one period. */
+/** A spending cap checked against a key counter's `costNanos` for one period. */
 export interface CostCap {
   /** Which cap this is, echoed back on rejection. */
   name: 'daily' | 'total' | 'weekly-opus'
   /** The key-scope usage period holding the spend (e.g. `d:2026-11-26`, `total`, `opus-w:2026-W48`). */
   period: string
-  limitMicros: number
+  limitNanos: number
   /** When the cap resets (epoch ms), echoed back on rejection; null = never. */
   resetAt: number | null
 }
@@ -24,7 +24,7 @@ export interface AdmitRequest {
   /** Checked first: leases alive at `now` (score > now) must be < limit. */
   concurrency?: { limit: number; leaseMs: number }
   /** Fixed window starting at the first request after the previous window ended. */
-  window?: { lengthMs: number; maxRequests: number; maxTokens: number; maxCostMicros: number }
+  window?: { lengthMs: number; maxRequests: number; maxTokens: number; maxCostNanos: number }
   /** Checked in order after the window. */
   costCaps?: CostCap[]
   /** Looked up (read only) when given. */
@@ -66,7 +66,7 @@ export interface WindowState {
   start: number
   requests: number
   tokens: number
-  costMicros: number
+  costNanos: number
 }
 
 /** Persistence of admission state: leases, rate windows and sticky sessions. */
@@ -87,7 +87,7 @@ export interface LimitsRepository {
    * that admitted them (`windowStart`) is still the current one.
    */
   addWindowUsage(
-    items: { keyId: string; windowStart: number; tokens: number; costMicros: number }[],
+    items: { keyId: string; windowStart: number; tokens: number; costNanos: number }[],
   ): Promise<void>
   /** The key's current window, or null when none is open at `now`. */
   getWindow(keyId: string, lengthMs: number, now: number): Promise<WindowState | null>

@@ -37,6 +37,14 @@ export interface RequestOutcome {
   usage: TokenUsage | null
   /** Whether usage should count toward billing (false for count_tokens). */
   billable: boolean
+  /** Model the usage is accounted under: the priced canonical name, else the model the upstream reported. */
+  accountingModel: string
+  /** Cost of `usage` in nano-dollars (1e-9 USD); 0 when unpriced. */
+  costNanos: number
+  /** False when the model has no price (its cost is 0, shown as unpriced). */
+  priced: boolean
+  /** Whether the long-context price tier applied. */
+  longContext: boolean
   attempts: Attempt[]
   /** The request body as received (capped), and the response as sent (capped). */
   requestBody: string

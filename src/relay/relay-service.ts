@@ -28,6 +28,7 @@ import { nextLocalMidnight, nextLocalMonday, periodsOf } from '../core/time.ts'
 import type { ApiKey } from '../keys/model.ts'
 import { extractApiKey, type KeyService } from '../keys/service.ts'
 import type { AdmitResult, CostCap, LimitsRepository } from '../limits/repository.ts'
+import type { Pricing } from '../usage/pricing.ts'
 import {
   consoleMessagesUrl,
   countTokensUrl,
@@ -39,7 +40,7 @@ import {
   withClaudeCodeSystem,
 } from './headers.ts'
 import type { Attempt, RequestOutcome, RequestRecorder } from './recorder.ts'
-import { type Pick, pickAccount } from './scheduler.ts'
+import { type Pick as AccountPick, pickAccount } from './scheduler.ts'
 import { sessionHashOf } from './session-hash.ts'
 import { type TokenUsage, usageFrom } from './usage.ts'
 import { UsageTap } from './usage-tap.ts'
@@ -52,6 +53,7 @@ export interface RelayDeps {
   tokens: TokenProvider
   limits: LimitsRepository
   recorder: RequestRecorder
+  pricing: Pick<Pricing, 'cost'>
   clock: Clock
   logger: Logger
   /** The fetch for an account (its proxy applied). */
@@ -74,7 +76,7 @@ const CLIENT_RE: Record<string, RegExp> = {
   droid_cli: /^factory-cli\/\d+/i,
 }
 
-/** Cost caps of a key as admission checks them (USD → micro-dollars). */
+/** Cost caps of a key as admission checks them (USD → nano-dollars). */
 export function costCapsOf(key: ApiKey, model: string, now: number, tz: number): CostCap[] {
   const p = periodsOf(now, tz)
   const caps: CostCap[] = []
@@ -82,21 +84,21 @@ export function costCapsOf(key: ApiKey, model: string, now: number, tz: number):
     caps.push({
       name: 'daily',
       period: `d:${p.day}`,
-      limitMicros: Math.round(key.dailyCostLimit * 1e6),
+      limitNanos: Math.round(key.dailyCostLimit * 1e9),
       resetAt: nextLocalMidnight(now, tz),
     })
   if (key.totalCostLimit > 0)
     caps.push({
       name: 'total',
       period: 'total',
-      limitMicros: Math.round(key.totalCostLimit * 1e6),
+      limitNanos: Math.round(key.totalCostLimit * 1e9),
       resetAt: null,
     })
   if (key.weeklyOpusCostLimit > 0 && model.toLowerCase().includes('claude-opus'))
     caps.push({
       name: 'weekly-opus',
       period: `opus-w:${p.week}`,
-      limitMicros: Math.round(key.weeklyOpusCostLimit * 1e6),
+      limitNanos: Math.round(key.weeklyOpusCostLimit * 1e9),
       resetAt: nextLocalMonday(now, tz),
     })
   return caps
@@ -119,7 +121,7 @@ export function rejectionError(r: Extract<AdmitResult, { ok: false }>, now: numb
     r.reason === 'total' ||
     r.reason === 'weekly-opus' ||
     r.reason === 'window-cost'
-  const show = (v: number) => (money ? v / 1e6 : v)
+  const show = (v: number) => (money ? v / 1e9 : v)
   const details: Record<string, unknown> = {
     limit_type: r.reason,
     limit: show(r.limit),
@@ -172,6 +174,10 @@ export function createRelayService(deps: RelayDeps) {
       accountName: '',
       usage: null,
       billable: endpoint === 'messages',
+      accountingModel: model,
+      costNanos: 0,
+      priced: true,
+      longContext: false,
       attempts: [],
       requestBody: limit > 0 ? capText(decoder.decode(raw.subarray(0, limit * 4)), limit) : '',
       responseBody: '',
@@ -204,14 +210,14 @@ export function createRelayService(deps: RelayDeps) {
         now,
         concurrency:
           endpoint === 'messages' && key.concurrencyLimit > 0
-            ? { limit: key.concurrencyLimit, leaseMs: 300_000 }
+            ? { limit: key.concurrencyLimit, leaseMs: config.CONCURRENCY_LEASE_MS }
             : undefined,
         window: windowOn
           ? {
               lengthMs: key.rateLimitWindow * 60_000,
               maxRequests: key.rateLimitRequests,
               maxTokens: key.tokenLimit,
-              maxCostMicros: Math.round(key.rateLimitCost * 1e6),
+              maxCostNanos: Math.round(key.rateLimitCost * 1e9),
             }
           : undefined,
         costCaps: costCapsOf(key, model, now, config.TIMEZONE_OFFSET),
@@ -292,6 +298,13 @@ export function createRelayService(deps: RelayDeps) {
       errorMessage: string,
     ) => {
       f.releaseLease()
+      if (base.usage && base.billable) {
+        const c = deps.pricing.cost(base.accountingModel, base.usage)
+        base.costNanos = c.costNanos
+        base.priced = c.priced
+        base.accountingModel = c.model
+        base.longContext = c.longContext
+      }
       recorder.record({ ...base, endTime: clock.now(), status, outcome, errorType, errorMessage })
     }
 
@@ -499,6 +512,7 @@ export function createRelayService(deps: RelayDeps) {
         try {
           const json = JSON.parse(decoder.decode(bytes)) as { usage?: unknown; model?: unknown }
           base.usage = usageFrom(json.usage)
+          if (typeof json.model === 'string' && json.model) base.accountingModel = json.model
         } catch {
           base.usage = null
         }
@@ -530,7 +544,7 @@ export function createRelayService(deps: RelayDeps) {
 
   async function buildUpstream(
     entry: PoolEntry,
-    pick: Pick,
+    pick: AccountPick,
     f: ForwardInput,
     signal: AbortSignal,
   ): Promise<{ url: string; init: RequestInit }> {
@@ -599,6 +613,7 @@ export function createRelayService(deps: RelayDeps) {
       f.request.signal.removeEventListener('abort', onClientAbort)
       const facts = tap.finish()
       f.base.usage = facts.usage
+      if (facts.model) f.base.accountingModel = facts.model
       f.base.responseBody = facts.captured
       f.base.responseTruncated = facts.capturedTruncated
       if (outcome === 'success' && facts.error)
@@ -652,11 +667,14 @@ export function createRelayService(deps: RelayDeps) {
   }
 
   const leases = new Map<string, string>()
-  const renewTimer = setInterval(() => {
-    if (leases.size === 0) return
-    const list = [...leases].map(([leaseId, keyId]) => ({ keyId, leaseId }))
-    void limits.renew(list, 300_000, clock.now()).catch(() => {})
-  }, 60_000)
+  const renewTimer = setInterval(
+    () => {
+      if (leases.size === 0) return
+      const list = [...leases].map(([leaseId, keyId]) => ({ keyId, leaseId }))
+      void limits.renew(list, config.CONCURRENCY_LEASE_MS, clock.now()).catch(() => {})
+    },
+    Math.max(1000, Math.floor(config.CONCURRENCY_LEASE_MS / 3)),
+  )
   ;(renewTimer as { unref?: () => void }).unref?.()
 
   return {

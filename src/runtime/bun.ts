@@ -136,3 +136,20 @@ export const bunPasswordHasher: PasswordHasher = {
   hash: (password) => Bun.password.hash(password, { algorithm: 'argon2id' }),
   verify: (password, hash) => Bun.password.verify(password, hash),
 }
+
+import { statSync } from 'node:fs'
+import type { PriceSource } from '../usage/pricing.ts'
+
+/** A price override read from a local file whenever its modification time changes. */
+export function filePriceSource(path: string): PriceSource {
+  let seen = ''
+  return {
+    async read() {
+      const st = statSync(path)
+      const sig = `${st.mtimeMs}:${st.size}`
+      if (sig === seen) return null
+      seen = sig
+      return readFileSync(path, 'utf8')
+    },
+  }
+}

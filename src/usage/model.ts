@@ -2,7 +2,8 @@
  * @module
  * Usage counters: one set of additive fields, kept per scope (key, account, model…) and per
  * period (`total`, `h:YYYY-MM-DDTHH`, `d:YYYY-MM-DD`, `m:YYYY-MM`, `w:YYYY-Www`, …). Money is
- * integer micro-dollars so sums never drift.
+ * integer nano-dollars (1e-9 USD): every Anthropic price (at most three decimals per million tokens)
+ * is a whole number of nano-dollars per token, so costs are exact and sums never drift.
  */
 import { type Static, Type as T } from '@sinclair/typebox'
 
@@ -14,7 +15,7 @@ export const COUNTER_FIELDS = [
   'cacheCreate5mTokens',
   'cacheCreate1hTokens',
   'cacheReadTokens',
-  'costMicros',
+  'costNanos',
   'unpricedRequests',
   'errorRequests',
 ] as const

@@ -133,6 +133,9 @@ export function startFakeUpstream() {
   let tokenDelayMs = 0
   const openStreams = new Set<AbortSignal>()
   let abortedStreams = 0
+  let inFlight = 0
+  let maxInFlight = 0
+  const perAccount = new Map<string, { now: number; max: number }>()
 
   const server = Bun.serve({
     port: 0,
@@ -181,6 +184,23 @@ export function startFakeUpstream() {
           )
         return Response.json({ input_tokens: 42 })
       }
+      inFlight++
+      maxInFlight = Math.max(maxInFlight, inFlight)
+      const acct = perAccount.get(auth) ?? { now: 0, max: 0 }
+      perAccount.set(auth, acct)
+      acct.now++
+      acct.max = Math.max(acct.max, acct.now)
+      let counted = true
+      const done = () => {
+        if (counted) {
+          inFlight--
+          acct.now--
+        }
+        counted = false
+      }
+      req.signal.addEventListener('abort', done)
+      if (body.stream !== true)
+        queueMicrotask(() => setTimeout(done, script.kind === 'delay' ? script.ms : 0))
       if (script.kind === 'delay') await Bun.sleep(script.ms)
       if (script.kind === 'hang') {
         await new Promise((r) => req.signal.addEventListener('abort', r))
@@ -246,6 +266,7 @@ export function startFakeUpstream() {
               await Bun.sleep(1)
             }
             openStreams.delete(signal)
+            done()
             controller.close()
           } catch {}
         },
@@ -275,7 +296,11 @@ export function startFakeUpstream() {
       tokenRequests.length = 0
       scripts.clear()
       abortedStreams = 0
+      maxInFlight = 0
     },
+    maxInFlight: () => maxInFlight,
+    /** Most requests one account had in flight at once. */
+    maxInFlightOf: (account: string) => perAccount.get(account)?.max ?? 0,
     setTokenDelay(ms: number) {
       tokenDelayMs = ms
     },

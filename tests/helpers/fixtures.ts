@@ -84,7 +84,7 @@ export function makeHistory(overrides: Partial<HistoryRecord> = {}): HistoryReco
     cacheCreate5mTokens: 0,
     cacheCreate1hTokens: 0,
     cacheReadTokens: 0,
-    costMicros: 1000,
+    costNanos: 1000,
     tries: 1,
     requestBody: '{"messages":[]}',
     responseBody: 'hello',

@@ -57,8 +57,8 @@ describe.skipIf(!run)('redis adapter', () => {
       now: 1,
       sessionHash: 'sess',
       costCaps: [
-        { name: 'daily', period: 'd:2026-11-26', limitMicros: 1, resetAt: 2 },
-        { name: 'total', period: 'total', limitMicros: 1, resetAt: null },
+        { name: 'daily', period: 'd:2026-11-26', limitNanos: 1, resetAt: 2 },
+        { name: 'total', period: 'total', limitNanos: 1, resetAt: null },
       ],
     })
     const n = Number(args[0])
@@ -111,7 +111,7 @@ describe.skipIf(!run)('redis adapter', () => {
           leaseId: `l${i}`,
           now,
           concurrency: { limit: 150, leaseMs: 60_000 },
-          window: { lengthMs: 60_000, maxRequests: 40, maxTokens: 0, maxCostMicros: 0 },
+          window: { lengthMs: 60_000, maxRequests: 40, maxTokens: 0, maxCostNanos: 0 },
         }),
       ),
     )
@@ -128,7 +128,7 @@ describe.skipIf(!run)('redis adapter', () => {
       leaseId: 'a',
       now,
       concurrency: { limit: 1, leaseMs: 10_000 },
-      window: { lengthMs: 30_000, maxRequests: 5, maxTokens: 0, maxCostMicros: 0 },
+      window: { lengthMs: 30_000, maxRequests: 5, maxTokens: 0, maxCostNanos: 0 },
     }
     expect((await s.limits.admit(req)).ok).toBe(true)
     const windowTtl = await raw.pttl(keys.keyWindow(keyId))
@@ -192,7 +192,7 @@ describe.skipIf(!run)('redis adapter', () => {
         values: { requests: 2 },
         expiresAt: null,
       },
-      { scope: 'account', id: a1, period, values: { costMicros: 5 }, expiresAt: null },
+      { scope: 'account', id: a1, period, values: { costNanos: 5 }, expiresAt: null },
       { scope: 'global', id: 'all', period, values: { requests: 3 }, expiresAt: null },
     ])
     const rows = await s.usage.list('account-model', period)

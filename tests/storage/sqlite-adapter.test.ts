@@ -97,8 +97,8 @@ describe('sqlite limits', () => {
           leaseId: `l${i}`,
           now,
           concurrency: { limit: 50, leaseMs: 60_000 },
-          window: { lengthMs: 60_000, maxRequests: 30, maxTokens: 0, maxCostMicros: 0 },
-          costCaps: [{ name: 'daily', period: 'd:2026-11-26', limitMicros: 1, resetAt: 9 }],
+          window: { lengthMs: 60_000, maxRequests: 30, maxTokens: 0, maxCostNanos: 0 },
+          costCaps: [{ name: 'daily', period: 'd:2026-11-26', limitNanos: 1, resetAt: 9 }],
         }),
       ),
     )
@@ -108,7 +108,7 @@ describe('sqlite limits', () => {
       start: now,
       requests: 30,
       tokens: 0,
-      costMicros: 0,
+      costNanos: 0,
     })
   })
 
@@ -117,9 +117,9 @@ describe('sqlite limits', () => {
     const { stores } = memoryStores(clock)
     const now = clock.now()
     await stores.usage.increment([
-      { scope: 'key', id: 'k', period: 'd:x', values: { costMicros: 5 }, expiresAt: now + 1000 },
+      { scope: 'key', id: 'k', period: 'd:x', values: { costNanos: 5 }, expiresAt: now + 1000 },
     ])
-    const caps = [{ name: 'daily' as const, period: 'd:x', limitMicros: 5, resetAt: now + 1000 }]
+    const caps = [{ name: 'daily' as const, period: 'd:x', limitNanos: 5, resetAt: now + 1000 }]
     expect((await stores.limits.admit({ keyId: 'k', leaseId: 'a', now, costCaps: caps })).ok).toBe(
       false,
     )
@@ -196,7 +196,7 @@ describe('sqlite history', () => {
       cacheCreate5mTokens: 3,
       cacheCreate1hTokens: 4,
       cacheReadTokens: 5,
-      costMicros: 10,
+      costNanos: 10,
     }),
   )
 
@@ -240,14 +240,14 @@ describe('sqlite history', () => {
       { bucketMs: 86_400_000, tzOffsetHours: 8 },
     )
     expect(st.total).toBe(24)
-    expect(st.byModel['claude-opus-4-1']).toEqual({ requests: 6, tokens: 6 * 15, costMicros: 60 })
+    expect(st.byModel['claude-opus-4-1']).toEqual({ requests: 6, tokens: 6 * 15, costNanos: 60 })
     expect(st.byStatus).toEqual({ '200': 20, '500': 4 })
     expect(st.cacheCreateTokens).toBe(24 * 7)
     expect(st.avgTtfbMs).toBe(30)
     // Local midnight at UTC+8 is 16:00 UTC: hours 0–15 fall in one local day, 16–23 in the next.
     expect(st.series).toEqual([
-      { t: base - 8 * hour, requests: 16, errors: 3, tokens: 16 * 15, costMicros: 160 },
-      { t: base + 16 * hour, requests: 8, errors: 1, tokens: 8 * 15, costMicros: 80 },
+      { t: base - 8 * hour, requests: 16, errors: 3, tokens: 16 * 15, costNanos: 160 },
+      { t: base + 16 * hour, requests: 8, errors: 1, tokens: 8 * 15, costNanos: 80 },
     ])
   })
 

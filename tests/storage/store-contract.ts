@@ -144,14 +144,14 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
             scope: 'key',
             id,
             period: 'd:2026-11-26',
-            values: { requests: 1, inputTokens: 10, costMicros: 7 },
+            values: { requests: 1, inputTokens: 10, costNanos: 7 },
             expiresAt: null,
           },
           {
             scope: 'key',
             id,
             period: 'd:2026-11-26',
-            values: { requests: 1, outputTokens: 5, costMicros: 3 },
+            values: { requests: 1, outputTokens: 5, costNanos: 3 },
             expiresAt: null,
           },
         ])
@@ -164,7 +164,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           requests: 2,
           inputTokens: 10,
           outputTokens: 5,
-          costMicros: 10,
+          costNanos: 10,
         })
         expect(none).toEqual(emptyCounters())
       })
@@ -178,7 +178,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
                 scope: 'account',
                 id,
                 period: 'total',
-                values: { requests: 1, costMicros: i },
+                values: { requests: 1, costNanos: i },
                 expiresAt: null,
               },
             ]),
@@ -186,7 +186,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         )
         const [c] = await s.usage.get([{ scope: 'account', id, period: 'total' }])
         expect(c?.requests).toBe(200)
-        expect(c?.costMicros).toBe((199 * 200) / 2)
+        expect(c?.costNanos).toBe((199 * 200) / 2)
       })
 
       test('list returns every subject of a scope and period, and models of one subject', async () => {
@@ -301,7 +301,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
               keyId,
               leaseId: `l${i}`,
               now,
-              window: { lengthMs: 60_000, maxRequests: 100, maxTokens: 0, maxCostMicros: 0 },
+              window: { lengthMs: 60_000, maxRequests: 100, maxTokens: 0, maxCostNanos: 0 },
             }),
           ),
         )
@@ -319,7 +319,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
 
       test('a window that has passed starts over', async () => {
         const keyId = crypto.randomUUID()
-        const window = { lengthMs: 1000, maxRequests: 1, maxTokens: 0, maxCostMicros: 0 }
+        const window = { lengthMs: 1000, maxRequests: 1, maxTokens: 0, maxCostNanos: 0 }
         const t0 = Date.now()
         expect((await s.limits.admit({ keyId, leaseId: 'a', now: t0, window })).ok).toBe(true)
         expect((await s.limits.admit({ keyId, leaseId: 'b', now: t0 + 10, window })).ok).toBe(false)
@@ -329,21 +329,21 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
 
       test('window tokens and cost count only for the window that admitted them', async () => {
         const keyId = crypto.randomUUID()
-        const window = { lengthMs: 60_000, maxRequests: 0, maxTokens: 100, maxCostMicros: 0 }
+        const window = { lengthMs: 60_000, maxRequests: 0, maxTokens: 100, maxCostNanos: 0 }
         const now = Date.now()
         const r = await s.limits.admit({ keyId, leaseId: 'a', now, window })
         if (!r.ok) throw new Error('expected admission')
         await s.limits.addWindowUsage([
-          { keyId, windowStart: r.windowStart, tokens: 100, costMicros: 5 },
+          { keyId, windowStart: r.windowStart, tokens: 100, costNanos: 5 },
         ])
         await s.limits.addWindowUsage([
-          { keyId, windowStart: r.windowStart - 1, tokens: 1000, costMicros: 5 },
+          { keyId, windowStart: r.windowStart - 1, tokens: 1000, costNanos: 5 },
         ])
         expect(await s.limits.getWindow(keyId, 60_000, now)).toEqual({
           start: now,
           requests: 1,
           tokens: 100,
-          costMicros: 5,
+          costNanos: 5,
         })
         const second = await s.limits.admit({ keyId, leaseId: 'b', now: now + 1, window })
         expect(second).toEqual({
@@ -357,7 +357,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           keyId,
           leaseId: 'c',
           now: now + 1,
-          window: { lengthMs: 60_000, maxRequests: 0, maxTokens: 0, maxCostMicros: 5 },
+          window: { lengthMs: 60_000, maxRequests: 0, maxTokens: 0, maxCostNanos: 5 },
         })
         expect(cost).toMatchObject({ ok: false, reason: 'window-cost', limit: 5, current: 5 })
       })
@@ -369,13 +369,13 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
             scope: 'key',
             id: keyId,
             period: 'd:2026-11-26',
-            values: { costMicros: 2_000_000 },
+            values: { costNanos: 2_000_000 },
             expiresAt: null,
           },
         ])
         const caps = [
-          { name: 'total' as const, period: 'total', limitMicros: 10_000_000, resetAt: null },
-          { name: 'daily' as const, period: 'd:2026-11-26', limitMicros: 2_000_000, resetAt: 42 },
+          { name: 'total' as const, period: 'total', limitNanos: 10_000_000, resetAt: null },
+          { name: 'daily' as const, period: 'd:2026-11-26', limitNanos: 2_000_000, resetAt: 42 },
         ]
         const r = await s.limits.admit({ keyId, leaseId: 'x', now: Date.now(), costCaps: caps })
         expect(r).toEqual({
@@ -389,9 +389,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           keyId,
           leaseId: 'y',
           now: Date.now(),
-          costCaps: [
-            { name: 'weekly-opus', period: 'opus-w:2026-W48', limitMicros: 1, resetAt: 1 },
-          ],
+          costCaps: [{ name: 'weekly-opus', period: 'opus-w:2026-W48', limitNanos: 1, resetAt: 1 }],
         })
         expect(ok.ok).toBe(true)
       })
@@ -426,15 +424,15 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const keyId = crypto.randomUUID()
         const now = Date.now()
         await s.usage.increment([
-          { scope: 'key', id: keyId, period: 'total', values: { costMicros: 9 }, expiresAt: null },
+          { scope: 'key', id: keyId, period: 'total', values: { costNanos: 9 }, expiresAt: null },
         ])
         const r = await s.limits.admit({
           keyId,
           leaseId: 'x',
           now,
           concurrency: { limit: 5, leaseMs: 60_000 },
-          window: { lengthMs: 60_000, maxRequests: 10, maxTokens: 0, maxCostMicros: 0 },
-          costCaps: [{ name: 'total', period: 'total', limitMicros: 9, resetAt: null }],
+          window: { lengthMs: 60_000, maxRequests: 10, maxTokens: 0, maxCostNanos: 0 },
+          costCaps: [{ name: 'total', period: 'total', limitNanos: 9, resetAt: null }],
         })
         expect(r.ok).toBe(false)
         expect(await s.limits.countLeases(keyId, now)).toBe(0)
@@ -511,7 +509,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           outcome: i % 5 === 0 ? 'error' : 'success',
           status: i % 5 === 0 ? 529 : 200,
           errorMessage: i % 5 === 0 ? `Overloaded ${tag}` : '',
-          costMicros: i,
+          costNanos: i,
         }),
       )
       beforeAll(async () => {
@@ -604,7 +602,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           { bucketMs: 6 * 3_600_000, tzOffsetHours: 0 },
         )
         expect(st.total).toBe(sel.length)
-        expect(st.costMicros).toBe(sel.reduce((a, r) => a + r.costMicros, 0))
+        expect(st.costNanos).toBe(sel.reduce((a, r) => a + r.costNanos, 0))
         expect(st.byOutcome.error ?? 0).toBe(sel.filter((r) => r.outcome === 'error').length)
         expect(st.byStatus['529'] ?? 0).toBe(sel.filter((r) => r.status === 529).length)
         expect(st.byModel['claude-opus-4-1']?.requests ?? 0).toBe(

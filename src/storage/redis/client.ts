@@ -24,7 +24,7 @@ declare module 'ioredis' {
       key: string,
       start: number,
       tokens: number,
-      costMicros: number,
+      costNanos: number,
     ): Result<number, Context>
     /** See scripts.ts ACQUIRE_ACCOUNT_LEASE. */
     crsAcquireAccountLease(

@@ -71,7 +71,7 @@ export function createStatsAccumulator(options: { bucketMs?: number; tzOffsetHou
     outputTokens: 0,
     cacheCreateTokens: 0,
     cacheReadTokens: 0,
-    costMicros: 0,
+    costNanos: 0,
     avgDurationMs: 0,
     avgTtfbMs: 0,
   }
@@ -79,7 +79,7 @@ export function createStatsAccumulator(options: { bucketMs?: number; tzOffsetHou
   const tz = options.tzOffsetHours ?? 0
   const series = new Map<
     number,
-    { t: number; requests: number; errors: number; tokens: number; costMicros: number }
+    { t: number; requests: number; errors: number; tokens: number; costNanos: number }
   >()
   let durationSum = 0
   let ttfbSum = 0
@@ -94,10 +94,10 @@ export function createStatsAccumulator(options: { bucketMs?: number; tzOffsetHou
         s.cacheReadTokens
       stats.total++
       stats.byOutcome[s.outcome] = (stats.byOutcome[s.outcome] ?? 0) + 1
-      const model = stats.byModel[s.model] ?? { requests: 0, tokens: 0, costMicros: 0 }
+      const model = stats.byModel[s.model] ?? { requests: 0, tokens: 0, costNanos: 0 }
       model.requests++
       model.tokens += tokens
-      model.costMicros += s.costMicros
+      model.costNanos += s.costNanos
       stats.byModel[s.model] = model
       const status = String(s.status)
       stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1
@@ -105,7 +105,7 @@ export function createStatsAccumulator(options: { bucketMs?: number; tzOffsetHou
       stats.outputTokens += s.outputTokens
       stats.cacheCreateTokens += s.cacheCreate5mTokens + s.cacheCreate1hTokens
       stats.cacheReadTokens += s.cacheReadTokens
-      stats.costMicros += s.costMicros
+      stats.costNanos += s.costNanos
       durationSum += s.durationMs
       if (s.ttfbMs != null) {
         ttfbSum += s.ttfbMs
@@ -113,11 +113,11 @@ export function createStatsAccumulator(options: { bucketMs?: number; tzOffsetHou
       }
       if (bucketMs) {
         const t = bucketStart(s.startTime, bucketMs, tz)
-        const bucket = series.get(t) ?? { t, requests: 0, errors: 0, tokens: 0, costMicros: 0 }
+        const bucket = series.get(t) ?? { t, requests: 0, errors: 0, tokens: 0, costNanos: 0 }
         bucket.requests++
         if (s.outcome !== 'success') bucket.errors++
         bucket.tokens += tokens
-        bucket.costMicros += s.costMicros
+        bucket.costNanos += s.costNanos
         series.set(t, bucket)
       }
     },

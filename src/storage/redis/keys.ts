@@ -41,7 +41,7 @@ export function createRedisKeys(prefix: string) {
 
     /** `${prefix}:{k:<keyId>}:leases`: ZSET of lease ids scored by expiry (epoch ms). */
     keyLeases: (keyId: string) => `${k(keyId)}:leases`,
-    /** `${prefix}:{k:<keyId>}:window`: HASH {start, requests, tokens, costMicros}. */
+    /** `${prefix}:{k:<keyId>}:window`: HASH {start, requests, tokens, costNanos}. */
     keyWindow: (keyId: string) => `${k(keyId)}:window`,
     /** `${prefix}:{k:<keyId>}:sticky:<sessionHash>`: account id the session is pinned to. */
     sticky: (keyId: string, sessionHash: string) => `${k(keyId)}:sticky:${sessionHash}`,

@@ -29,11 +29,11 @@ export function admitArgs(keys: RedisKeys, req: AdmitRequest): (string | number)
     req.window ? req.window.lengthMs : 0,
     req.window ? req.window.maxRequests : 0,
     req.window ? req.window.maxTokens : 0,
-    req.window ? req.window.maxCostMicros : 0,
+    req.window ? req.window.maxCostNanos : 0,
     caps.length,
     req.sessionHash ? 1 : 0,
   ]
-  for (const cap of caps) argv.push(cap.name, cap.limitMicros, cap.resetAt ?? '')
+  for (const cap of caps) argv.push(cap.name, cap.limitNanos, cap.resetAt ?? '')
   return [scriptKeys.length, ...scriptKeys, ...argv]
 }
 
@@ -88,7 +88,7 @@ export function createLimitsRepo(client: RedisClient, keys: RedisKeys): LimitsRe
           keys.keyWindow(item.keyId),
           item.windowStart,
           Math.round(item.tokens),
-          Math.round(item.costMicros),
+          Math.round(item.costNanos),
         )
       }
       await execAll(pipe)
@@ -103,7 +103,7 @@ export function createLimitsRepo(client: RedisClient, keys: RedisKeys): LimitsRe
         start,
         requests: toInt(hash.requests),
         tokens: toInt(hash.tokens),
-        costMicros: toInt(hash.costMicros),
+        costNanos: toInt(hash.costNanos),
       }
     },
 

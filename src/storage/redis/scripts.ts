@@ -28,9 +28,9 @@ export const ADMIT = `
     ARGV[1] now (ms)             ARGV[2] lease id
     ARGV[3] concurrency limit (-1 = no concurrency check)   ARGV[4] lease ms
     ARGV[5] window length ms (0 = no window)
-    ARGV[6] max requests  ARGV[7] max tokens  ARGV[8] max cost micros (0 = unlimited)
+    ARGV[6] max requests  ARGV[7] max tokens  ARGV[8] max cost nanos (0 = unlimited)
     ARGV[9] number of cost caps  ARGV[10] 1 when the sticky mapping is read
-    ARGV[11+3(i-1)..] per cap: name, limit micros, reset at ('' = never)
+    ARGV[11+3(i-1)..] per cap: name, limit nanos, reset at ('' = never)
   Returns:
     {1, stickyAccountId|false, windowStart, concurrency} when admitted
     {0, reason, limit, current, resetAt|false} when refused
@@ -53,7 +53,7 @@ end
 local winStart = 0
 local fresh = false
 if winLen > 0 then
-  local w = rcall('HMGET', KEYS[2], 'start', 'requests', 'tokens', 'costMicros')
+  local w = rcall('HMGET', KEYS[2], 'start', 'requests', 'tokens', 'costNanos')
   local start = tonumber(w[1])
   if start == nil or now - start >= winLen then
     winStart = now
@@ -83,7 +83,7 @@ local caps = tonumber(ARGV[9])
 for i = 1, caps do
   local base = 11 + (i - 1) * 3
   local limit = tonumber(ARGV[base + 1])
-  local current = tonumber(rcall('HGET', KEYS[3 + i], 'costMicros')) or 0
+  local current = tonumber(rcall('HGET', KEYS[3 + i], 'costNanos')) or 0
   if current >= limit then
     local resetAt = false
     if ARGV[base + 2] ~= '' then resetAt = tonumber(ARGV[base + 2]) end
@@ -93,7 +93,7 @@ end
 
 if winLen > 0 then
   if fresh then
-    rcall('HSET', KEYS[2], 'start', winStart, 'requests', 0, 'tokens', 0, 'costMicros', 0)
+    rcall('HSET', KEYS[2], 'start', winStart, 'requests', 0, 'tokens', 0, 'costNanos', 0)
   end
   rcall('HINCRBY', KEYS[2], 'requests', 1)
   -- A relative TTL keeps working when the caller's clock differs from the server's.
@@ -141,14 +141,14 @@ export const ADD_WINDOW_USAGE = `
   Adds usage to a rate window, only while it is the window that admitted the request.
   Input:
     KEYS[1] window hash
-    ARGV[1] window start (ms)   ARGV[2] tokens   ARGV[3] cost micros
+    ARGV[1] window start (ms)   ARGV[2] tokens   ARGV[3] cost nanos
   Returns: 1 when added, 0 when the window has changed or is gone.
 ]]
 local rcall = redis.call
 local start = tonumber(rcall('HGET', KEYS[1], 'start'))
 if start == nil or start ~= tonumber(ARGV[1]) then return 0 end
 rcall('HINCRBY', KEYS[1], 'tokens', ARGV[2])
-rcall('HINCRBY', KEYS[1], 'costMicros', ARGV[3])
+rcall('HINCRBY', KEYS[1], 'costNanos', ARGV[3])
 return 1
 `
 

@@ -40,7 +40,7 @@ const SUMMARY_COLUMNS = [
   ['cacheCreate5mTokens', 'cache_create_5m_tokens'],
   ['cacheCreate1hTokens', 'cache_create_1h_tokens'],
   ['cacheReadTokens', 'cache_read_tokens'],
-  ['costMicros', 'cost_micros'],
+  ['costNanos', 'cost_nanos'],
   ['tries', 'tries'],
 ] as const satisfies readonly (readonly [keyof HistorySummary, string])[]
 
@@ -109,7 +109,7 @@ function toSummary(row: Row): HistorySummary {
     cacheCreate5mTokens: Number(row.cache_create_5m_tokens),
     cacheCreate1hTokens: Number(row.cache_create_1h_tokens),
     cacheReadTokens: Number(row.cache_read_tokens),
-    costMicros: Number(row.cost_micros),
+    costNanos: Number(row.cost_nanos),
     tries: Number(row.tries),
   }
 }
@@ -204,7 +204,7 @@ function computeStats(
        SUM(input_tokens) AS input, SUM(output_tokens) AS output,
        SUM(cache_create_5m_tokens + cache_create_1h_tokens) AS cache_create,
        SUM(cache_read_tokens) AS cache_read, SUM(${TOKENS_SQL}) AS tokens,
-       SUM(cost_micros) AS cost, SUM(duration_ms) AS duration,
+       SUM(cost_nanos) AS cost, SUM(duration_ms) AS duration,
        TOTAL(ttfb_ms) AS ttfb_sum, COUNT(ttfb_ms) AS ttfb_n
      FROM history ${where} GROUP BY model, outcome, status`,
     params,
@@ -218,7 +218,7 @@ function computeStats(
     outputTokens: 0,
     cacheCreateTokens: 0,
     cacheReadTokens: 0,
-    costMicros: 0,
+    costNanos: 0,
     avgDurationMs: 0,
     avgTtfbMs: 0,
   }
@@ -231,16 +231,16 @@ function computeStats(
     stats.byOutcome[g.outcome] = (stats.byOutcome[g.outcome] ?? 0) + n
     const status = String(g.status)
     stats.byStatus[status] = (stats.byStatus[status] ?? 0) + n
-    const m = stats.byModel[g.model] ?? { requests: 0, tokens: 0, costMicros: 0 }
+    const m = stats.byModel[g.model] ?? { requests: 0, tokens: 0, costNanos: 0 }
     m.requests += n
     m.tokens += Number(g.tokens)
-    m.costMicros += Number(g.cost)
+    m.costNanos += Number(g.cost)
     stats.byModel[g.model] = m
     stats.inputTokens += Number(g.input)
     stats.outputTokens += Number(g.output)
     stats.cacheCreateTokens += Number(g.cache_create)
     stats.cacheReadTokens += Number(g.cache_read)
-    stats.costMicros += Number(g.cost)
+    stats.costNanos += Number(g.cost)
     duration += Number(g.duration)
     ttfbSum += Number(g.ttfb_sum)
     ttfbCount += Number(g.ttfb_n)
@@ -257,7 +257,7 @@ function computeStats(
       .all<{ t: number; requests: number; errors: number; tokens: number; cost: number }>(
         `SELECT ${bucket} AS t, COUNT(*) AS requests,
            SUM(CASE WHEN outcome = 'success' THEN 0 ELSE 1 END) AS errors,
-           SUM(${TOKENS_SQL}) AS tokens, SUM(cost_micros) AS cost
+           SUM(${TOKENS_SQL}) AS tokens, SUM(cost_nanos) AS cost
          FROM history ${where} GROUP BY t ORDER BY t`,
         params,
       )
@@ -266,7 +266,7 @@ function computeStats(
         requests: Number(r.requests),
         errors: Number(r.errors),
         tokens: Number(r.tokens),
-        costMicros: Number(r.cost),
+        costNanos: Number(r.cost),
       }))
   }
   return stats

@@ -14,7 +14,7 @@ interface WindowRow {
   start: number
   requests: number
   tokens: number
-  cost_micros: number
+  cost_nanos: number
   expires_at: number
 }
 
@@ -65,7 +65,7 @@ function toWindow(row: WindowRow): WindowState {
     start: Number(row.start),
     requests: Number(row.requests),
     tokens: Number(row.tokens),
-    costMicros: Number(row.cost_micros),
+    costNanos: Number(row.cost_nanos),
   }
 }
 
@@ -87,12 +87,12 @@ export function createSqliteLimitsRepo(db: SqlDatabase, clock: Clock): LimitsRep
 
         let window: WindowState | null = null
         if (req.window) {
-          const { lengthMs, maxRequests, maxTokens, maxCostMicros } = req.window
+          const { lengthMs, maxRequests, maxTokens, maxCostNanos } = req.window
           const row = db.get<WindowRow>('SELECT * FROM rate_windows WHERE key_id = ?', [keyId])
           window =
             row && now - Number(row.start) < lengthMs
               ? toWindow(row)
-              : { start: now, requests: 0, tokens: 0, costMicros: 0 }
+              : { start: now, requests: 0, tokens: 0, costNanos: 0 }
           const resetAt = window.start + lengthMs
           if (maxRequests > 0 && window.requests >= maxRequests) {
             return {
@@ -112,29 +112,29 @@ export function createSqliteLimitsRepo(db: SqlDatabase, clock: Clock): LimitsRep
               resetAt,
             }
           }
-          if (maxCostMicros > 0 && window.costMicros >= maxCostMicros) {
+          if (maxCostNanos > 0 && window.costNanos >= maxCostNanos) {
             return {
               ok: false,
               reason: 'window-cost',
-              limit: maxCostMicros,
-              current: window.costMicros,
+              limit: maxCostNanos,
+              current: window.costNanos,
               resetAt,
             }
           }
         }
 
         for (const cap of req.costCaps ?? []) {
-          if (cap.limitMicros <= 0) continue
+          if (cap.limitNanos <= 0) continue
           const current = readCounter(
             db,
             { scope: 'key', id: keyId, period: cap.period },
             now,
-          ).costMicros
-          if (current >= cap.limitMicros) {
+          ).costNanos
+          if (current >= cap.limitNanos) {
             return {
               ok: false,
               reason: cap.name,
-              limit: cap.limitMicros,
+              limit: cap.limitNanos,
               current,
               resetAt: cap.resetAt,
             }
@@ -143,16 +143,16 @@ export function createSqliteLimitsRepo(db: SqlDatabase, clock: Clock): LimitsRep
 
         if (req.window && window) {
           db.run(
-            `INSERT INTO rate_windows (key_id, start, requests, tokens, cost_micros, expires_at)
+            `INSERT INTO rate_windows (key_id, start, requests, tokens, cost_nanos, expires_at)
              VALUES (?, ?, ?, ?, ?, ?)
              ON CONFLICT (key_id) DO UPDATE SET start = excluded.start, requests = excluded.requests,
-               tokens = excluded.tokens, cost_micros = excluded.cost_micros, expires_at = excluded.expires_at`,
+               tokens = excluded.tokens, cost_nanos = excluded.cost_nanos, expires_at = excluded.expires_at`,
             [
               keyId,
               window.start,
               window.requests + 1,
               window.tokens,
-              window.costMicros,
+              window.costNanos,
               window.start + req.window.lengthMs,
             ],
           )
@@ -200,9 +200,9 @@ export function createSqliteLimitsRepo(db: SqlDatabase, clock: Clock): LimitsRep
       db.transaction(() => {
         for (const it of items) {
           db.run(
-            `UPDATE rate_windows SET tokens = tokens + ?, cost_micros = cost_micros + ?
+            `UPDATE rate_windows SET tokens = tokens + ?, cost_nanos = cost_nanos + ?
              WHERE key_id = ? AND start = ?`,
-            [Math.trunc(it.tokens), Math.trunc(it.costMicros), it.keyId, it.windowStart],
+            [Math.trunc(it.tokens), Math.trunc(it.costNanos), it.keyId, it.windowStart],
           )
         }
       })

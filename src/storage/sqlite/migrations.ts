@@ -10,7 +10,7 @@ import type { Logger } from '../../core/ports.ts'
 import { COUNTER_FIELDS } from '../../usage/model.ts'
 import type { SqlDatabase } from './driver.ts'
 
-/** Column name of a camelCase field (`costMicros` → `cost_micros`). */
+/** Column name of a camelCase field (`costNanos` → `cost_nanos`). */
 export function snakeCase(name: string): string {
   return name.replace(/[A-Z0-9]+/g, (m) => `_${m.toLowerCase()}`)
 }
@@ -95,7 +95,7 @@ CREATE TABLE rate_windows (
   start INTEGER NOT NULL,
   requests INTEGER NOT NULL DEFAULT 0,
   tokens INTEGER NOT NULL DEFAULT 0,
-  cost_micros INTEGER NOT NULL DEFAULT 0,
+  cost_nanos INTEGER NOT NULL DEFAULT 0,
   expires_at INTEGER NOT NULL
 );
 CREATE INDEX rate_windows_expires ON rate_windows (expires_at);
@@ -133,7 +133,7 @@ CREATE TABLE history (
   cache_create_5m_tokens INTEGER NOT NULL,
   cache_create_1h_tokens INTEGER NOT NULL,
   cache_read_tokens INTEGER NOT NULL,
-  cost_micros INTEGER NOT NULL,
+  cost_nanos INTEGER NOT NULL,
   tries INTEGER NOT NULL,
   bytes INTEGER NOT NULL,
   attempts TEXT NOT NULL,

@@ -1,0 +1,233 @@
+/**
+ * @module
+ * What a key holder can see with nothing but the key: `/api/v1/key-info`, `/api/v1/usage` and the
+ * public stats lookups under `/apiStats/api/*` (shapes of the system we replace). Unlike that
+ * system, a key id alone reveals nothing: every lookup needs the key itself.
+ */
+import { Elysia, t } from 'elysia'
+import type { Config } from '../config/schema.ts'
+import { AuthenticationError, PermissionError } from '../core/errors.ts'
+import type { Clock } from '../core/ports.ts'
+import type { ApiKey } from '../keys/model.ts'
+import { extractApiKey, type KeyService } from '../keys/service.ts'
+import type { LimitsRepository } from '../limits/repository.ts'
+import type { Counters } from '../usage/model.ts'
+import { allTokens, type UsageService } from '../usage/service.ts'
+
+/** What the key-holder routes need. */
+export interface KeyRouteDeps {
+  config: Config
+  keys: KeyService
+  usage: UsageService
+  limits: LimitsRepository
+  clock: Clock
+}
+
+const usd = (nanos: number) => Math.round(nanos / 1000) / 1e6
+const money = (nanos: number) => `$${(nanos / 1e9).toFixed(6)}`
+
+/** Counters as the old system's usage objects. */
+export function usageView(c: Counters) {
+  return {
+    requests: c.requests,
+    tokens: c.inputTokens + c.outputTokens,
+    allTokens: allTokens(c),
+    inputTokens: c.inputTokens,
+    outputTokens: c.outputTokens,
+    cacheCreateTokens: c.cacheCreate5mTokens + c.cacheCreate1hTokens,
+    cacheCreate5mTokens: c.cacheCreate5mTokens,
+    cacheCreate1hTokens: c.cacheCreate1hTokens,
+    cacheReadTokens: c.cacheReadTokens,
+    cost: usd(c.costNanos),
+    formattedCost: money(c.costNanos),
+    unpricedRequests: c.unpricedRequests,
+    errorRequests: c.errorRequests,
+  }
+}
+
+const KeyBody = t.Object({
+  apiKey: t.Optional(t.String()),
+  apiId: t.Optional(t.String()),
+  period: t.Optional(t.String()),
+})
+
+/** Key-holder controller. */
+export function keyRoutes(deps: KeyRouteDeps) {
+  const { keys, usage, limits, clock, config } = deps
+
+  async function fromBody(body: { apiKey?: string; apiId?: string }): Promise<ApiKey> {
+    if (!body.apiKey) {
+      throw new AuthenticationError(
+        body.apiId
+          ? 'A key id alone is not accepted: send the API key itself as apiKey'
+          : 'apiKey: field required',
+      )
+    }
+    try {
+      return await keys.authenticate(body.apiKey, { activate: false })
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : ''
+      if (/disabled|expired/.test(msg)) throw new PermissionError(msg)
+      throw err
+    }
+  }
+
+  async function limitsView(key: ApiKey) {
+    const now = clock.now()
+    const summary = await usage.keySummary(key.id)
+    const lengthMs = key.rateLimitWindow * 60_000
+    const w = lengthMs > 0 ? await limits.getWindow(key.id, lengthMs, now) : null
+    const concurrency = key.concurrencyLimit > 0 ? await limits.countLeases(key.id, now) : 0
+    return {
+      summary,
+      limits: {
+        tokenLimit: key.tokenLimit,
+        concurrencyLimit: key.concurrencyLimit,
+        currentConcurrency: concurrency,
+        rateLimitWindow: key.rateLimitWindow,
+        rateLimitRequests: key.rateLimitRequests,
+        rateLimitCost: key.rateLimitCost,
+        dailyCostLimit: key.dailyCostLimit,
+        totalCostLimit: key.totalCostLimit,
+        weeklyOpusCostLimit: key.weeklyOpusCostLimit,
+        currentWindowRequests: w?.requests ?? 0,
+        currentWindowTokens: w?.tokens ?? 0,
+        currentWindowCost: usd(w?.costNanos ?? 0),
+        currentDailyCost: usd(summary.day.costNanos),
+        currentTotalCost: usd(summary.total.costNanos),
+        weeklyOpusCost: usd(summary.opusWeek.costNanos),
+        windowStartTime: w ? new Date(w.start).toISOString() : null,
+        windowEndTime: w ? new Date(w.start + lengthMs).toISOString() : null,
+        windowRemainingSeconds: w ? Math.max(0, Math.ceil((w.start + lengthMs - now) / 1000)) : 0,
+      },
+    }
+  }
+
+  const doc = { tags: ['key holder'] }
+  const app = new Elysia({ name: 'crs.key-holder' })
+  for (const prefix of ['/api', '/claude']) {
+    app
+      .get(
+        `${prefix}/v1/key-info`,
+        async ({ request }) => {
+          const key = await keys.authenticate(extractApiKey(request.headers), { activate: false })
+          const { summary } = await limitsView(key)
+          return {
+            keyInfo: {
+              id: key.id,
+              name: key.name,
+              tokenLimit: key.tokenLimit,
+              usage: usageView(summary.total),
+            },
+            timestamp: new Date(clock.now()).toISOString(),
+          }
+        },
+        { detail: { ...doc, summary: 'The calling key and its lifetime usage' } },
+      )
+      .get(
+        `${prefix}/v1/usage`,
+        async ({ request }) => {
+          const key = await keys.authenticate(extractApiKey(request.headers), { activate: false })
+          const { summary, limits: l } = await limitsView(key)
+          const days = Math.max(
+            1,
+            Math.ceil((clock.now() - Date.parse(key.createdAt)) / 86_400_000),
+          )
+          return {
+            usage: {
+              total: usageView(summary.total),
+              daily: usageView(summary.day),
+              monthly: usageView(summary.month),
+              averages: {
+                rpd: Math.round((summary.total.requests / days) * 100) / 100,
+                tpd: Math.round(allTokens(summary.total) / days),
+              },
+            },
+            limits: { ...l, tokens: key.tokenLimit, requests: key.rateLimitRequests },
+            timestamp: new Date(clock.now()).toISOString(),
+          }
+        },
+        {
+          detail: {
+            ...doc,
+            summary: 'Usage of the calling key (total, today, this month) and its limits',
+          },
+        },
+      )
+  }
+  return app
+    .post(
+      '/apiStats/api/get-key-id',
+      async ({ body }) => {
+        const key = await fromBody(body)
+        return { success: true, data: { id: key.id } }
+      },
+      { body: KeyBody, detail: { ...doc, summary: 'Resolve a key to its id (needs the key)' } },
+    )
+    .post(
+      '/apiStats/api/user-stats',
+      async ({ body }) => {
+        const key = await fromBody(body)
+        const { summary, limits: l } = await limitsView(key)
+        return {
+          success: true,
+          data: {
+            id: key.id,
+            name: key.name,
+            description: key.description,
+            isActive: key.isActive,
+            createdAt: key.createdAt,
+            expiresAt: key.expiresAt,
+            expirationMode: key.expirationMode,
+            isActivated: key.isActivated,
+            activationDays: key.activationDays,
+            activationUnit: key.activationUnit,
+            activatedAt: key.activatedAt,
+            permissions: key.permissions,
+            usage: {
+              total: usageView(summary.total),
+              daily: usageView(summary.day),
+              monthly: usageView(summary.month),
+            },
+            limits: l,
+            accounts: {
+              claudeAccountId: key.claudeAccountId || null,
+              claudeConsoleAccountId: key.claudeConsoleAccountId || null,
+            },
+            restrictions: {
+              enableModelRestriction: key.enableModelRestriction,
+              modelRestrictionMode: key.modelRestrictionMode,
+              restrictedModels: key.restrictedModels,
+              enableClientRestriction: key.enableClientRestriction,
+              allowedClients: key.allowedClients,
+            },
+            timezoneOffset: config.TIMEZONE_OFFSET,
+          },
+        }
+      },
+      {
+        body: KeyBody,
+        detail: { ...doc, summary: 'Usage, limits and restrictions of a key (needs the key)' },
+      },
+    )
+    .post(
+      '/apiStats/api/user-model-stats',
+      async ({ body }) => {
+        const key = await fromBody(body)
+        const rows = await usage.keyModels(key.id, body.period === 'monthly' ? 'monthly' : 'daily')
+        const data = rows
+          .map((r) => ({
+            model: r.model ?? '',
+            ...usageView(r.counters),
+            costs: { total: usd(r.counters.costNanos) },
+            formatted: { total: money(r.counters.costNanos) },
+          }))
+          .sort((a, b) => b.cost - a.cost || b.requests - a.requests)
+        return { success: true, data, period: body.period === 'monthly' ? 'monthly' : 'daily' }
+      },
+      {
+        body: KeyBody,
+        detail: { ...doc, summary: 'Per-model usage of a key today or this month (needs the key)' },
+      },
+    )
+}

@@ -1,0 +1,254 @@
+/**
+ * @module
+ * Usage accounting. Each finished request becomes increments of counters per key, key+model,
+ * account, account+model, model and globally, by hour, day, month and in total (plus the weekly
+ * and total Opus spend of a key, and per-minute global counters for RPM/TPM). Increments are
+ * merged in memory and written in one batch every `flushMs` (and on shutdown), never on a
+ * request's path; a failed write is retried with the next batch.
+ */
+import type { Clock, Logger } from '../core/ports.ts'
+import { periodsOf } from '../core/time.ts'
+import type { LimitsRepository } from '../limits/repository.ts'
+import type { RequestOutcome, RequestRecorder } from '../relay/recorder.ts'
+import { type CounterIncrement, type CounterRef, type Counters, emptyCounters } from './model.ts'
+import type { UsageRepository } from './repository.ts'
+
+/** Options of {@link createUsageService}. */
+export interface UsageServiceOptions {
+  repo: UsageRepository
+  limits: LimitsRepository
+  clock: Clock
+  logger: Logger
+  tzOffsetHours: number
+  /** How long hourly and daily counters are kept (ms). */
+  retentionMs: number
+  flushMs?: number
+  /** Most distinct counters held while storage is failing. */
+  maxPending?: number
+}
+
+const DAY = 86_400_000
+
+/** Period names of a timestamp: `h:`, `d:`, `m:`, `w:` and the minute bucket. */
+export function usagePeriods(at: number, tz: number) {
+  const p = periodsOf(at, tz)
+  return {
+    hour: `h:${p.hour}`,
+    day: `d:${p.day}`,
+    month: `m:${p.month}`,
+    week: `w:${p.week}`,
+    opusWeek: `opus-w:${p.week}`,
+    minute: `min:${Math.floor(at / 60_000)}`,
+  }
+}
+
+function refKey(r: CounterRef): string {
+  return `${r.scope}\u0000${r.id}\u0000${r.model ?? ''}\u0000${r.period}`
+}
+
+/** Creates the usage service. */
+export function createUsageService(options: UsageServiceOptions) {
+  const { repo, limits, clock, logger } = options
+  const tz = options.tzOffsetHours
+  const flushMs = options.flushMs ?? 250
+  const maxPending = options.maxPending ?? 200_000
+  let pending = new Map<string, CounterIncrement>()
+  let windows = new Map<
+    string,
+    { keyId: string; windowStart: number; tokens: number; costNanos: number }
+  >()
+  let flushing: Promise<void> | null = null
+  let dropped = 0
+
+  const add = (inc: CounterIncrement) => {
+    const k = refKey(inc)
+    const cur = pending.get(k)
+    if (!cur) {
+      if (pending.size >= maxPending) {
+        dropped++
+        return
+      }
+      pending.set(k, { ...inc, values: { ...inc.values } })
+      return
+    }
+    for (const [f, v] of Object.entries(inc.values) as [keyof Counters, number][])
+      cur.values[f] = (cur.values[f] ?? 0) + v
+    if (inc.expiresAt === null || (cur.expiresAt !== null && inc.expiresAt > cur.expiresAt))
+      cur.expiresAt = inc.expiresAt
+  }
+
+  /** Turns one finished request into counter increments. */
+  function incrementsOf(o: RequestOutcome): CounterIncrement[] {
+    const at = o.startTime
+    const p = usagePeriods(at, tz)
+    const u = o.usage
+    const values: Partial<Counters> = {
+      requests: 1,
+      inputTokens: u?.inputTokens ?? 0,
+      outputTokens: u?.outputTokens ?? 0,
+      cacheCreate5mTokens: u?.cacheCreate5mTokens ?? 0,
+      cacheCreate1hTokens: u?.cacheCreate1hTokens ?? 0,
+      cacheReadTokens: u?.cacheReadTokens ?? 0,
+      costNanos: o.costNanos,
+      unpricedRequests: u && !o.priced ? 1 : 0,
+      errorRequests: o.outcome === 'success' ? 0 : 1,
+    }
+    const keep = at + options.retentionMs
+    const month = at + Math.max(options.retentionMs, 400 * DAY)
+    const model = o.accountingModel || o.model
+    const list: CounterIncrement[] = []
+    const put = (
+      scope: CounterIncrement['scope'],
+      id: string,
+      period: string,
+      expiresAt: number | null,
+      m?: string,
+    ) => list.push({ scope, id, model: m, period, values, expiresAt })
+    for (const [period, exp] of [
+      ['total', null],
+      [p.month, month],
+      [p.day, keep],
+      [p.hour, keep],
+    ] as const) {
+      put('key', o.key.id, period, exp)
+      put('model', model, period, exp)
+      put('global', 'all', period, exp)
+      if (o.accountId) put('account', o.accountId, period, exp)
+      if (period !== p.hour) {
+        put('key-model', o.key.id, period, exp, model)
+        if (o.accountId) put('account-model', o.accountId, period, exp, model)
+      }
+    }
+    put('global', 'all', p.minute, at + 2 * 3_600_000)
+    if (model.toLowerCase().includes('opus') && o.costNanos > 0) {
+      list.push({
+        scope: 'key',
+        id: o.key.id,
+        period: p.opusWeek,
+        values: { costNanos: o.costNanos, requests: 1 },
+        expiresAt: at + 15 * DAY,
+      })
+      list.push({
+        scope: 'key',
+        id: o.key.id,
+        period: 'opus-total',
+        values: { costNanos: o.costNanos, requests: 1 },
+        expiresAt: null,
+      })
+    }
+    return list
+  }
+
+  const recorder: RequestRecorder = {
+    record(o) {
+      if (!o.billable || o.outcome === 'rejected') return
+      for (const inc of incrementsOf(o)) add(inc)
+      if (o.windowStart > 0 && o.usage) {
+        const tokens =
+          o.usage.inputTokens +
+          o.usage.outputTokens +
+          o.usage.cacheCreate5mTokens +
+          o.usage.cacheCreate1hTokens +
+          o.usage.cacheReadTokens
+        const wk = `${o.key.id}\u0000${o.windowStart}`
+        const w = windows.get(wk) ?? {
+          keyId: o.key.id,
+          windowStart: o.windowStart,
+          tokens: 0,
+          costNanos: 0,
+        }
+        w.tokens += tokens
+        w.costNanos += o.costNanos
+        windows.set(wk, w)
+      }
+      if (pending.size >= 2000) void flush()
+    },
+  }
+
+  /** Writes everything pending; concurrent calls share one write. */
+  function flush(): Promise<void> {
+    if (flushing) return flushing
+    if (pending.size === 0 && windows.size === 0) return Promise.resolve()
+    const batch = pending
+    const wins = windows
+    pending = new Map()
+    windows = new Map()
+    flushing = (async () => {
+      try {
+        if (batch.size) await repo.increment([...batch.values()])
+        if (wins.size) await limits.addWindowUsage([...wins.values()])
+        if (dropped) {
+          logger.error('usage counters were dropped while storage was failing', { dropped })
+          dropped = 0
+        }
+      } catch (err) {
+        logger.warn('usage write failed; will retry with the next batch', {
+          counters: batch.size,
+          error: err,
+        })
+        for (const inc of batch.values()) add(inc)
+        for (const [k, w] of wins) {
+          const cur = windows.get(k)
+          if (cur) {
+            cur.tokens += w.tokens
+            cur.costNanos += w.costNanos
+          } else windows.set(k, w)
+        }
+      } finally {
+        flushing = null
+      }
+    })()
+    return flushing
+  }
+
+  const timer = setInterval(() => void flush(), flushMs)
+  ;(timer as { unref?: () => void }).unref?.()
+
+  /** Counters of one key: lifetime, today, this month, this week's Opus spend. */
+  async function keySummary(keyId: string) {
+    const p = usagePeriods(clock.now(), tz)
+    const [total, day, month, opusWeek, opusTotal] = await repo.get([
+      { scope: 'key', id: keyId, period: 'total' },
+      { scope: 'key', id: keyId, period: p.day },
+      { scope: 'key', id: keyId, period: p.month },
+      { scope: 'key', id: keyId, period: p.opusWeek },
+      { scope: 'key', id: keyId, period: 'opus-total' },
+    ])
+    return { total: total!, day: day!, month: month!, opusWeek: opusWeek!, opusTotal: opusTotal! }
+  }
+
+  return {
+    recorder,
+    flush,
+    incrementsOf,
+    keySummary,
+    /** Per-model counters of a key for today or this month. */
+    keyModels: (keyId: string, period: 'daily' | 'monthly') => {
+      const p = usagePeriods(clock.now(), tz)
+      return repo.list('key-model', period === 'daily' ? p.day : p.month, keyId)
+    },
+    /** Pending counters not yet written (tests, metrics). */
+    pendingCount: () => pending.size,
+    stop: async () => {
+      clearInterval(timer)
+      await flush()
+      if (pending.size) await flush()
+    },
+  }
+}
+
+/** The usage service's interface. */
+export type UsageService = ReturnType<typeof createUsageService>
+
+/** Sum of all token kinds of a counter. */
+export function allTokens(c: Counters): number {
+  return (
+    c.inputTokens +
+    c.outputTokens +
+    c.cacheCreate5mTokens +
+    c.cacheCreate1hTokens +
+    c.cacheReadTokens
+  )
+}
+
+export { emptyCounters }

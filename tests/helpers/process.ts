@@ -1,0 +1,63 @@
+/** Runs the real service as a child process (`bun src/main.ts`). */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort, waitForHttp } from './net.ts'
+
+const main = join(import.meta.dir, '../../src/main.ts')
+
+/** A relay process. */
+export interface RelayProcess {
+  url: string
+  proc: ReturnType<typeof Bun.spawn>
+  stop(signal?: NodeJS.Signals): Promise<number>
+}
+
+/** Starts `bun src/main.ts` with `env` on a free port and waits for /health. */
+export async function spawnRelay(env: Record<string, string>): Promise<RelayProcess> {
+  const port = await freePort()
+  const proc = Bun.spawn([process.execPath, main], {
+    cwd: mkdtempSync(join(tmpdir(), 'crs-proc-')),
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'error',
+      JWT_SECRET: 'process-test-jwt-secret-0123456789abcdef',
+      ENCRYPTION_KEY: 'process-test-encryption-key-0123456789',
+      ADMIN_PASSWORD: 'process-test-password',
+      ...env,
+    },
+    stdout: 'ignore',
+    stderr: 'inherit',
+  })
+  const url = `http://127.0.0.1:${port}`
+  await waitForHttp(`${url}/health`, 10_000)
+  return {
+    url,
+    proc,
+    async stop(signal = 'SIGTERM') {
+      proc.kill(signal)
+      return proc.exited
+    },
+  }
+}
+
+/** Signs in to a relay process and returns an admin helper. */
+export async function adminOf(url: string) {
+  const login = await fetch(`${url}/web/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: 'process-test-password' }),
+  })
+  const { token } = (await login.json()) as { token: string }
+  return async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    return (await res.json()) as any
+  }
+}
