@@ -15,6 +15,7 @@ import { createSecretBox } from './core/crypto.ts'
 import { createLogger } from './core/log.ts'
 import type { Clock, FetchFn, Logger, LogSink, PasswordHasher } from './core/ports.ts'
 import { systemClock } from './core/time.ts'
+import { createHistoryService } from './history/service.ts'
 import { createApp } from './http/app.ts'
 import { createKeyService } from './keys/service.ts'
 import { accessLogRecorder } from './relay/access-log.ts'
@@ -165,14 +166,41 @@ export async function buildRelay(options: BuildOptions) {
     flushMs: config.USAGE_FLUSH_INTERVAL,
   })
 
+  const history = createHistoryService({
+    repo: stores.history,
+    settings: stores.settings,
+    coord: stores.coord,
+    clock,
+    logger,
+    defaults: {
+      enabled: true,
+      captureBodies: true,
+      maxRequestBodySize: 64 * 1024,
+      maxResponseBodySize: 256 * 1024,
+      retentionDays: Math.max(1, Math.round(config.TOKEN_USAGE_RETENTION / 86_400_000)),
+      maxTotalBytes: 1024 * 1024 * 1024,
+    },
+    knownSecrets: () => [
+      ...accounts.knownSecrets(),
+      secrets.adminPassword,
+      secrets.jwtSecret,
+      secrets.encryptionKey,
+    ],
+  })
+  await history.ready
+
   const server: { disableIdleTimeout?: (request: Request) => void } = {}
   const touchKeys: RequestRecorder = { record: (o) => void keys.touch(o.key).catch(() => {}) }
-  const recorder = fanOutRecorder([
-    usage.recorder,
-    touchKeys,
-    accessLogRecorder(logger),
-    ...(options.recorders ?? []),
-  ])
+  const recorder = fanOutRecorder(
+    [
+      usage.recorder,
+      history.recorder,
+      touchKeys,
+      accessLogRecorder(logger),
+      ...(options.recorders ?? []),
+    ],
+    (err) => logger.error('a request recorder failed', { error: err }),
+  )
   const relay = createRelayService({
     config,
     keys,
@@ -185,6 +213,7 @@ export async function buildRelay(options: BuildOptions) {
     logger,
     fetchFor,
     disableIdleTimeout: (request) => server.disableIdleTimeout?.(request),
+    captureLimits: () => history.captureLimits(),
   })
 
   let draining = false
@@ -197,10 +226,22 @@ export async function buildRelay(options: BuildOptions) {
     startedAt: clock.now(),
     jwtSecret: secrets.jwtSecret,
     isDraining: () => draining,
-    services: { keys, accounts, relay, adminAuth, usage, pricing },
+    services: { keys, accounts, relay, adminAuth, usage, pricing, history },
   })
   const flushTimer = setInterval(() => void accounts.flushLastUsed().catch(() => {}), 5000)
   ;(flushTimer as { unref?: () => void }).unref?.()
+  /** Periodic maintenance: history retention, expired rows (SQLite). */
+  const cleanup = async () => {
+    try {
+      await history.cleanup()
+      const swept = await stores.sweepExpired(clock.now())
+      if (swept) logger.debug('expired rows swept', { swept })
+    } catch (err) {
+      logger.warn('cleanup failed', { error: err })
+    }
+  }
+  const cleanupTimer = setInterval(() => void cleanup(), config.CLEANUP_INTERVAL)
+  ;(cleanupTimer as { unref?: () => void }).unref?.()
 
   return {
     config,
@@ -208,7 +249,7 @@ export async function buildRelay(options: BuildOptions) {
     stores,
     app,
     version: VERSION,
-    services: { keys, accounts, relay, adminAuth, tokens, usage, pricing },
+    services: { keys, accounts, relay, adminAuth, tokens, usage, pricing, history },
     /** Runtime hooks the server sets once it listens. */
     server,
     startDraining: () => {
@@ -216,12 +257,18 @@ export async function buildRelay(options: BuildOptions) {
     },
     /** Requests holding a lease right now. */
     inFlight: () => relay.inFlight(),
+    /** Ends open streams (after the drain timeout); each is recorded as aborted. */
+    abortStreams: () => relay.abortAll(),
+    /** Runs the periodic maintenance now. */
+    cleanup,
     /** Flushes pending writes and closes storage. */
     close: async () => {
       clearInterval(flushTimer)
+      clearInterval(cleanupTimer)
       if (pricingTimer) clearInterval(pricingTimer)
       relay.stop()
       await usage.stop()
+      await history.stop()
       await accounts.flushLastUsed().catch(() => {})
       await stores.close()
     },

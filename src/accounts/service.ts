@@ -396,8 +396,24 @@ export function createAccountService(options: AccountServiceOptions) {
     return st
   }
 
+  /** Every decrypted account secret currently loaded (for redaction). */
+  function knownSecrets(): string[] {
+    const out: string[] = []
+    for (const e of pool.values()) {
+      for (const v of [
+        e.secrets.accessToken,
+        e.secrets.refreshToken,
+        e.secrets.apiKey,
+        e.secrets.proxyPassword,
+      ])
+        if (v) out.push(v)
+    }
+    return out
+  }
+
   return {
     snapshot,
+    knownSecrets,
     create,
     update,
     remove,

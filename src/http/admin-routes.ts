@@ -9,9 +9,10 @@ import { Elysia, t } from 'elysia'
 import type { Account } from '../accounts/model.ts'
 import type { AccountInput, AccountService } from '../accounts/service.ts'
 import type { AdminAuthService } from '../admin/auth-service.ts'
-import { AuthenticationError, InvalidRequestError } from '../core/errors.ts'
+import { InvalidRequestError } from '../core/errors.ts'
 import type { ApiKey } from '../keys/model.ts'
 import type { KeyInput, KeyService } from '../keys/service.ts'
+import { adminGuard } from './admin-guard.ts'
 
 /** What the admin routes need. */
 export interface AdminRouteDeps {
@@ -109,19 +110,7 @@ const LoginBody = t.Object({
 /** Admin controller. */
 export function adminRoutes(deps: AdminRouteDeps) {
   const { keys, accounts } = deps
-  const guard = new Elysia({ name: 'crs.admin-guard' })
-    .use(jwt({ name: 'adminJwt', secret: deps.jwtSecret, exp: '24h' }))
-    .derive({ as: 'scoped' }, async ({ adminJwt, request }) => {
-      const header = request.headers.get('authorization') ?? ''
-      const token = /^bearer\s+(.+)$/i.exec(header)?.[1]?.trim()
-      if (!token)
-        throw new AuthenticationError('Admin session required: send Authorization: Bearer <token>')
-      const claims = await adminJwt.verify(token)
-      if (!claims || !(await deps.auth.valid(claims as { sub?: unknown; epoch?: unknown }))) {
-        throw new AuthenticationError('Admin session is invalid, expired or revoked')
-      }
-      return { admin: String((claims as { sub: string }).sub) }
-    })
+  const guard = adminGuard(deps.jwtSecret, deps.auth)
 
   const web = new Elysia({ name: 'crs.web-auth' })
     .use(jwt({ name: 'adminJwt', secret: deps.jwtSecret, exp: '24h' }))

@@ -7,6 +7,7 @@ import type { AccountService } from '../accounts/service.ts'
 import type { AdminAuthService } from '../admin/auth-service.ts'
 import type { Config } from '../config/schema.ts'
 import type { Clock, Logger } from '../core/ports.ts'
+import type { HistoryService } from '../history/service.ts'
 import type { KeyService } from '../keys/service.ts'
 import type { RelayService } from '../relay/relay-service.ts'
 import type { Stores } from '../storage/stores.ts'
@@ -15,6 +16,7 @@ import type { UsageService } from '../usage/service.ts'
 import { adminRoutes } from './admin-routes.ts'
 import { errorPlugin } from './error-plugin.ts'
 import { healthRoutes } from './health-routes.ts'
+import { historyRoutes } from './history-routes.ts'
 import { keyRoutes } from './key-routes.ts'
 import { relayRoutes } from './relay-routes.ts'
 
@@ -26,6 +28,7 @@ export interface AppServices {
   adminAuth: AdminAuthService
   usage: UsageService
   pricing: Pricing
+  history: HistoryService
 }
 
 /** Everything the HTTP app is built from. */
@@ -54,6 +57,16 @@ export function createApp(deps: AppDeps) {
         usage: deps.services.usage,
         limits: deps.stores.limits,
         clock: deps.clock,
+      }),
+    )
+    .use(
+      historyRoutes({
+        config: deps.config,
+        history: deps.services.history,
+        keys: deps.services.keys,
+        clock: deps.clock,
+        jwtSecret: deps.jwtSecret,
+        auth: deps.services.adminAuth,
       }),
     )
     .use(

@@ -48,7 +48,11 @@ export interface RequestOutcome {
   attempts: Attempt[]
   /** The request body as received (capped), and the response as sent (capped). */
   requestBody: string
+  /** Size of the whole request body in bytes. */
+  requestBodyBytes: number
   responseBody: string
+  /** Bytes of response the client received. */
+  responseBodyBytes: number
   responseTruncated: boolean
   /** Start of the key's rate window that admitted the request (0 = none). */
   windowStart: number
@@ -59,15 +63,18 @@ export interface RequestRecorder {
   record(outcome: RequestOutcome): void
 }
 
-/** A recorder that fans out to several. */
-export function fanOutRecorder(recorders: RequestRecorder[]): RequestRecorder {
+/** A recorder that fans out to several; one that throws is logged and does not affect the others. */
+export function fanOutRecorder(
+  recorders: RequestRecorder[],
+  onError?: (err: unknown) => void,
+): RequestRecorder {
   return {
     record(o) {
       for (const r of recorders) {
         try {
           r.record(o)
-        } catch {
-          // a failing recorder must not affect the others or the response
+        } catch (err) {
+          onError?.(err)
         }
       }
     },

@@ -61,7 +61,7 @@ export interface RelayDeps {
   /** Lifts the server idle timeout for a long-lived streaming request. */
   disableIdleTimeout?: (request: Request) => void
   /** Characters of request/response body kept for history (0 = none). */
-  captureLimit?: () => number
+  captureLimits?: () => { request: number; response: number }
 }
 
 /** Which upstream operation. */
@@ -137,7 +137,7 @@ export function rejectionError(r: Extract<AdmitResult, { ok: false }>, now: numb
 /** Creates the relay. */
 export function createRelayService(deps: RelayDeps) {
   const { config, keys, accounts, tokens, limits, recorder, clock, logger } = deps
-  const captureLimit = deps.captureLimit ?? (() => 64 * 1024)
+  const captureLimits = deps.captureLimits ?? (() => ({ request: 64 * 1024, response: 256 * 1024 }))
   const stickyTtlMs = Math.round(config.STICKY_SESSION_TTL_HOURS * 3_600_000)
   const watchdog = createIdleWatchdog(config.REQUEST_TIMEOUT)
 
@@ -156,7 +156,8 @@ export function createRelayService(deps: RelayDeps) {
     const body = parseBody(raw, endpoint)
     const model = body.model as string
     const stream = endpoint === 'messages' && body.stream === true
-    const limit = captureLimit()
+    const limits0 = captureLimits()
+    const limit = limits0.request
     const base: Omit<
       RequestOutcome,
       'endTime' | 'status' | 'outcome' | 'errorType' | 'errorMessage'
@@ -180,7 +181,9 @@ export function createRelayService(deps: RelayDeps) {
       longContext: false,
       attempts: [],
       requestBody: limit > 0 ? capText(decoder.decode(raw.subarray(0, limit * 4)), limit) : '',
+      requestBodyBytes: raw.byteLength,
       responseBody: '',
+      responseBodyBytes: 0,
       responseTruncated: false,
       windowStart: 0,
     }
@@ -517,7 +520,8 @@ export function createRelayService(deps: RelayDeps) {
           base.usage = null
         }
       }
-      const limit = captureLimit()
+      const limit = captureLimits().response
+      base.responseBodyBytes = bytes.byteLength
       if (limit > 0) {
         base.responseBody = capText(decoder.decode(bytes.subarray(0, limit * 4)), limit)
         base.responseTruncated = bytes.byteLength > base.responseBody.length
@@ -603,18 +607,20 @@ export function createRelayService(deps: RelayDeps) {
     ) => void,
   ): ReadableStream<Uint8Array> {
     const reader = upstream.getReader()
-    const tap = new UsageTap({ captureLimit: captureLimit(), model: f.model })
+    const tap = new UsageTap({ captureLimit: captureLimits().response, model: f.model })
     const watch = watchdog.watch(abort)
     let ended = false
     const end = (outcome: RequestOutcome['outcome'], errorType = '', errorMessage = '') => {
       if (ended) return
       ended = true
+      activeStreams.delete(onShutdown)
       watch.stop()
       f.request.signal.removeEventListener('abort', onClientAbort)
       const facts = tap.finish()
       f.base.usage = facts.usage
       if (facts.model) f.base.accountingModel = facts.model
       f.base.responseBody = facts.captured
+      f.base.responseBodyBytes = facts.bytes
       f.base.responseTruncated = facts.capturedTruncated
       if (outcome === 'success' && facts.error)
         done(200, 'error', facts.error.type, facts.error.message)
@@ -626,6 +632,11 @@ export function createRelayService(deps: RelayDeps) {
       abort.abort(new DOMException('client closed the connection', 'AbortError'))
       end('aborted', 'client_closed', 'Client closed the connection during the stream')
     }
+    const onShutdown = () => {
+      end('aborted', 'server_shutdown', 'The relay shut down during the stream')
+      abort.abort(new DOMException('server shutting down', 'AbortError'))
+    }
+    activeStreams.add(onShutdown)
     f.request.signal.addEventListener('abort', onClientAbort, { once: true })
     return new ReadableStream<Uint8Array>(
       {
@@ -667,6 +678,7 @@ export function createRelayService(deps: RelayDeps) {
   }
 
   const leases = new Map<string, string>()
+  const activeStreams = new Set<() => void>()
   const renewTimer = setInterval(
     () => {
       if (leases.size === 0) return
@@ -681,6 +693,12 @@ export function createRelayService(deps: RelayDeps) {
     handle,
     /** Requests holding a concurrency lease right now. */
     inFlight: () => leases.size,
+    /** Streams being relayed right now. */
+    activeStreams: () => activeStreams.size,
+    /** Ends every open stream (shutdown after the drain timeout): each is recorded as aborted. */
+    abortAll: () => {
+      for (const stop of [...activeStreams]) stop()
+    },
     stop: () => {
       clearInterval(renewTimer)
       watchdog.stop()

@@ -110,10 +110,13 @@ export function serveBun(relay: Relay): ReturnType<typeof Bun.serve> {
     const stopped = server.stop(false)
     const deadline = Date.now() + config.SHUTDOWN_TIMEOUT
     while (server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(50)
-    if (server.pendingRequests > 0)
-      logger.warn('drain timeout reached; closing remaining connections', {
+    if (server.pendingRequests > 0) {
+      logger.warn('drain timeout reached; ending the remaining streams', {
         pending: server.pendingRequests,
       })
+      relay.abortStreams()
+      await Bun.sleep(100)
+    }
     await server.stop(true)
     await stopped.catch(() => {})
     try {

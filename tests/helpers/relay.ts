@@ -4,7 +4,7 @@
  */
 import { buildRelay, type Relay } from '../../src/bootstrap.ts'
 import { loadConfig } from '../../src/config/load.ts'
-import { createNullLogger } from '../../src/core/log.ts'
+import { createLogger } from '../../src/core/log.ts'
 import type { RequestOutcome } from '../../src/relay/recorder.ts'
 import { bunPasswordHasher, openBunSqlite } from '../../src/runtime/bun.ts'
 import { createSqliteStores } from '../../src/storage/sqlite/create.ts'
@@ -62,7 +62,7 @@ export async function startRelay(options: TestRelayOptions): Promise<TestRelay> 
       adminPasswordFromFile: false,
     },
     stores,
-    logger: createNullLogger(),
+    logger: createLogger({ level: 'error', sink: { write: (l) => console.error(l) } }),
     hasher: bunPasswordHasher,
     recorders: [{ record: (o) => outcomes.push(o) }],
     clock: options.clock,

@@ -3,6 +3,7 @@
  * that crashed expire by themselves.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { createRedisStores } from '../../src/storage/redis/create.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
 import { adminOf, type RelayProcess, spawnRelay } from '../helpers/process.ts'
 import { deletePrefix, REDIS_TEST_URL, shouldRunRedis } from '../helpers/redis.ts'
@@ -66,6 +67,42 @@ if (await shouldRunRedis('two relay processes on redis')) {
       )
       expect(results.filter((s) => s === 200).length).toBe(100)
       expect(results.filter((s) => s === 429).length).toBe(900)
+    })
+
+    test('SIGTERM during a stream: the stream is cut after the drain timeout and recorded as aborted', async () => {
+      const c = await spawnRelay({
+        REDIS_URL: REDIS_TEST_URL,
+        REDIS_PREFIX: prefix,
+        CLAUDE_API_URL: up.messagesUrl,
+        SHUTDOWN_TIMEOUT: '300',
+      })
+      const key = (await admin('POST', '/admin/api-keys', { name: 'drain' })).data.apiKey
+      up.script('shared', { kind: 'silence', afterEvents: 2, ms: 10_000 })
+      const res = await fetch(`${c.url}/api/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': key },
+        body: JSON.stringify({
+          model: 'claude-sonnet-4-6',
+          max_tokens: 8,
+          stream: true,
+          messages: [{ role: 'user', content: 'drain' }],
+        }),
+      })
+      const requestId = res.headers.get('request-id')!
+      const reader = res.body!.getReader()
+      await reader.read()
+      const t0 = Date.now()
+      expect(await c.stop('SIGTERM')).toBe(0)
+      expect(Date.now() - t0).toBeLessThan(3000)
+      up.script('shared', { kind: 'ok' })
+      const stores = await createRedisStores({ url: REDIS_TEST_URL, prefix })
+      const rec = await stores.history.get(requestId)
+      await stores.close()
+      expect(rec).toMatchObject({
+        outcome: 'aborted',
+        errorType: 'server_shutdown',
+        inputTokens: 25,
+      })
     })
 
     test('the lease of a crashed process expires and frees the slot', async () => {
