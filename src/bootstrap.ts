@@ -7,6 +7,7 @@
 import pkg from '../package.json' with { type: 'json' }
 import { createTokenProvider } from './accounts/oauth.ts'
 import { createAccountService, type PoolEntry } from './accounts/service.ts'
+import { createAuditLog } from './admin/audit.ts'
 import { createAdminAuthService } from './admin/auth-service.ts'
 import { chooseStorage, loadConfig } from './config/load.ts'
 import type { Config } from './config/schema.ts'
@@ -189,7 +190,20 @@ export async function buildRelay(options: BuildOptions) {
   })
   await history.ready
 
-  const server: { disableIdleTimeout?: (request: Request) => void } = {}
+  const audit = createAuditLog({ settings: stores.settings, clock, logger })
+  const server: {
+    disableIdleTimeout?: (request: Request) => void
+    requestIP?: (request: Request) => string | null
+  } = {}
+  const ipOf = (request: Request): string => {
+    if (config.TRUST_PROXY) {
+      const fwd = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim()
+      if (fwd) return fwd
+      const real = request.headers.get('x-real-ip')?.trim()
+      if (real) return real
+    }
+    return server.requestIP?.(request) ?? 'unknown'
+  }
   const touchKeys: RequestRecorder = { record: (o) => void keys.touch(o.key).catch(() => {}) }
   const recorder = fanOutRecorder(
     [
@@ -226,7 +240,8 @@ export async function buildRelay(options: BuildOptions) {
     startedAt: clock.now(),
     jwtSecret: secrets.jwtSecret,
     isDraining: () => draining,
-    services: { keys, accounts, relay, adminAuth, usage, pricing, history },
+    services: { keys, accounts, relay, adminAuth, usage, pricing, history, audit },
+    ipOf,
   })
   const flushTimer = setInterval(() => void accounts.flushLastUsed().catch(() => {}), 5000)
   ;(flushTimer as { unref?: () => void }).unref?.()
@@ -249,7 +264,7 @@ export async function buildRelay(options: BuildOptions) {
     stores,
     app,
     version: VERSION,
-    services: { keys, accounts, relay, adminAuth, tokens, usage, pricing, history },
+    services: { keys, accounts, relay, adminAuth, tokens, usage, pricing, history, audit },
     /** Runtime hooks the server sets once it listens. */
     server,
     startDraining: () => {
@@ -269,6 +284,7 @@ export async function buildRelay(options: BuildOptions) {
       relay.stop()
       await usage.stop()
       await history.stop()
+      await audit.stop()
       await accounts.flushLastUsed().catch(() => {})
       await stores.close()
     },

@@ -125,7 +125,12 @@ export function createTokenProvider(options: TokenProviderOptions) {
     const id = entry.account.id
     let p = inflight.get(id)
     if (!p) {
-      p = refresh(entry, force).finally(() => inflight.delete(id))
+      p = refresh(entry, force)
+        .catch((err: unknown) => {
+          accounts.emit('refresh_failed', entry, err instanceof Error ? err.message : String(err))
+          throw err
+        })
+        .finally(() => inflight.delete(id))
       inflight.set(id, p)
     }
     return p

@@ -28,6 +28,25 @@ import {
 } from './model.ts'
 import type { AccountRepository } from './repository.ts'
 
+/** Something that happened to an account (sent to webhooks). */
+export interface AccountEvent {
+  type:
+    | 'rate_limited'
+    | 'overloaded'
+    | 'cooling_down'
+    | 'recovered'
+    | 'unauthorized'
+    | 'blocked'
+    | 'refresh_failed'
+  accountId: string
+  accountName: string
+  platform: AccountPlatform
+  message: string
+  /** When the state ends by itself (epoch ms), or null. */
+  until: number | null
+  at: number
+}
+
 /** Broadcast channel: `config:<id>` or `state:<id>` when an account changes. */
 export const ACCOUNT_CHANNEL = 'accounts'
 
@@ -317,12 +336,67 @@ export function createAccountService(options: AccountServiceOptions) {
     await publishConfig(id)
   }
 
+  const listeners = new Set<(e: AccountEvent) => void>()
+  /** Sends an account event to every listener (webhooks). */
+  function emit(
+    type: AccountEvent['type'],
+    entry: PoolEntry,
+    message: string,
+    until?: number,
+  ): void {
+    const event: AccountEvent = {
+      type,
+      accountId: entry.account.id,
+      accountName: entry.account.name,
+      platform: entry.account.platform,
+      message,
+      until: until ?? null,
+      at: clock.now(),
+    }
+    for (const l of listeners) {
+      try {
+        l(event)
+      } catch (err) {
+        logger.warn('account event listener failed', { error: err })
+      }
+    }
+  }
+
+  function eventsOf(
+    before: AccountState,
+    after: AccountState,
+    entry: PoolEntry,
+    now: number,
+    message: string,
+  ): void {
+    if (after.status !== before.status && after.status === 'unauthorized')
+      emit('unauthorized', entry, message)
+    else if (after.status !== before.status && after.status === 'blocked')
+      emit('blocked', entry, message)
+    if (after.rateLimitedUntil > now && before.rateLimitedUntil <= now)
+      emit('rate_limited', entry, message, after.rateLimitedUntil)
+    if (after.opusRateLimitedUntil > now && before.opusRateLimitedUntil <= now)
+      emit('rate_limited', entry, `Opus: ${message}`, after.opusRateLimitedUntil)
+    if (after.overloadedUntil > now && before.overloadedUntil <= now)
+      emit('overloaded', entry, message, after.overloadedUntil)
+    if (after.coolingUntil > now && before.coolingUntil <= now)
+      emit('cooling_down', entry, message, after.coolingUntil)
+    const wasDown =
+      before.rateLimitedUntil > now || before.overloadedUntil > now || before.coolingUntil > now
+    const isDown =
+      after.rateLimitedUntil > now || after.overloadedUntil > now || after.coolingUntil > now
+    if (wasDown && !isDown && after.status === 'active')
+      emit('recovered', entry, 'The account answered successfully again')
+  }
+
   /** Applies the health effect of an attempt; writes and broadcasts only when something changed. */
   async function report(entry: PoolEntry, result: AttemptResult): Promise<void> {
     const now = clock.now()
     const patch = healthPatch(entry.state, result, now, policy)
     if (!patch) return
+    const before = entry.state
     entry.state = { ...entry.state, ...patch }
+    eventsOf(before, entry.state, entry, now, result.kind === 'ok' ? '' : result.message)
     if (patch.status && patch.status !== 'active')
       logger.warn('account marked', { accountId: entry.account.id, status: patch.status })
     try {
@@ -414,6 +488,13 @@ export function createAccountService(options: AccountServiceOptions) {
   return {
     snapshot,
     knownSecrets,
+    /** Subscribes to account events; returns an unsubscribe function. */
+    onEvent(listener: (e: AccountEvent) => void): () => void {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    /** Emits an event observed elsewhere (token refresh failures). */
+    emit,
     create,
     update,
     remove,

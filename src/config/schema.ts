@@ -13,6 +13,11 @@ const Int = (def: number, min: number, max: number, description: string) =>
 export const ConfigSchema = T.Object({
   PORT: Int(3000, 1, 65535, 'TCP port to listen on.'),
   HOST: T.String({ default: '0.0.0.0', minLength: 1, description: 'Interface to bind.' }),
+  TRUST_PROXY: T.Boolean({
+    default: false,
+    description:
+      'Take the client IP from X-Forwarded-For / X-Real-IP (only behind a reverse proxy you run).',
+  }),
   DATA_DIR: T.String({
     default: './data',
     minLength: 1,

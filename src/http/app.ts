@@ -4,6 +4,7 @@
  */
 import { Elysia } from 'elysia'
 import type { AccountService } from '../accounts/service.ts'
+import type { AuditLog } from '../admin/audit.ts'
 import type { AdminAuthService } from '../admin/auth-service.ts'
 import type { Config } from '../config/schema.ts'
 import type { Clock, Logger } from '../core/ports.ts'
@@ -13,6 +14,7 @@ import type { RelayService } from '../relay/relay-service.ts'
 import type { Stores } from '../storage/stores.ts'
 import type { Pricing } from '../usage/pricing.ts'
 import type { UsageService } from '../usage/service.ts'
+import { adminAccountRoutes } from './admin-accounts-routes.ts'
 import { adminRoutes } from './admin-routes.ts'
 import { errorPlugin } from './error-plugin.ts'
 import { healthRoutes } from './health-routes.ts'
@@ -29,6 +31,7 @@ export interface AppServices {
   usage: UsageService
   pricing: Pricing
   history: HistoryService
+  audit: AuditLog
 }
 
 /** Everything the HTTP app is built from. */
@@ -41,11 +44,19 @@ export interface AppDeps {
   startedAt: number
   jwtSecret: string
   isDraining: () => boolean
+  /** Client IP of a request (socket address, or X-Forwarded-For behind a trusted proxy). */
+  ipOf: (request: Request) => string
   services: AppServices
 }
 
 /** Builds the Elysia app (no socket is opened here). */
 export function createApp(deps: AppDeps) {
+  const guard = {
+    jwtSecret: deps.jwtSecret,
+    auth: deps.services.adminAuth,
+    audit: deps.services.audit,
+    ipOf: deps.ipOf,
+  }
   return new Elysia({ name: 'crs.app' })
     .use(errorPlugin(deps.logger))
     .use(healthRoutes(deps))
@@ -67,12 +78,22 @@ export function createApp(deps: AppDeps) {
         clock: deps.clock,
         jwtSecret: deps.jwtSecret,
         auth: deps.services.adminAuth,
+        guard,
       }),
     )
     .use(
       adminRoutes({
         jwtSecret: deps.jwtSecret,
         auth: deps.services.adminAuth,
+        guard,
+        keys: deps.services.keys,
+      }),
+    )
+    .use(
+      adminAccountRoutes({
+        jwtSecret: deps.jwtSecret,
+        auth: deps.services.adminAuth,
+        guard,
         keys: deps.services.keys,
         accounts: deps.services.accounts,
       }),

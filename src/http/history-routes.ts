@@ -14,7 +14,7 @@ import { localDayStart } from '../core/time.ts'
 import type { HistoryFilter, HistoryRecord, HistoryStats, Outcome } from '../history/model.ts'
 import type { HistoryService } from '../history/service.ts'
 import { extractApiKey, type KeyService } from '../keys/service.ts'
-import { adminGuard } from './admin-guard.ts'
+import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
 
 /** What the history routes need. */
 export interface HistoryRouteDeps {
@@ -24,6 +24,7 @@ export interface HistoryRouteDeps {
   clock: Clock
   jwtSecret: string
   auth: AdminAuthService
+  guard: AdminGuardDeps
 }
 
 type Query = Record<string, string | undefined>
@@ -242,7 +243,7 @@ export function historyRoutes(deps: HistoryRouteDeps) {
   }
 
   const admin = new Elysia({ prefix: '/admin', name: 'crs.history-admin' })
-    .use(adminGuard(deps.jwtSecret, deps.auth))
+    .use(adminGuard(deps.guard))
     .get('/request-history/config', () => ({ success: true, data: history.config() }), {
       detail: { tags: ['history'], summary: 'History capture and retention settings' },
     })

@@ -99,6 +99,7 @@ export function serveBun(relay: Relay): ReturnType<typeof Bun.serve> {
     },
   })
   relay.server.disableIdleTimeout = (request) => server.timeout(request, 0)
+  relay.server.requestIP = (request) => server.requestIP(request)?.address ?? null
   logger.info('listening', { url: `http://${config.HOST}:${server.port}`, version: relay.version })
 
   let stopping = false

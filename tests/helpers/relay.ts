@@ -77,6 +77,7 @@ export async function startRelay(options: TestRelayOptions): Promise<TestRelay> 
     })
     const srv = server
     relay.server.disableIdleTimeout = (r) => srv.timeout(r, 0)
+    relay.server.requestIP = (r) => srv.requestIP(r)?.address ?? null
   }
   const url = server ? `http://127.0.0.1:${server.port}` : 'http://localhost'
   const handle = (r: Request) => relay.app.handle(r)
