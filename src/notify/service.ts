@@ -1,0 +1,657 @@
+/**
+ * @module
+ * Webhook notifications for account events. The configuration is one `webhooks` settings document
+ * (platform secrets sealed with the SecretBox, shown masked); every instance re-reads it at most
+ * every few seconds. Account events are deduplicated per (account, event type) for a minute, put
+ * on a bounded queue (oldest dropped) and delivered off the relay's path by a few workers: each
+ * enabled platform gets a POST with a timeout, retried with doubling delays on network errors,
+ * 5xx and 429, never on other 4xx, and never following redirects. Logs name platforms by id and
+ * name only, never by URL or secret.
+ */
+import { Value } from '@sinclair/typebox/value'
+import type { AccountService } from '../accounts/service.ts'
+import type { SecretBox } from '../core/crypto.ts'
+import { InvalidRequestError, NotFoundError } from '../core/errors.ts'
+import { newId } from '../core/ids.ts'
+import type { Clock, FetchFn, Logger } from '../core/ports.ts'
+import type { SettingsRepository } from '../settings/repository.ts'
+import { formatFor, maskUrl, TELEGRAM_API } from './formats.ts'
+import {
+  type DeliveryResult,
+  StoredWebhookPlatform,
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_PLATFORM_TYPES,
+  type WebhookConfigView,
+  type WebhookEvent,
+  type WebhookPlatformType,
+  type WebhookPlatformView,
+  WebhookRetry,
+  WebhookSecrets,
+  WebhookSettings,
+  type WebhookTarget,
+} from './model.ts'
+
+/** Settings document name. */
+export const WEBHOOK_SETTING = 'webhooks'
+
+/** Options of {@link createWebhookService}. */
+export interface WebhookServiceOptions {
+  settings: SettingsRepository
+  box: SecretBox
+  clock: Clock
+  logger: Logger
+  /** Outgoing fetch (tests inject their own). */
+  fetch?: FetchFn
+  /** Source of account events. */
+  accounts: Pick<AccountService, 'onEvent'>
+  /** Events delivered at the same time. @default 4 */
+  concurrency?: number
+  /** Events waiting at most; the oldest is dropped beyond. @default 1000 */
+  queueLimit?: number
+  /** The same (account, event type) is sent at most once per this window. @default 60000 */
+  dedupeMs?: number
+  /** How long a read configuration is reused. @default 5000 */
+  cacheMs?: number
+}
+
+/** A parsed platform: the plaintext target plus its display fields. */
+export interface ParsedPlatform {
+  target: WebhookTarget
+  name: string
+  enabled: boolean
+}
+
+type Body = Record<string, unknown>
+
+const SIGNED: ReadonlySet<WebhookPlatformType> = new Set(['custom', 'feishu', 'dingtalk'])
+const TYPE_ALIASES: Record<string, WebhookPlatformType> = { wechat_work: 'wecom', lark: 'feishu' }
+
+function isRecord(v: unknown): v is Body {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** The request body as an object, or a 400. */
+export function bodyOf(input: unknown): Body {
+  if (input === undefined || input === null) return {}
+  if (!isRecord(input))
+    throw new InvalidRequestError('Invalid request body: expected a JSON object')
+  return input
+}
+
+/** Throws a 400 unless `value` is an absolute http(s) URL. */
+export function checkHttpUrl(field: string, value: unknown): string {
+  if (typeof value !== 'string' || !value.trim())
+    throw new InvalidRequestError(`${field}: expected an http(s) URL`)
+  const text = value.trim()
+  if (text.length > 2048)
+    throw new InvalidRequestError(`${field}: URL is longer than 2048 characters`)
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new InvalidRequestError(`${field}: expected an http(s) URL`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidRequestError(`${field}: only http and https URLs are allowed`)
+  return text
+}
+
+function optionalText(field: string, value: unknown, max: number): string | undefined | null {
+  if (value === undefined) return undefined
+  if (value === null || value === '') return null
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  if (typeof value !== 'string') throw new InvalidRequestError(`${field}: expected a string`)
+  const text = value.trim()
+  if (text.length > max) throw new InvalidRequestError(`${field}: longer than ${max} characters`)
+  return text || null
+}
+
+/**
+ * Checks platform input (add, edit, or an unsaved test target). On edit, fields left out keep
+ * their current values, `null`/`''` clears `secret`; changing the type starts from scratch.
+ */
+export function parsePlatformInput(input: Body, current: ParsedPlatform | null): ParsedPlatform {
+  const rawType = input.type ?? current?.target.type
+  const type =
+    typeof rawType === 'string'
+      ? (TYPE_ALIASES[rawType] ?? WEBHOOK_PLATFORM_TYPES.find((t) => t === rawType))
+      : undefined
+  if (!type)
+    throw new InvalidRequestError(`type: expected one of ${WEBHOOK_PLATFORM_TYPES.join(', ')}`)
+  const base = current && current.target.type === type ? current : null
+
+  const name = optionalText('name', input.name, 100) ?? base?.name ?? current?.name ?? type
+  if (input.enabled !== undefined && typeof input.enabled !== 'boolean')
+    throw new InvalidRequestError('enabled: expected true or false')
+  const enabled = (input.enabled as boolean | undefined) ?? current?.enabled ?? true
+
+  const target: WebhookTarget = { type, url: '' }
+  const secret = optionalText('secret', input.secret, 512)
+  const botToken = optionalText('botToken', input.botToken, 256)
+  const chatId = optionalText('chatId', input.chatId, 100)
+  const apiBaseUrl = optionalText('apiBaseUrl', input.apiBaseUrl, 2048)
+
+  if (type === 'telegram') {
+    if (input.url !== undefined && input.url !== null && input.url !== '')
+      throw new InvalidRequestError(
+        'url: not used by telegram (set botToken and chatId; apiBaseUrl changes the Bot API server)',
+      )
+    const token = botToken === null ? undefined : (botToken ?? base?.target.botToken)
+    if (!token) throw new InvalidRequestError('botToken: required for telegram')
+    if (!/^[A-Za-z0-9:_-]+$/.test(token))
+      throw new InvalidRequestError('botToken: expected a Telegram bot token like 123456:ABC-DEF')
+    const chat = chatId === null ? undefined : (chatId ?? base?.target.chatId)
+    if (!chat) throw new InvalidRequestError('chatId: required for telegram')
+    target.botToken = token
+    target.chatId = chat
+    const api = apiBaseUrl === null ? undefined : (apiBaseUrl ?? base?.target.apiBaseUrl)
+    if (api) target.apiBaseUrl = checkHttpUrl('apiBaseUrl', api)
+  } else {
+    for (const [field, v] of [
+      ['botToken', botToken],
+      ['chatId', chatId],
+      ['apiBaseUrl', apiBaseUrl],
+    ] as const)
+      if (v) throw new InvalidRequestError(`${field}: only used by telegram`)
+    target.url = checkHttpUrl('url', input.url ?? base?.target.url)
+  }
+
+  if (secret && !SIGNED.has(type))
+    throw new InvalidRequestError(`secret: ${type} webhooks are not signed`)
+  const keptSecret = secret === null ? undefined : (secret ?? base?.target.secret)
+  if (keptSecret && SIGNED.has(type)) target.secret = keptSecret
+  return { target, name, enabled }
+}
+
+/** Applies a settings update (`enabled`, `events`, `retry`), checking every field. */
+export function parseConfigUpdate(input: Body, current: WebhookSettings): WebhookSettings {
+  const next: WebhookSettings = {
+    ...current,
+    events: { ...current.events },
+    retry: { ...current.retry },
+  }
+  if (input.enabled !== undefined) {
+    if (typeof input.enabled !== 'boolean')
+      throw new InvalidRequestError('enabled: expected true or false')
+    next.enabled = input.enabled
+  }
+  if (input.events !== undefined) {
+    if (!isRecord(input.events))
+      throw new InvalidRequestError('events: expected an object of event type → true/false')
+    for (const [k, v] of Object.entries(input.events)) {
+      const type = WEBHOOK_EVENT_TYPES.find((t) => t === k)
+      if (!type)
+        throw new InvalidRequestError(
+          `events.${k}: unknown event type (expected ${WEBHOOK_EVENT_TYPES.join(', ')})`,
+        )
+      if (typeof v !== 'boolean')
+        throw new InvalidRequestError(`events.${k}: expected true or false`)
+      next.events[type] = v
+    }
+  }
+  if (input.retry !== undefined) {
+    if (!isRecord(input.retry)) throw new InvalidRequestError('retry: expected an object')
+    for (const [k, v] of Object.entries(input.retry)) {
+      const schema = Object.hasOwn(WebhookRetry.properties, k)
+        ? WebhookRetry.properties[k as keyof WebhookRetry]
+        : undefined
+      if (!schema) throw new InvalidRequestError(`retry.${k}: unknown field`)
+      const minimum = schema.minimum ?? 0
+      const maximum = schema.maximum ?? Number.MAX_SAFE_INTEGER
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < minimum || v > maximum)
+        throw new InvalidRequestError(
+          `retry.${k}: expected an integer from ${minimum} to ${maximum}`,
+        )
+      next.retry[k as keyof WebhookRetry] = v
+    }
+  }
+  return next
+}
+
+/** The stored document read leniently: defaults for missing fields, bad platforms skipped. */
+export function normalizeSettings(raw: unknown): WebhookSettings {
+  const doc = Value.Create(WebhookSettings)
+  if (!isRecord(raw)) return doc
+  if (typeof raw.enabled === 'boolean') doc.enabled = raw.enabled
+  if (isRecord(raw.events))
+    for (const t of WEBHOOK_EVENT_TYPES) {
+      const v = raw.events[t]
+      if (typeof v === 'boolean') doc.events[t] = v
+    }
+  if (isRecord(raw.retry)) {
+    const retry = { ...doc.retry, ...raw.retry }
+    if (Value.Check(WebhookRetry, retry)) doc.retry = retry
+  }
+  if (Array.isArray(raw.platforms))
+    doc.platforms = raw.platforms.filter((p): p is StoredWebhookPlatform =>
+      Value.Check(StoredWebhookPlatform, p),
+    )
+  return doc
+}
+
+/** A stored platform as the admin API shows it. */
+export function platformView(p: StoredWebhookPlatform): WebhookPlatformView {
+  const view: WebhookPlatformView = {
+    id: p.id,
+    type: p.type,
+    name: p.name,
+    enabled: p.enabled,
+    url: p.maskedUrl,
+    hasSecret: p.hasSecret,
+    hasBotToken: p.hasBotToken,
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+  }
+  if (p.chatId !== undefined) view.chatId = p.chatId
+  if (p.apiBaseUrl !== undefined) view.apiBaseUrl = p.apiBaseUrl
+  return view
+}
+
+/** The whole configuration as the admin API shows it. */
+export function configView(doc: WebhookSettings): WebhookConfigView {
+  return {
+    enabled: doc.enabled,
+    events: { ...doc.events },
+    retry: { ...doc.retry },
+    platforms: doc.platforms.map(platformView),
+  }
+}
+
+/** `text` with the target's URL, secrets and any other URL replaced (safe for logs and replies). */
+export function redactFor(text: string, target: WebhookTarget): string {
+  let out = text
+  for (const s of [target.url, target.secret, target.botToken])
+    if (s && s.length >= 4) out = out.split(s).join('[redacted]')
+  return out.replace(/\bhttps?:\/\/\S+/gi, '[url]').slice(0, 300)
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`
+  return String(err)
+}
+
+/** Reads at most `max` bytes of a body as text, then cancels the rest. */
+async function readCapped(res: Response, max: number): Promise<string> {
+  if (!res.body) return ''
+  const reader = res.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    while (size < max) {
+      const { done, value } = await reader.read()
+      if (done) break
+      chunks.push(value)
+      size += value.byteLength
+    }
+  } finally {
+    void reader.cancel().catch(() => {})
+  }
+  const all = new Uint8Array(size)
+  let o = 0
+  for (const c of chunks) {
+    all.set(c, o)
+    o += c.byteLength
+  }
+  return new TextDecoder().decode(all.subarray(0, max))
+}
+
+/** An error the platform reported inside a 2xx answer (Feishu, DingTalk, WeCom), or null. */
+export function platformError(type: WebhookPlatformType, text: string): string | null {
+  if (type !== 'feishu' && type !== 'dingtalk' && type !== 'wecom') return null
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return null
+  }
+  if (!isRecord(json)) return null
+  const code = type === 'feishu' ? (json.code ?? json.StatusCode) : json.errcode
+  if (code === undefined || code === 0) return null
+  const msg = type === 'feishu' ? (json.msg ?? json.StatusMessage) : json.errmsg
+  return `${type} error ${String(code)}: ${String(msg ?? '')}`
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted || ms <= 0) return resolve()
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done)
+  })
+}
+
+/** Creates the webhook service and subscribes it to account events. */
+export function createWebhookService(options: WebhookServiceOptions) {
+  const { settings, box, clock, logger } = options
+  const fetchFn: FetchFn = options.fetch ?? ((input, init) => fetch(input, init))
+  const concurrency = Math.max(1, options.concurrency ?? 4)
+  const queueLimit = Math.max(1, options.queueLimit ?? 1000)
+  const dedupeMs = options.dedupeMs ?? 60_000
+  const cacheMs = options.cacheMs ?? 5000
+  const stopping = new AbortController()
+  const queue: WebhookEvent[] = []
+  const lastSent = new Map<string, number>()
+  let active = 0
+  let idleWaiters: (() => void)[] = []
+  let cache: { doc: WebhookSettings; at: number } | null = null
+  let writes: Promise<unknown> = Promise.resolve()
+
+  async function load(): Promise<WebhookSettings> {
+    const doc = normalizeSettings(await settings.get(WEBHOOK_SETTING))
+    cache = { doc, at: clock.now() }
+    return doc
+  }
+
+  async function current(): Promise<WebhookSettings> {
+    if (cache && clock.now() - cache.at < cacheMs) return cache.doc
+    try {
+      return await load()
+    } catch (err) {
+      logger.warn('cannot read webhook settings; using the last known', { error: errorText(err) })
+      return cache?.doc ?? Value.Create(WebhookSettings)
+    }
+  }
+
+  /** Read-modify-write of the document, one at a time on this instance. */
+  function mutate<T>(change: (doc: WebhookSettings) => Promise<T>): Promise<T> {
+    const run = writes.then(async () => {
+      const doc = await load()
+      const result = await change(doc)
+      await settings.put(WEBHOOK_SETTING, doc)
+      cache = { doc, at: clock.now() }
+      return result
+    })
+    writes = run.catch(() => {})
+    return run
+  }
+
+  async function unseal(p: StoredWebhookPlatform): Promise<ParsedPlatform> {
+    const secrets = JSON.parse(await box.decrypt(p.sealed)) as unknown
+    if (!Value.Check(WebhookSecrets, secrets))
+      throw new Error(`Cannot read webhook platform "${p.id}": sealed data has the wrong shape`)
+    const target: WebhookTarget = { type: p.type, url: secrets.url }
+    if (secrets.secret) target.secret = secrets.secret
+    if (secrets.botToken) target.botToken = secrets.botToken
+    if (p.chatId !== undefined) target.chatId = p.chatId
+    if (p.apiBaseUrl !== undefined) target.apiBaseUrl = p.apiBaseUrl
+    return { target, name: p.name, enabled: p.enabled }
+  }
+
+  async function seal(
+    id: string,
+    parsed: ParsedPlatform,
+    createdAt: string,
+  ): Promise<StoredWebhookPlatform> {
+    const { target } = parsed
+    const secrets: WebhookSecrets = { url: target.url }
+    if (target.secret) secrets.secret = target.secret
+    if (target.botToken) secrets.botToken = target.botToken
+    const stored: StoredWebhookPlatform = {
+      id,
+      type: target.type,
+      name: parsed.name,
+      enabled: parsed.enabled,
+      sealed: await box.encrypt(JSON.stringify(secrets)),
+      maskedUrl: maskUrl(
+        target.type === 'telegram' ? (target.apiBaseUrl ?? TELEGRAM_API) : target.url,
+      ),
+      hasSecret: !!target.secret,
+      hasBotToken: !!target.botToken,
+      createdAt,
+      updatedAt: new Date(clock.now()).toISOString(),
+    }
+    if (target.chatId !== undefined) stored.chatId = target.chatId
+    if (target.apiBaseUrl !== undefined) stored.apiBaseUrl = target.apiBaseUrl
+    return stored
+  }
+
+  function find(doc: WebhookSettings, id: string): StoredWebhookPlatform {
+    const p = doc.platforms.find((x) => x.id === id)
+    if (!p) throw new NotFoundError(`Cannot find webhook platform "${id}"`)
+    return p
+  }
+
+  async function attempt(
+    target: WebhookTarget,
+    event: WebhookEvent,
+    timeoutMs: number,
+  ): Promise<{ ok: boolean; retryable: boolean; status: number | null; error?: string }> {
+    const timeout = AbortSignal.timeout(timeoutMs)
+    const signal = AbortSignal.any([timeout, stopping.signal])
+    try {
+      const req = await formatFor(target, event, { now: clock.now() })
+      const res = await fetchFn(req.url, { ...req.init, redirect: 'manual', signal })
+      const text = await readCapped(res, 4096)
+      const status = res.status
+      if (status >= 200 && status < 300) {
+        const appError = platformError(target.type, text)
+        if (appError)
+          return { ok: false, retryable: false, status, error: redactFor(appError, target) }
+        return { ok: true, retryable: false, status }
+      }
+      if (status >= 300 && status < 400)
+        return {
+          ok: false,
+          retryable: false,
+          status,
+          error: `HTTP ${status}: redirect not followed`,
+        }
+      const snippet = text.trim() ? `: ${redactFor(text.trim().slice(0, 200), target)}` : ''
+      return {
+        ok: false,
+        retryable: status === 429 || status >= 500,
+        status,
+        error: `HTTP ${status}${snippet}`,
+      }
+    } catch (err) {
+      if (stopping.signal.aborted)
+        return { ok: false, retryable: false, status: null, error: 'webhook service stopped' }
+      if (timeout.aborted)
+        return {
+          ok: false,
+          retryable: true,
+          status: null,
+          error: `timed out after ${timeoutMs} ms`,
+        }
+      return { ok: false, retryable: true, status: null, error: redactFor(errorText(err), target) }
+    }
+  }
+
+  /** Sends one event to one target, retrying as configured. */
+  async function deliver(
+    target: WebhookTarget,
+    event: WebhookEvent,
+    retry: WebhookRetry,
+  ): Promise<DeliveryResult> {
+    let attempts = 0
+    for (;;) {
+      attempts++
+      const r = await attempt(target, event, retry.timeoutMs)
+      if (r.ok) return { delivered: true, attempts, status: r.status }
+      if (!r.retryable || attempts > retry.maxRetries || stopping.signal.aborted)
+        return { delivered: false, attempts, status: r.status, error: r.error }
+      await sleep(retry.retryDelayMs * 2 ** (attempts - 1), stopping.signal)
+    }
+  }
+
+  async function handle(event: WebhookEvent): Promise<void> {
+    const doc = await current()
+    if (!doc.enabled || !doc.events[event.type]) return
+    await Promise.all(
+      doc.platforms
+        .filter((p) => p.enabled)
+        .map(async (p) => {
+          const fields = { platformId: p.id, platformType: p.type, platformName: p.name }
+          let parsed: ParsedPlatform
+          try {
+            parsed = await unseal(p)
+          } catch (err) {
+            logger.error('cannot decrypt webhook platform (was ENCRYPTION_KEY changed?)', {
+              ...fields,
+              error: errorText(err),
+            })
+            return
+          }
+          const r = await deliver(parsed.target, event, doc.retry)
+          const log = { ...fields, event: event.type, accountId: event.accountId, ...r }
+          if (r.delivered) logger.info('webhook delivered', log)
+          else logger.warn('webhook delivery failed', log)
+        }),
+    )
+  }
+
+  function settle(): void {
+    if (active > 0 || queue.length > 0) return
+    const waiters = idleWaiters
+    idleWaiters = []
+    for (const w of waiters) w()
+  }
+
+  function pump(): void {
+    while (active < concurrency && queue.length > 0 && !stopping.signal.aborted) {
+      const event = queue.shift()!
+      active++
+      void handle(event)
+        .catch((err) => logger.warn('webhook processing failed', { error: errorText(err) }))
+        .finally(() => {
+          active--
+          pump()
+          settle()
+        })
+    }
+    settle()
+  }
+
+  /** Queues an event for delivery (deduplicated; never blocks, never throws). */
+  function enqueue(event: WebhookEvent): void {
+    if (stopping.signal.aborted) return
+    const now = clock.now()
+    const key = `${event.accountId}\u0000${event.type}`
+    const last = lastSent.get(key)
+    if (last !== undefined && now - last < dedupeMs) {
+      logger.debug('webhook event deduplicated', { event: event.type, accountId: event.accountId })
+      return
+    }
+    if (lastSent.size >= 10_000)
+      for (const [k, at] of lastSent) if (now - at >= dedupeMs) lastSent.delete(k)
+    lastSent.set(key, now)
+    queue.push(event)
+    if (queue.length > queueLimit) {
+      const dropped = queue.shift()!
+      logger.warn('webhook queue full; dropped the oldest event', {
+        event: dropped.type,
+        accountId: dropped.accountId,
+        queueLimit,
+      })
+    }
+    pump()
+  }
+
+  const unsubscribe = options.accounts.onEvent((e) => enqueue(e))
+
+  return {
+    enqueue,
+    /** Resolves once the queue is empty and no delivery is running. */
+    idle(): Promise<void> {
+      if (active === 0 && queue.length === 0) return Promise.resolve()
+      return new Promise((resolve) => idleWaiters.push(resolve))
+    },
+    /** The configuration as the admin API shows it (secrets masked). */
+    async getConfig(): Promise<WebhookConfigView> {
+      return configView(await load())
+    },
+    /** Changes `enabled`, `events` and/or `retry`. */
+    updateConfig(input: Body): Promise<{ before: WebhookConfigView; after: WebhookConfigView }> {
+      return mutate(async (doc) => {
+        const before = configView(doc)
+        const next = parseConfigUpdate(input, doc)
+        doc.enabled = next.enabled
+        doc.events = next.events
+        doc.retry = next.retry
+        return { before, after: configView(doc) }
+      })
+    },
+    /** Adds a platform; its secrets are sealed before they are stored. */
+    addPlatform(input: Body): Promise<WebhookPlatformView> {
+      return mutate(async (doc) => {
+        const parsed = parsePlatformInput(input, null)
+        const p = await seal(newId(), parsed, new Date(clock.now()).toISOString())
+        doc.platforms.push(p)
+        return platformView(p)
+      })
+    },
+    /** Edits a platform; secrets left out are kept. */
+    updatePlatform(
+      id: string,
+      input: Body,
+    ): Promise<{ before: WebhookPlatformView; after: WebhookPlatformView }> {
+      return mutate(async (doc) => {
+        const old = find(doc, id)
+        const parsed = parsePlatformInput(input, await unseal(old))
+        const p = await seal(id, parsed, old.createdAt)
+        doc.platforms = doc.platforms.map((x) => (x.id === id ? p : x))
+        return { before: platformView(old), after: platformView(p) }
+      })
+    },
+    /** Deletes a platform; returns what it was. */
+    removePlatform(id: string): Promise<WebhookPlatformView> {
+      return mutate(async (doc) => {
+        const old = find(doc, id)
+        doc.platforms = doc.platforms.filter((x) => x.id !== id)
+        return platformView(old)
+      })
+    },
+    /** Flips a platform's `enabled`. */
+    togglePlatform(
+      id: string,
+    ): Promise<{ before: WebhookPlatformView; after: WebhookPlatformView }> {
+      return mutate(async (doc) => {
+        const old = find(doc, id)
+        const p = { ...old, enabled: !old.enabled, updatedAt: new Date(clock.now()).toISOString() }
+        doc.platforms = doc.platforms.map((x) => (x.id === id ? p : x))
+        return { before: platformView(old), after: platformView(p) }
+      })
+    },
+    /**
+     * Sends a `test` event now to a saved platform (`{ platformId }`, even when disabled) or to
+     * an unsaved one (`{ type, url, … }`), with the configured retries; resolves with the result.
+     */
+    async test(input: Body): Promise<DeliveryResult> {
+      const doc = await load()
+      let target: WebhookTarget
+      if (input.platformId !== undefined) {
+        if (typeof input.platformId !== 'string' || !input.platformId)
+          throw new InvalidRequestError('platformId: expected a platform id')
+        target = (await unseal(find(doc, input.platformId))).target
+      } else {
+        target = parsePlatformInput(input, null).target
+      }
+      const event: WebhookEvent = {
+        type: 'test',
+        accountId: '',
+        accountName: '(test)',
+        platform: '',
+        message: 'This is a test notification from Claude Relay Service.',
+        until: null,
+        at: clock.now(),
+      }
+      return deliver(target, event, doc.retry)
+    },
+    /** Stops listening, drops queued events and aborts deliveries in flight. */
+    async stop(): Promise<void> {
+      unsubscribe()
+      if (queue.length > 0)
+        logger.warn('webhook events dropped at shutdown', { count: queue.length })
+      queue.length = 0
+      stopping.abort()
+      if (active > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve))
+    },
+  }
+}
+
+/** The webhook service's interface. */
+export type WebhookService = ReturnType<typeof createWebhookService>
