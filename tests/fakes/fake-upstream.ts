@@ -1,6 +1,7 @@
 /**
  * A fake Anthropic API: a real HTTP server (Bun.serve on port 0) that speaks the Messages
- * protocol (JSON and SSE), the count_tokens and OAuth token endpoints, and plays scripted
+ * protocol (JSON and SSE), the count_tokens and OAuth token endpoints (refresh and
+ * authorization-code grants), the OAuth profile and usage endpoints, and plays scripted
  * failures: error statuses with headers, delays, silences, mid-stream cuts, byte-split streams.
  */
 
@@ -130,6 +131,9 @@ export function startFakeUpstream() {
   const scripts = new Map<string, Script[]>()
   const tokenRequests: Record<string, unknown>[] = []
   let tokenSeq = 0
+  let codeSeq = 0
+  const oauthRequests: Received[] = []
+  const profiles = new Map<string, Record<string, unknown>>()
   let tokenDelayMs = 0
   const openStreams = new Set<AbortSignal>()
   let abortedStreams = 0
@@ -147,6 +151,24 @@ export function startFakeUpstream() {
         const body = (await req.json()) as Record<string, unknown>
         tokenRequests.push(body)
         if (tokenDelayMs) await Bun.sleep(tokenDelayMs)
+        if (body.grant_type === 'authorization_code') {
+          if (String(body.code).startsWith('bad'))
+            return Response.json(
+              { error: 'invalid_grant', error_description: 'Invalid authorization code' },
+              { status: 400 },
+            )
+          codeSeq++
+          const setup = body.expires_in !== undefined
+          return Response.json({
+            token_type: 'Bearer',
+            access_token: `code-access-${codeSeq}`,
+            ...(setup ? {} : { refresh_token: `code-refresh-${codeSeq}` }),
+            expires_in: setup ? Number(body.expires_in) : 28_800,
+            scope: setup ? 'user:inference' : 'user:inference user:profile org:create_api_key',
+            organization: { uuid: 'org-uuid-1', name: 'Fake Org' },
+            account: { uuid: 'acct-uuid-1', email_address: 'fake@example.com' },
+          })
+        }
         if (String(body.refresh_token).startsWith('bad'))
           return Response.json({ error: 'invalid_grant' }, { status: 400 })
         tokenSeq++
@@ -161,6 +183,42 @@ export function startFakeUpstream() {
         req.headers.get('authorization')?.replace(/^Bearer /, '') ??
         req.headers.get('x-api-key') ??
         ''
+      if (url.pathname === '/api/oauth/profile' || url.pathname === '/api/oauth/usage') {
+        oauthRequests.push({
+          path: url.pathname,
+          headers: Object.fromEntries(req.headers),
+          body: {},
+          account: auth,
+          at: Date.now(),
+        })
+        if (req.headers.get('anthropic-beta') !== 'oauth-2025-04-20')
+          return Response.json({ error: { message: 'beta required' } }, { status: 400 })
+        if (!auth) return Response.json({ error: { message: 'no token' } }, { status: 401 })
+        if (url.pathname === '/api/oauth/usage')
+          return Response.json({
+            five_hour: { utilization: 42, resets_at: '2030-01-01T05:00:00.000Z' },
+            seven_day: { utilization: 17.5, resets_at: '2030-01-07T00:00:00.000Z' },
+            seven_day_opus: { utilization: 3, resets_at: '2030-01-07T00:00:00.000Z' },
+          })
+        return Response.json(
+          profiles.get(auth) ?? {
+            account: {
+              uuid: 'acct-uuid-1',
+              email: 'fake-user@example.com',
+              display_name: 'Fake User',
+              has_claude_max: true,
+              has_claude_pro: false,
+            },
+            organization: {
+              uuid: 'org-uuid-1',
+              name: 'Fake Org',
+              organization_type: 'claude_max',
+              billing_type: 'stripe_subscription',
+              rate_limit_tier: 'default_claude_max_20x',
+            },
+          },
+        )
+      }
       const text = await req.text()
       let body: Record<string, unknown> = {}
       try {
@@ -287,6 +345,12 @@ export function startFakeUpstream() {
     tokenUrl: `${url}/v1/oauth/token`,
     received,
     tokenRequests,
+    /** Requests to /api/oauth/profile and /api/oauth/usage. */
+    oauthRequests,
+    /** The profile answered for `token` (default: a Claude Max account). */
+    setProfile(token: string, profile: Record<string, unknown>) {
+      profiles.set(token, profile)
+    },
     /** Scripts for requests authenticated as `account` ('*' = any); the last one repeats. */
     script(account: string, ...s: Script[]) {
       scripts.set(account, s)
@@ -294,6 +358,7 @@ export function startFakeUpstream() {
     reset() {
       received.length = 0
       tokenRequests.length = 0
+      oauthRequests.length = 0
       scripts.clear()
       abortedStreams = 0
       maxInFlight = 0

@@ -1,0 +1,173 @@
+/**
+ * @module
+ * Account groups: named sets of accounts a key can be bound to (`claudeAccountId = group:<id>`).
+ * Membership lives on the account (`groupIds`), so the scheduler needs nothing but the account;
+ * a group cannot be deleted while it has members or while a key is bound to it.
+ */
+import { Value } from '@sinclair/typebox/value'
+import { ConflictError, InvalidRequestError, NotFoundError } from '../core/errors.ts'
+import { newId } from '../core/ids.ts'
+import type { Clock } from '../core/ports.ts'
+import { type Account, AccountGroup } from './model.ts'
+import type { AccountRepository } from './repository.ts'
+import type { AccountService } from './service.ts'
+
+/** The key binding fields the group guard reads. */
+export interface KeyBinding {
+  id: string
+  isDeleted?: boolean
+  claudeAccountId: string
+  claudeConsoleAccountId: string
+}
+
+/** Options of {@link createGroupService}. */
+export interface GroupServiceOptions {
+  repo: Pick<AccountRepository, 'putGroup' | 'getGroup' | 'listGroups' | 'deleteGroup'>
+  accounts: AccountService
+  clock: Clock
+  /** Every key with its binding. */
+  keyBindings: () => Promise<KeyBinding[]>
+  /** Clears a key's binding to a deleted group (soft-deleted keys only). */
+  unbindKey: (keyId: string, field: 'claudeAccountId' | 'claudeConsoleAccountId') => Promise<void>
+}
+
+/** Admin input of a group. */
+export interface GroupInput {
+  name?: string
+  platform?: string
+  description?: string
+}
+
+/** Group platforms of the system we replace. */
+export const GROUP_PLATFORMS = ['claude', 'gemini', 'openai', 'droid'] as const
+
+/** The binding value of a group. */
+export function groupBinding(groupId: string): string {
+  return `group:${groupId}`
+}
+
+/** Creates the group service. */
+export function createGroupService(options: GroupServiceOptions) {
+  const { repo, accounts, clock } = options
+
+  function validate(group: AccountGroup): AccountGroup {
+    if (!(GROUP_PLATFORMS as readonly string[]).includes(group.platform))
+      throw new InvalidRequestError(
+        `Invalid group field platform: expected one of ${GROUP_PLATFORMS.join(', ')}`,
+      )
+    const errors = [...Value.Errors(AccountGroup, group)]
+    if (errors.length > 0) {
+      const e = errors[0]!
+      throw new InvalidRequestError(
+        `Invalid group field ${e.path.replace(/^\//, '') || '(body)'}: ${e.message}`,
+      )
+    }
+    return group
+  }
+
+  async function mustGet(id: string): Promise<AccountGroup> {
+    const g = await repo.getGroup(id)
+    if (!g) throw new NotFoundError(`Cannot find account group "${id}"`)
+    return g
+  }
+
+  /** Accounts whose `groupIds` contain `id`. */
+  async function members(id: string): Promise<Account[]> {
+    return (await accounts.list()).filter((a) => a.groupIds.includes(id))
+  }
+
+  /** Keys bound to the group (including soft-deleted ones). */
+  async function boundKeys(id: string): Promise<KeyBinding[]> {
+    const b = groupBinding(id)
+    return (await options.keyBindings()).filter(
+      (k) => k.claudeAccountId === b || k.claudeConsoleAccountId === b,
+    )
+  }
+
+  return {
+    /** Groups, optionally of one platform, in creation order. */
+    async list(platform?: string): Promise<AccountGroup[]> {
+      const all = await repo.listGroups()
+      return platform ? all.filter((g) => g.platform === platform) : all
+    },
+    get: mustGet,
+    members,
+    /** Creates a group. */
+    async create(input: GroupInput): Promise<AccountGroup> {
+      const now = new Date(clock.now()).toISOString()
+      const group = validate({
+        id: newId(),
+        name: (input.name ?? '').trim(),
+        platform: input.platform ?? 'claude',
+        description: input.description ?? '',
+        createdAt: now,
+        updatedAt: now,
+      })
+      await repo.putGroup(group)
+      return group
+    },
+    /** Edits name and description (the platform is fixed once members may exist). */
+    async update(id: string, input: GroupInput): Promise<AccountGroup> {
+      const current = await mustGet(id)
+      if (input.platform !== undefined && input.platform !== current.platform)
+        throw new InvalidRequestError('Cannot change the platform of a group')
+      const next = validate({
+        ...current,
+        name: input.name !== undefined ? input.name.trim() : current.name,
+        description: input.description ?? current.description,
+        updatedAt: new Date(clock.now()).toISOString(),
+      })
+      await repo.putGroup(next)
+      return next
+    },
+    /** Deletes a group; refused while it has members or live keys bound to it. */
+    async remove(id: string): Promise<AccountGroup> {
+      const group = await mustGet(id)
+      const m = await members(id)
+      if (m.length > 0)
+        throw new ConflictError(
+          `Cannot delete group "${group.name}": it still has ${m.length} member account(s)`,
+          { details: { members: m.length } },
+        )
+      const keys = await boundKeys(id)
+      const live = keys.filter((k) => !k.isDeleted)
+      if (live.length > 0)
+        throw new ConflictError(
+          `Cannot delete group "${group.name}": ${live.length} API key(s) are bound to it`,
+          { details: { boundKeys: live.length } },
+        )
+      const b = groupBinding(id)
+      for (const k of keys) {
+        if (k.claudeAccountId === b) await options.unbindKey(k.id, 'claudeAccountId')
+        if (k.claudeConsoleAccountId === b) await options.unbindKey(k.id, 'claudeConsoleAccountId')
+      }
+      await repo.deleteGroup(id)
+      return group
+    },
+    /** Makes exactly `accountIds` the members of the group; returns the members. */
+    async setMembers(id: string, accountIds: string[]): Promise<Account[]> {
+      await mustGet(id)
+      const all = await accounts.list()
+      const byId = new Map(all.map((a) => [a.id, a]))
+      const wanted = new Set(accountIds)
+      for (const aid of wanted)
+        if (!byId.has(aid)) throw new InvalidRequestError(`Cannot find account "${aid}"`)
+      for (const a of all) {
+        const has = a.groupIds.includes(id)
+        if (wanted.has(a.id) && !has) await accounts.update(a.id, { groupIds: [...a.groupIds, id] })
+        else if (!wanted.has(a.id) && has)
+          await accounts.update(a.id, { groupIds: a.groupIds.filter((g) => g !== id) })
+      }
+      return members(id)
+    },
+    /** Throws unless every id names an existing group. */
+    async assertExist(ids: string[]): Promise<void> {
+      for (const gid of ids)
+        if (!(await repo.getGroup(gid)))
+          throw new InvalidRequestError(`Invalid account field groupIds: no group "${gid}"`)
+    },
+  }
+}
+
+/** The group service's interface. */
+export type GroupService = ReturnType<typeof createGroupService>
