@@ -239,6 +239,49 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(km?.requests).toBe(3)
       })
 
+      test('sumField adds one field per subject over periods, ignoring per-model counters', async () => {
+        const a = `sum-${crypto.randomUUID()}`
+        const b = `sum-${crypto.randomUUID()}`
+        const p1 = `d:sum-${crypto.randomUUID()}`
+        const p2 = `d:sum-${crypto.randomUUID()}`
+        await s.usage.increment([
+          {
+            scope: 'key',
+            id: a,
+            period: p1,
+            values: { costNanos: 5, requests: 1 },
+            expiresAt: null,
+          },
+          {
+            scope: 'key',
+            id: a,
+            period: p2,
+            values: { costNanos: 7, requests: 1 },
+            expiresAt: null,
+          },
+          {
+            scope: 'key',
+            id: b,
+            period: p2,
+            values: { costNanos: 1, requests: 3 },
+            expiresAt: null,
+          },
+          {
+            scope: 'key-model',
+            id: a,
+            model: 'm',
+            period: p1,
+            values: { costNanos: 100 },
+            expiresAt: null,
+          },
+        ])
+        const cost = await s.usage.sumField('key', [p1, p2], 'costNanos')
+        expect(cost.get(a)).toBe(12)
+        expect(cost.get(b)).toBe(1)
+        expect((await s.usage.sumField('key', [p1, p2], 'requests')).get(b)).toBe(3)
+        expect((await s.usage.sumField('key', [], 'requests')).size).toBe(0)
+      })
+
       test('counters expire at their expiresAt', async () => {
         const id = crypto.randomUUID()
         await s.usage.increment([

@@ -6,8 +6,14 @@
  * byte total. Queries with at most one filter use ZCOUNT and one ranged page; combined filters or
  * a text search walk the smallest candidate index newest first in batches (keyset paging, so
  * deep pages stay cheap) and test the other indexes with ZMSCORE.
+ *
+ * Stats read per-hour aggregate HASHes (all records and per key, account, model and outcome) that
+ * every write and delete keeps exact through the HISTORY_SWAP script (a compare-and-swap on the
+ * stored summary). A range is summed from its whole hours plus a scan of the partial head and tail
+ * hours; combined filters, `q`, or series buckets that hours do not tile fall back to the scan.
  */
 
+import type { Result } from 'ioredis'
 import type {
   HistoryFilter,
   HistoryRecord,
@@ -18,7 +24,44 @@ import type { HistoryRepository } from '../../history/repository.ts'
 import { execAll, type RedisClient, toInt } from './client.ts'
 import type { RedisKeys } from './keys.ts'
 
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** See scripts.ts HISTORY_SWAP; numkeys comes first. */
+    crsHistorySwap(numKeys: number, ...args: (string | number)[]): Result<unknown, Context>
+  }
+}
+
 const BATCH = 1000
+const HOUR = 3_600_000
+/** Rounds of compare-and-swap before a write or delete gives up on a record that keeps changing. */
+const MAX_SWAP_ROUNDS = 50
+
+/** The single-dimension aggregates: a filter dimension and its value ('' for all records). */
+type AggDim = 'all' | 'key' | 'account' | 'model' | 'outcome'
+
+/** Field and signed delta pairs a summary adds to its hour's aggregate hashes (zeros left out). */
+export function aggregateFields(s: HistorySummary): [string, number][] {
+  const int = (n: number) => Math.round(n)
+  const cc = int(s.cacheCreate5mTokens) + int(s.cacheCreate1hTokens)
+  const tokens = int(s.inputTokens) + int(s.outputTokens) + cc + int(s.cacheReadTokens)
+  const out: [string, number][] = [
+    ['n', 1],
+    [`o:${s.outcome}`, 1],
+    [`s:${String(s.status)}`, 1],
+    [`mr:${s.model}`, 1],
+    [`mt:${s.model}`, tokens],
+    [`mc:${s.model}`, int(s.costNanos)],
+    ['in', int(s.inputTokens)],
+    ['out', int(s.outputTokens)],
+    ['cc', cc],
+    ['cr', int(s.cacheReadTokens)],
+    ['cost', int(s.costNanos)],
+    // Durations in µs, so fractional milliseconds still sum as integers.
+    ['dur', int(s.durationMs * 1000)],
+  ]
+  if (s.ttfbMs != null) out.push(['tf', int(s.ttfbMs * 1000)], ['tn', 1])
+  return out.filter(([, v]) => v !== 0)
+}
 
 /** Byte length of a string encoded as UTF-8, without encoding it. */
 export function utf8Length(text: string): number {
@@ -118,6 +161,50 @@ export function createStatsAccumulator(options: { bucketMs?: number; tzOffsetHou
         if (s.outcome !== 'success') bucket.errors++
         bucket.tokens += tokens
         bucket.costNanos += s.costNanos
+        series.set(t, bucket)
+      }
+    },
+    /** Adds one hour's aggregate hash (see keys.ts historyAgg) starting at `hourStart`. */
+    addAggregate(hourStart: number, hash: Record<string, string>) {
+      const n = toInt(hash.n)
+      if (n === 0) return
+      stats.total += n
+      for (const [field, raw] of Object.entries(hash)) {
+        const colon = field.indexOf(':')
+        if (colon < 0) continue
+        const kind = field.slice(0, colon)
+        const name = field.slice(colon + 1)
+        const v = toInt(raw)
+        if (kind === 'o') stats.byOutcome[name] = (stats.byOutcome[name] ?? 0) + v
+        else if (kind === 's') stats.byStatus[name] = (stats.byStatus[name] ?? 0) + v
+        else if (kind === 'mr' || kind === 'mt' || kind === 'mc') {
+          const model = stats.byModel[name] ?? { requests: 0, tokens: 0, costNanos: 0 }
+          if (kind === 'mr') model.requests += v
+          else if (kind === 'mt') model.tokens += v
+          else model.costNanos += v
+          stats.byModel[name] = model
+        }
+      }
+      const input = toInt(hash.in)
+      const output = toInt(hash.out)
+      const cc = toInt(hash.cc)
+      const cr = toInt(hash.cr)
+      const cost = toInt(hash.cost)
+      stats.inputTokens += input
+      stats.outputTokens += output
+      stats.cacheCreateTokens += cc
+      stats.cacheReadTokens += cr
+      stats.costNanos += cost
+      durationSum += toInt(hash.dur) / 1000
+      ttfbSum += toInt(hash.tf) / 1000
+      ttfbCount += toInt(hash.tn)
+      if (bucketMs) {
+        const t = bucketStart(hourStart, bucketMs, tz)
+        const bucket = series.get(t) ?? { t, requests: 0, errors: 0, tokens: 0, costNanos: 0 }
+        bucket.requests += n
+        bucket.errors += n - toInt(hash['o:success'])
+        bucket.tokens += input + output + cc + cr
+        bucket.costNanos += cost
         series.set(t, bucket)
       }
     },
@@ -266,59 +353,200 @@ export function createHistoryRepo(client: RedisClient, keys: RedisKeys): History
     }
   }
 
-  /** Reads what removing the ids needs: their summaries (for the indexes) and sizes. */
-  async function loadMeta(ids: string[]) {
+  /** The aggregate hashes a summary counts in: all, its key, account, model and outcome. */
+  function aggKeysOf(s: HistorySummary): string[] {
+    const hour = Math.floor(s.startTime / HOUR)
+    return [
+      keys.historyAgg('all', '', hour),
+      keys.historyAgg('key', s.keyId, hour),
+      keys.historyAgg('account', s.accountId, hour),
+      keys.historyAgg('model', s.model, hour),
+      keys.historyAgg('outcome', s.outcome, hour),
+    ]
+  }
+
+  /** The single aggregate dimension of a filter, or null when it needs the scan. */
+  function aggDim(f: HistoryFilter): [AggDim, string] | null {
+    if (f.q) return null
+    const dims: [AggDim, string][] = []
+    if (f.keyId !== undefined) dims.push(['key', f.keyId])
+    if (f.accountId !== undefined) dims.push(['account', f.accountId])
+    if (f.model !== undefined) dims.push(['model', f.model])
+    if (f.outcome !== undefined) dims.push(['outcome', f.outcome])
+    if (dims.length > 1) return null
+    return dims[0] ?? ['all', '']
+  }
+
+  let aggState: 'ready' | 'legacy' | undefined
+  /**
+   * Whether the aggregates cover every record: true once marked, or when history is empty (then
+   * it is marked). Records written before the aggregates existed keep stats on the scan path.
+   */
+  async function aggregatesReady(): Promise<boolean> {
+    if (aggState) return aggState === 'ready'
+    const pipe = client.pipeline()
+    pipe.get(keys.historyAggReady())
+    pipe.zcard(all)
+    const [flag, count] = await execAll(pipe)
+    if (flag === '1') aggState = 'ready'
+    else if (toInt(count) === 0) {
+      await client.set(keys.historyAggReady(), '1')
+      aggState = 'ready'
+    } else aggState = 'legacy'
+    return aggState === 'ready'
+  }
+
+  interface Meta {
+    id: string
+    raw: string
+    summary: HistorySummary | null
+    size: number
+  }
+
+  /** Reads what replacing or removing the ids needs: their stored summaries and sizes. */
+  async function loadMeta(ids: string[]): Promise<Meta[]> {
+    if (ids.length === 0) return []
     const pipe = client.pipeline()
     for (const id of ids) pipe.hmget(keys.history(id), 's', 'z')
     const replies = await execAll(pipe)
     return ids.map((id, i) => {
       const [s, z] = (replies[i] ?? []) as (string | null)[]
-      return { id, summary: parseSummary(s), size: toInt(z) }
+      return { id, raw: typeof s === 'string' ? s : '', summary: parseSummary(s), size: toInt(z) }
     })
   }
 
-  /** Deletes loaded records from the store and every index; returns how many existed. */
-  async function remove(
-    metas: { id: string; summary: HistorySummary | null; size: number }[],
+  /** Arguments of HISTORY_SWAP turning the stored `old` into `next` (null: delete). */
+  function swapArgs(old: Meta, next: HistoryRecord | null): [number, ...(string | number)[]] {
+    const stored = next ? encodeHistoryRecord(next) : null
+    const oldIdx = old.summary ? indexesOf(old.summary) : [all]
+    const newIdx = next ? indexesOf(next) : []
+    const oldAgg = old.summary ? aggKeysOf(old.summary) : []
+    const newAgg = next ? aggKeysOf(next) : []
+    const oldFields = old.summary ? aggregateFields(old.summary) : []
+    const newFields = next ? aggregateFields(next) : []
+    const redisKeys = [
+      keys.history(old.id),
+      keys.historyBytes(),
+      ...oldIdx,
+      ...newIdx,
+      ...oldAgg,
+      ...newAgg,
+    ]
+    const args: (string | number)[] = [
+      old.id,
+      old.raw,
+      stored?.s ?? '',
+      oldIdx.length,
+      newIdx.length,
+      oldAgg.length,
+      newAgg.length,
+      stored?.b ?? '',
+      stored?.z ?? 0,
+      next?.startTime ?? 0,
+      oldFields.length,
+    ]
+    for (const [field, v] of oldFields) args.push(field, -v)
+    args.push(newFields.length)
+    for (const [field, v] of newFields) args.push(field, v)
+    return [redisKeys.length, ...redisKeys, ...args]
+  }
+
+  /**
+   * Swaps each loaded record for `next(id)` (null: delete) atomically with its indexes, bytes and
+   * aggregates; records changed since they were read are re-read and retried. Returns how many
+   * records existed.
+   */
+  async function swapAll(
+    metas: Meta[],
+    next: (id: string) => HistoryRecord | null,
   ): Promise<number> {
-    if (metas.length === 0) return 0
-    const tx = client.multi()
-    for (const m of metas) {
-      tx.del(keys.history(m.id))
-      for (const index of m.summary ? indexesOf(m.summary) : [all]) tx.zrem(index, m.id)
-      if (m.size) tx.decrby(keys.historyBytes(), m.size)
+    let existed = 0
+    let todo = metas
+    for (let round = 0; todo.length > 0; round++) {
+      if (round >= MAX_SWAP_ROUNDS) throw new Error('history records kept changing during a write')
+      if (round > 0) todo = await loadMeta(todo.map((m) => m.id))
+      const pipe = client.pipeline()
+      for (const m of todo) pipe.crsHistorySwap(...swapArgs(m, next(m.id)))
+      const replies = await execAll(pipe)
+      const retry: Meta[] = []
+      todo.forEach((m, i) => {
+        const [applied, had] = (replies[i] ?? []) as number[]
+        if (!applied) retry.push(m)
+        else if (had) existed++
+      })
+      todo = retry
     }
-    const replies = await execAll(tx)
-    let removed = 0
-    let i = 0
-    for (const m of metas) {
-      if (toInt(replies[i]) > 0) removed++
-      i += 1 + (m.summary ? 5 : 1) + (m.size ? 1 : 0)
+    return existed
+  }
+
+  /** Deletes loaded records from the store, every index and the aggregates; returns how many existed. */
+  function remove(metas: Meta[]): Promise<number> {
+    return swapAll(metas, () => null)
+  }
+
+  /** Feeds every match of `f` (by the scan path) to the accumulator. */
+  async function scanInto(
+    acc: ReturnType<typeof createStatsAccumulator>,
+    f: HistoryFilter,
+  ): Promise<void> {
+    for await (const batch of matches(f, BATCH)) {
+      const missing = batch.filter((m) => !m.summary).map((m) => m.id)
+      const loaded = await loadSummaries(missing)
+      for (const m of batch) if (m.summary) acc.add(m.summary)
+      for (const s of loaded) if (s) acc.add(s)
     }
-    return removed
+  }
+
+  /**
+   * Stats from the hourly aggregates: whole hours summed from them, the partial head and tail
+   * hours scanned. Null when the filter or buckets need the full scan.
+   */
+  async function aggregateStats(
+    f: HistoryFilter,
+    options: { bucketMs?: number; tzOffsetHours?: number },
+  ): Promise<HistoryStats | null> {
+    const dim = aggDim(f)
+    if (!dim) return null
+    const bucketMs = options.bucketMs && options.bucketMs > 0 ? options.bucketMs : 0
+    const tz = options.tzOffsetHours ?? 0
+    if (bucketMs && (bucketMs % HOUR !== 0 || !Number.isInteger(tz))) return null
+    if (!(await aggregatesReady())) return null
+    // Clamp the range to the data, so open or huge ranges read only hours that can hold records.
+    const index = filterIndexes(f)[0] ?? all
+    const pipe = client.pipeline()
+    pipe.zrange(index, 0, 0, 'WITHSCORES')
+    pipe.zrange(index, -1, -1, 'WITHSCORES')
+    const [first, last] = (await execAll(pipe)) as string[][]
+    const acc = createStatsAccumulator(options)
+    const lo = first?.[1]
+    const hi = last?.[1]
+    if (lo === undefined || hi === undefined) return acc.result()
+    const from = Math.max(f.from ?? Number.NEGATIVE_INFINITY, Number(lo))
+    const to = Math.min(f.to ?? Number.POSITIVE_INFINITY, Number(hi) + 1)
+    if (!(from < to)) return acc.result()
+    const h0 = Math.ceil(from / HOUR)
+    const h1 = Math.floor(to / HOUR)
+    if (h0 >= h1) return null
+    if (from < h0 * HOUR) await scanInto(acc, { ...f, from, to: h0 * HOUR })
+    if (h1 * HOUR < to) await scanInto(acc, { ...f, from: h1 * HOUR, to })
+    for (let start = h0; start < h1; start += BATCH) {
+      const end = Math.min(h1, start + BATCH)
+      const hours = client.pipeline()
+      for (let h = start; h < end; h++) hours.hgetall(keys.historyAgg(dim[0], dim[1], h))
+      const replies = await execAll(hours)
+      replies.forEach((hash, i) => {
+        acc.addAggregate((start + i) * HOUR, (hash ?? {}) as Record<string, string>)
+      })
+    }
+    return acc.result()
   }
 
   return {
     async write(records) {
       if (records.length === 0) return
+      await aggregatesReady()
       const unique = new Map(records.map((r) => [r.id, r]))
-      const metas = await loadMeta([...unique.keys()])
-      const tx = client.multi()
-      for (const old of metas) {
-        const record = unique.get(old.id) as HistoryRecord
-        const stored = encodeHistoryRecord(record)
-        const fresh = indexesOf(record)
-        if (old.summary) {
-          for (const index of indexesOf(old.summary)) {
-            if (!fresh.includes(index)) tx.zrem(index, old.id)
-          }
-        }
-        if (old.size) tx.decrby(keys.historyBytes(), old.size)
-        tx.hset(keys.history(record.id), stored)
-        for (const index of fresh) tx.zadd(index, record.startTime, record.id)
-        tx.incrby(keys.historyBytes(), stored.z)
-      }
-      await execAll(tx)
+      await swapAll(await loadMeta([...unique.keys()]), (id) => unique.get(id) ?? null)
     },
 
     async get(id) {
@@ -363,13 +591,10 @@ export function createHistoryRepo(client: RedisClient, keys: RedisKeys): History
     },
 
     async stats(f, options) {
+      const fast = await aggregateStats(f, options ?? {})
+      if (fast) return fast
       const acc = createStatsAccumulator(options ?? {})
-      for await (const batch of matches(f, BATCH)) {
-        const missing = batch.filter((m) => !m.summary).map((m) => m.id)
-        const loaded = await loadSummaries(missing)
-        for (const m of batch) if (m.summary) acc.add(m.summary)
-        for (const s of loaded) if (s) acc.add(s)
-      }
+      await scanInto(acc, f)
       return acc.result()
     },
 

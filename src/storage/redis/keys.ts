@@ -105,6 +105,27 @@ export function createRedisKeys(prefix: string) {
     historyByOutcome: (outcome: string) => `${h}:idx:outcome:${outcome}`,
     /** `${prefix}:{h}:bytes`: running total of stored history bytes (INCRBY/DECRBY). */
     historyBytes: () => `${h}:bytes`,
+    /**
+     * HASH of the history records of one UTC hour (`hour` = floor(startTime / 3,600,000)), for all
+     * records or those of one filter value:
+     * - all: `${prefix}:{h}:agg:all:<hour>`
+     * - key: `${prefix}:{h}:agg:key:<keyId>:<hour>`
+     * - account: `${prefix}:{h}:agg:account:<accountId>:<hour>`
+     * - model: `${prefix}:{h}:agg:model:<model>:<hour>`
+     * - outcome: `${prefix}:{h}:agg:outcome:<outcome>:<hour>`
+     *
+     * Integer fields (absent = 0): `n` records, `o:<outcome>` and `s:<status>` counts,
+     * `mr:<model>` / `mt:<model>` / `mc:<model>` requests, tokens and cost nanos per model, `in`,
+     * `out`, `cc` (cache create 5m + 1h), `cr` token sums, `cost` nanos, `dur` duration µs, `tf`
+     * ttfb µs and `tn` records with a ttfb.
+     */
+    historyAgg: (
+      dim: 'all' | 'key' | 'account' | 'model' | 'outcome',
+      value: string,
+      hour: number,
+    ) => (dim === 'all' ? `${h}:agg:all:${hour}` : `${h}:agg:${dim}:${value}:${hour}`),
+    /** `${prefix}:{h}:agg-ready`: "1" once every stored history record is in the hourly aggregates. */
+    historyAggReady: () => `${h}:agg-ready`,
 
     /** `${prefix}:setting:<name>`: JSON of a settings document. */
     setting: (name: string) => `${prefix}:setting:${name}`,

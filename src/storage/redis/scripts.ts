@@ -200,6 +200,75 @@ if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n
 `
 
+/** Replaces or deletes one history record with its indexes, byte total and hourly aggregates. */
+export const HISTORY_SWAP = `
+--[[
+  Compare-and-swap of one history record. Applies only while the stored summary is still the one
+  the caller read, so a concurrent rewrite or delete never counts a record twice in the hourly
+  aggregates. Aggregate fields that drop to 0 are removed, so the hash of an emptied hour
+  disappears. The record hash is not under the {h} tag: standalone Redis only (like the MULTI
+  this replaced); KEYS[2..] share {h}.
+  Input (numkeys first):
+    KEYS[1] record hash {s, b, z}        KEYS[2] stored-bytes counter
+    then ARGV[4] index zsets of the old record (ZREM)
+    then ARGV[5] index zsets of the new record (ZADD)
+    then ARGV[6] aggregate hashes of the old record (field deltas A)
+    then ARGV[7] aggregate hashes of the new record (field deltas B)
+    ARGV[1] record id   ARGV[2] expected summary JSON ('' = no summary stored)
+    ARGV[3] new summary JSON ('' = delete the record)
+    ARGV[4..7] the four key counts above
+    ARGV[8] new bodies JSON   ARGV[9] new stored bytes   ARGV[10] new score (startTime)
+    ARGV[11] number of A pairs, then A as field, signed delta; then the number of B pairs and B
+  Returns: {applied (0 = the record changed since it was read), existed (1 = a hash was there)}
+]]
+local rcall = redis.call
+local cur = rcall('HGET', KEYS[1], 's')
+if cur == false then cur = '' end
+if cur ~= ARGV[2] then return {0, 0} end
+local existed = rcall('EXISTS', KEYS[1])
+local oldBytes = tonumber(rcall('HGET', KEYS[1], 'z')) or 0
+local nOldIdx = tonumber(ARGV[4])
+local nNewIdx = tonumber(ARGV[5])
+local nOldAgg = tonumber(ARGV[6])
+local nNewAgg = tonumber(ARGV[7])
+local k = 3
+for _ = 1, nOldIdx do
+  rcall('ZREM', KEYS[k], ARGV[1])
+  k = k + 1
+end
+local newIdx = k
+local oldAgg = newIdx + nNewIdx
+local newAgg = oldAgg + nOldAgg
+
+local function apply(first, count, a)
+  local n = tonumber(ARGV[a])
+  for j = first, first + count - 1 do
+    for p = 0, n - 1 do
+      local field = ARGV[a + 1 + 2 * p]
+      if rcall('HINCRBY', KEYS[j], field, ARGV[a + 2 + 2 * p]) == 0 then
+        rcall('HDEL', KEYS[j], field)
+      end
+    end
+  end
+  return a + 1 + 2 * n
+end
+
+local a = apply(oldAgg, nOldAgg, 11)
+if existed == 1 then
+  rcall('DEL', KEYS[1])
+  if oldBytes ~= 0 then rcall('DECRBY', KEYS[2], oldBytes) end
+end
+if ARGV[3] ~= '' then
+  rcall('HSET', KEYS[1], 's', ARGV[3], 'b', ARGV[8], 'z', ARGV[9])
+  rcall('INCRBY', KEYS[2], ARGV[9])
+  for j = newIdx, newIdx + nNewIdx - 1 do
+    rcall('ZADD', KEYS[j], ARGV[10], ARGV[1])
+  end
+  apply(newAgg, nNewAgg, a)
+end
+return {1, existed}
+`
+
 /** Every script by its ioredis command name. */
 export const SCRIPTS = {
   crsAdmit: { lua: ADMIT },
@@ -208,4 +277,5 @@ export const SCRIPTS = {
   crsAcquireAccountLease: { numberOfKeys: 1, lua: ACQUIRE_ACCOUNT_LEASE },
   crsReleaseLock: { numberOfKeys: 1, lua: RELEASE_LOCK },
   crsIncrementTemp: { numberOfKeys: 1, lua: INCREMENT_TEMP },
+  crsHistorySwap: { lua: HISTORY_SWAP },
 } satisfies Record<string, ScriptDefinition>

@@ -25,6 +25,16 @@ export function decodeCounters(hash: Record<string, string> | undefined): Counte
   return out
 }
 
+/** Counters from an HMGET reply in COUNTER_FIELDS order; null when the hash does not exist. */
+function decodeFields(values: (string | null)[] | undefined): Counters | null {
+  if (!values || values.every((v) => v === null)) return null
+  const out = emptyCounters()
+  COUNTER_FIELDS.forEach((f, i) => {
+    out[f] = toInt(values[i] ?? undefined)
+  })
+  return out
+}
+
 function isModelScope(scope: CounterScope): scope is 'key-model' | 'account-model' {
   return scope === 'key-model' || scope === 'account-model'
 }
@@ -75,6 +85,28 @@ export function createUsageRepo(client: RedisClient, keys: RedisKeys): UsageRepo
       return refs.map((_, i) => decodeCounters(replies[i] as Record<string, string> | undefined))
     },
 
+    async sumField(scope, periods, field) {
+      const out = new Map<string, number>()
+      const memberLists = await Promise.all(
+        periods.map((p) => client.smembers(keys.counterIndex(scope, p))),
+      )
+      const pipe = client.pipeline()
+      const ids: string[] = []
+      periods.forEach((period, i) => {
+        for (const id of memberLists[i] ?? []) {
+          ids.push(id)
+          pipe.hget(counterKey({ scope, id, period }), field)
+        }
+      })
+      if (ids.length === 0) return out
+      const replies = await execAll(pipe)
+      ids.forEach((id, i) => {
+        const v = replies[i]
+        if (v === null || v === undefined) return
+        out.set(id, (out.get(id) ?? 0) + toInt(v as string))
+      })
+      return out
+    },
     async list(scope, period, id) {
       let refs: CounterRef[]
       if (isModelScope(scope) && id !== undefined) {
@@ -100,14 +132,15 @@ export function createUsageRepo(client: RedisClient, keys: RedisKeys): UsageRepo
       }
       if (refs.length === 0) return []
       const pipe = client.pipeline()
-      for (const ref of refs) pipe.hgetall(counterKey(ref))
+      // HMGET with a fixed field order: array replies are much cheaper to parse than hashes.
+      for (const ref of refs) pipe.hmget(counterKey(ref), ...COUNTER_FIELDS)
       const replies = await execAll(pipe)
       const rows: CounterRow[] = []
       refs.forEach((ref, i) => {
-        const hash = replies[i] as Record<string, string> | undefined
+        const counters = decodeFields(replies[i] as (string | null)[] | undefined)
         // Index members outlive purged or expired counters; skip them.
-        if (!hash || Object.keys(hash).length === 0) return
-        const row: CounterRow = { id: ref.id, counters: decodeCounters(hash) }
+        if (!counters) return
+        const row: CounterRow = { id: ref.id, counters }
         if (ref.model !== undefined) row.model = ref.model
         rows.push(row)
       })

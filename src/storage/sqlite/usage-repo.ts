@@ -74,6 +74,20 @@ export function createSqliteUsageRepo(db: SqlDatabase, clock: Clock): UsageRepos
       const now = clock.now()
       return refs.map((ref) => readCounter(db, ref, now))
     },
+    async sumField(scope, periods, field) {
+      const out = new Map<string, number>()
+      if (periods.length === 0) return out
+      const column = COLUMNS[COUNTER_FIELDS.indexOf(field)]
+      if (!column) throw new Error(`Cannot sum unknown counter field "${field}"`)
+      const rows = db.all<{ id: string; v: number }>(
+        `SELECT id, SUM(${column}) AS v FROM usage_counters
+         WHERE scope = ? AND model = '' AND period IN (${periods.map(() => '?').join(', ')}) AND ${LIVE}
+         GROUP BY id`,
+        [scope, ...periods, clock.now()],
+      )
+      for (const r of rows) out.set(r.id, Number(r.v))
+      return out
+    },
     async list(scope, period, id) {
       const params =
         id === undefined ? [scope, period, clock.now()] : [scope, period, id, clock.now()]
