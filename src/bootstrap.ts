@@ -19,6 +19,7 @@ import { systemClock } from './core/time.ts'
 import { createHistoryService } from './history/service.ts'
 import { createApp } from './http/app.ts'
 import { createKeyService } from './keys/service.ts'
+import { createWebhookService } from './notify/service.ts'
 import { accessLogRecorder } from './relay/access-log.ts'
 import { createProxyFetch } from './relay/proxy-fetch.ts'
 import { fanOutRecorder, type RequestRecorder } from './relay/recorder.ts'
@@ -94,6 +95,7 @@ export async function buildRelay(options: BuildOptions) {
     clock,
     logger,
   })
+  const webhooks = createWebhookService({ settings: stores.settings, box, clock, logger, accounts })
   const proxyFetches = new Map<string, { sig: string; fetch: FetchFn }>()
   const fetchFor = (entry: PoolEntry): FetchFn => {
     const proxy = entry.account.proxy
@@ -118,6 +120,7 @@ export async function buildRelay(options: BuildOptions) {
   })
   const adminAuth = createAdminAuthService({
     settings: stores.settings,
+    coord: stores.coord,
     hasher: options.hasher,
     clock,
     logger,
@@ -240,7 +243,8 @@ export async function buildRelay(options: BuildOptions) {
     startedAt: clock.now(),
     jwtSecret: secrets.jwtSecret,
     isDraining: () => draining,
-    services: { keys, accounts, relay, adminAuth, usage, pricing, history, audit },
+    services: { keys, accounts, relay, adminAuth, usage, pricing, history, audit, webhooks },
+    accountOps: { tokens, fetchFor, fetch: baseFetch },
     ipOf,
   })
   const flushTimer = setInterval(() => void accounts.flushLastUsed().catch(() => {}), 5000)
@@ -264,7 +268,18 @@ export async function buildRelay(options: BuildOptions) {
     stores,
     app,
     version: VERSION,
-    services: { keys, accounts, relay, adminAuth, tokens, usage, pricing, history, audit },
+    services: {
+      keys,
+      accounts,
+      relay,
+      adminAuth,
+      tokens,
+      usage,
+      pricing,
+      history,
+      audit,
+      webhooks,
+    },
     /** Runtime hooks the server sets once it listens. */
     server,
     startDraining: () => {
@@ -282,6 +297,7 @@ export async function buildRelay(options: BuildOptions) {
       clearInterval(cleanupTimer)
       if (pricingTimer) clearInterval(pricingTimer)
       relay.stop()
+      await webhooks.stop()
       await usage.stop()
       await history.stop()
       await audit.stop()

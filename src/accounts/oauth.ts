@@ -148,6 +148,12 @@ export function createTokenProvider(options: TokenProviderOptions) {
       }
       return dedupe(entry, false)
     },
+    /** Refreshes now (admin request); throws {@link TokenRefreshError} when it cannot. */
+    async refreshNow(entry: PoolEntry): Promise<string> {
+      if (!entry.secrets.refreshToken)
+        throw new TokenRefreshError('Cannot refresh token: account has no refresh token')
+      return dedupe(entry, true)
+    },
     /** Refreshes after an upstream 401; null when the account cannot refresh. */
     async afterUnauthorized(entry: PoolEntry): Promise<string | null> {
       if (!entry.secrets.refreshToken) return null

@@ -507,6 +507,17 @@ export function createAccountService(options: AccountServiceOptions) {
     getState: (id: string) => repo.getState(id),
     list: () => repo.list(),
     listGroups: (): Promise<AccountGroup[]> => repo.listGroups(),
+    /** Fresh entries (config, decrypted secrets, health) read from storage, bypassing the pool. */
+    readEntries: async (): Promise<PoolEntry[]> => {
+      const list = await repo.list()
+      const states = await repo.getStates(list.map((a) => a.id))
+      return Promise.all(list.map((a) => loadEntry(a, states.get(a.id))))
+    },
+    /** One fresh entry read from storage (not cached), or null. */
+    readEntry: async (id: string): Promise<PoolEntry | null> => {
+      const a = await repo.get(id)
+      return a ? loadEntry(a) : null
+    },
     /** Re-reads one account now (used by token refresh waiters). */
     reload: async (id: string) => {
       await reloadOne(id)

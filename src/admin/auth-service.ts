@@ -5,6 +5,8 @@
  * the environment later resets it (the digest of the applied value is remembered). Sessions are
  * JWTs carrying an epoch; bumping the epoch revokes every issued token.
  */
+
+import type { CoordRepository } from '../coord/repository.ts'
 import { sha256Hex, timingSafeEqual } from '../core/crypto.ts'
 import { AuthenticationError } from '../core/errors.ts'
 import type { Clock, Logger, PasswordHasher } from '../core/ports.ts'
@@ -26,6 +28,7 @@ const SETTING = 'admin'
 /** Options of {@link createAdminAuthService}. */
 export interface AdminAuthOptions {
   settings: SettingsRepository
+  coord: CoordRepository
   hasher: PasswordHasher
   clock: Clock
   logger: Logger
@@ -33,7 +36,7 @@ export interface AdminAuthOptions {
 
 /** Creates the admin credential service. */
 export function createAdminAuthService(options: AdminAuthOptions) {
-  const { settings, hasher, clock, logger } = options
+  const { settings, coord, hasher, clock, logger } = options
   let cached: { doc: AdminDoc; at: number } | null = null
 
   async function load(): Promise<AdminDoc | null> {
@@ -88,10 +91,20 @@ export function createAdminAuthService(options: AdminAuthOptions) {
       return { sub: doc.username, epoch: doc.sessionEpoch }
     },
 
-    /** True when a token's claims are still valid (not revoked). */
-    async valid(claims: { sub?: unknown; epoch?: unknown }): Promise<boolean> {
+    /** True when a token's claims are still valid (not revoked one by one or all at once). */
+    async valid(claims: { sub?: unknown; epoch?: unknown; jti?: unknown }): Promise<boolean> {
       const doc = await load()
-      return !!doc && claims.sub === doc.username && claims.epoch === doc.sessionEpoch
+      if (!doc || claims.sub !== doc.username || claims.epoch !== doc.sessionEpoch) return false
+      if (typeof claims.jti === 'string' && (await coord.getTemp(`jwt-revoked:${claims.jti}`)))
+        return false
+      return true
+    },
+
+    /** Revokes one token until it would have expired anyway (logout). */
+    async revoke(claims: { jti?: unknown; exp?: unknown }): Promise<void> {
+      if (typeof claims.jti !== 'string') return
+      const ttl = typeof claims.exp === 'number' ? claims.exp * 1000 - clock.now() : 86_400_000
+      if (ttl > 0) await coord.setTemp(`jwt-revoked:${claims.jti}`, '1', ttl)
     },
 
     /** Changes the password (and optionally the name) and revokes every session. */

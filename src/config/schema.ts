@@ -178,6 +178,23 @@ export const ConfigSchema = T.Object({
     600_000,
     'Milliseconds in-flight requests get to finish on SIGTERM.',
   ),
+  CLAUDE_OAUTH_AUTHORIZE_URL: T.String({
+    default: 'https://claude.ai/oauth/authorize',
+    pattern: '^https?://',
+    description: 'OAuth authorize page the admin opens to onboard a Claude subscription account.',
+  }),
+  CLAUDE_OAUTH_REDIRECT_URI: T.String({
+    default: 'https://platform.claude.com/oauth/code/callback',
+    pattern: '^https?://',
+    description: 'OAuth redirect_uri sent in the authorize URL and the code exchange.',
+  }),
+  CLAUDE_OAUTH_SCOPES: T.String({
+    default:
+      'org:create_api_key user:profile user:inference user:sessions:claude_code user:mcp_servers user:file_upload',
+    minLength: 1,
+    description:
+      'Space-separated OAuth scopes requested when onboarding (setup tokens always use user:inference).',
+  }),
 })
 
 /** The validated configuration. */

@@ -33,7 +33,10 @@ export function adminGuard(deps: AdminGuardDeps) {
       if (!token)
         throw new AuthenticationError('Admin session required: send Authorization: Bearer <token>')
       const claims = await adminJwt.verify(token)
-      if (!claims || !(await deps.auth.valid(claims as { sub?: unknown; epoch?: unknown }))) {
+      if (
+        !claims ||
+        !(await deps.auth.valid(claims as { sub?: unknown; epoch?: unknown; jti?: unknown }))
+      ) {
         throw new AuthenticationError('Admin session is invalid, expired or revoked')
       }
       const admin = String((claims as { sub: string }).sub)
@@ -41,6 +44,8 @@ export function adminGuard(deps: AdminGuardDeps) {
       return {
         admin,
         ip,
+        /** The verified token claims (jti, exp) of this session. */
+        session: claims as { sub: string; jti?: string; exp?: number; iat?: number },
         /** Records an audit entry for this request (before/after are sanitised). */
         audit: (action: string, target: string, before?: unknown, after?: unknown) => {
           audited.add(request)

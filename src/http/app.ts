@@ -10,16 +10,20 @@ import type { Config } from '../config/schema.ts'
 import type { Clock, Logger } from '../core/ports.ts'
 import type { HistoryService } from '../history/service.ts'
 import type { KeyService } from '../keys/service.ts'
+import type { WebhookService } from '../notify/service.ts'
 import type { RelayService } from '../relay/relay-service.ts'
 import type { Stores } from '../storage/stores.ts'
 import type { Pricing } from '../usage/pricing.ts'
 import type { UsageService } from '../usage/service.ts'
-import { adminAccountRoutes } from './admin-accounts-routes.ts'
+import { type AccountOps, adminAccountRoutes } from './admin-accounts-routes.ts'
+import { adminAnalyticsRoutes } from './admin-analytics-routes.ts'
 import { adminRoutes } from './admin-routes.ts'
+import { adminWebhookRoutes } from './admin-webhook-routes.ts'
 import { errorPlugin } from './error-plugin.ts'
 import { healthRoutes } from './health-routes.ts'
 import { historyRoutes } from './history-routes.ts'
 import { keyRoutes } from './key-routes.ts'
+import { openapiPlugin } from './openapi.ts'
 import { relayRoutes } from './relay-routes.ts'
 
 /** The services the routes call. */
@@ -32,6 +36,7 @@ export interface AppServices {
   pricing: Pricing
   history: HistoryService
   audit: AuditLog
+  webhooks: WebhookService
 }
 
 /** Everything the HTTP app is built from. */
@@ -47,6 +52,8 @@ export interface AppDeps {
   /** Client IP of a request (socket address, or X-Forwarded-For behind a trusted proxy). */
   ipOf: (request: Request) => string
   services: AppServices
+  /** Token refresh and proxy-aware fetch for the account admin operations. */
+  accountOps: AccountOps
 }
 
 /** Builds the Elysia app (no socket is opened here). */
@@ -59,6 +66,7 @@ export function createApp(deps: AppDeps) {
   }
   return new Elysia({ name: 'crs.app' })
     .use(errorPlugin(deps.logger))
+    .use(openapiPlugin(deps.version))
     .use(healthRoutes(deps))
     .use(relayRoutes({ relay: deps.services.relay, keys: deps.services.keys }))
     .use(
@@ -83,10 +91,26 @@ export function createApp(deps: AppDeps) {
     )
     .use(
       adminRoutes({
+        config: deps.config,
         jwtSecret: deps.jwtSecret,
         auth: deps.services.adminAuth,
         guard,
         keys: deps.services.keys,
+        usage: deps.services.usage,
+        coord: deps.stores.coord,
+        clock: deps.clock,
+        ipOf: deps.ipOf,
+      }),
+    )
+    .use(
+      adminAnalyticsRoutes({
+        config: deps.config,
+        guard,
+        keys: deps.services.keys,
+        accounts: deps.services.accounts,
+        usage: deps.services.usage,
+        audit: deps.services.audit,
+        clock: deps.clock,
       }),
     )
     .use(
@@ -96,8 +120,14 @@ export function createApp(deps: AppDeps) {
         guard,
         keys: deps.services.keys,
         accounts: deps.services.accounts,
+        config: deps.config,
+        coord: deps.stores.coord,
+        groupRepo: deps.stores.accounts,
+        clock: deps.clock,
+        ops: deps.accountOps,
       }),
     )
+    .use(adminWebhookRoutes({ guard, webhooks: deps.services.webhooks }))
 }
 
 /** The app's type, for typed clients. */

@@ -7,7 +7,12 @@
 import { Value } from '@sinclair/typebox/value'
 import type { CoordRepository } from '../coord/repository.ts'
 import { randomHex, sha256Hex } from '../core/crypto.ts'
-import { AuthenticationError, InvalidRequestError, NotFoundError } from '../core/errors.ts'
+import {
+  AuthenticationError,
+  ConflictError,
+  InvalidRequestError,
+  NotFoundError,
+} from '../core/errors.ts'
 import { newId } from '../core/ids.ts'
 import type { Clock, Logger } from '../core/ports.ts'
 import { ApiKey } from './model.ts'
@@ -50,6 +55,19 @@ export function extractApiKey(headers: Headers): string | null {
   }
   return null
 }
+
+const READ_ONLY = new Set([
+  'id',
+  'hash',
+  'hint',
+  'createdAt',
+  'updatedAt',
+  'lastUsedAt',
+  'isDeleted',
+  'deletedAt',
+])
+/** Fields an admin may set. */
+const EDITABLE = new Set(Object.keys(ApiKey.properties).filter((k) => !READ_ONLY.has(k)))
 
 /** Fields an admin may set when creating or editing a key. */
 export type KeyInput = Partial<
@@ -146,6 +164,12 @@ export function createKeyService(options: KeyServiceOptions) {
   }
 
   function validateInput(input: KeyInput, base: ApiKey): ApiKey {
+    for (const field of Object.keys(input)) {
+      if (!EDITABLE.has(field))
+        throw new InvalidRequestError(
+          `Invalid API key field ${field}: it cannot be set (unknown or read-only)`,
+        )
+    }
     const merged = Value.Default(ApiKey, { ...base, ...input }) as ApiKey
     const errors = [...Value.Errors(ApiKey, merged)]
     if (errors.length > 0) {
@@ -213,11 +237,59 @@ export function createKeyService(options: KeyServiceOptions) {
     return next
   }
 
+  /** Brings a soft-deleted key back, enabled again. */
+  async function restore(id: string): Promise<ApiKey> {
+    const current = await repo.get(id)
+    if (!current?.isDeleted) throw new NotFoundError(`Cannot find deleted API key "${id}"`)
+    const next: ApiKey = {
+      ...current,
+      isDeleted: false,
+      deletedAt: null,
+      isActive: true,
+      updatedAt: new Date(clock.now()).toISOString(),
+    }
+    await repo.put(next)
+    await changed(next)
+    return next
+  }
+
+  /** Removes a soft-deleted key for good (its usage counters are purged by the caller). */
+  async function purge(id: string): Promise<ApiKey> {
+    const current = await repo.get(id)
+    if (!current) throw new NotFoundError(`Cannot find API key "${id}"`)
+    if (!current.isDeleted)
+      throw new ConflictError(
+        `Cannot delete API key "${id}" permanently: move it to the trash first`,
+      )
+    await repo.delete(id)
+    await changed(current)
+    return current
+  }
+
+  /** Issues a new secret for a key (the old one stops working at once); returns it once. */
+  async function regenerate(id: string): Promise<{ key: ApiKey; plaintext: string }> {
+    const current = await repo.get(id)
+    if (!current || current.isDeleted) throw new NotFoundError(`Cannot find API key "${id}"`)
+    const plaintext = `${prefix}${randomHex(32)}`
+    const next: ApiKey = {
+      ...current,
+      hash: await hashApiKey(plaintext, encryptionKey),
+      hint: `${plaintext.slice(0, prefix.length + 4)}…${plaintext.slice(-4)}`,
+      updatedAt: new Date(clock.now()).toISOString(),
+    }
+    await repo.put(next)
+    await changed(next, current.hash)
+    return { key: next, plaintext }
+  }
+
   return {
     authenticate,
     create,
     update,
     softDelete,
+    restore,
+    purge,
+    regenerate,
     get: (id: string) => repo.get(id),
     list: () => repo.list(),
     /** Records the last use (off the hot path; callers do not await). */

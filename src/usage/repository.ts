@@ -2,7 +2,14 @@
  * @module
  * Storage port for usage counters.
  */
-import type { CounterIncrement, CounterRef, CounterRow, CounterScope, Counters } from './model.ts'
+import type {
+  CounterField,
+  CounterIncrement,
+  CounterRef,
+  CounterRow,
+  CounterScope,
+  Counters,
+} from './model.ts'
 
 /** Persistence of additive usage counters. */
 export interface UsageRepository {
@@ -18,6 +25,15 @@ export interface UsageRepository {
    * models of one key in a period for the `*-model` scopes.
    */
   list(scope: CounterScope, period: string, id?: string): Promise<CounterRow[]>
+  /**
+   * Sum of one field per subject over several periods of a (non-model) scope: ranks keys or
+   * accounts without reading every field of every counter.
+   */
+  sumField(
+    scope: 'key' | 'account' | 'model' | 'global',
+    periods: string[],
+    field: CounterField,
+  ): Promise<Map<string, number>>
   /** Deletes every counter of a subject (a key or an account being purged); returns how many. */
   purgeSubject(scope: 'key' | 'account', id: string): Promise<number>
 }

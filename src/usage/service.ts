@@ -10,7 +10,14 @@ import type { Clock, Logger } from '../core/ports.ts'
 import { periodsOf } from '../core/time.ts'
 import type { LimitsRepository } from '../limits/repository.ts'
 import type { RequestOutcome, RequestRecorder } from '../relay/recorder.ts'
-import { type CounterIncrement, type CounterRef, type Counters, emptyCounters } from './model.ts'
+import {
+  type CounterField,
+  type CounterIncrement,
+  type CounterRef,
+  type CounterRow,
+  type Counters,
+  emptyCounters,
+} from './model.ts'
 import type { UsageRepository } from './repository.ts'
 
 /** Options of {@link createUsageService}. */
@@ -217,9 +224,60 @@ export function createUsageService(options: UsageServiceOptions) {
     return { total: total!, day: day!, month: month!, opusWeek: opusWeek!, opusTotal: opusTotal! }
   }
 
+  /** Adds up one scope's counters over periods: subject → counters (and the rows per period). */
+  async function sumBy(
+    scope: 'key' | 'account' | 'model' | 'global',
+    periods: string[],
+  ): Promise<Map<string, Counters>> {
+    return sumRows(await Promise.all(periods.map((p) => repo.list(scope, p))))
+  }
+
+  /** Totals per subject of rows listed per period. */
+  function sumRows(lists: CounterRow[][]): Map<string, Counters> {
+    const out = new Map<string, Counters>()
+    for (const rows of lists) {
+      for (const r of rows) {
+        const cur = out.get(r.id) ?? emptyCounters()
+        for (const f of Object.keys(cur) as (keyof Counters)[]) cur[f] += r.counters[f]
+        out.set(r.id, cur)
+      }
+    }
+    return out
+  }
+
   return {
     recorder,
     flush,
+    sumBy,
+    sumRows,
+    /** One field summed per subject over periods (for rankings). */
+    sumField: (
+      scope: 'key' | 'account' | 'model' | 'global',
+      periods: string[],
+      field: CounterField,
+    ) => repo.sumField(scope, periods, field),
+    /** Rows of one scope for each period (one list per period). */
+    listMany: (scope: 'key' | 'account' | 'model' | 'global', periods: string[]) =>
+      Promise.all(periods.map((p) => repo.list(scope, p))),
+    /** Counters of one subject for each period, in one round trip. */
+    series: (scope: 'key' | 'account' | 'model' | 'global', id: string, periods: string[]) =>
+      repo.get(periods.map((period) => ({ scope, id, period }))),
+    /** Per-model counters of a key over periods. */
+    keyModelsOver: async (keyId: string, periods: string[]) => {
+      const lists = await Promise.all(periods.map((p) => repo.list('key-model', p, keyId)))
+      const out = new Map<string, Counters>()
+      for (const rows of lists) {
+        for (const r of rows) {
+          const m = r.model ?? ''
+          const cur = out.get(m) ?? emptyCounters()
+          for (const f of Object.keys(cur) as (keyof Counters)[]) cur[f] += r.counters[f]
+          out.set(m, cur)
+        }
+      }
+      return out
+    },
+    /** Purges every counter of a key (permanent delete). */
+    purgeKey: (keyId: string) => repo.purgeSubject('key', keyId),
     incrementsOf,
     keySummary,
     /** Per-model counters of a key for today or this month. */
@@ -239,6 +297,26 @@ export function createUsageService(options: UsageServiceOptions) {
 
 /** The usage service's interface. */
 export type UsageService = ReturnType<typeof createUsageService>
+
+/** Period names covering [from, to) in steps of an hour or a day, oldest first (at most `max`). */
+export function periodRange(
+  from: number,
+  to: number,
+  granularity: 'hour' | 'day',
+  tz: number,
+  max = 2000,
+): { t: number; period: string }[] {
+  const step = granularity === 'hour' ? 3_600_000 : DAY
+  const off = tz * 3_600_000
+  const out: { t: number; period: string }[] = []
+  let t = Math.floor((from + off) / step) * step - off
+  while (t < to && out.length < max) {
+    const p = usagePeriods(t, tz)
+    out.push({ t, period: granularity === 'hour' ? p.hour : p.day })
+    t += step
+  }
+  return out
+}
 
 /** Sum of all token kinds of a counter. */
 export function allTokens(c: Counters): number {

@@ -95,7 +95,12 @@ export async function startRelay(options: TestRelayOptions): Promise<TestRelay> 
     token = json.token
     return token
   }
-  const admin = async (method: string, path: string, body?: unknown) => {
+  const admin = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    retried = false,
+  ): Promise<{ status: number; json: any }> => {
     const res = await handle(
       new Request(`http://localhost${path}`, {
         method,
@@ -106,6 +111,11 @@ export async function startRelay(options: TestRelayOptions): Promise<TestRelay> 
         body: body === undefined ? undefined : JSON.stringify(body),
       }),
     )
+    if (res.status === 401 && !retried) {
+      // The cached session was revoked (a test changed the password or signed out): sign in again.
+      token = null
+      return admin(method, path, body, true)
+    }
     return { status: res.status, json: (await res.json()) as any }
   }
   return {

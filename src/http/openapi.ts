@@ -1,0 +1,154 @@
+/**
+ * @module
+ * The OpenAPI document of every route (client, admin, public), served at `/openapi` (Swagger UI)
+ * and `/openapi/json`, with `/swagger` as an alias. Route summaries come from each controller's
+ * `detail`; this module adds the security schemes (admin JWT, relay key), the Anthropic error
+ * shape as the response of every error status, and security requirements by path.
+ */
+import { openapi } from '@elysiajs/openapi'
+import { Elysia } from 'elysia'
+
+const ERROR_SCHEMA = {
+  type: 'object',
+  required: ['type', 'error'],
+  properties: {
+    type: { type: 'string', const: 'error' },
+    error: {
+      type: 'object',
+      required: ['type', 'message'],
+      properties: {
+        type: {
+          type: 'string',
+          examples: [
+            'invalid_request_error',
+            'authentication_error',
+            'permission_error',
+            'not_found_error',
+            'rate_limit_error',
+            'api_error',
+            'overloaded_error',
+          ],
+        },
+        message: { type: 'string' },
+      },
+      additionalProperties: true,
+    },
+    request_id: { type: 'string' },
+  },
+}
+
+type Operation = { security?: unknown; responses?: Record<string, unknown>; tags?: string[] }
+type Spec = {
+  paths?: Record<string, Record<string, Operation>>
+  components?: Record<string, Record<string, unknown>>
+}
+
+/** Security requirement of a path, by the rules of our routes. */
+function securityFor(path: string): unknown[] | null {
+  if (path === '/web/auth/login') return []
+  if (path.startsWith('/admin') || path.startsWith('/web/auth')) return [{ adminBearer: [] }]
+  if (
+    path.startsWith('/apiStats') ||
+    path.startsWith('/health') ||
+    path.startsWith('/openapi') ||
+    path === '/metrics'
+  )
+    return []
+  if (
+    path.startsWith('/api') ||
+    path.startsWith('/claude') ||
+    path.startsWith('/v1') ||
+    path.startsWith('/openai')
+  ) {
+    return [{ relayKey: [] }, { relayKeyBearer: [] }]
+  }
+  return null
+}
+
+/** Adds security and error responses to every operation of a generated document. */
+export function decorateSpec(spec: Spec): Spec {
+  spec.components ??= {}
+  spec.components.securitySchemes = {
+    ...(spec.components.securitySchemes ?? {}),
+    adminBearer: {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description: 'Token from POST /web/auth/login',
+    },
+    relayKey: {
+      type: 'apiKey',
+      in: 'header',
+      name: 'x-api-key',
+      description: 'A relay key (cr_…)',
+    },
+    relayKeyBearer: {
+      type: 'http',
+      scheme: 'bearer',
+      description: 'A relay key (cr_…) as Authorization: Bearer',
+    },
+  }
+  spec.components.schemas = { ...(spec.components.schemas ?? {}), Error: ERROR_SCHEMA }
+  const errorResponse = (description: string) => ({
+    description,
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  })
+  for (const [path, ops] of Object.entries(spec.paths ?? {})) {
+    for (const op of Object.values(ops)) {
+      const security = securityFor(path)
+      if (security && op.security === undefined) op.security = security
+      op.responses ??= {}
+      op.responses['200'] ??= { description: 'Success' }
+      if (security && security.length > 0)
+        op.responses['401'] ??= errorResponse('Missing, invalid or revoked credentials')
+      op.responses['400'] ??= errorResponse('Invalid request')
+      op.responses['500'] ??= errorResponse('Internal error (details are logged, never returned)')
+    }
+  }
+  return spec
+}
+
+/** The OpenAPI plugin with our document decorations. */
+export function openapiPlugin(version: string) {
+  return new Elysia({ name: 'crs.openapi' })
+    .onAfterHandle({ as: 'global' }, ({ path, response }) => {
+      if (
+        path !== '/openapi/json' ||
+        !response ||
+        typeof response !== 'object' ||
+        response instanceof Response
+      )
+        return
+      return decorateSpec(response as Spec)
+    })
+    .use(
+      openapi({
+        path: '/openapi',
+        provider: 'swagger-ui',
+        documentation: {
+          info: {
+            title: 'Claude Relay Service (Bun edition)',
+            version,
+            description:
+              'Relay for the Claude API: client routes take a relay key (cr_…); admin routes take the JWT from POST /web/auth/login. Errors use the Anthropic shape.',
+          },
+          tags: [
+            { name: 'relay', description: 'Anthropic-compatible client routes' },
+            { name: 'key holder', description: 'What a key holder can see with the key' },
+            { name: 'history', description: 'Request history' },
+            { name: 'admin sessions', description: 'Admin sign-in and sessions' },
+            { name: 'api keys', description: 'Relay keys' },
+            { name: 'accounts', description: 'Upstream accounts, OAuth onboarding and groups' },
+            { name: 'analytics', description: 'Dashboard numbers from usage counters' },
+            { name: 'audit', description: 'Audit log of admin writes' },
+            { name: 'webhooks', description: 'Notifications of account events' },
+            { name: 'health', description: 'Liveness and readiness' },
+          ],
+        },
+      }),
+    )
+    .get('/swagger', ({ redirect }) => redirect('/openapi', 302), { detail: { hide: true } })
+    .get('/swagger/json', ({ redirect }) => redirect('/openapi/json', 302), {
+      detail: { hide: true },
+    })
+}

@@ -1,0 +1,144 @@
+/**
+ * Analytics answer from counters in under 50 ms for a 30-day range with 100 keys and 10 accounts,
+ * on SQLite and on Redis.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import type { RequestOutcome } from '../../src/relay/recorder.ts'
+import { openBunSqlite } from '../../src/runtime/bun.ts'
+import { createRedisStores } from '../../src/storage/redis/create.ts'
+import { createSqliteStores } from '../../src/storage/sqlite/create.ts'
+import type { Stores } from '../../src/storage/stores.ts'
+import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
+import { makeKey } from '../helpers/fixtures.ts'
+import { deletePrefix, REDIS_TEST_URL, shouldRunRedis } from '../helpers/redis.ts'
+import { startRelay, type TestRelay } from '../helpers/relay.ts'
+
+const backends: [string, () => Promise<{ stores: Stores; cleanup: () => Promise<void> }>][] = [
+  [
+    'sqlite',
+    async () => ({
+      stores: createSqliteStores(openBunSqlite(':memory:')),
+      cleanup: async () => {},
+    }),
+  ],
+]
+if (await shouldRunRedis('analytics performance on redis')) {
+  backends.push([
+    'redis',
+    async () => {
+      const prefix = `test:${crypto.randomUUID()}`
+      return {
+        stores: await createRedisStores({ url: REDIS_TEST_URL, prefix }),
+        cleanup: () => deletePrefix(prefix),
+      }
+    },
+  ])
+}
+
+const DAY = 86_400_000
+const MODELS = ['claude-sonnet-4-6', 'claude-opus-4-6', 'claude-haiku-4-5']
+
+for (const [name, make] of backends) {
+  describe(`analytics on ${name}`, () => {
+    let up: FakeUpstream
+    let r: TestRelay
+    let cleanup: () => Promise<void>
+    beforeAll(async () => {
+      up = startFakeUpstream()
+      const b = await make()
+      cleanup = b.cleanup
+      r = await startRelay({ upstream: up, stores: b.stores })
+      const now = Date.now()
+      const incs = []
+      for (let k = 0; k < 100; k++) {
+        const key = makeKey({ id: `perf-key-${k}`, name: `perf ${k}` })
+        for (let d = 0; d < 30; d++) {
+          const at = now - d * DAY - (k % 24) * 3_600_000
+          const o = {
+            requestId: `r${k}-${d}`,
+            key,
+            endpoint: '/v1/messages',
+            model: MODELS[(k + d) % 3]!,
+            accountingModel: MODELS[(k + d) % 3]!,
+            stream: true,
+            userAgent: '',
+            startTime: at,
+            endTime: at + 1000,
+            ttfbMs: 10,
+            overheadMs: 0.2,
+            accountId: `perf-acct-${k % 10}`,
+            accountName: '',
+            status: 200,
+            outcome: 'success',
+            errorType: '',
+            errorMessage: '',
+            usage: {
+              inputTokens: 100 + k,
+              outputTokens: 50,
+              cacheCreate5mTokens: 10,
+              cacheCreate1hTokens: 0,
+              cacheReadTokens: 5,
+            },
+            billable: true,
+            costNanos: 1_000_000 + k,
+            priced: true,
+            longContext: false,
+            attempts: [],
+            requestBody: '',
+            requestBodyBytes: 0,
+            responseBody: '',
+            responseBodyBytes: 0,
+            responseTruncated: false,
+            windowStart: 0,
+          } satisfies RequestOutcome
+          incs.push(...r.relay.services.usage.incrementsOf(o))
+        }
+      }
+      for (let i = 0; i < incs.length; i += 20_000)
+        await r.relay.stores.usage.increment(incs.slice(i, i + 20_000))
+    }, 120_000)
+    afterAll(async () => {
+      await r.stop()
+      up.stop()
+      await cleanup()
+    })
+
+    const paths = [
+      '/admin/dashboard',
+      '/admin/usage-trend?granularity=day&days=30',
+      '/admin/model-stats?days=30',
+      '/admin/api-keys-usage-trend?days=30&topN=10&metric=cost',
+      '/admin/account-usage-trend?days=30&topN=10',
+    ]
+    for (const path of paths) {
+      test(`${path} answers in under 50 ms (median of 7)`, async () => {
+        const first = await r.admin('GET', path)
+        expect(first.status).toBe(200)
+        // Warm up (JIT, statement caches) as a dashboard that is open does.
+        for (let i = 0; i < 3; i++) await r.admin('GET', path)
+        const times: number[] = []
+        for (let i = 0; i < 7; i++) {
+          const t0 = performance.now()
+          const res = await r.admin('GET', path)
+          times.push(performance.now() - t0)
+          expect(res.status).toBe(200)
+        }
+        times.sort((a, b) => a - b)
+        console.log(
+          `${name} ${path}: median ${times[3]!.toFixed(1)} ms, max ${times[6]!.toFixed(1)} ms`,
+        )
+        expect(times[3]!).toBeLessThan(50)
+        if (path.includes('api-keys-usage-trend')) {
+          const top = first.json.data.items
+          expect(top.length).toBe(10)
+          expect(top[0].id).toBe('perf-key-99')
+          expect(top[0].series.length).toBeGreaterThanOrEqual(30)
+        }
+        if (path.startsWith('/admin/usage-trend'))
+          expect(
+            first.json.data.series.reduce((a: number, p: any) => a + p.requests, 0),
+          ).toBeGreaterThanOrEqual(2900)
+      })
+    }
+  })
+}
