@@ -1,0 +1,377 @@
+/**
+ * @module
+ * Shapes of the admin and key-holder API responses the UI reads (see `/openapi/json`).
+ */
+
+/** Usage counters as the API renders them (cost in dollars). */
+export interface UsageView {
+  requests: number
+  tokens: number
+  allTokens: number
+  inputTokens: number
+  outputTokens: number
+  cacheCreateTokens: number
+  cacheCreate5mTokens: number
+  cacheCreate1hTokens: number
+  cacheReadTokens: number
+  cost: number
+  formattedCost: string
+  unpricedRequests: number
+  errorRequests: number
+}
+
+export interface AccountHealthCounts {
+  total: number
+  normal: number
+  rateLimited: number
+  overloaded: number
+  coolingDown: number
+  unauthorized: number
+  blocked: number
+  paused: number
+}
+
+export interface Dashboard {
+  overview: {
+    totalApiKeys: number
+    activeApiKeys: number
+    accounts: AccountHealthCounts & { byPlatform: Record<string, AccountHealthCounts> }
+    lifetime: UsageView
+  }
+  today: UsageView
+  realtimeMetrics: { rpm: number; tpm: number; windowMinutes: number }
+  systemTimezone: number
+  generatedAt: string
+}
+
+export interface TrendPoint {
+  t: number
+  time: string
+  requests: number
+  inputTokens: number
+  outputTokens: number
+  cacheCreateTokens: number
+  cacheCreate5mTokens: number
+  cacheCreate1hTokens: number
+  cacheReadTokens: number
+  allTokens: number
+  cost: number
+  errors: number
+}
+
+export interface Trend {
+  granularity: 'hour' | 'day'
+  series: TrendPoint[]
+}
+
+export type ModelStat = UsageView & { model: string }
+
+export type KeyStatus = 'active' | 'disabled' | 'expired' | 'deleted' | 'pending'
+export type Permissions = 'all' | 'claude' | 'openai'
+
+/** The editable fields of a key. */
+export interface KeyInput {
+  name: string
+  description: string
+  isActive: boolean
+  expirationMode: 'fixed' | 'activation'
+  expiresAt: string | null
+  activationDays: number
+  activationUnit: 'days' | 'hours'
+  permissions: Permissions
+  tags: string[]
+  concurrencyLimit: number
+  rateLimitWindow: number
+  rateLimitRequests: number
+  tokenLimit: number
+  rateLimitCost: number
+  dailyCostLimit: number
+  totalCostLimit: number
+  weeklyOpusCostLimit: number
+  enableModelRestriction: boolean
+  modelRestrictionMode: 'deny' | 'allow'
+  restrictedModels: string[]
+  enableClientRestriction: boolean
+  allowedClients: string[]
+  claudeAccountId: string
+  claudeConsoleAccountId: string
+}
+
+export interface ApiKey extends KeyInput {
+  id: string
+  createdAt: string
+  updatedAt: string
+  hint: string
+  isDeleted: boolean
+  deletedAt: string | null
+  lastUsedAt: string | null
+  createdBy: string
+  isActivated: boolean
+  activatedAt: string | null
+  status?: KeyStatus
+  usage?: UsageView
+}
+
+export interface KeyPage {
+  items: ApiKey[]
+  pagination: { page: number; pageSize: number; total: number; totalPages: number }
+  availableTags: string[]
+}
+
+export interface CreatedKey {
+  id: string
+  name: string
+  apiKey: string
+}
+
+export interface SupportedClient {
+  id: string
+  name: string
+  description: string
+}
+
+export type Platform = 'claude-oauth' | 'claude-console'
+
+export interface ProxyConfig {
+  type: 'http' | 'https' | 'socks5'
+  host: string
+  port: number
+  username?: string
+  password?: string
+}
+
+export interface UsageWindow {
+  utilization: number | null
+  resetsAt: string | null
+}
+
+export interface UsageWindows {
+  fiveHour: UsageWindow | null
+  sevenDay: UsageWindow | null
+  sevenDayOpus: UsageWindow | null
+  sevenDaySonnet: UsageWindow | null
+  updatedAt: string
+}
+
+export interface AccountState {
+  status: 'active' | 'unauthorized' | 'blocked' | 'error'
+  rateLimitedUntil: number
+  opusRateLimitedUntil: number
+  overloadedUntil: number
+  coolingUntil: number
+  consecutiveErrors: number
+  lastUsedAt: number
+  lastError: string
+  lastErrorAt: number
+}
+
+export interface Account {
+  id: string
+  platform: Platform
+  name: string
+  description: string
+  tokenExpiresAt: number
+  scopes: string[]
+  apiUrl?: string
+  userAgent: string
+  priority: number
+  schedulable: boolean
+  isActive: boolean
+  accountType: 'shared' | 'dedicated' | 'group'
+  groupIds: string[]
+  supportedModels: unknown
+  maxConcurrency: number
+  subscriptionInfo: Record<string, unknown> | null
+  createdAt: string
+  updatedAt: string
+  proxy: ProxyConfig | null
+  state: AccountState
+  status: string
+  unavailableReason: string | null
+  recoversAt: string | number | null
+  hasAccessToken: boolean
+  hasRefreshToken: boolean
+  hasApiKey: boolean
+  boundKeys: number
+  groupInfos: { id: string; name: string }[]
+  usageWindows: UsageWindows | null
+}
+
+export interface AccountGroup {
+  id: string
+  name: string
+  platform: string
+  description?: string
+  memberCount: number
+  boundKeys: number
+}
+
+export interface AuthUrl {
+  authUrl: string
+  sessionId: string
+  expiresAt: string
+  instructions: string[]
+}
+
+export interface AccountTestResult {
+  success: boolean
+  latencyMs: number
+  status: number
+  text: string
+  error?: string
+}
+
+export type Outcome = 'success' | 'error' | 'aborted' | 'rejected'
+
+export interface HistorySummary {
+  id: string
+  startTime: number
+  endTime: number
+  durationMs: number
+  ttfbMs: number | null
+  overheadMs: number | null
+  keyId: string
+  keyName: string
+  accountId: string
+  accountName: string
+  model: string
+  stream: boolean
+  endpoint: string
+  userAgent: string
+  status: number
+  outcome: Outcome
+  errorType: string
+  errorMessage: string
+  inputTokens: number
+  outputTokens: number
+  cacheCreate5mTokens: number
+  cacheCreate1hTokens: number
+  cacheReadTokens: number
+  costNanos: number
+  tries: number
+}
+
+export interface HistoryAttempt {
+  accountId: string
+  accountName: string
+  status: number
+  error: string
+  ms: number
+}
+
+export interface HistoryRecord extends HistorySummary {
+  requestBody: string
+  responseBody: string
+  attempts: HistoryAttempt[]
+  cost: number
+  totalTokens: number
+}
+
+export interface HistoryPage {
+  history: HistorySummary[]
+  pagination: { limit: number; offset: number; total: number; hasMore: boolean }
+}
+
+export interface HistoryStats {
+  totalRequests: number
+  successRequests: number
+  failedRequests: number
+  byOutcome: Record<string, number>
+  totalTokens: number
+  inputTokens: number
+  outputTokens: number
+  cacheCreateTokens: number
+  cacheReadTokens: number
+  totalCost: number
+  avgDuration: number
+  avgTtfb: number
+  modelStats: Record<string, { count: number; tokens: number; cost: number }>
+  statusStats: Record<string, number>
+  series?: { t: number; requests: number; errors: number; tokens: number; cost: number }[]
+}
+
+export interface HistoryConfig {
+  enabled: boolean
+  captureBodies: boolean
+  maxRequestBodySize: number
+  maxResponseBodySize: number
+  retentionDays: number
+  maxTotalBytes: number
+}
+
+export interface AuditEntry {
+  id: string
+  at: number
+  actor: string
+  action: string
+  target: string
+  ip: string
+  before: unknown
+  after: unknown
+}
+
+export interface WebhookPlatform {
+  id: string
+  type: string
+  name: string
+  enabled: boolean
+  url: string
+  hasSecret: boolean
+  hasBotToken: boolean
+  chatId?: string
+  apiBaseUrl?: string
+  createdAt: string
+  updatedAt: string
+}
+
+export interface WebhookConfig {
+  enabled: boolean
+  events: Record<string, boolean>
+  retry: { maxRetries: number; retryDelayMs: number; timeoutMs: number }
+  platforms: WebhookPlatform[]
+}
+
+export interface KeyLimits {
+  tokenLimit: number
+  concurrencyLimit: number
+  currentConcurrency: number
+  rateLimitWindow: number
+  rateLimitRequests: number
+  rateLimitCost: number
+  dailyCostLimit: number
+  totalCostLimit: number
+  weeklyOpusCostLimit: number
+  currentWindowRequests: number
+  currentWindowTokens: number
+  currentWindowCost: number
+  currentDailyCost: number
+  currentTotalCost: number
+  weeklyOpusCost: number
+  windowStartTime: string | null
+  windowEndTime: string | null
+  windowRemainingSeconds: number
+}
+
+export interface UserStats {
+  id: string
+  name: string
+  description: string
+  isActive: boolean
+  createdAt: string
+  expiresAt: string | null
+  expirationMode: string
+  isActivated: boolean
+  activationDays: number
+  activationUnit: string
+  activatedAt: string | null
+  permissions: string
+  usage: { total: UsageView; daily: UsageView; monthly: UsageView }
+  limits: KeyLimits
+  restrictions: {
+    enableModelRestriction: boolean
+    modelRestrictionMode: string
+    restrictedModels: string[]
+    enableClientRestriction: boolean
+    allowedClients: string[]
+  }
+}

@@ -1,0 +1,372 @@
+import { css, html, type PropertyValues } from 'lit'
+import { api } from '../api/client.ts'
+import type { Account, AccountGroup, UsageWindow } from '../api/types.ts'
+import { type MessageKey, t } from '../i18n/i18n.ts'
+import { confirmAction } from '../lib/confirm.ts'
+import { CrsElement } from '../lib/crs-element.ts'
+import { fmtAgo, fmtCountdown, fmtDateTime } from '../lib/format.ts'
+import { icon } from '../lib/icons.ts'
+import { PollingController } from '../lib/polling-controller.ts'
+import { updateQuery } from '../lib/route.ts'
+import { toast, toastError } from '../lib/toast.ts'
+import { sharedStyles } from '../styles/shared-styles.ts'
+import './crs-account-dialog.ts'
+import type { Column } from './crs-data-table.ts'
+import './crs-data-table.ts'
+import './crs-groups-dialog.ts'
+import './crs-oauth-wizard.ts'
+
+/** The health of an account now: a label, a badge class and when it recovers by itself. */
+export function healthOf(a: Account, now: number): { key: MessageKey; cls: string; until: number } {
+  const s = a.state
+  if (!a.isActive) return { key: 'health.inactive', cls: '', until: 0 }
+  if (s.status === 'unauthorized') return { key: 'health.unauthorized', cls: 'bad', until: 0 }
+  if (s.status === 'blocked') return { key: 'health.blocked', cls: 'bad', until: 0 }
+  if (s.status === 'error') return { key: 'health.error', cls: 'bad', until: 0 }
+  if (s.rateLimitedUntil > now)
+    return { key: 'health.rateLimited', cls: 'warn', until: s.rateLimitedUntil }
+  if (s.overloadedUntil > now)
+    return { key: 'health.overloaded', cls: 'warn', until: s.overloadedUntil }
+  if (s.coolingUntil > now) return { key: 'health.coolingDown', cls: 'warn', until: s.coolingUntil }
+  if (!a.schedulable) return { key: 'health.paused', cls: '', until: 0 }
+  return { key: 'health.normal', cls: 'ok', until: 0 }
+}
+
+/**
+ * @summary Claude OAuth and Console accounts: health with a countdown to recovery, 5h/7d usage
+ * windows, priority, proxy; onboarding wizard, groups, test / reset / refresh / toggle / delete.
+ */
+export class CrsAccountsPage extends CrsElement {
+  static override properties = {
+    query: { attribute: false },
+    accounts: { state: true },
+    groups: { state: true },
+    loading: { state: true },
+    error: { state: true },
+    dialog: { state: true },
+    editing: { state: true },
+    busy: { state: true },
+  }
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: block;
+      }
+      .name {
+        font-weight: 600;
+      }
+      .actions {
+        display: flex;
+        gap: 4px;
+      }
+      .win {
+        display: grid;
+        grid-template-columns: 24px 70px auto;
+        align-items: center;
+        gap: 6px;
+        font-size: 12px;
+      }
+      select {
+        width: auto;
+      }
+      .search {
+        flex: 1 1 200px;
+      }
+    `,
+  ]
+  declare query: Record<string, string>
+  declare accounts: Account[] | null
+  declare groups: AccountGroup[]
+  declare loading: boolean
+  declare error: unknown
+  declare dialog: 'oauth' | 'console' | 'edit' | 'groups' | null
+  declare editing: Account | null
+  declare busy: Record<string, boolean>
+
+  constructor() {
+    super()
+    this.query = {}
+    this.accounts = null
+    this.groups = []
+    this.loading = false
+    this.error = null
+    this.dialog = null
+    this.editing = null
+    this.busy = {}
+    new PollingController(this, 1000, () => {
+      const now = Date.now()
+      if (this.accounts?.some((a) => healthOf(a, now).until > 0)) this.requestUpdate()
+    })
+    new PollingController(this, 30_000, () => void this.load())
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback()
+    void this.load()
+  }
+
+  override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('query') && this.query.add && !this.dialog) {
+      this.dialog = this.query.add === 'console' ? 'console' : 'oauth'
+    }
+  }
+
+  async load() {
+    this.loading = true
+    try {
+      const [oauth, consoleAcc, groups] = await Promise.all([
+        api.accounts('claude-oauth'),
+        api.accounts('claude-console'),
+        api.groups(),
+      ])
+      this.accounts = [...oauth, ...consoleAcc]
+      this.groups = groups
+      this.error = null
+    } catch (err) {
+      this.error = err
+    } finally {
+      this.loading = false
+    }
+  }
+
+  private async run(a: Account, what: string, fn: () => Promise<unknown>, done?: string) {
+    this.busy = { ...this.busy, [`${a.id}:${what}`]: true }
+    try {
+      await fn()
+      if (done) toast(done, 'success')
+      await this.load()
+    } catch (err) {
+      toastError(err)
+    } finally {
+      this.busy = { ...this.busy, [`${a.id}:${what}`]: false }
+    }
+  }
+
+  private async test(a: Account) {
+    await this.run(a, 'test', async () => {
+      const r = await api.testAccount(a.platform, a.id)
+      if (r.success)
+        toast(t('acc.testOk', { ms: r.latencyMs, text: r.text.slice(0, 80) }), 'success')
+      else toast(t('acc.testFailed', { status: r.status, error: r.error ?? '' }), 'error')
+    })
+  }
+
+  private async removeItem(a: Account) {
+    const ok = await confirmAction({
+      message: t('acc.deleteConfirm', { name: a.name }),
+      detail: a.boundKeys ? t('acc.deleteBound', { n: a.boundKeys }) : '',
+      danger: true,
+      confirmLabel: t('common.delete'),
+    })
+    if (ok) await this.run(a, 'delete', () => api.deleteAccount(a.platform, a.id), t('acc.deleted'))
+  }
+
+  private windowBar(label: string, w: UsageWindow | null | undefined) {
+    if (!w || w.utilization === null) return ''
+    const pct = Math.max(0, Math.min(100, w.utilization))
+    const cls = pct >= 90 ? 'bad' : pct >= 70 ? 'warn' : ''
+    const reset = w.resetsAt ? fmtCountdown(Date.parse(w.resetsAt) - Date.now()) : ''
+    return html`<div class="win" title=${w.resetsAt ? fmtDateTime(w.resetsAt) : ''}>
+      <span class="muted">${label}</span>
+      <div class="bar" role="meter" aria-valuenow=${pct} aria-valuemin="0" aria-valuemax="100" aria-label="${label} ${pct}%"><i class=${cls} style="width:${pct}%"></i></div>
+      <span>${Math.round(pct)}% ${reset ? html`<span class="muted">· ${reset}</span>` : ''}</span>
+    </div>`
+  }
+
+  private columns(now: number): Column<Account>[] {
+    return [
+      {
+        key: 'name',
+        label: t('common.name'),
+        render: (a) => html`<div class="name">${a.name}</div>
+          <div class="row small">
+            <span class="badge info">${t(`acc.platform.${a.platform}` as MessageKey)}</span>
+            ${a.groupInfos.map((g) => html`<span class="badge">${g.name}</span>`)}
+          </div>
+          ${a.description ? html`<div class="small muted">${a.description}</div>` : ''}`,
+      },
+      {
+        key: 'health',
+        label: t('acc.col.health'),
+        render: (a) => {
+          const h = healthOf(a, now)
+          return html`<span class="badge ${h.cls}" data-testid="health">${t(h.key)}</span>
+            ${h.until ? html`<div class="small muted nowrap" role="timer">${t('health.recoversIn', { t: fmtCountdown(h.until - now) })}</div>` : ''}
+            ${a.state.lastError && h.cls ? html`<div class="small muted" title=${a.state.lastError}>${a.state.lastError.slice(0, 60)}</div>` : ''}`
+        },
+      },
+      {
+        key: 'windows',
+        label: t('acc.col.windows'),
+        wide: true,
+        render: (a) =>
+          a.usageWindows
+            ? html`${this.windowBar('5h', a.usageWindows.fiveHour)}${this.windowBar('7d', a.usageWindows.sevenDay)}${this.windowBar('Opus', a.usageWindows.sevenDayOpus)}`
+            : html`<span class="muted small">—</span>`,
+      },
+      {
+        key: 'priority',
+        label: t('acc.col.priority'),
+        num: true,
+        render: (a) => String(a.priority),
+      },
+      {
+        key: 'proxy',
+        label: t('acc.col.proxy'),
+        wide: true,
+        render: (a) =>
+          a.proxy
+            ? html`<span class="mono small">${a.proxy.type}://${a.proxy.host}:${a.proxy.port}</span>`
+            : html`<span class="muted small">${t('acc.noProxy')}</span>`,
+      },
+      {
+        key: 'bound',
+        label: t('acc.col.bound'),
+        num: true,
+        wide: true,
+        render: (a) => String(a.boundKeys),
+      },
+      {
+        key: 'lastUsed',
+        label: t('common.lastUsed'),
+        wide: true,
+        render: (a) =>
+          html`<span class="small nowrap">${a.state.lastUsedAt ? fmtAgo(a.state.lastUsedAt) : t('common.never')}</span>`,
+      },
+      {
+        key: 'scheduled',
+        label: t('acc.col.scheduled'),
+        render: (a) => html`<label class="check"
+          ><input
+            type="checkbox"
+            .checked=${a.schedulable}
+            ?disabled=${this.busy[`${a.id}:toggle`]}
+            aria-label="${t('acc.col.scheduled')} ${a.name}"
+            @change=${() => this.run(a, 'toggle', () => api.toggleAccount(a.platform, a.id))}
+        /></label>`,
+      },
+      {
+        key: 'actions',
+        label: t('common.actions'),
+        render: (a) => html`<div class="actions">
+          <button class="btn small" ?disabled=${this.busy[`${a.id}:test`]} @click=${() => this.test(a)} title=${t('acc.test')}>
+            ${this.busy[`${a.id}:test`] ? html`<span class="spinner"></span>` : icon('play')}<span class="sr-only">${t('acc.test')} ${a.name}</span>
+          </button>
+          <button class="btn small" @click=${() => this.run(a, 'reset', () => api.resetAccount(a.platform, a.id), t('acc.resetDone'))} title=${t('acc.reset')}>
+            ${icon('refresh')}<span class="sr-only">${t('acc.reset')} ${a.name}</span>
+          </button>
+          ${
+            a.platform === 'claude-oauth'
+              ? html`<button class="btn small" @click=${() => this.run(a, 'refresh', () => api.refreshAccount(a.id), t('acc.refreshed'))} title=${t('acc.refreshToken')}>
+                  ${icon('key')}<span class="sr-only">${t('acc.refreshToken')} ${a.name}</span>
+                </button>`
+              : ''
+          }
+          <button class="btn small" @click=${() => {
+            this.editing = a
+            this.dialog = 'edit'
+          }} title=${t('common.edit')}>
+            ${icon('edit')}<span class="sr-only">${t('common.edit')} ${a.name}</span>
+          </button>
+          <button class="btn small danger" @click=${() => this.removeItem(a)} title=${t('common.delete')}>
+            ${icon('trash')}<span class="sr-only">${t('common.delete')} ${a.name}</span>
+          </button>
+        </div>`,
+      },
+    ]
+  }
+
+  private filtered(): Account[] {
+    const q = this.query
+    const text = (q.q ?? '').toLowerCase()
+    return (this.accounts ?? [])
+      .filter((a) => !q.platform || a.platform === q.platform)
+      .filter((a) => !q.group || a.groupIds.includes(q.group))
+      .filter((a) => !text || `${a.name} ${a.description}`.toLowerCase().includes(text))
+      .sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name))
+  }
+
+  private closeDialog() {
+    this.dialog = null
+    this.editing = null
+    if (this.query.add) updateQuery({ add: undefined }, { replace: true })
+  }
+
+  override render() {
+    const q = this.query
+    const now = Date.now()
+    return html`<div class="page-head">
+        <h1>${t('acc.title')}</h1>
+        <div class="row">
+          <button class="btn" @click=${() => this.run({ id: 'all' } as Account, 'windows', () => api.refreshUsageWindows())}>
+            ${icon('refresh')}${t('acc.refreshWindows')}
+          </button>
+          <button class="btn" @click=${() => {
+            this.dialog = 'groups'
+          }}>${icon('users')}${t('acc.groups')}</button>
+          <button class="btn" data-testid="add-console" @click=${() => {
+            this.dialog = 'console'
+          }}>${icon('plus')}${t('acc.addConsole')}</button>
+          <button class="btn primary" data-testid="add-oauth" @click=${() => {
+            this.dialog = 'oauth'
+          }}>${icon('plus')}${t('acc.addOauth')}</button>
+        </div>
+      </div>
+      <div class="toolbar">
+        <label class="field search"
+          ><span>${t('common.search')}</span
+          ><input type="search" placeholder=${t('acc.searchPlaceholder')} .value=${q.q ?? ''}
+            @input=${(e: Event) => updateQuery({ q: (e.target as HTMLInputElement).value }, { replace: true })}
+        /></label>
+        <label class="field"
+          ><span>${t('acc.filter.platform')}</span>
+          <select @change=${(e: Event) => updateQuery({ platform: (e.target as HTMLSelectElement).value })}>
+            <option value="">${t('common.all')}</option>
+            <option value="claude-oauth" ?selected=${q.platform === 'claude-oauth'}>${t('acc.platform.claude-oauth')}</option>
+            <option value="claude-console" ?selected=${q.platform === 'claude-console'}>${t('acc.platform.claude-console')}</option>
+          </select></label
+        >
+        <label class="field"
+          ><span>${t('acc.filter.group')}</span>
+          <select @change=${(e: Event) => updateQuery({ group: (e.target as HTMLSelectElement).value })}>
+            <option value="">${t('common.all')}</option>
+            ${this.groups.map((g) => html`<option value=${g.id} ?selected=${q.group === g.id}>${g.name}</option>`)}
+          </select></label
+        >
+      </div>
+      <crs-data-table
+        data-testid="accounts-table"
+        .columns=${this.columns(now)}
+        .rows=${this.filtered()}
+        .loading=${this.loading && !this.accounts}
+        .error=${this.error}
+        .emptyText=${t('acc.none')}
+        .caption=${t('acc.title')}
+        @crs-retry=${() => this.load()}
+      ></crs-data-table>
+      ${this.dialog === 'oauth' ? html`<crs-oauth-wizard .groups=${this.groups} @crs-close=${this.closeDialog} @crs-saved=${() => this.load()}></crs-oauth-wizard>` : ''}
+      ${
+        this.dialog === 'console' || this.dialog === 'edit'
+          ? html`<crs-account-dialog
+              .account=${this.dialog === 'edit' ? this.editing : null}
+              .groups=${this.groups}
+              @crs-close=${this.closeDialog}
+              @crs-saved=${() => this.load()}
+            ></crs-account-dialog>`
+          : ''
+      }
+      ${
+        this.dialog === 'groups'
+          ? html`<crs-groups-dialog .groups=${this.groups} .accounts=${this.accounts ?? []} @crs-close=${this.closeDialog} @crs-saved=${() => this.load()}></crs-groups-dialog>`
+          : ''
+      }`
+  }
+}
+
+customElements.define('crs-accounts-page', CrsAccountsPage)
+declare global {
+  interface HTMLElementTagNameMap {
+    'crs-accounts-page': CrsAccountsPage
+  }
+}

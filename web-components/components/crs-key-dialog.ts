@@ -1,0 +1,495 @@
+import { css, html } from 'lit'
+import { api } from '../api/client.ts'
+import type {
+  Account,
+  AccountGroup,
+  ApiKey,
+  CreatedKey,
+  KeyInput,
+  SupportedClient,
+} from '../api/types.ts'
+import { type MessageKey, t } from '../i18n/i18n.ts'
+import { CrsElement } from '../lib/crs-element.ts'
+import { saveBlob } from '../lib/download.ts'
+import { toast, toastError } from '../lib/toast.ts'
+import { sharedStyles } from '../styles/shared-styles.ts'
+import './crs-copy-button.ts'
+import './crs-dialog.ts'
+
+export type KeyDialogMode = 'create' | 'edit' | 'batch-create' | 'batch-edit' | 'created'
+
+const NUMBER_FIELDS = [
+  'concurrencyLimit',
+  'rateLimitWindow',
+  'rateLimitRequests',
+  'tokenLimit',
+  'rateLimitCost',
+  'dailyCostLimit',
+  'totalCostLimit',
+  'weeklyOpusCostLimit',
+] as const
+type NumberField = (typeof NUMBER_FIELDS)[number]
+
+type Values = Record<string, string | boolean | string[]>
+
+function valuesOf(k: ApiKey | null): Values {
+  const v: Values = {
+    name: k?.name ?? '',
+    description: k?.description ?? '',
+    tags: (k?.tags ?? []).join(', '),
+    isActive: k?.isActive ?? true,
+    permissions: k?.permissions ?? 'all',
+    expirationMode: k?.expirationMode ?? 'fixed',
+    expiresAt: k?.expiresAt ? k.expiresAt.slice(0, 10) : '',
+    activationDays: String(k?.activationDays ?? 30),
+    activationUnit: k?.activationUnit ?? 'days',
+    claudeAccountId: k?.claudeAccountId ?? '',
+    claudeConsoleAccountId: k?.claudeConsoleAccountId ?? '',
+    enableModelRestriction: k?.enableModelRestriction ?? false,
+    modelRestrictionMode: k?.modelRestrictionMode ?? 'deny',
+    restrictedModels: (k?.restrictedModels ?? []).join('\n'),
+    enableClientRestriction: k?.enableClientRestriction ?? false,
+    allowedClients: k?.allowedClients ?? [],
+    baseName: '',
+    count: '5',
+    tagOperation: 'add',
+  }
+  for (const f of NUMBER_FIELDS) v[f] = String(k?.[f] ?? 0)
+  return v
+}
+
+/**
+ * @summary Create, edit, batch-create and batch-edit a key with every limit, restriction and
+ * binding; shows new keys once with copy buttons.
+ * @event crs-saved - After a successful save.
+ * @event crs-close - The dialog was closed.
+ */
+export class CrsKeyDialog extends CrsElement {
+  static override properties = {
+    mode: { type: String },
+    key_: { attribute: false },
+    keyIds: { attribute: false },
+    accounts: { attribute: false },
+    groups: { attribute: false },
+    values: { state: true },
+    touched: { state: true },
+    errors: { state: true },
+    busy: { state: true },
+    created: { state: true },
+    clients: { state: true },
+  }
+  static override styles = [
+    sharedStyles,
+    css`
+      form {
+        display: flex;
+        flex-direction: column;
+        gap: 14px;
+      }
+      .keybox {
+        display: flex;
+        align-items: center;
+        gap: 8px;
+        padding: 8px 10px;
+        border: 1px solid var(--crs-border);
+        border-radius: 6px;
+        background: var(--crs-surface-2);
+      }
+      .keybox code {
+        flex: 1;
+        overflow-wrap: anywhere;
+      }
+      .checks {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 12px;
+      }
+    `,
+  ]
+  declare mode: KeyDialogMode
+  declare key_: ApiKey | null
+  declare keyIds: string[]
+  declare accounts: Account[]
+  declare groups: AccountGroup[]
+  declare values: Values
+  declare touched: string[]
+  declare errors: Record<string, string>
+  declare busy: boolean
+  declare created: CreatedKey[]
+  declare clients: SupportedClient[]
+
+  constructor() {
+    super()
+    this.mode = 'create'
+    this.key_ = null
+    this.keyIds = []
+    this.accounts = []
+    this.groups = []
+    this.values = valuesOf(null)
+    this.touched = []
+    this.errors = {}
+    this.busy = false
+    this.created = []
+    this.clients = []
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback()
+    api
+      .supportedClients()
+      .then((c) => {
+        this.clients = c
+      })
+      .catch(toastError)
+  }
+
+  override willUpdate(changed: Map<string, unknown>): void {
+    if (changed.has('key_') || (changed.has('mode') && changed.get('mode') === undefined))
+      this.values = valuesOf(this.mode === 'edit' ? this.key_ : null)
+  }
+
+  /** Shows plaintext keys (after create, batch create or a new secret). */
+  showCreated(keys: CreatedKey[]) {
+    this.created = keys
+    this.mode = 'created'
+  }
+
+  private set(name: string, value: string | boolean | string[]) {
+    this.values = { ...this.values, [name]: value }
+    if (!this.touched.includes(name)) this.touched = [...this.touched, name]
+    if (this.errors[name]) {
+      const { [name]: _drop, ...rest } = this.errors
+      this.errors = rest
+    }
+  }
+
+  private validate(): boolean {
+    const v = this.values
+    const e: Record<string, string> = {}
+    const batchEdit = this.mode === 'batch-edit'
+    if ((this.mode === 'create' || this.mode === 'edit') && !String(v.name).trim())
+      e.name = t('common.required')
+    if (this.mode === 'batch-create') {
+      if (!String(v.baseName).trim()) e.baseName = t('common.required')
+      const n = Number(v.count)
+      if (!Number.isInteger(n) || n < 1 || n > 500) e.count = '1–500'
+    }
+    for (const f of NUMBER_FIELDS) {
+      if (batchEdit && !this.touched.includes(f)) continue
+      const n = Number(v[f])
+      if (String(v[f]).trim() === '' || !Number.isFinite(n) || n < 0)
+        e[f] = t('common.invalidNumber')
+    }
+    if (v.expirationMode === 'activation') {
+      const n = Number(v.activationDays)
+      if (!Number.isInteger(n) || n < 1) e.activationDays = t('common.invalidNumber')
+    }
+    const windowed = ['rateLimitRequests', 'tokenLimit', 'rateLimitCost'].some(
+      (f) => Number(v[f]) > 0,
+    )
+    if (
+      windowed &&
+      Number(v.rateLimitWindow) <= 0 &&
+      !(batchEdit && !this.touched.includes('rateLimitWindow'))
+    )
+      e.rateLimitWindow = t('keyDlg.windowNeeded')
+    this.errors = e
+    if (Object.keys(e).length) {
+      void this.updateComplete.then(() => {
+        this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus()
+      })
+      return false
+    }
+    return true
+  }
+
+  private payload(): Partial<KeyInput> {
+    const v = this.values
+    const list = (s: unknown, sep: RegExp) =>
+      String(s)
+        .split(sep)
+        .map((x) => x.trim())
+        .filter(Boolean)
+    const p: Partial<KeyInput> = {
+      name: String(v.name).trim(),
+      description: String(v.description),
+      tags: list(v.tags, /,/),
+      isActive: v.isActive === true,
+      permissions: v.permissions as KeyInput['permissions'],
+      expirationMode: v.expirationMode as KeyInput['expirationMode'],
+      expiresAt: v.expiresAt ? new Date(`${v.expiresAt}T23:59:59`).toISOString() : null,
+      activationDays: Number(v.activationDays),
+      activationUnit: v.activationUnit as KeyInput['activationUnit'],
+      claudeAccountId: String(v.claudeAccountId),
+      claudeConsoleAccountId: String(v.claudeConsoleAccountId),
+      enableModelRestriction: v.enableModelRestriction === true,
+      modelRestrictionMode: v.modelRestrictionMode as KeyInput['modelRestrictionMode'],
+      restrictedModels: list(v.restrictedModels, /[\n,]/),
+      enableClientRestriction: v.enableClientRestriction === true,
+      allowedClients: v.allowedClients as string[],
+    }
+    for (const f of NUMBER_FIELDS) p[f as NumberField] = Number(v[f])
+    if (this.mode === 'batch-edit') {
+      const out: Record<string, unknown> = {}
+      const map: Record<string, keyof KeyInput> = {
+        expiresAt: 'expiresAt',
+        activationDays: 'activationDays',
+      }
+      for (const name of this.touched) {
+        const k = (map[name] ?? name) as keyof KeyInput
+        if (k in p) out[k] = p[k]
+      }
+      if (this.touched.includes('tags')) out.tagOperation = v.tagOperation
+      return out as Partial<KeyInput>
+    }
+    if (this.mode === 'batch-create') delete p.name
+    return p
+  }
+
+  private async submit(e: Event) {
+    e.preventDefault()
+    if (!this.validate()) return
+    this.busy = true
+    try {
+      const body = this.payload()
+      if (this.mode === 'create') {
+        const r = await api.createKey(body)
+        toast(t('keys.created'), 'success')
+        this.showCreated([{ id: r.id, name: r.name, apiKey: r.apiKey }])
+      } else if (this.mode === 'batch-create') {
+        const r = await api.batchCreateKeys({
+          ...body,
+          baseName: String(this.values.baseName).trim(),
+          count: Number(this.values.count),
+        })
+        toast(t('keys.created'), 'success')
+        this.showCreated(r)
+      } else if (this.mode === 'edit' && this.key_) {
+        await api.updateKey(this.key_.id, body)
+        toast(t('keys.updated'), 'success')
+        this.emit('crs-close')
+      } else if (this.mode === 'batch-edit') {
+        const r = await api.batchUpdateKeys(this.keyIds, body)
+        const failed = r.results.filter((x) => !x.ok)
+        if (failed.length) toast(failed.map((f) => `${f.id}: ${f.error}`).join('; '), 'error')
+        else toast(t('keys.updated'), 'success')
+        this.emit('crs-close')
+      }
+      this.emit('crs-saved')
+    } catch (err) {
+      toastError(err)
+    } finally {
+      this.busy = false
+    }
+  }
+
+  private text(
+    name: string,
+    label: MessageKey,
+    opts: { type?: string; placeholder?: string } = {},
+  ) {
+    const err = this.errors[name]
+    return html`<label class="field"
+      ><span>${t(label)}</span>
+      <input
+        name=${name}
+        type=${opts.type ?? 'text'}
+        placeholder=${opts.placeholder ?? ''}
+        .value=${String(this.values[name] ?? '')}
+        aria-invalid=${err ? 'true' : 'false'}
+        @input=${(e: Event) => this.set(name, (e.target as HTMLInputElement).value)}
+      />${err ? html`<span class="field-error">${err}</span>` : ''}</label
+    >`
+  }
+
+  private num(name: NumberField) {
+    return this.text(name, `keyDlg.${name}` as MessageKey, {
+      type: 'number',
+      placeholder: this.mode === 'batch-edit' ? t('keyDlg.unchanged') : '0',
+    })
+  }
+
+  private check(name: string, label: MessageKey) {
+    return html`<label class="check"
+      ><input
+        type="checkbox"
+        name=${name}
+        .checked=${this.values[name] === true}
+        @change=${(e: Event) => this.set(name, (e.target as HTMLInputElement).checked)}
+      />${t(label)}</label
+    >`
+  }
+
+  private select(name: string, label: MessageKey, options: [string, string][]) {
+    return html`<label class="field"
+      ><span>${t(label)}</span>
+      <select name=${name} @change=${(e: Event) => this.set(name, (e.target as HTMLSelectElement).value)}>
+        ${options.map(([v, l]) => html`<option value=${v} ?selected=${this.values[name] === v}>${l}</option>`)}
+      </select></label
+    >`
+  }
+
+  private createdView() {
+    const text = this.created.map((k) => `${k.name}\t${k.apiKey}`).join('\n')
+    return html`<crs-dialog open .heading=${t('keyDlg.newKeys')} @crs-close=${() => this.emit('crs-close')}>
+      <p class="callout warn" role="alert">${t('keyDlg.shownOnce')}</p>
+      <div class="stack">
+        ${this.created.map(
+          (k) => html`<div>
+            <div class="small muted">${k.name}</div>
+            <div class="keybox"><code data-testid="new-key-value">${k.apiKey}</code><crs-copy-button .value=${k.apiKey}></crs-copy-button></div>
+          </div>`,
+        )}
+      </div>
+      ${
+        this.created.length > 1
+          ? html`<button slot="footer" class="btn" @click=${() => saveBlob(new Blob([`${text}\n`], { type: 'text/plain' }), 'api-keys.txt')}>
+              ${t('keyDlg.downloadKeys')}
+            </button>`
+          : ''
+      }
+      <button slot="footer" class="btn primary" @click=${() => this.emit('crs-close')}>${t('keyDlg.savedIt')}</button>
+    </crs-dialog>`
+  }
+
+  override render() {
+    if (this.mode === 'created') return this.createdView()
+    const v = this.values
+    const heading =
+      this.mode === 'edit'
+        ? t('keyDlg.editTitle', { name: this.key_?.name ?? '' })
+        : this.mode === 'batch-create'
+          ? t('keyDlg.batchTitle')
+          : this.mode === 'batch-edit'
+            ? t('keyDlg.batchEditTitle', { n: this.keyIds.length })
+            : t('keyDlg.createTitle')
+    const oauth = this.accounts.filter((a) => a.platform === 'claude-oauth')
+    const consoleAcc = this.accounts.filter((a) => a.platform === 'claude-console')
+    const none: [string, string] = ['', t('keys.sharedPool')]
+    return html`<crs-dialog open wide .heading=${heading} @crs-close=${() => this.emit('crs-close')}>
+      <form id="key-form" novalidate @submit=${this.submit}>
+        ${this.mode === 'batch-edit' ? html`<p class="callout">${t('keyDlg.batchEditHint')}</p>` : ''}
+        <fieldset>
+          <legend>${t('keyDlg.basics')}</legend>
+          <div class="form-grid">
+            ${
+              this.mode === 'batch-create'
+                ? html`${this.text('baseName', 'keyDlg.baseName')}${this.text('count', 'keyDlg.count', { type: 'number' })}`
+                : this.mode === 'batch-edit'
+                  ? ''
+                  : this.text('name', 'common.name')
+            }
+            ${this.mode === 'batch-edit' ? '' : this.text('description', 'common.description')}
+            ${this.text('tags', 'keyDlg.tags')}
+            ${
+              this.mode === 'batch-edit'
+                ? this.select('tagOperation', 'keyDlg.tagOp', [
+                    ['add', t('keyDlg.tagOp.add')],
+                    ['remove', t('keyDlg.tagOp.remove')],
+                    ['set', t('keyDlg.tagOp.set')],
+                  ])
+                : ''
+            }
+            ${this.select('permissions', 'keyDlg.permissions', [
+              ['all', t('keyDlg.perm.all')],
+              ['claude', t('keyDlg.perm.claude')],
+              ['openai', t('keyDlg.perm.openai')],
+            ])}
+            ${this.select('expirationMode', 'keyDlg.expiry', [
+              ['fixed', t('keyDlg.expiry.fixed')],
+              ['activation', t('keyDlg.expiry.activation')],
+            ])}
+            ${
+              v.expirationMode === 'activation'
+                ? html`${this.text('activationDays', 'keyDlg.activationDays', { type: 'number' })}
+                  ${this.select('activationUnit', 'keyDlg.unit.days', [
+                    ['days', t('keyDlg.unit.days')],
+                    ['hours', t('keyDlg.unit.hours')],
+                  ])}`
+                : this.text('expiresAt', 'keyDlg.expiresAt', { type: 'date' })
+            }
+          </div>
+          <div class="checks" style="margin-top:12px">${this.check('isActive', 'keyDlg.active')}</div>
+        </fieldset>
+        <fieldset>
+          <legend>${t('keyDlg.limits')}</legend>
+          <div class="form-grid">${NUMBER_FIELDS.map((f) => this.num(f))}</div>
+        </fieldset>
+        <fieldset>
+          <legend>${t('keyDlg.binding')}</legend>
+          <div class="form-grid">
+            ${this.select('claudeAccountId', 'keyDlg.oauthAccount', [
+              none,
+              ...oauth.map((a): [string, string] => [a.id, a.name]),
+              ...this.groups.map((g): [string, string] => [
+                `group:${g.id}`,
+                `${t('acc.filter.group')}: ${g.name}`,
+              ]),
+            ])}
+            ${this.select('claudeConsoleAccountId', 'keyDlg.consoleAccount', [
+              none,
+              ...consoleAcc.map((a): [string, string] => [a.id, a.name]),
+            ])}
+          </div>
+        </fieldset>
+        <fieldset>
+          <legend>${t('keyDlg.restrictions')}</legend>
+          <div class="stack">
+            ${this.check('enableModelRestriction', 'keyDlg.modelRestriction')}
+            ${
+              v.enableModelRestriction
+                ? html`<div class="form-grid">
+                    ${this.select('modelRestrictionMode', 'keyDlg.modelMode', [
+                      ['deny', t('keyDlg.modelMode.deny')],
+                      ['allow', t('keyDlg.modelMode.allow')],
+                    ])}
+                    <label class="field"
+                      ><span>${t('keyDlg.models')}</span
+                      ><textarea
+                        name="restrictedModels"
+                        rows="3"
+                        .value=${String(v.restrictedModels)}
+                        @input=${(e: Event) => this.set('restrictedModels', (e.target as HTMLTextAreaElement).value)}
+                      ></textarea></label>
+                  </div>`
+                : ''
+            }
+            ${this.check('enableClientRestriction', 'keyDlg.clientRestriction')}
+            ${
+              v.enableClientRestriction
+                ? html`<div class="checks">
+                    ${this.clients.map(
+                      (c) => html`<label class="check" title=${c.description}
+                        ><input
+                          type="checkbox"
+                          .checked=${(v.allowedClients as string[]).includes(c.id)}
+                          @change=${(e: Event) => {
+                            const on = (e.target as HTMLInputElement).checked
+                            const cur = new Set(v.allowedClients as string[])
+                            if (on) cur.add(c.id)
+                            else cur.delete(c.id)
+                            this.set('allowedClients', [...cur])
+                          }}
+                        />${c.name}</label
+                      >`,
+                    )}
+                  </div>`
+                : ''
+            }
+          </div>
+        </fieldset>
+      </form>
+      <button slot="footer" class="btn" @click=${() => this.emit('crs-close')}>${t('common.cancel')}</button>
+      <button slot="footer" class="btn primary" type="submit" form="key-form" data-testid="save-key" ?disabled=${this.busy}>
+        ${this.busy ? html`<span class="spinner"></span>` : ''}${this.mode === 'edit' || this.mode === 'batch-edit' ? t('common.save') : t('common.create')}
+      </button>
+    </crs-dialog>`
+  }
+}
+
+customElements.define('crs-key-dialog', CrsKeyDialog)
+declare global {
+  interface HTMLElementTagNameMap {
+    'crs-key-dialog': CrsKeyDialog
+  }
+}
