@@ -1,0 +1,352 @@
+/**
+ * @module
+ * Pure mapping of old claude-relay-service records (Redis hashes of strings) to our records:
+ * API keys, accounts, groups and history. Each mapper returns the record or the reason it is
+ * skipped; nothing here touches storage.
+ */
+import { Value } from '@sinclair/typebox/value'
+import {
+  Account,
+  AccountGroup,
+  type AccountSecrets,
+  type AccountState,
+  type ProxyConfig,
+} from '../accounts/model.ts'
+import { errorTypeForStatus } from '../core/errors.ts'
+import type { HistoryRecord } from '../history/model.ts'
+import { ApiKey, type KeyPermission } from '../keys/model.ts'
+import { CONSOLE_SALT, decryptLegacy, OAUTH_SALT } from './legacy-crypto.ts'
+import {
+  oldBool,
+  oldEpochMs,
+  oldInt,
+  oldIso,
+  oldJson,
+  oldList,
+  oldNumber,
+  oldRecord,
+} from './read-old.ts'
+
+/** A mapped record, or why it was skipped. */
+export type Mapped<T> = { ok: true; value: T; notes: string[] } | { ok: false; reason: string }
+
+type Hash = Record<string, string>
+
+const EPOCH = new Date(0).toISOString()
+
+function firstError(schema: Parameters<typeof Value.Errors>[0], value: unknown): string | null {
+  const e = [...Value.Errors(schema, value)][0]
+  return e ? `${e.path.replace(/^\//, '') || '(record)'}: ${e.message}` : null
+}
+
+function name(value: string | undefined, fallback: string): string {
+  const n = (value ?? '').trim() || fallback
+  return n.slice(0, 100)
+}
+
+/** Maps `apikey:<id>`; `hashes` are the `apikey:hash_map` entries pointing at this id. */
+export function mapApiKey(id: string, h: Hash, hashes: string[]): Mapped<ApiKey> {
+  const notes: string[] = []
+  const field = (h.apiKey ?? '').trim().toLowerCase()
+  const valid = (x: string) => /^[0-9a-f]{64}$/.test(x)
+  let hash = ''
+  if (valid(field) && (hashes.length === 0 || hashes.includes(field))) hash = field
+  else if (hashes.length > 0 && valid(hashes[0] ?? '')) {
+    hash = hashes[0] ?? ''
+    if (field) notes.push('apiKey field disagrees with apikey:hash_map; the hash map wins')
+  } else if (valid(field)) hash = field
+  if (!hash) return { ok: false, reason: 'no SHA-256 key hash (apiKey field or hash_map entry)' }
+
+  const createdAt = oldIso(h.createdAt) ?? EPOCH
+  let permissions: KeyPermission = 'all'
+  let isActive = h.isActive === 'true'
+  const perm = (h.permissions ?? '').trim()
+  if (perm === 'claude' || perm === 'openai' || perm === 'all' || perm === '') {
+    permissions = (perm || 'all') as KeyPermission
+  } else {
+    isActive = false
+    notes.push(`permission "${perm}" is not served by this relay: imported disabled`)
+  }
+  const expirationMode = h.expirationMode === 'activation' ? 'activation' : 'fixed'
+  const key: ApiKey = {
+    id,
+    name: name(h.name, id),
+    description: h.description ?? '',
+    hash,
+    hint: '',
+    isActive,
+    isDeleted: oldBool(h.isDeleted),
+    deletedAt: oldBool(h.isDeleted) ? oldIso(h.deletedAt) : null,
+    createdAt,
+    updatedAt: oldIso(h.updatedAt) ?? createdAt,
+    lastUsedAt: oldIso(h.lastUsedAt),
+    createdBy: (h.createdBy ?? '').trim() || 'admin',
+    expirationMode,
+    expiresAt: oldIso(h.expiresAt),
+    activationDays: h.activationDays ? oldInt(h.activationDays, 30) : 30,
+    activationUnit: h.activationUnit === 'hours' ? 'hours' : 'days',
+    isActivated: expirationMode === 'activation' ? oldBool(h.isActivated) : false,
+    activatedAt: oldIso(h.activatedAt),
+    permissions,
+    tags: oldList(h.tags),
+    concurrencyLimit: oldInt(h.concurrencyLimit),
+    rateLimitWindow: oldInt(h.rateLimitWindow),
+    rateLimitRequests: oldInt(h.rateLimitRequests),
+    tokenLimit: oldInt(h.tokenLimit),
+    rateLimitCost: Math.max(0, oldNumber(h.rateLimitCost)),
+    dailyCostLimit: Math.max(0, oldNumber(h.dailyCostLimit)),
+    totalCostLimit: Math.max(0, oldNumber(h.totalCostLimit)),
+    weeklyOpusCostLimit: Math.max(0, oldNumber(h.weeklyOpusCostLimit)),
+    enableModelRestriction: oldBool(h.enableModelRestriction),
+    modelRestrictionMode: 'deny',
+    restrictedModels: oldList(h.restrictedModels),
+    enableClientRestriction: oldBool(h.enableClientRestriction),
+    allowedClients: oldList(h.allowedClients),
+    claudeAccountId: (h.claudeAccountId ?? '').trim(),
+    claudeConsoleAccountId: (h.claudeConsoleAccountId ?? '').trim(),
+  }
+  // A fixed-mode key keeps whatever activation timestamp the old system had; only activation
+  // mode decides expiry from it.
+  if (expirationMode === 'fixed') key.activatedAt = null
+  const err = firstError(ApiKey, key)
+  if (err) return { ok: false, reason: `invalid field ${err}` }
+  return { ok: true, value: key, notes }
+}
+
+/** Proxy JSON `{type, host, port, username, password}` → our proxy + its password. */
+export function mapProxy(value: string | undefined): {
+  proxy: ProxyConfig | null
+  password?: string
+  note?: string
+} {
+  const p = oldRecord(value)
+  if (!p) return { proxy: null, note: value?.trim() ? 'proxy is not JSON: dropped' : undefined }
+  let type = String(p.type ?? '').toLowerCase()
+  if (type === 'socks5h' || type === 'socks') type = 'socks5'
+  const host = String(p.host ?? '').trim()
+  const port = Math.floor(Number(p.port))
+  if (!['http', 'https', 'socks5'].includes(type) || !host || !(port >= 1 && port <= 65535))
+    return { proxy: null, note: `proxy ${type || '?'}://${host}:${p.port} is not usable: dropped` }
+  const proxy: ProxyConfig = { type: type as ProxyConfig['type'], host, port }
+  if (typeof p.username === 'string' && p.username) proxy.username = p.username
+  const password = typeof p.password === 'string' && p.password ? p.password : undefined
+  return { proxy, password }
+}
+
+/** An account mapped from the old store: config (secret still to be sealed) and secrets. */
+export interface MappedAccount {
+  account: Omit<Account, 'secret'>
+  secrets: AccountSecrets
+  /** Health to apply when the account is created here. */
+  state: Partial<AccountState>
+}
+
+function accountCommon(h: Hash, id: string, groupIds: string[]) {
+  const createdAt = oldIso(h.createdAt) ?? EPOCH
+  const accountType =
+    h.accountType === 'dedicated' || h.accountType === 'group' ? h.accountType : 'shared'
+  const priority = Math.min(100, Math.max(1, oldInt(h.priority, 50) || 50))
+  return {
+    id,
+    name: name(h.name, id),
+    description: h.description ?? '',
+    priority,
+    schedulable: h.schedulable !== 'false',
+    isActive: h.isActive === 'true',
+    accountType: accountType as Account['accountType'],
+    groupIds: [...groupIds].sort(),
+    createdAt,
+    updatedAt: oldIso(h.updatedAt) ?? createdAt,
+  }
+}
+
+function stateOf(h: Hash, now: number): Partial<AccountState> {
+  const state: Partial<AccountState> = {}
+  const status = (h.status ?? '').trim()
+  if (status === 'unauthorized' || status === 'blocked') {
+    state.status = status
+    state.lastError = (h.errorMessage ?? '').slice(0, 500)
+    state.lastErrorAt = oldEpochMs(h.unauthorizedAt || h.blockedAt) || 0
+  }
+  const limited = oldEpochMs(h.rateLimitEndAt)
+  if (limited > now) state.rateLimitedUntil = limited
+  const opus = oldEpochMs(h.opusRateLimitEndAt)
+  if (opus > now) state.opusRateLimitedUntil = opus
+  const used = oldEpochMs(h.lastUsedAt)
+  if (used) state.lastUsedAt = used
+  return state
+}
+
+function validAccount(
+  account: Omit<Account, 'secret'>,
+  secrets: AccountSecrets,
+  state: Partial<AccountState>,
+  notes: string[],
+): Mapped<MappedAccount> {
+  const err = firstError(Account, { ...account, secret: 'x' })
+  if (err) return { ok: false, reason: `invalid field ${err}` }
+  return { ok: true, value: { account, secrets, state }, notes }
+}
+
+/** Maps `claude:account:<id>` (OAuth). */
+export function mapOAuthAccount(
+  id: string,
+  h: Hash,
+  groupIds: string[],
+  encryptionKey: string,
+  now: number,
+): Mapped<MappedAccount> {
+  const notes: string[] = []
+  const dec = (field: string) => decryptLegacy(h[field], encryptionKey, OAUTH_SALT)
+  const access = dec('accessToken')
+  const refresh = dec('refreshToken')
+  const oauthRaw = dec('claudeAiOauth')
+  for (const [f, r] of [
+    ['accessToken', access],
+    ['refreshToken', refresh],
+  ] as const) {
+    if (!r.ok) return { ok: false, reason: `${f}: ${r.error}` }
+  }
+  const oauth = oauthRaw.ok ? (oldRecord(oauthRaw.value) ?? {}) : {}
+  if (!oauthRaw.ok) notes.push(`claudeAiOauth ignored: ${oauthRaw.error}`)
+  const str = (v: unknown) => (typeof v === 'string' ? v : '')
+  const accessToken = (access.ok && access.value) || str(oauth.accessToken)
+  const refreshToken = (refresh.ok && refresh.value) || str(oauth.refreshToken)
+  if (!accessToken && !refreshToken)
+    return { ok: false, reason: 'no access or refresh token (neither field nor claudeAiOauth)' }
+  const expiresRaw = h.expiresAt || (oauth.expiresAt === undefined ? '' : String(oauth.expiresAt))
+  let scopes = oldList(h.scopes)
+  if (scopes.length === 0 && Array.isArray(oauth.scopes))
+    scopes = oauth.scopes.filter((s): s is string => typeof s === 'string')
+  if (scopes.length === 0 && typeof oauth.scopes === 'string') scopes = oldList(oauth.scopes)
+  const { proxy, password, note } = mapProxy(h.proxy)
+  if (note) notes.push(note)
+  const secrets: AccountSecrets = {}
+  if (accessToken) secrets.accessToken = accessToken
+  if (refreshToken) secrets.refreshToken = refreshToken
+  if (password) secrets.proxyPassword = password
+  const account: Omit<Account, 'secret'> = {
+    ...accountCommon(h, id, groupIds),
+    platform: 'claude-oauth',
+    tokenExpiresAt: oldEpochMs(expiresRaw),
+    scopes,
+    apiUrl: '',
+    userAgent: '',
+    proxy,
+    supportedModels: [],
+    maxConcurrency: 0,
+    subscriptionInfo: oldRecord(h.subscriptionInfo),
+    extInfo: oldRecord(h.extInfo),
+  }
+  return validAccount(account, secrets, stateOf(h, now), notes)
+}
+
+/** Maps `claude_console_account:<id>`. */
+export function mapConsoleAccount(
+  id: string,
+  h: Hash,
+  groupIds: string[],
+  encryptionKey: string,
+  now: number,
+): Mapped<MappedAccount> {
+  const notes: string[] = []
+  const key = decryptLegacy(h.apiKey, encryptionKey, CONSOLE_SALT, { allowLegacy: false })
+  if (!key.ok) return { ok: false, reason: `apiKey: ${key.error}` }
+  if (!key.value) return { ok: false, reason: 'no apiKey' }
+  const apiUrl = (h.apiUrl ?? '').trim()
+  if (!/^https?:\/\//.test(apiUrl))
+    return { ok: false, reason: `apiUrl "${apiUrl}" is not http(s)` }
+  const sm = oldJson(h.supportedModels)
+  let supportedModels: Account['supportedModels'] = []
+  if (Array.isArray(sm)) supportedModels = sm.filter((x): x is string => typeof x === 'string')
+  else if (sm && typeof sm === 'object') {
+    const map: Record<string, string> = {}
+    for (const [k, v] of Object.entries(sm)) if (typeof v === 'string' && v) map[k] = v
+    supportedModels = map
+  } else if (h.supportedModels?.trim()) supportedModels = oldList(h.supportedModels)
+  const { proxy, password, note } = mapProxy(h.proxy)
+  if (note) notes.push(note)
+  const secrets: AccountSecrets = { apiKey: key.value }
+  if (password) secrets.proxyPassword = password
+  const account: Omit<Account, 'secret'> = {
+    ...accountCommon(h, id, groupIds),
+    platform: 'claude-console',
+    tokenExpiresAt: 0,
+    scopes: [],
+    apiUrl,
+    userAgent: h.userAgent ?? '',
+    proxy,
+    supportedModels,
+    maxConcurrency: oldInt(h.maxConcurrentTasks),
+    subscriptionInfo: null,
+    extInfo: null,
+  }
+  return validAccount(account, secrets, stateOf(h, now), notes)
+}
+
+/** Maps `account_group:<gid>`. */
+export function mapGroup(id: string, h: Hash | null): Mapped<AccountGroup> {
+  const platform = (h?.platform ?? 'claude').trim() || 'claude'
+  if (platform !== 'claude')
+    return { ok: false, reason: `platform "${platform}" is not served by this relay` }
+  const createdAt = oldIso(h?.createdAt) ?? EPOCH
+  const group: AccountGroup = {
+    id,
+    name: name(h?.name, id),
+    platform,
+    description: h?.description ?? '',
+    createdAt,
+    updatedAt: oldIso(h?.updatedAt) ?? createdAt,
+  }
+  const err = firstError(AccountGroup, group)
+  return err ? { ok: false, reason: `invalid field ${err}` } : { ok: true, value: group, notes: [] }
+}
+
+/** Maps `request_history:<id>` to a final record (pending ones become errors). */
+export function mapHistory(id: string, h: Hash): Mapped<HistoryRecord> {
+  const startTime = oldEpochMs(h.startTime) || oldEpochMs(h.timestamp)
+  if (!startTime) return { ok: false, reason: 'no startTime or timestamp' }
+  const duration = oldInt(h.duration)
+  const endTime = oldEpochMs(h.endTime) || startTime + duration
+  const statusRaw = (h.status ?? '').trim()
+  const status = oldInt(h.statusCode)
+  let outcome: HistoryRecord['outcome'] = 'error'
+  let errorMessage = h.error ?? ''
+  if (statusRaw === 'success') outcome = 'success'
+  else if (statusRaw === 'pending') errorMessage = 'imported while pending'
+  else if (statusRaw !== 'error' && !errorMessage) errorMessage = `old status "${statusRaw}"`
+  const req = oldRecord(h.requestBody)
+  const headers = oldRecord(h.headers)
+  const ua = headers ? (headers['user-agent'] ?? headers['User-Agent']) : undefined
+  const record: HistoryRecord = {
+    id: (h.requestId ?? '').trim() || id,
+    startTime,
+    endTime: Math.max(startTime, endTime),
+    durationMs: duration || Math.max(0, endTime - startTime),
+    ttfbMs: null,
+    overheadMs: null,
+    keyId: h.apiKeyId ?? '',
+    keyName: h.apiKeyName ?? '',
+    accountId: '',
+    accountName: '',
+    model: h.model ?? (typeof req?.model === 'string' ? req.model : ''),
+    stream: req?.stream === true,
+    endpoint: '/api/v1/messages',
+    userAgent: typeof ua === 'string' ? ua.slice(0, 300) : '',
+    status,
+    outcome,
+    errorType: outcome === 'success' ? '' : errorTypeForStatus(status || 500),
+    errorMessage: errorMessage.slice(0, 2000),
+    inputTokens: oldInt(h.inputTokens),
+    outputTokens: oldInt(h.outputTokens),
+    cacheCreate5mTokens: oldInt(h.cacheCreateTokens),
+    cacheCreate1hTokens: 0,
+    cacheReadTokens: oldInt(h.cacheReadTokens),
+    costNanos: 0,
+    tries: 1,
+    requestBody: h.requestBody ?? '',
+    responseBody: h.responseBody ?? '',
+    attempts: [],
+  }
+  return { ok: true, value: record, notes: [] }
+}
