@@ -1,0 +1,163 @@
+/**
+ * @module
+ * Relay metrics for Prometheus: requests, errors and latency by route and outcome, time to first
+ * byte, tokens and cost by model, upstream retries (failover), account health states, storage
+ * latency and in-flight streams. Request metrics come from the recorder port; gauges are read at
+ * scrape time.
+ */
+import { unavailableReason } from '../accounts/health.ts'
+import type { AccountService } from '../accounts/service.ts'
+import type { RequestRecorder } from '../relay/recorder.ts'
+import { Histogram, Metric, renderAll } from './registry.ts'
+
+const LATENCY = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600]
+
+/** What the metrics service reads at scrape time. */
+export interface MetricsDeps {
+  accounts: AccountService
+  /** Storage round trip in ms (throws when down). */
+  ping: () => Promise<number>
+  inFlightStreams: () => number
+  inFlightLeases: () => number
+  version: string
+  startedAt: number
+  now: () => number
+}
+
+/** Creates the metrics service. */
+export function createMetrics(deps: MetricsDeps) {
+  const requests = new Metric(
+    'crs_requests_total',
+    'Requests through the relay by route, outcome and HTTP status.',
+    'counter',
+  )
+  const duration = new Histogram(
+    'crs_request_duration_seconds',
+    'Request duration by route and outcome.',
+    LATENCY,
+  )
+  const ttfb = new Histogram(
+    'crs_time_to_first_byte_seconds',
+    'Time until the upstream answered, by route.',
+    LATENCY,
+  )
+  const overhead = new Histogram(
+    'crs_relay_overhead_seconds',
+    "The relay's own time per request.",
+    [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
+  )
+  const tokens = new Metric('crs_tokens_total', 'Tokens by model and kind.', 'counter')
+  const cost = new Metric(
+    'crs_cost_usd_total',
+    'Cost in USD by model (0 for unpriced models).',
+    'counter',
+  )
+  const unpriced = new Metric(
+    'crs_unpriced_requests_total',
+    'Requests whose model has no price, by model.',
+    'counter',
+  )
+  const retries = new Metric(
+    'crs_upstream_retries_total',
+    'Upstream attempts beyond the first (failover), by HTTP status of the failed attempt.',
+    'counter',
+  )
+  const accountsGauge = new Metric(
+    'crs_accounts',
+    'Upstream accounts by platform and health state.',
+    'gauge',
+  )
+  const storageLatency = new Metric(
+    'crs_storage_latency_seconds',
+    'Round trip of a storage ping at scrape time (-1 when down).',
+    'gauge',
+  )
+  const inflight = new Metric('crs_inflight_streams', 'Streams being relayed now.', 'gauge')
+  const leases = new Metric(
+    'crs_inflight_leased_requests',
+    'Requests holding a concurrency lease now.',
+    'gauge',
+  )
+  const info = new Metric('crs_build_info', 'Version of the relay.', 'gauge')
+  const uptime = new Metric('crs_uptime_seconds', 'Seconds since start.', 'gauge')
+
+  const recorder: RequestRecorder = {
+    record(o) {
+      const route = o.endpoint
+      requests.inc({ route, outcome: o.outcome, status: String(o.status) })
+      duration.observe({ route, outcome: o.outcome }, Math.max(0, o.endTime - o.startTime) / 1000)
+      if (o.ttfbMs !== null) ttfb.observe({ route }, o.ttfbMs / 1000)
+      if (o.overheadMs !== null) overhead.observe({}, o.overheadMs / 1000)
+      for (const a of o.attempts.slice(0, -1)) retries.inc({ status: String(a.status) })
+      const u = o.usage
+      if (u && o.billable) {
+        const model = o.accountingModel || o.model
+        tokens.inc({ model, kind: 'input' }, u.inputTokens)
+        tokens.inc({ model, kind: 'output' }, u.outputTokens)
+        tokens.inc({ model, kind: 'cache_write_5m' }, u.cacheCreate5mTokens)
+        tokens.inc({ model, kind: 'cache_write_1h' }, u.cacheCreate1hTokens)
+        tokens.inc({ model, kind: 'cache_read' }, u.cacheReadTokens)
+        cost.inc({ model }, o.costNanos / 1e9)
+        if (!o.priced) unpriced.inc({ model })
+      }
+    },
+  }
+
+  /** The exposition document. */
+  async function render(): Promise<string> {
+    const now = deps.now()
+    accountsGauge.reset()
+    const counts = new Map<string, { platform: string; state: string; n: number }>()
+    for (const e of await deps.accounts.snapshot()) {
+      const reason = unavailableReason(e.account, e.state, now, false)
+      const state =
+        reason === null
+          ? 'available'
+          : e.state.status !== 'active'
+            ? e.state.status
+            : e.state.rateLimitedUntil > now
+              ? 'rate_limited'
+              : e.state.overloadedUntil > now
+                ? 'overloaded'
+                : e.state.coolingUntil > now
+                  ? 'cooling_down'
+                  : 'paused'
+      const k = `${e.account.platform}|${state}`
+      const c = counts.get(k) ?? { platform: e.account.platform, state, n: 0 }
+      c.n++
+      counts.set(k, c)
+    }
+    for (const c of counts.values())
+      accountsGauge.set({ platform: c.platform, state: c.state }, c.n)
+    try {
+      storageLatency.set({}, (await deps.ping()) / 1000)
+    } catch {
+      storageLatency.set({}, -1)
+    }
+    inflight.set({}, deps.inFlightStreams())
+    leases.set({}, deps.inFlightLeases())
+    info.set({ version: deps.version }, 1)
+    uptime.set({}, Math.round((now - deps.startedAt) / 1000))
+    return renderAll([
+      requests,
+      duration,
+      ttfb,
+      overhead,
+      tokens,
+      cost,
+      unpriced,
+      retries,
+      accountsGauge,
+      storageLatency,
+      inflight,
+      leases,
+      info,
+      uptime,
+    ])
+  }
+
+  return { recorder, render }
+}
+
+/** The metrics service's interface. */
+export type MetricsService = ReturnType<typeof createMetrics>
