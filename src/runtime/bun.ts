@@ -33,7 +33,8 @@ export function openBunSqlite(path: string): SqlDatabase {
     run: (sql, params = []) => ({
       changes: Number(prepare(sql).run(...(params as never[])).changes),
     }),
-    transaction: <T>(fn: () => T) => db.transaction(fn).immediate() as T,
+    transaction: <T>(fn: () => T, mode: 'immediate' | 'deferred' = 'immediate') =>
+      (mode === 'deferred' ? db.transaction(fn).deferred() : db.transaction(fn).immediate()) as T,
     close: () => {
       cache.clear()
       db.close()
@@ -41,35 +42,7 @@ export function openBunSqlite(path: string): SqlDatabase {
   }
 }
 
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import type { SecretFileAccess } from '../config/secrets.ts'
-import type { LogSink } from '../core/ports.ts'
-
-/** File access for secrets.json on the local file system. */
-export const localSecretFiles: SecretFileAccess = {
-  read: (path) => (existsSync(path) ? readFileSync(path, 'utf8') : null),
-  writePrivate: (path, content) => {
-    mkdirSync(dirname(path), { recursive: true })
-    const tmp = `${path}.${process.pid}.tmp`
-    writeFileSync(tmp, content, { mode: 0o600 })
-    chmodSync(tmp, 0o600)
-    renameSync(tmp, path)
-  },
-  join,
-}
-
-/** Creates a directory and its parents. */
-export function ensureDir(path: string): void {
-  mkdirSync(path, { recursive: true })
-}
-
-/** Log sink writing lines to stdout. */
-export const stdoutSink: LogSink = {
-  write: (line) => {
-    process.stdout.write(`${line}\n`)
-  },
-}
+export { ensureDir, localSecretFiles, stdoutSink } from './node-fs.ts'
 
 import type { Relay } from '../bootstrap.ts'
 
@@ -141,19 +114,23 @@ export const bunPasswordHasher: PasswordHasher = {
   verify: (password, hash) => Bun.password.verify(password, hash),
 }
 
-import { statSync } from 'node:fs'
-import type { PriceSource } from '../usage/pricing.ts'
+export { filePriceSource } from './node-fs.ts'
 
-/** A price override read from a local file whenever its modification time changes. */
-export function filePriceSource(path: string): PriceSource {
-  let seen = ''
-  return {
-    async read() {
-      const st = statSync(path)
-      const sig = `${st.mtimeMs}:${st.size}`
-      if (sig === seen) return null
-      seen = sig
-      return readFileSync(path, 'utf8')
-    },
+import { statSync } from 'node:fs'
+
+import { resolve, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** Reads built web UI files from a directory (`dist/web`); null for a missing file or a path outside it. */
+export function distAssetReader(
+  dir: string | URL,
+): (path: string) => Promise<{ body: Blob; type: string } | null> {
+  const root = resolve(typeof dir === 'string' ? dir : fileURLToPath(dir))
+  return async (path) => {
+    const full = resolve(root, path)
+    if (full !== root && !full.startsWith(root + sep)) return null
+    if (!statSync(full, { throwIfNoEntry: false })?.isFile()) return null
+    const file = Bun.file(full)
+    return { body: file, type: file.type }
   }
 }

@@ -1,0 +1,91 @@
+/**
+ * The single binary: `npm run build:binary` writes dist/claude-relay-service; in an empty directory
+ * it serves /health, the embedded web UI at /web, and relays a streamed request, storing in
+ * SQLite under ./data. `claude-relay-service import-crs` is the importer.
+ */
+import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
+import { freePort, waitForHttp } from '../helpers/net.ts'
+import { adminOf } from '../helpers/process.ts'
+
+const root = join(import.meta.dir, '../..')
+const binary = join(root, 'dist/claude-relay-service')
+let up: FakeUpstream
+
+beforeAll(() => {
+  up = startFakeUpstream()
+  const build = Bun.spawnSync([process.execPath, join(root, 'scripts/build-binary.ts')], {
+    stdout: 'ignore',
+    stderr: 'inherit',
+  })
+  if (build.exitCode !== 0) throw new Error('npm run build:binary failed')
+}, 180_000)
+afterAll(() => up.stop())
+
+test('the binary serves /health, /web and relays a streamed request', async () => {
+  expect(existsSync(binary)).toBe(true)
+  const cwd = mkdtempSync(join(tmpdir(), 'crs-bin-'))
+  const port = await freePort()
+  const proc = Bun.spawn([binary], {
+    cwd,
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ADMIN_PASSWORD: 'process-test-password',
+      LOG_LEVEL: 'error',
+      CLAUDE_API_URL: up.messagesUrl,
+    },
+    stdout: 'ignore',
+    stderr: 'inherit',
+  })
+  try {
+    const url = `http://127.0.0.1:${port}`
+    await waitForHttp(`${url}/health`, 15_000)
+    expect(((await (await fetch(`${url}/health`)).json()) as any).storage.kind).toBe('sqlite')
+    expect(existsSync(join(cwd, 'data/relay.db'))).toBe(true)
+    const page = await fetch(`${url}/web`)
+    expect(page.status).toBe(200)
+    const html = await page.text()
+    const script = /src="([^"]+\.js)"/.exec(html)?.[1]
+    expect(script).toBeString()
+    const js = await fetch(new URL(script!, `${url}/web/`))
+    expect(js.status).toBe(200)
+    expect(js.headers.get('cache-control')).toContain('immutable')
+    const admin = await adminOf(url)
+    await admin('POST', '/admin/claude-console-accounts', {
+      name: 'bin-acct',
+      apiUrl: up.url,
+      apiKey: 'bin-acct',
+    })
+    const key = (await admin('POST', '/admin/api-keys', { name: 'bin' })).data.apiKey as string
+    const res = await fetch(`${url}/api/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': key },
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-6',
+        max_tokens: 5,
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    })
+    expect(res.status).toBe(200)
+    expect(await res.text()).toContain('event: message_stop')
+  } finally {
+    proc.kill('SIGTERM')
+    expect(await proc.exited).toBe(0)
+  }
+}, 60_000)
+
+test('the binary runs the importer as a subcommand', () => {
+  const run = Bun.spawnSync([binary, 'import-crs'], {
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: { PATH: process.env.PATH ?? '' },
+  })
+  expect(run.exitCode).toBe(2)
+  expect(new TextDecoder().decode(run.stderr)).toContain('--from')
+})
