@@ -1,7 +1,340 @@
 /**
- * Benchmark entry point (`npm run bench`). The full harness (relay vs. direct, streaming at 1 and
- * 32 clients, large bodies, slow first byte, many keys, two instances on Redis) is tracked by the
- * performance issue; until then this prints how to measure by hand.
+ * `npm run bench`: the relay next to going straight to a fake Anthropic upstream, in the same run.
+ * Every process is separate (upstream, relay, load generator). Every relay feature is on: the key
+ * has limits, sticky sessions, usage, cost and history with bodies. Storage: embedded SQLite, then
+ * Redis (127.0.0.1:6379 or BENCH_REDIS_URL). Flags: --quick (short runs), --soak (RSS after
+ * 100k and 200k requests), --only <substring>. Results: a table per scenario and bench/results/bench.json.
  */
-console.log('The benchmark harness is not built yet (performance issue). Measure by hand with:')
-console.log('  wrk -t2 -c32 -d10s -s post.lua http://127.0.0.1:3000/api/v1/messages')
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const root = join(import.meta.dir, '..')
+const argv = process.argv.slice(2)
+const QUICK = argv.includes('--quick')
+const SOAK = argv.includes('--soak')
+const ONLY = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined
+const DURATION = QUICK ? 2000 : 6000
+const WARMUP = QUICK ? 500 : 1500
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0'
+const bun = process.execPath
+
+interface LoadResult {
+  requests: number
+  errors: number
+  rps: number
+  bytesPerSec: number
+  p50: number
+  p99: number
+  ttfbP50: number
+  ttfbP99: number
+}
+interface Row extends LoadResult {
+  path: string
+  cpuUsPerReq?: number
+  peakRssMb?: number
+}
+
+async function readyPort(proc: ReturnType<typeof Bun.spawn>, match: RegExp): Promise<number> {
+  const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader()
+  const dec = new TextDecoder()
+  let buf = ''
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) throw new Error(`process exited before it was ready: ${buf.slice(-500)}`)
+    buf += dec.decode(value)
+    const m = match.exec(buf)
+    if (m) {
+      void (async () => {
+        for (;;) if ((await reader.read()).done) break
+      })()
+      return Number(m[1])
+    }
+  }
+}
+
+function cpuTicks(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return Number(f[11]) + Number(f[12])
+}
+function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Number(m[1]) / 1024 : 0
+}
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Number(m[1]) / 1024 : 0
+}
+
+async function load(job: {
+  urls: string[]
+  concurrency: number
+  body: string
+  keys: string[]
+  requests?: number
+  durationMs?: number
+}): Promise<LoadResult> {
+  const proc = Bun.spawn(
+    [
+      bun,
+      join(root, 'bench/load.ts'),
+      JSON.stringify({ durationMs: DURATION, warmupMs: WARMUP, ...job }),
+    ],
+    {
+      stdout: 'pipe',
+      stderr: 'inherit',
+    },
+  )
+  const out = await new Response(proc.stdout).text()
+  await proc.exited
+  return JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult
+}
+
+async function startUpstream() {
+  const proc = Bun.spawn([bun, join(root, 'bench/upstream.ts')], {
+    env: { ...process.env, PORT: '0' },
+    stdout: 'pipe',
+    stderr: 'inherit',
+  })
+  const port = await readyPort(proc, /READY (\d+)/)
+  return { proc, url: `http://127.0.0.1:${port}` }
+}
+
+async function startRelay(env: Record<string, string>) {
+  const port = 20000 + Math.floor(Math.random() * 20000)
+  const prof = process.env.BENCH_PROFILE
+    ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+    : []
+  const proc = Bun.spawn([bun, ...prof, join(root, 'src/main.ts')], {
+    cwd: mkdtempSync(join(tmpdir(), 'crs-bench-')),
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'error',
+      JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123',
+      ENCRYPTION_KEY: 'bench-encryption-key-0123456789abcdef',
+      ADMIN_PASSWORD: 'bench-password',
+      ...env,
+    },
+    stdout: 'ignore',
+    stderr: 'inherit',
+  })
+  const url = `http://127.0.0.1:${port}`
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) return { proc, url }
+    } catch {}
+    await Bun.sleep(50)
+  }
+  throw new Error('relay did not start')
+}
+
+async function admin(url: string) {
+  const { token } = (await (
+    await fetch(`${url}/web/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'bench-password' }),
+    })
+  ).json()) as { token: string }
+  return async (method: string, path: string, body?: unknown) =>
+    (await (
+      await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body ? JSON.stringify(body) : undefined,
+      })
+    ).json()) as any
+}
+
+const LIMITS = {
+  concurrencyLimit: 100_000,
+  rateLimitWindow: 60,
+  rateLimitRequests: 1_000_000_000,
+  dailyCostLimit: 1_000_000,
+  totalCostLimit: 1_000_000_000,
+}
+const ask = (extra: Record<string, unknown> = {}, content = 'hello') =>
+  JSON.stringify({
+    model: 'claude-sonnet-4-6',
+    max_tokens: 64,
+    stream: true,
+    metadata: { user_id: 'user_bench_account__session_0b1c2d3e-4f50-4617-8899-aabbccddeeff' },
+    messages: [{ role: 'user', content }],
+    ...extra,
+  })
+
+interface Scenario {
+  name: string
+  concurrency: number
+  body: string
+  manyKeys?: boolean
+  twoRelays?: boolean
+}
+const SCENARIOS: Scenario[] = [
+  { name: 'streaming, 1 client', concurrency: 1, body: ask() },
+  { name: 'streaming, 32 clients', concurrency: 32, body: ask() },
+  { name: 'non-streaming, 32 clients', concurrency: 32, body: ask({ stream: false }) },
+  { name: '1 MB request, 8 clients', concurrency: 8, body: ask({}, 'x'.repeat(1024 * 1024)) },
+  { name: '5 MB streamed response, 4 clients', concurrency: 4, body: ask({ model: 'bench-5mb' }) },
+  {
+    name: 'first byte after 200 ms, 8 clients',
+    concurrency: 8,
+    body: ask({ model: 'bench-delay-200' }),
+  },
+  { name: '10,000 distinct keys, 32 clients', concurrency: 32, body: ask(), manyKeys: true },
+  { name: 'two relays sharing Redis, 32 clients', concurrency: 32, body: ask(), twoRelays: true },
+]
+
+const fmt = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '-')
+
+function table(name: string, rows: Row[]): string {
+  const direct = rows[0]!
+  const lines = [
+    `\n### ${name}`,
+    '| path | req/s | vs direct | p50 ms | p99 ms | TTFB p50 ms | added µs (p50) | CPU µs/req | peak RSS MB | errors |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ]
+  for (const r of rows) {
+    const added = r === direct ? '' : fmt((r.p50 - direct.p50) * 1000, 0)
+    lines.push(
+      `| ${r.path} | ${fmt(r.rps, 0)} | ${r === direct ? '100%' : `${fmt((r.rps / direct.rps) * 100, 0)}%`} | ${fmt(r.p50, 3)} | ${fmt(r.p99, 3)} | ${fmt(r.ttfbP50, 3)} | ${added} | ${r.cpuUsPerReq ? fmt(r.cpuUsPerReq, 0) : ''} | ${r.peakRssMb ? fmt(r.peakRssMb, 0) : ''} | ${r.errors} |`,
+    )
+  }
+  return lines.join('\n')
+}
+
+const results: Record<string, Row[]> = {}
+const up = await startUpstream()
+const redisPrefix = `bench${Date.now().toString(36)}`
+console.log(
+  `# Benchmark (${QUICK ? 'quick' : 'full'}): ${DURATION / 1000} s per run after ${WARMUP / 1000} s warm-up; upstream streams 50 SSE events`,
+)
+
+try {
+  const storages: { name: string; env: Record<string, string> }[] = [
+    { name: 'sqlite', env: {} },
+    { name: 'redis', env: { REDIS_URL: REDIS_URL, REDIS_PREFIX: redisPrefix } },
+  ]
+  const directRows = new Map<string, Row>()
+  for (const s of SCENARIOS) {
+    if (ONLY && !s.name.includes(ONLY)) continue
+    if (!s.twoRelays)
+      directRows.set(s.name, {
+        path: 'direct',
+        ...(await load({
+          urls: [`${up.url}/v1/messages`],
+          concurrency: s.concurrency,
+          body: s.body,
+          keys: ['direct'],
+        })),
+      })
+  }
+  for (const storage of storages) {
+    const relay = await startRelay(storage.env)
+    const second = storage.name === 'redis' ? await startRelay(storage.env) : null
+    const a = await admin(relay.url)
+    await a('POST', '/admin/claude-console-accounts', {
+      name: 'bench',
+      apiUrl: up.url,
+      apiKey: 'sk-ant-bench-key-0000000000',
+    })
+    const key = (await a('POST', '/admin/api-keys', { name: 'bench', ...LIMITS })).data
+      .apiKey as string
+    const manyKeys: string[] = []
+    for (const s of SCENARIOS) {
+      if (ONLY && !s.name.includes(ONLY)) continue
+      if (s.twoRelays && !second) continue
+      if (s.manyKeys && manyKeys.length === 0) {
+        for (let i = 0; i < 20; i++)
+          manyKeys.push(
+            ...(
+              await a('POST', '/admin/api-keys/batch', { baseName: `k${i}`, count: 500, ...LIMITS })
+            ).data.map((k: { apiKey: string }) => k.apiKey),
+          )
+      }
+      const pids = [relay.proc.pid, ...(s.twoRelays && second ? [second.proc.pid] : [])]
+      const before = pids.map(cpuTicks)
+      const r = await load({
+        urls:
+          s.twoRelays && second
+            ? [`${relay.url}/api/v1/messages`, `${second.url}/api/v1/messages`]
+            : [`${relay.url}/api/v1/messages`],
+        concurrency: s.concurrency,
+        body: s.body,
+        keys: s.manyKeys ? manyKeys : [key],
+      })
+      const ticks = pids.reduce((acc, pid, i) => acc + cpuTicks(pid) - before[i]!, 0)
+      const totalReqs = r.requests + Math.round((r.rps * WARMUP) / 1000)
+      const row: Row = {
+        path: `relay (${storage.name}${s.twoRelays ? ', 2 processes' : ''})`,
+        ...r,
+        cpuUsPerReq: (ticks * 10_000) / Math.max(1, totalReqs),
+        peakRssMb: Math.max(...pids.map(peakRssMb)),
+      }
+      ;(results[s.name] ??= [
+        directRows.get(s.name) ?? {
+          ...directRows.get('streaming, 32 clients')!,
+          path: 'direct (streaming, 32 clients)',
+        },
+      ]).push(row)
+    }
+    if (SOAK && storage.name === 'sqlite') {
+      const marks: number[] = []
+      for (let i = 0; i < 2; i++) {
+        await load({
+          urls: [`${relay.url}/api/v1/messages`],
+          concurrency: 32,
+          body: ask(),
+          keys: [key],
+          requests: 100_000,
+          durationMs: 600_000,
+        })
+        await Bun.sleep(2000)
+        marks.push(rssMb(relay.proc.pid))
+      }
+      results.soak = [
+        {
+          path: `RSS after 100k: ${fmt(marks[0]!, 1)} MB, after 200k: ${fmt(marks[1]!, 1)} MB`,
+          requests: 200_000,
+          errors: 0,
+          rps: 0,
+          bytesPerSec: 0,
+          p50: 0,
+          p99: 0,
+          ttfbP50: 0,
+          ttfbP99: 0,
+        },
+      ]
+      console.log(
+        `\nsoak (sqlite): RSS after 100k requests ${fmt(marks[0]!, 1)} MB, after 200k ${fmt(marks[1]!, 1)} MB`,
+      )
+    }
+    relay.proc.kill('SIGTERM')
+    second?.proc.kill('SIGTERM')
+    await relay.proc.exited
+    await second?.proc.exited
+  }
+  for (const [name, rows] of Object.entries(results))
+    if (name !== 'soak') console.log(table(name, rows))
+  mkdirSync(join(root, 'bench/results'), { recursive: true })
+  writeFileSync(
+    join(root, 'bench/results/bench.json'),
+    `${JSON.stringify({ at: new Date().toISOString(), quick: QUICK, durationMs: DURATION, results }, null, 2)}\n`,
+  )
+  console.log('\nwritten to bench/results/bench.json')
+} finally {
+  up.proc.kill()
+  try {
+    const Redis = (await import('ioredis')).default
+    const c = new Redis(REDIS_URL)
+    let cursor = '0'
+    do {
+      const [next, ks] = await c.scan(cursor, 'MATCH', `${redisPrefix}:*`, 'COUNT', 1000)
+      cursor = next
+      if (ks.length) await c.unlink(...ks)
+    } while (cursor !== '0')
+    c.disconnect()
+  } catch {}
+}

@@ -9,16 +9,18 @@ import { createTokenProvider } from './accounts/oauth.ts'
 import { createAccountService, type PoolEntry } from './accounts/service.ts'
 import { createAuditLog } from './admin/audit.ts'
 import { createAdminAuthService } from './admin/auth-service.ts'
-import { chooseStorage, loadConfig } from './config/load.ts'
+import { chooseStorage, loadConfig, parseSize } from './config/load.ts'
 import type { Config } from './config/schema.ts'
 import { type ResolvedSecrets, resolveSecrets, type SecretFileAccess } from './config/secrets.ts'
 import { createSecretBox } from './core/crypto.ts'
 import { createLogger } from './core/log.ts'
+import { teeSink } from './core/log-sinks.ts'
 import type { Clock, FetchFn, Logger, LogSink, PasswordHasher } from './core/ports.ts'
 import { systemClock } from './core/time.ts'
 import { createHistoryService } from './history/service.ts'
 import { createApp } from './http/app.ts'
 import { createKeyService } from './keys/service.ts'
+import { createMetrics } from './metrics/service.ts'
 import { createWebhookService } from './notify/service.ts'
 import { accessLogRecorder } from './relay/access-log.ts'
 import { createProxyFetch } from './relay/proxy-fetch.ts'
@@ -36,6 +38,7 @@ import {
   urlPriceSource,
 } from './usage/pricing.ts'
 import { createUsageService } from './usage/service.ts'
+import type { WebAsset } from './web/serve-web.ts'
 
 /** Runtime-specific capabilities an entry point provides. */
 export interface RuntimePorts {
@@ -43,10 +46,14 @@ export interface RuntimePorts {
   secretFiles: SecretFileAccess
   ensureDir(path: string): void
   logSink: LogSink
+  /** Opens a size-rotated log file (used when LOG_DIR is set). */
+  fileSink?: (options: { dir: string; maxBytes: number; maxFiles: number }) => LogSink
   hasher: PasswordHasher
   /** Reads a local price override file (PRICING_FILE that is a path). */
   filePriceSource?: (path: string) => PriceSource
   clock?: Clock
+  /** Reads a built web UI file (served at `/web`). */
+  readAsset?: (path: string) => Promise<WebAsset | null>
 }
 
 /** The service version from package.json. */
@@ -69,6 +76,8 @@ export interface BuildOptions {
   recorders?: RequestRecorder[]
   /** Reads a local price override file. */
   filePriceSource?: (path: string) => PriceSource
+  /** Reads a built web UI file (served at `/web`). */
+  readAsset?: (path: string) => Promise<WebAsset | null>
 }
 
 /** A wired relay: services, app and lifecycle hooks. */
@@ -208,10 +217,21 @@ export async function buildRelay(options: BuildOptions) {
     return server.requestIP?.(request) ?? 'unknown'
   }
   const touchKeys: RequestRecorder = { record: (o) => void keys.touch(o.key).catch(() => {}) }
+  const startedAt = clock.now()
+  const metrics = createMetrics({
+    accounts,
+    ping: () => stores.ping(),
+    inFlightStreams: () => relay.activeStreams(),
+    inFlightLeases: () => relay.inFlight(),
+    version: VERSION,
+    startedAt,
+    now: () => clock.now(),
+  })
   const recorder = fanOutRecorder(
     [
       usage.recorder,
       history.recorder,
+      metrics.recorder,
       touchKeys,
       accessLogRecorder(logger),
       ...(options.recorders ?? []),
@@ -243,9 +263,21 @@ export async function buildRelay(options: BuildOptions) {
     startedAt: clock.now(),
     jwtSecret: secrets.jwtSecret,
     isDraining: () => draining,
-    services: { keys, accounts, relay, adminAuth, usage, pricing, history, audit, webhooks },
+    services: {
+      keys,
+      accounts,
+      relay,
+      adminAuth,
+      usage,
+      pricing,
+      history,
+      audit,
+      webhooks,
+      metrics,
+    },
     accountOps: { tokens, fetchFor, fetch: baseFetch },
     ipOf,
+    readAsset: options.readAsset,
   })
   const flushTimer = setInterval(() => void accounts.flushLastUsed().catch(() => {}), 5000)
   ;(flushTimer as { unref?: () => void }).unref?.()
@@ -316,7 +348,17 @@ export async function bootstrap(
   const clock = runtime.clock ?? systemClock
   const logger = createLogger({
     level: config.LOG_LEVEL,
-    sink: runtime.logSink,
+    sink:
+      config.LOG_DIR && runtime.fileSink
+        ? teeSink([
+            runtime.logSink,
+            runtime.fileSink({
+              dir: config.LOG_DIR,
+              maxBytes: parseSize(config.LOG_MAX_SIZE),
+              maxFiles: config.LOG_MAX_FILES,
+            }),
+          ])
+        : runtime.logSink,
     now: () => clock.now(),
   })
   runtime.ensureDir(config.DATA_DIR)
@@ -361,6 +403,7 @@ export async function bootstrap(
     hasher: runtime.hasher,
     clock,
     filePriceSource: runtime.filePriceSource,
+    readAsset: runtime.readAsset,
   })
 }
 

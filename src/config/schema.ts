@@ -18,6 +18,12 @@ export const ConfigSchema = T.Object({
     description:
       'Take the client IP from X-Forwarded-For / X-Real-IP (only behind a reverse proxy you run).',
   }),
+  METRICS_TOKEN: T.Optional(
+    T.String({
+      minLength: 16,
+      description: 'Bearer token for /metrics; when unset, /metrics answers loopback clients only.',
+    }),
+  ),
   DATA_DIR: T.String({
     default: './data',
     minLength: 1,

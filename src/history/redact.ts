@@ -15,13 +15,20 @@ const PATTERNS = [
   /\bsk-[A-Za-z0-9_-]{20,}/g,
 ]
 
+const FIELD_HINT = /authorization|api[-_]?key|apikey|passw|secret|token|cookie/i
+const PATTERN_HINT = /cr_|sk-|Bearer|Basic/
+
 /** Redacts secrets in `text`; `known` are literal secrets (shorter than 6 characters are ignored). */
 export function redactText(text: string, known: readonly string[] = []): string {
   if (!text) return text
-  let out = text.replace(FIELD_RE, (_m, a: string, v: string, c: string) =>
-    v ? `${a}[REDACTED]${c}` : `${a}${c}`,
-  )
-  for (const re of PATTERNS) out = out.replace(re, '[REDACTED]')
+  let out = text
+  // Cheap tests first: most bodies contain none of the markers and skip the replacements.
+  if (FIELD_HINT.test(out)) {
+    out = out.replace(FIELD_RE, (_m, a: string, v: string, c: string) =>
+      v ? `${a}[REDACTED]${c}` : `${a}${c}`,
+    )
+  }
+  if (PATTERN_HINT.test(out)) for (const re of PATTERNS) out = out.replace(re, '[REDACTED]')
   for (const secret of known) {
     if (secret.length >= 6 && out.includes(secret)) out = out.split(secret).join('[REDACTED]')
   }

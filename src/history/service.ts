@@ -107,6 +107,8 @@ export function createHistoryService(options: HistoryServiceOptions) {
   /** Turns an outcome into a stored record (bodies capped and redacted). */
   function toRecord(o: RequestOutcome): HistoryRecord {
     const known = options.knownSecrets()
+    // A streamed answer is assembled into the message before redaction: a secret the model
+    // echoes can be split across deltas, and only the assembled text shows it whole.
     let responseText = o.responseBody
     if (o.stream && responseText) {
       const msg = assembleSse(responseText)

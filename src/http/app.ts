@@ -10,11 +10,13 @@ import type { Config } from '../config/schema.ts'
 import type { Clock, Logger } from '../core/ports.ts'
 import type { HistoryService } from '../history/service.ts'
 import type { KeyService } from '../keys/service.ts'
+import type { MetricsService } from '../metrics/service.ts'
 import type { WebhookService } from '../notify/service.ts'
 import type { RelayService } from '../relay/relay-service.ts'
 import type { Stores } from '../storage/stores.ts'
 import type { Pricing } from '../usage/pricing.ts'
 import type { UsageService } from '../usage/service.ts'
+import { type WebAsset, webRoutes } from '../web/serve-web.ts'
 import { type AccountOps, adminAccountRoutes } from './admin-accounts-routes.ts'
 import { adminAnalyticsRoutes } from './admin-analytics-routes.ts'
 import { adminRoutes } from './admin-routes.ts'
@@ -23,6 +25,8 @@ import { errorPlugin } from './error-plugin.ts'
 import { healthRoutes } from './health-routes.ts'
 import { historyRoutes } from './history-routes.ts'
 import { keyRoutes } from './key-routes.ts'
+import { metricsRoutes } from './metrics-routes.ts'
+import { openaiRoutes } from './openai-routes.ts'
 import { openapiPlugin } from './openapi.ts'
 import { relayRoutes } from './relay-routes.ts'
 
@@ -37,6 +41,7 @@ export interface AppServices {
   history: HistoryService
   audit: AuditLog
   webhooks: WebhookService
+  metrics: MetricsService
 }
 
 /** Everything the HTTP app is built from. */
@@ -54,6 +59,8 @@ export interface AppDeps {
   services: AppServices
   /** Token refresh and proxy-aware fetch for the account admin operations. */
   accountOps: AccountOps
+  /** Reads a built web UI file (served at `/web`); absent = the UI is not built. */
+  readAsset?: (path: string) => Promise<WebAsset | null>
 }
 
 /** Builds the Elysia app (no socket is opened here). */
@@ -68,7 +75,17 @@ export function createApp(deps: AppDeps) {
     .use(errorPlugin(deps.logger))
     .use(openapiPlugin(deps.version))
     .use(healthRoutes(deps))
+    .use(
+      metricsRoutes({
+        metrics: deps.services.metrics,
+        token: deps.config.METRICS_TOKEN,
+        ipOf: deps.ipOf,
+      }),
+    )
     .use(relayRoutes({ relay: deps.services.relay, keys: deps.services.keys }))
+    .use(
+      openaiRoutes({ relay: deps.services.relay, keys: deps.services.keys, logger: deps.logger }),
+    )
     .use(
       keyRoutes({
         config: deps.config,
@@ -128,6 +145,7 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .use(adminWebhookRoutes({ guard, webhooks: deps.services.webhooks }))
+    .use(webRoutes({ readAsset: deps.readAsset }))
 }
 
 /** The app's type, for typed clients. */

@@ -134,6 +134,10 @@ export function openapiPlugin(version: string) {
           },
           tags: [
             { name: 'relay', description: 'Anthropic-compatible client routes' },
+            {
+              name: 'openai',
+              description: 'OpenAI-compatible chat completions and model list on the Claude pool',
+            },
             { name: 'key holder', description: 'What a key holder can see with the key' },
             { name: 'history', description: 'Request history' },
             { name: 'admin sessions', description: 'Admin sign-in and sessions' },

@@ -83,6 +83,7 @@ export function createKeyService(options: KeyServiceOptions) {
   const ttl = options.cacheTtlMs ?? 30_000
   const cache = new Map<string, CacheEntry>()
   const idToHash = new Map<string, string>()
+  const hashes = new Map<string, string>()
 
   void coord
     .subscribe(KEY_CHANNEL, (id) => {
@@ -127,7 +128,13 @@ export function createKeyService(options: KeyServiceOptions) {
       throw new AuthenticationError('Invalid API key format')
     }
     const now = clock.now()
-    const hash = await hashApiKey(plain, encryptionKey)
+    // The hash of a recently seen key is remembered (the process already holds the salt).
+    let hash = hashes.get(plain)
+    if (!hash) {
+      hash = await hashApiKey(plain, encryptionKey)
+      if (hashes.size >= 20_000) hashes.clear()
+      hashes.set(plain, hash)
+    }
     let entry = cache.get(hash)
     if (!entry || entry.until <= now) {
       remember(hash, await repo.findByHash(hash), now)

@@ -88,6 +88,15 @@ export function createProxyFetch(
     return (input, init) => socksFetch(proxy, timeoutMs, input, init)
   }
   const url = proxyUrl(proxy)
+  if (typeof (globalThis as { Bun?: unknown }).Bun === 'undefined') {
+    // Only Bun's fetch takes a `proxy` option; elsewhere the request would silently go direct.
+    return () =>
+      Promise.reject(
+        new Error(
+          'Cannot use an http(s) proxy on this runtime: run the relay on Bun, or use a socks5 proxy',
+        ),
+      )
+  }
   return (input, init) => {
     const baseFetch = options.baseFetch ?? fetch
     const proxied: BunFetchRequestInit = { ...init, proxy: { url, respectNoProxy: false } }
@@ -457,7 +466,7 @@ function requestHead(target: Target, framing: 'none' | 'chunked' | number): Buff
     if (!OWN_HEADERS.has(name)) lines.push(`${name}: ${value}`)
   }
   if (!headers.has('accept')) lines.push('accept: */*')
-  if (!headers.has('user-agent')) lines.push(`user-agent: Bun/${Bun.version}`)
+  if (!headers.has('user-agent')) lines.push('user-agent: claude-relay-service')
   if (!headers.has('authorization') && (url.username !== '' || url.password !== '')) {
     const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
     lines.push(`authorization: Basic ${Buffer.from(credentials).toString('base64')}`)

@@ -147,6 +147,7 @@ export function createRelayService(deps: RelayDeps) {
     requestId: string,
     endpoint: RelayEndpoint,
     path: string,
+    options: { clientRequest?: Request } = {},
   ): Promise<Response> {
     const startTime = clock.now()
     const t0 = performance.now()
@@ -249,6 +250,7 @@ export function createRelayService(deps: RelayDeps) {
     try {
       return await forward({
         request,
+        clientRequest: options.clientRequest ?? request,
         requestId,
         endpoint,
         key,
@@ -270,6 +272,8 @@ export function createRelayService(deps: RelayDeps) {
 
   interface ForwardInput {
     request: Request
+    /** The request the server received (differs from `request` for translated routes). */
+    clientRequest: Request
     requestId: string
     endpoint: RelayEndpoint
     key: ApiKey
@@ -479,10 +483,11 @@ export function createRelayService(deps: RelayDeps) {
       }
       const isSse = (res.headers.get('content-type') ?? '').includes('text/event-stream')
       if (isSse && res.body) {
-        deps.disableIdleTimeout?.(request)
+        deps.disableIdleTimeout?.(f.clientRequest)
         headers.set('x-accel-buffering', 'no')
         headers.set('cache-control', 'no-cache')
         overheadMs += performance.now() - tHeaders
+        setOverheadHeaders(headers, overheadMs)
         return new Response(relayStream(res.body, upstreamAbort!, f, done), {
           status: res.status,
           headers,
@@ -527,6 +532,7 @@ export function createRelayService(deps: RelayDeps) {
         base.responseTruncated = bytes.byteLength > base.responseBody.length
       }
       overheadMs += performance.now() - tBody
+      setOverheadHeaders(headers, overheadMs)
       done(res.status, 'success')
       return new Response(bytes, { status: res.status, headers })
     }
@@ -768,6 +774,13 @@ function parseBody(raw: Uint8Array, endpoint: RelayEndpoint): Record<string, unk
   if (endpoint === 'messages' && b.stream !== undefined && typeof b.stream !== 'boolean')
     throw new InvalidRequestError('stream: must be a boolean')
   return b
+}
+
+/** The relay's own time so far, as `x-relay-overhead-ms` and Server-Timing `relay`. */
+function setOverheadHeaders(headers: Headers, ms: number): void {
+  const v = ms.toFixed(3)
+  headers.set('x-relay-overhead-ms', v)
+  headers.set('server-timing', `relay;dur=${v}`)
 }
 
 function capText(text: string, limit: number): string {

@@ -84,12 +84,10 @@ export function createUsageService(options: UsageServiceOptions) {
       cur.expiresAt = inc.expiresAt
   }
 
-  /** Turns one finished request into counter increments. */
-  function incrementsOf(o: RequestOutcome): CounterIncrement[] {
-    const at = o.startTime
-    const p = usagePeriods(at, tz)
+  /** The counter values one finished request contributes. */
+  function valuesOf(o: RequestOutcome): Partial<Counters> {
     const u = o.usage
-    const values: Partial<Counters> = {
+    return {
       requests: 1,
       inputTokens: u?.inputTokens ?? 0,
       outputTokens: u?.outputTokens ?? 0,
@@ -100,9 +98,23 @@ export function createUsageService(options: UsageServiceOptions) {
       unpricedRequests: u && !o.priced ? 1 : 0,
       errorRequests: o.outcome === 'success' ? 0 : 1,
     }
+  }
+
+  /**
+   * Increments of every counter a (key, account, model, hour) rollup touches: per key, model,
+   * account and globally by total, month, day and hour; per key+model and account+model by total,
+   * month and day; the key's weekly and total Opus spend.
+   */
+  function expand(
+    keyId: string,
+    accountId: string,
+    model: string,
+    at: number,
+    values: Partial<Counters>,
+  ): CounterIncrement[] {
+    const p = usagePeriods(at, tz)
     const keep = at + options.retentionMs
     const month = at + Math.max(options.retentionMs, 400 * DAY)
-    const model = o.accountingModel || o.model
     const list: CounterIncrement[] = []
     const put = (
       scope: CounterIncrement['scope'],
@@ -117,39 +129,97 @@ export function createUsageService(options: UsageServiceOptions) {
       [p.day, keep],
       [p.hour, keep],
     ] as const) {
-      put('key', o.key.id, period, exp)
+      put('key', keyId, period, exp)
       put('model', model, period, exp)
       put('global', 'all', period, exp)
-      if (o.accountId) put('account', o.accountId, period, exp)
+      if (accountId) put('account', accountId, period, exp)
       if (period !== p.hour) {
-        put('key-model', o.key.id, period, exp, model)
-        if (o.accountId) put('account-model', o.accountId, period, exp, model)
+        put('key-model', keyId, period, exp, model)
+        if (accountId) put('account-model', accountId, period, exp, model)
       }
     }
-    put('global', 'all', p.minute, at + 2 * 3_600_000)
-    if (model.toLowerCase().includes('opus') && o.costNanos > 0) {
+    if (model.toLowerCase().includes('opus') && (values.costNanos ?? 0) > 0) {
+      const opus = { costNanos: values.costNanos ?? 0, requests: values.requests ?? 0 }
       list.push({
         scope: 'key',
-        id: o.key.id,
+        id: keyId,
         period: p.opusWeek,
-        values: { costNanos: o.costNanos, requests: 1 },
+        values: opus,
         expiresAt: at + 15 * DAY,
       })
-      list.push({
-        scope: 'key',
-        id: o.key.id,
-        period: 'opus-total',
-        values: { costNanos: o.costNanos, requests: 1 },
-        expiresAt: null,
-      })
+      list.push({ scope: 'key', id: keyId, period: 'opus-total', values: opus, expiresAt: null })
     }
     return list
+  }
+
+  /** Turns one finished request into counter increments (all at once; used by tests and tools). */
+  function incrementsOf(o: RequestOutcome): CounterIncrement[] {
+    const values = valuesOf(o)
+    const list = expand(o.key.id, o.accountId, o.accountingModel || o.model, o.startTime, values)
+    list.push({
+      scope: 'global',
+      id: 'all',
+      period: usagePeriods(o.startTime, tz).minute,
+      values,
+      expiresAt: o.startTime + 2 * 3_600_000,
+    })
+    return list
+  }
+
+  // Requests are rolled up per (key, account, model, local hour) as they finish — one map update
+  // per request — and expanded into counter increments only when the batch is written.
+  interface Rollup {
+    keyId: string
+    accountId: string
+    model: string
+    at: number
+    values: Counters
+  }
+  let rollups = new Map<string, Rollup>()
+  let minutes = new Map<number, Counters>()
+  const hourStart = (at: number) =>
+    Math.floor((at + tz * 3_600_000) / 3_600_000) * 3_600_000 - tz * 3_600_000
+  function accumulate(into: Counters, values: Partial<Counters>): void {
+    for (const f of Object.keys(values) as (keyof Counters)[]) into[f] += values[f] ?? 0
+  }
+  function expandPending(): void {
+    const rs = rollups
+    const ms = minutes
+    rollups = new Map()
+    minutes = new Map()
+    for (const r of rs.values())
+      for (const inc of expand(r.keyId, r.accountId, r.model, r.at, r.values)) add(inc)
+    for (const [minute, values] of ms) {
+      add({
+        scope: 'global',
+        id: 'all',
+        period: `min:${minute}`,
+        values,
+        expiresAt: minute * 60_000 + 2 * 3_600_000,
+      })
+    }
   }
 
   const recorder: RequestRecorder = {
     record(o) {
       if (!o.billable || o.outcome === 'rejected') return
-      for (const inc of incrementsOf(o)) add(inc)
+      const values = valuesOf(o)
+      const model = o.accountingModel || o.model
+      const at = hourStart(o.startTime)
+      const rk = `${o.key.id}\u0000${o.accountId}\u0000${model}\u0000${at}`
+      let r = rollups.get(rk)
+      if (!r) {
+        r = { keyId: o.key.id, accountId: o.accountId, model, at, values: emptyCounters() }
+        rollups.set(rk, r)
+      }
+      accumulate(r.values, values)
+      const minute = Math.floor(o.startTime / 60_000)
+      let m = minutes.get(minute)
+      if (!m) {
+        m = emptyCounters()
+        minutes.set(minute, m)
+      }
+      accumulate(m, values)
       if (o.windowStart > 0 && o.usage) {
         const tokens =
           o.usage.inputTokens +
@@ -168,13 +238,14 @@ export function createUsageService(options: UsageServiceOptions) {
         w.costNanos += o.costNanos
         windows.set(wk, w)
       }
-      if (pending.size >= 2000) void flush()
+      if (rollups.size >= 500) void flush()
     },
   }
 
   /** Writes everything pending; concurrent calls share one write. */
   function flush(): Promise<void> {
     if (flushing) return flushing
+    expandPending()
     if (pending.size === 0 && windows.size === 0) return Promise.resolve()
     const batch = pending
     const wins = windows
@@ -286,11 +357,11 @@ export function createUsageService(options: UsageServiceOptions) {
       return repo.list('key-model', period === 'daily' ? p.day : p.month, keyId)
     },
     /** Pending counters not yet written (tests, metrics). */
-    pendingCount: () => pending.size,
+    pendingCount: () => pending.size + rollups.size,
     stop: async () => {
       clearInterval(timer)
       await flush()
-      if (pending.size) await flush()
+      if (pending.size || rollups.size || minutes.size || windows.size) await flush()
     },
   }
 }

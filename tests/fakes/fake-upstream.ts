@@ -16,13 +16,46 @@ export const FAKE_USAGE = {
 
 /** One scripted behaviour for the next request(s) to an account. */
 export type Script =
-  | { kind: 'ok'; text?: string; toolUse?: boolean }
+  | {
+      kind: 'ok'
+      text?: string
+      toolUse?: boolean
+      /** Tool calls to answer with (instead of the single default one of `toolUse`). */
+      tools?: FakeTool[]
+      /** The stop_reason (default: tool_use with tools, else end_turn). */
+      stopReason?: string
+      /** The stop_sequence reported with stopReason 'stop_sequence'. */
+      stopSequence?: string
+    }
   | { kind: 'error'; status: number; headers?: Record<string, string>; body?: unknown }
   | { kind: 'cut'; afterEvents: number }
   | { kind: 'silence'; afterEvents: number; ms: number }
   | { kind: 'delay'; ms: number }
   | { kind: 'bytewise' }
   | { kind: 'hang' }
+
+/** A tool call the fake answers with. */
+export interface FakeTool {
+  id: string
+  name: string
+  input: Record<string, unknown>
+}
+
+/** Extra answer options of {@link streamEvents} and {@link messageJson}. */
+export interface AnswerOptions {
+  tools?: FakeTool[]
+  stopReason?: string
+  stopSequence?: string
+}
+
+const DEFAULT_TOOL: FakeTool = { id: 'toolu_01', name: 'get_weather', input: { city: 'Paris' } }
+
+function answerShape(toolUse: boolean, opts: AnswerOptions) {
+  const tools = opts.tools ?? (toolUse ? [DEFAULT_TOOL] : [])
+  const stopReason = opts.stopReason ?? (tools.length > 0 ? 'tool_use' : 'end_turn')
+  const stopSequence = stopReason === 'stop_sequence' ? (opts.stopSequence ?? null) : null
+  return { tools, stopReason, stopSequence }
+}
 
 /** A request the fake received. */
 export interface Received {
@@ -38,8 +71,14 @@ const enc = new TextEncoder()
 const sse = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
 
 /** The SSE events of a complete answer. */
-export function streamEvents(model: string, text: string, toolUse = false): string[] {
+export function streamEvents(
+  model: string,
+  text: string,
+  toolUse = false,
+  opts: AnswerOptions = {},
+): string[] {
   const id = 'msg_fake_01'
+  const shape = answerShape(toolUse, opts)
   const events = [
     sse('message_start', {
       type: 'message_start',
@@ -72,30 +111,33 @@ export function streamEvents(model: string, text: string, toolUse = false): stri
     )
   }
   events.push(sse('content_block_stop', { type: 'content_block_stop', index: 0 }))
-  if (toolUse) {
+  shape.tools.forEach((tool, i) => {
+    const index = i + 1
+    const json = JSON.stringify(tool.input)
+    const cut = tool === DEFAULT_TOOL ? '{"city":'.length : Math.ceil(json.length / 2)
     events.push(
       sse('content_block_start', {
         type: 'content_block_start',
-        index: 1,
-        content_block: { type: 'tool_use', id: 'toolu_01', name: 'get_weather', input: {} },
+        index,
+        content_block: { type: 'tool_use', id: tool.id, name: tool.name, input: {} },
       }),
       sse('content_block_delta', {
         type: 'content_block_delta',
-        index: 1,
-        delta: { type: 'input_json_delta', partial_json: '{"city":' },
+        index,
+        delta: { type: 'input_json_delta', partial_json: json.slice(0, cut) },
       }),
       sse('content_block_delta', {
         type: 'content_block_delta',
-        index: 1,
-        delta: { type: 'input_json_delta', partial_json: '"Paris"}' },
+        index,
+        delta: { type: 'input_json_delta', partial_json: json.slice(cut) },
       }),
-      sse('content_block_stop', { type: 'content_block_stop', index: 1 }),
+      sse('content_block_stop', { type: 'content_block_stop', index }),
     )
-  }
+  })
   events.push(
     sse('message_delta', {
       type: 'message_delta',
-      delta: { stop_reason: toolUse ? 'tool_use' : 'end_turn', stop_sequence: null },
+      delta: { stop_reason: shape.stopReason, stop_sequence: shape.stopSequence },
       usage: { output_tokens: FAKE_USAGE.output_tokens },
     }),
     sse('message_stop', { type: 'message_stop' }),
@@ -104,23 +146,24 @@ export function streamEvents(model: string, text: string, toolUse = false): stri
 }
 
 /** The JSON of a complete answer. */
-export function messageJson(model: string, text: string, toolUse = false) {
+export function messageJson(
+  model: string,
+  text: string,
+  toolUse = false,
+  opts: AnswerOptions = {},
+) {
+  const shape = answerShape(toolUse, opts)
   const content: unknown[] = [{ type: 'text', text }]
-  if (toolUse)
-    content.push({
-      type: 'tool_use',
-      id: 'toolu_01',
-      name: 'get_weather',
-      input: { city: 'Paris' },
-    })
+  for (const tool of shape.tools)
+    content.push({ type: 'tool_use', id: tool.id, name: tool.name, input: tool.input })
   return {
     id: 'msg_fake_01',
     type: 'message',
     role: 'assistant',
     model,
     content,
-    stop_reason: toolUse ? 'tool_use' : 'end_turn',
-    stop_sequence: null,
+    stop_reason: shape.stopReason,
+    stop_sequence: shape.stopSequence,
     usage: FAKE_USAGE,
   }
 }
@@ -288,9 +331,22 @@ export function startFakeUpstream() {
       }
       const answer = `Hello from ${auth || 'fake'}: 你好，世界 🌍`
       const toolUse = script.kind === 'ok' && !!script.toolUse
+      const opts: AnswerOptions =
+        script.kind === 'ok'
+          ? {
+              tools: script.tools,
+              stopReason: script.stopReason,
+              stopSequence: script.stopSequence,
+            }
+          : {}
       if (body.stream !== true) {
         return Response.json(
-          messageJson(model, script.kind === 'ok' && script.text ? script.text : answer, toolUse),
+          messageJson(
+            model,
+            script.kind === 'ok' && script.text ? script.text : answer,
+            toolUse,
+            opts,
+          ),
           { headers: { 'request-id': 'req_upstream_1' } },
         )
       }
@@ -298,6 +354,7 @@ export function startFakeUpstream() {
         model,
         script.kind === 'ok' && script.text ? script.text : answer,
         toolUse,
+        opts,
       )
       const signal = req.signal
       openStreams.add(signal)

@@ -2,7 +2,7 @@
  * Starts a complete relay for tests: real services over the given stores (in-memory SQLite by
  * default), the fake upstream as Anthropic, and optionally a real listening socket.
  */
-import { buildRelay, type Relay } from '../../src/bootstrap.ts'
+import { type BuildOptions, buildRelay, type Relay } from '../../src/bootstrap.ts'
 import { loadConfig } from '../../src/config/load.ts'
 import { createLogger } from '../../src/core/log.ts'
 import type { RequestOutcome } from '../../src/relay/recorder.ts'
@@ -23,6 +23,10 @@ export interface TestRelayOptions {
   listen?: boolean
   idleTimeout?: number
   clock?: { now(): number }
+  /** ENCRYPTION_KEY of the relay (default {@link TEST_ENCRYPTION_KEY}), e.g. an imported system's. */
+  encryptionKey?: string
+  /** Serves the built web UI at `/web` (see src/web/serve-web.ts). */
+  readAsset?: BuildOptions['readAsset']
 }
 
 /** A running test relay. */
@@ -56,7 +60,7 @@ export async function startRelay(options: TestRelayOptions): Promise<TestRelay> 
     config,
     secrets: {
       jwtSecret: 'test-jwt-secret-0123456789abcdef0123456789',
-      encryptionKey: TEST_ENCRYPTION_KEY,
+      encryptionKey: options.encryptionKey ?? TEST_ENCRYPTION_KEY,
       adminUsername: ADMIN.username,
       adminPassword: ADMIN.password,
       adminPasswordFromFile: false,
@@ -66,6 +70,7 @@ export async function startRelay(options: TestRelayOptions): Promise<TestRelay> 
     hasher: bunPasswordHasher,
     recorders: [{ record: (o) => outcomes.push(o) }],
     clock: options.clock,
+    readAsset: options.readAsset,
   })
   let server: ReturnType<typeof Bun.serve> | null = null
   if (options.listen) {

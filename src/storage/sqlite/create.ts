@@ -13,7 +13,7 @@ import type { SqlDatabase } from './driver.ts'
 import { createSqliteHistoryRepo } from './history-repo.ts'
 import { createSqliteKeyRepo } from './keys-repo.ts'
 import { createSqliteLimitsRepo, sweepLimits } from './limits-repo.ts'
-import { migrate } from './migrations.ts'
+import { LIVE_SCHEMA, migrate } from './migrations.ts'
 import { createSqliteSettingsRepo } from './settings-repo.ts'
 import { createSqliteUsageRepo, sweepUsage } from './usage-repo.ts'
 
@@ -32,6 +32,8 @@ export function createSqliteStores(db: SqlDatabase, options: SqliteStoresOptions
   // would otherwise be temp files; on disk they made bulk history writes about 3x slower.
   db.exec('PRAGMA temp_store = MEMORY')
   migrate(db, logger)
+  db.exec("ATTACH DATABASE ':memory:' AS live")
+  db.exec(LIVE_SCHEMA)
   const coord = createSqliteCoordRepo(db, { clock, logger })
   let closed = false
 

@@ -16,7 +16,11 @@ export interface SqlDatabase {
   all<T = Record<string, unknown>>(sql: string, params?: SqlValue[]): T[]
   /** Runs a statement; returns the number of changed rows. */
   run(sql: string, params?: SqlValue[]): { changes: number }
-  /** Runs `fn` inside BEGIN IMMEDIATE … COMMIT (ROLLBACK on throw). */
-  transaction<T>(fn: () => T): T
+  /**
+   * Runs `fn` inside BEGIN IMMEDIATE … COMMIT (ROLLBACK on throw). `deferred` suits transactions
+   * that only write the in-memory `live` schema: the main file is then only read, never locked
+   * for writing, which keeps the per-request admission off the file system.
+   */
+  transaction<T>(fn: () => T, mode?: 'immediate' | 'deferred'): T
   close(): void
 }

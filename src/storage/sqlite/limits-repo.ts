@@ -20,7 +20,7 @@ interface WindowRow {
 
 function countLive(db: SqlDatabase, scope: 'key' | 'account', owner: string, now: number): number {
   const row = db.get<{ n: number }>(
-    'SELECT COUNT(*) AS n FROM leases WHERE scope = ? AND owner = ? AND expires_at > ?',
+    'SELECT COUNT(*) AS n FROM live.leases WHERE scope = ? AND owner = ? AND expires_at > ?',
     [scope, owner, now],
   )
   return Number(row?.n ?? 0)
@@ -35,13 +35,13 @@ function addLease(
   now: number,
 ): void {
   // Dropping the owner's expired leases keeps the per-owner scan short between sweeps.
-  db.run('DELETE FROM leases WHERE scope = ? AND owner = ? AND expires_at <= ?', [
+  db.run('DELETE FROM live.leases WHERE scope = ? AND owner = ? AND expires_at <= ?', [
     scope,
     owner,
     now,
   ])
   db.run(
-    `INSERT INTO leases (scope, owner, lease, expires_at) VALUES (?, ?, ?, ?)
+    `INSERT INTO live.leases (scope, owner, lease, expires_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (scope, owner, lease) DO UPDATE SET expires_at = excluded.expires_at`,
     [scope, owner, lease, expiresAt],
   )
@@ -54,7 +54,7 @@ function readSticky(
   now: number,
 ): string | null {
   const row = db.get<{ account_id: string }>(
-    'SELECT account_id FROM sticky WHERE key_id = ? AND session_hash = ? AND expires_at > ?',
+    'SELECT account_id FROM live.sticky WHERE key_id = ? AND session_hash = ? AND expires_at > ?',
     [keyId, sessionHash, now],
   )
   return row?.account_id ?? null
@@ -88,7 +88,7 @@ export function createSqliteLimitsRepo(db: SqlDatabase, clock: Clock): LimitsRep
         let window: WindowState | null = null
         if (req.window) {
           const { lengthMs, maxRequests, maxTokens, maxCostNanos } = req.window
-          const row = db.get<WindowRow>('SELECT * FROM rate_windows WHERE key_id = ?', [keyId])
+          const row = db.get<WindowRow>('SELECT * FROM live.rate_windows WHERE key_id = ?', [keyId])
           window =
             row && now - Number(row.start) < lengthMs
               ? toWindow(row)
@@ -143,7 +143,7 @@ export function createSqliteLimitsRepo(db: SqlDatabase, clock: Clock): LimitsRep
 
         if (req.window && window) {
           db.run(
-            `INSERT INTO rate_windows (key_id, start, requests, tokens, cost_nanos, expires_at)
+            `INSERT INTO live.rate_windows (key_id, start, requests, tokens, cost_nanos, expires_at)
              VALUES (?, ?, ?, ?, ?, ?)
              ON CONFLICT (key_id) DO UPDATE SET start = excluded.start, requests = excluded.requests,
                tokens = excluded.tokens, cost_nanos = excluded.cost_nanos, expires_at = excluded.expires_at`,
@@ -167,12 +167,12 @@ export function createSqliteLimitsRepo(db: SqlDatabase, clock: Clock): LimitsRep
           windowStart: window?.start ?? 0,
           concurrency,
         }
-      })
+      }, 'deferred')
     },
 
     async release(keyId, leaseId) {
       return (
-        db.run("DELETE FROM leases WHERE scope = 'key' AND owner = ? AND lease = ?", [
+        db.run("DELETE FROM live.leases WHERE scope = 'key' AND owner = ? AND lease = ?", [
           keyId,
           leaseId,
         ]).changes > 0
@@ -183,11 +183,11 @@ export function createSqliteLimitsRepo(db: SqlDatabase, clock: Clock): LimitsRep
       db.transaction(() => {
         for (const l of leases) {
           db.run(
-            "UPDATE leases SET expires_at = ? WHERE scope = 'key' AND owner = ? AND lease = ? AND expires_at > ?",
+            "UPDATE live.leases SET expires_at = ? WHERE scope = 'key' AND owner = ? AND lease = ? AND expires_at > ?",
             [now + leaseMs, l.keyId, l.leaseId, now],
           )
         }
-      })
+      }, 'deferred')
     },
     async countLeases(keyId, now) {
       return countLive(db, 'key', keyId, now)
@@ -200,15 +200,15 @@ export function createSqliteLimitsRepo(db: SqlDatabase, clock: Clock): LimitsRep
       db.transaction(() => {
         for (const it of items) {
           db.run(
-            `UPDATE rate_windows SET tokens = tokens + ?, cost_nanos = cost_nanos + ?
+            `UPDATE live.rate_windows SET tokens = tokens + ?, cost_nanos = cost_nanos + ?
              WHERE key_id = ? AND start = ?`,
             [Math.trunc(it.tokens), Math.trunc(it.costNanos), it.keyId, it.windowStart],
           )
         }
-      })
+      }, 'deferred')
     },
     async getWindow(keyId, lengthMs, now) {
-      const row = db.get<WindowRow>('SELECT * FROM rate_windows WHERE key_id = ?', [keyId])
+      const row = db.get<WindowRow>('SELECT * FROM live.rate_windows WHERE key_id = ?', [keyId])
       return row && now - Number(row.start) < lengthMs ? toWindow(row) : null
     },
 
@@ -217,11 +217,11 @@ export function createSqliteLimitsRepo(db: SqlDatabase, clock: Clock): LimitsRep
         if (limit > 0 && countLive(db, 'account', accountId, now) >= limit) return false
         addLease(db, 'account', accountId, leaseId, now + leaseMs, now)
         return true
-      })
+      }, 'deferred')
     },
     async releaseAccountLease(accountId, leaseId) {
       return (
-        db.run("DELETE FROM leases WHERE scope = 'account' AND owner = ? AND lease = ?", [
+        db.run("DELETE FROM live.leases WHERE scope = 'account' AND owner = ? AND lease = ?", [
           accountId,
           leaseId,
         ]).changes > 0
@@ -233,7 +233,7 @@ export function createSqliteLimitsRepo(db: SqlDatabase, clock: Clock): LimitsRep
 
     async setSticky(keyId, sessionHash, accountId, ttlMs) {
       db.run(
-        `INSERT INTO sticky (key_id, session_hash, account_id, expires_at) VALUES (?, ?, ?, ?)
+        `INSERT INTO live.sticky (key_id, session_hash, account_id, expires_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (key_id, session_hash) DO UPDATE SET
            account_id = excluded.account_id, expires_at = excluded.expires_at`,
         [keyId, sessionHash, accountId, clock.now() + ttlMs],
@@ -243,7 +243,7 @@ export function createSqliteLimitsRepo(db: SqlDatabase, clock: Clock): LimitsRep
       return readSticky(db, keyId, sessionHash, clock.now())
     },
     async deleteSticky(keyId, sessionHash) {
-      db.run('DELETE FROM sticky WHERE key_id = ? AND session_hash = ?', [keyId, sessionHash])
+      db.run('DELETE FROM live.sticky WHERE key_id = ? AND session_hash = ?', [keyId, sessionHash])
     },
   }
 }
@@ -251,8 +251,8 @@ export function createSqliteLimitsRepo(db: SqlDatabase, clock: Clock): LimitsRep
 /** Deletes leases, windows and sticky mappings expired at `now`; returns how many. */
 export function sweepLimits(db: SqlDatabase, now: number): number {
   return (
-    db.run('DELETE FROM leases WHERE expires_at <= ?', [now]).changes +
-    db.run('DELETE FROM rate_windows WHERE expires_at <= ?', [now]).changes +
-    db.run('DELETE FROM sticky WHERE expires_at <= ?', [now]).changes
+    db.run('DELETE FROM live.leases WHERE expires_at <= ?', [now]).changes +
+    db.run('DELETE FROM live.rate_windows WHERE expires_at <= ?', [now]).changes +
+    db.run('DELETE FROM live.sticky WHERE expires_at <= ?', [now]).changes
   )
 }

@@ -1,0 +1,108 @@
+/**
+ * Benchmark upstream: a minimal Anthropic Messages server (its own process, PORT from the
+ * environment). A streaming answer is 50 SSE events; the model name selects variants:
+ * `bench-delay-<ms>` waits before the first byte, `bench-5mb` streams 5 MB of text.
+ */
+const enc = new TextEncoder()
+const ev = (e: string, d: unknown) => `event: ${e}\ndata: ${JSON.stringify(d)}\n\n`
+const usage = {
+  input_tokens: 25,
+  output_tokens: 1,
+  cache_creation_input_tokens: 0,
+  cache_read_input_tokens: 0,
+}
+
+function events(model: string, deltas: number, text: string): string[] {
+  const out = [
+    ev('message_start', {
+      type: 'message_start',
+      message: {
+        id: 'msg_bench',
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        usage,
+      },
+    }),
+    ev('content_block_start', {
+      type: 'content_block_start',
+      index: 0,
+      content_block: { type: 'text', text: '' },
+    }),
+  ]
+  for (let i = 0; i < deltas; i++)
+    out.push(
+      ev('content_block_delta', {
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'text_delta', text },
+      }),
+    )
+  out.push(
+    ev('content_block_stop', { type: 'content_block_stop', index: 0 }),
+    ev('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: 'end_turn' },
+      usage: { output_tokens: deltas },
+    }),
+    ev('message_stop', { type: 'message_stop' }),
+  )
+  return out
+}
+
+// 50 events in total: 5 framing events + 45 deltas, sent in 5 writes.
+const STREAM = (() => {
+  const all = events('claude-sonnet-4-6', 45, 'hello world ')
+  const chunks: Uint8Array[] = []
+  for (let i = 0; i < all.length; i += 10) chunks.push(enc.encode(all.slice(i, i + 10).join('')))
+  return chunks
+})()
+const BIG = (() => {
+  const piece = 'x'.repeat(16 * 1024)
+  const all = events('claude-sonnet-4-6', 320, piece) // ≈ 5 MB
+  return all.map((e) => enc.encode(e))
+})()
+const JSON_BODY = JSON.stringify({
+  id: 'msg_bench',
+  type: 'message',
+  role: 'assistant',
+  model: 'claude-sonnet-4-6',
+  content: [{ type: 'text', text: 'hello world '.repeat(45) }],
+  stop_reason: 'end_turn',
+  usage: { ...usage, output_tokens: 45 },
+})
+
+function streamOf(chunks: Uint8Array[], delayMs: number): ReadableStream<Uint8Array> {
+  let i = 0
+  return new ReadableStream({
+    async pull(c) {
+      if (i === 0 && delayMs > 0) await Bun.sleep(delayMs)
+      const next = chunks[i++]
+      if (next) c.enqueue(next)
+      else c.close()
+    },
+  })
+}
+
+const server = Bun.serve({
+  port: Number(process.env.PORT ?? 0),
+  hostname: '127.0.0.1',
+  idleTimeout: 0,
+  async fetch(req) {
+    const text = await req.text()
+    const head = text.slice(0, 300)
+    const model = /"model"\s*:\s*"([^"]+)"/.exec(head)?.[1] ?? ''
+    const stream = /"stream"\s*:\s*true/.test(text.length > 4096 ? text.slice(-300) + head : text)
+    const delay = model.startsWith('bench-delay-') ? Number(model.slice(12)) : 0
+    if (!stream) {
+      if (delay) await Bun.sleep(delay)
+      return new Response(JSON_BODY, { headers: { 'content-type': 'application/json' } })
+    }
+    return new Response(streamOf(model === 'bench-5mb' ? BIG : STREAM, delay), {
+      headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+    })
+  },
+})
+console.log(`READY ${server.port}`)
