@@ -61,3 +61,24 @@ export async function adminOf(url: string) {
     return (await res.json()) as any
   }
 }
+
+/**
+ * Through a running relay process: adds a console account `name` pointing at `upstreamUrl`, creates
+ * a key, sends one streamed request; returns the response status, content type and text.
+ */
+export async function relayStreamedOnce(url: string, upstreamUrl: string, name: string) {
+  const admin = await adminOf(url)
+  await admin('POST', '/admin/claude-console-accounts', { name, apiUrl: upstreamUrl, apiKey: name })
+  const key = (await admin('POST', '/admin/api-keys', { name })).data.apiKey as string
+  const res = await fetch(`${url}/api/v1/messages`, {
+    method: 'POST',
+    headers: { 'x-api-key': key },
+    body: JSON.stringify({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 5,
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    }),
+  })
+  return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() }
+}

@@ -4,37 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { RequestOutcome } from '../../src/relay/recorder.ts'
-import { openBunSqlite } from '../../src/runtime/bun.ts'
-import { createRedisStores } from '../../src/storage/redis/create.ts'
-import { createSqliteStores } from '../../src/storage/sqlite/create.ts'
-import type { Stores } from '../../src/storage/stores.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
+import { storeBackends } from '../helpers/backends.ts'
 import { makeKey } from '../helpers/fixtures.ts'
-import { deletePrefix, REDIS_TEST_URL, shouldRunRedis } from '../helpers/redis.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
 
-const backends: [string, () => Promise<{ stores: Stores; cleanup: () => Promise<void> }>][] = [
-  [
-    'sqlite',
-    async () => ({
-      stores: createSqliteStores(openBunSqlite(':memory:')),
-      cleanup: async () => {},
-    }),
-  ],
-]
-if (await shouldRunRedis('analytics performance on redis')) {
-  backends.push([
-    'redis',
-    async () => {
-      const prefix = `test:${crypto.randomUUID()}`
-      return {
-        stores: await createRedisStores({ url: REDIS_TEST_URL, prefix }),
-        cleanup: () => deletePrefix(prefix),
-      }
-    },
-  ])
-}
-
+const backends = await storeBackends('analytics performance on redis')
 const DAY = 86_400_000
 const MODELS = ['claude-sonnet-4-6', 'claude-opus-4-6', 'claude-haiku-4-5']
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
 import { freePort, waitForHttp } from '../helpers/net.ts'
-import { adminOf } from '../helpers/process.ts'
+import { relayStreamedOnce } from '../helpers/process.ts'
 
 const root = join(import.meta.dir, '../..')
 const binary = join(root, 'dist/claude-relay-service')
@@ -55,25 +55,9 @@ test('the binary serves /health, /web and relays a streamed request', async () =
     const js = await fetch(new URL(script!, `${url}/web/`))
     expect(js.status).toBe(200)
     expect(js.headers.get('cache-control')).toContain('immutable')
-    const admin = await adminOf(url)
-    await admin('POST', '/admin/claude-console-accounts', {
-      name: 'bin-acct',
-      apiUrl: up.url,
-      apiKey: 'bin-acct',
-    })
-    const key = (await admin('POST', '/admin/api-keys', { name: 'bin' })).data.apiKey as string
-    const res = await fetch(`${url}/api/v1/messages`, {
-      method: 'POST',
-      headers: { 'x-api-key': key },
-      body: JSON.stringify({
-        model: 'claude-sonnet-4-6',
-        max_tokens: 5,
-        stream: true,
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
-    })
-    expect(res.status).toBe(200)
-    expect(await res.text()).toContain('event: message_stop')
+    const r = await relayStreamedOnce(url, up.url, 'bin-acct')
+    expect(r.status).toBe(200)
+    expect(r.text).toContain('event: message_stop')
   } finally {
     proc.kill('SIGTERM')
     expect(await proc.exited).toBe(0)

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
 import { freePort, waitForHttp } from '../helpers/net.ts'
-import { adminOf } from '../helpers/process.ts'
+import { relayStreamedOnce } from '../helpers/process.ts'
 import { deletePrefix, REDIS_TEST_URL, shouldRunRedis } from '../helpers/redis.ts'
 
 const root = join(import.meta.dir, '../..')
@@ -60,28 +60,11 @@ async function startDeno(env: Record<string, string>) {
 }
 
 async function relayOnce(url: string) {
-  const admin = await adminOf(url)
-  await admin('POST', '/admin/claude-console-accounts', {
-    name: 'deno-acct',
-    apiUrl: up.url,
-    apiKey: 'deno-acct',
-  })
-  const key = (await admin('POST', '/admin/api-keys', { name: 'deno' })).data.apiKey as string
-  const res = await fetch(`${url}/api/v1/messages`, {
-    method: 'POST',
-    headers: { 'x-api-key': key },
-    body: JSON.stringify({
-      model: 'claude-sonnet-4-6',
-      max_tokens: 5,
-      stream: true,
-      messages: [{ role: 'user', content: 'hi' }],
-    }),
-  })
-  expect(res.status).toBe(200)
-  expect(res.headers.get('content-type')).toContain('text/event-stream')
-  const text = await res.text()
-  expect(text).toContain('"text":"Hello from deno"')
-  expect(text).toContain('event: message_stop')
+  const r = await relayStreamedOnce(url, up.url, 'deno-acct')
+  expect(r.status).toBe(200)
+  expect(r.type).toContain('text/event-stream')
+  expect(r.text).toContain('"text":"Hello from deno"')
+  expect(r.text).toContain('event: message_stop')
 }
 
 describe.if(existsSync(deno))('deno', () => {

@@ -4,12 +4,8 @@
  * and redaction.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
-import { openBunSqlite } from '../../src/runtime/bun.ts'
-import { createRedisStores } from '../../src/storage/redis/create.ts'
-import { createSqliteStores } from '../../src/storage/sqlite/create.ts'
-import type { Stores } from '../../src/storage/stores.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
-import { deletePrefix, REDIS_TEST_URL, shouldRunRedis } from '../helpers/redis.ts'
+import { storeBackends } from '../helpers/backends.ts'
 import { ADMIN, startRelay, type TestRelay } from '../helpers/relay.ts'
 
 const model = 'claude-sonnet-4-6'
@@ -22,27 +18,7 @@ const body = (extra: Record<string, unknown> = {}) =>
     ...extra,
   })
 
-const backends: [string, () => Promise<{ stores: Stores; cleanup: () => Promise<void> }>][] = [
-  [
-    'sqlite',
-    async () => ({
-      stores: createSqliteStores(openBunSqlite(':memory:')),
-      cleanup: async () => {},
-    }),
-  ],
-]
-if (await shouldRunRedis('history on redis')) {
-  backends.push([
-    'redis',
-    async () => {
-      const prefix = `test:${crypto.randomUUID()}`
-      return {
-        stores: await createRedisStores({ url: REDIS_TEST_URL, prefix }),
-        cleanup: () => deletePrefix(prefix),
-      }
-    },
-  ])
-}
+const backends = await storeBackends('history on redis')
 
 for (const [name, make] of backends) {
   describe(`history on ${name}`, () => {

@@ -2,13 +2,9 @@
  * Usage, cost and per-key limits end to end, on SQLite and on Redis.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
-import { openBunSqlite } from '../../src/runtime/bun.ts'
-import { createRedisStores } from '../../src/storage/redis/create.ts'
-import { createSqliteStores } from '../../src/storage/sqlite/create.ts'
-import type { Stores } from '../../src/storage/stores.ts'
 import { usagePeriods } from '../../src/usage/service.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
-import { deletePrefix, REDIS_TEST_URL, shouldRunRedis } from '../helpers/redis.ts'
+import { storeBackends } from '../helpers/backends.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
 
 // The fake's usage: 25 in, 12 out, 10 5m writes, 20 1h writes, 40 reads. Sonnet 4.6: $3 / $15 /
@@ -23,27 +19,7 @@ const ask = (extra: Record<string, unknown> = {}) =>
     ...extra,
   })
 
-const backends: [string, () => Promise<{ stores: Stores; cleanup: () => Promise<void> }>][] = [
-  [
-    'sqlite',
-    async () => ({
-      stores: createSqliteStores(openBunSqlite(':memory:')),
-      cleanup: async () => {},
-    }),
-  ],
-]
-if (await shouldRunRedis('usage and limits on redis')) {
-  backends.push([
-    'redis',
-    async () => {
-      const prefix = `test:${crypto.randomUUID()}`
-      return {
-        stores: await createRedisStores({ url: REDIS_TEST_URL, prefix }),
-        cleanup: () => deletePrefix(prefix),
-      }
-    },
-  ])
-}
+const backends = await storeBackends('usage and limits on redis')
 
 for (const [name, make] of backends) {
   describe(`usage and limits on ${name}`, () => {
