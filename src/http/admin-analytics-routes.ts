@@ -144,7 +144,11 @@ export function adminAnalyticsRoutes(deps: AnalyticsRouteDeps) {
   }
 
   /** Top N subjects of a scope over a range, with their series. */
-  async function topTrend(scope: 'key' | 'account', q: Q, names: Map<string, string>) {
+  async function topTrend(
+    scope: 'key' | 'account',
+    q: Q,
+    nameOf: (id: string) => Promise<string | undefined>,
+  ) {
     const { from, to, granularity } = range(q)
     const topN = Math.min(50, Math.max(1, Number(q.topN ?? q.limit ?? 10)))
     const metric = q.metric === 'requests' ? 'requests' : q.metric === 'tokens' ? 'tokens' : 'cost'
@@ -185,6 +189,7 @@ export function adminAnalyticsRoutes(deps: AnalyticsRouteDeps) {
         for (const f of Object.keys(total) as CounterField[]) total[f] += c[f]
       return [id, total] as const
     })
+    const names = await Promise.all(top.map(([id]) => nameOf(id)))
     return {
       granularity,
       metric,
@@ -192,7 +197,7 @@ export function adminAnalyticsRoutes(deps: AnalyticsRouteDeps) {
       to: new Date(to).toISOString(),
       items: top.map(([id, total], i) => ({
         id,
-        name: names.get(id) ?? id,
+        name: names[i] ?? id,
         total: usageView(total),
         series: buckets.map((b, j) => point(b.t, series[i]![j] ?? emptyCounters())),
       })),
@@ -301,8 +306,10 @@ export function adminAnalyticsRoutes(deps: AnalyticsRouteDeps) {
     .get(
       '/api-keys-usage-trend',
       async ({ query }) => {
-        const names = new Map((await deps.keys.list()).map((k) => [k.id, k.name]))
-        return { success: true, data: await topTrend('key', query, names) }
+        return {
+          success: true,
+          data: await topTrend('key', query, async (id) => (await deps.keys.get(id))?.name),
+        }
       },
       {
         detail: {
@@ -314,8 +321,13 @@ export function adminAnalyticsRoutes(deps: AnalyticsRouteDeps) {
     .get(
       '/account-usage-trend',
       async ({ query }) => {
-        const names = new Map((await deps.accounts.list()).map((a) => [a.id, a.name]))
-        return { success: true, data: await topTrend('account', query, names) }
+        const names = new Map(
+          (await deps.accounts.snapshot()).map((e) => [e.account.id, e.account.name]),
+        )
+        return {
+          success: true,
+          data: await topTrend('account', query, async (id) => names.get(id)),
+        }
       },
       {
         detail: {

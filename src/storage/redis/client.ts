@@ -36,6 +36,8 @@ declare module 'ioredis' {
     ): Result<number, Context>
     /** See scripts.ts RELEASE_LOCK. */
     crsReleaseLock(key: string, owner: string): Result<number, Context>
+    /** See scripts.ts SUM_FIELD; numkeys comes first. */
+    crsSumField(numKeys: number, ...args: string[]): Result<string[], Context>
     /** See scripts.ts INCREMENT_TEMP. */
     crsIncrementTemp(key: string, ttlMs: number): Result<number, Context>
   }

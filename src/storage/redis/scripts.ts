@@ -270,7 +270,46 @@ return {1, existed}
 `
 
 /** Every script by its ioredis command name. */
+/**
+ * Sums one field of every subject's counter over several periods, server side (a ranking reads a
+ * hundred numbers back instead of thousands of hashes).
+ * KEYS[i]   usage index SET of period i (its members are subject ids)
+ * ARGV[1]   counter field
+ * ARGV[2]   counter key text before the subject id
+ * ARGV[3]   counter key text between the id and the period
+ * ARGV[4]   counter key text after the period
+ * ARGV[4+i] period i
+ * Returns   flat array: id, sum (integer as a string), id, sum, …
+ * The counter keys are derived from the index members, so this script is for single-node Redis
+ * (as are the adapter's multi-key pipelines).
+ */
+const SUM_FIELD = `
+local sums = {}
+local order = {}
+for i = 1, #KEYS do
+  local period = ARGV[4 + i]
+  local ids = redis.call('SMEMBERS', KEYS[i])
+  for _, id in ipairs(ids) do
+    local v = redis.call('HGET', ARGV[2] .. id .. ARGV[3] .. period .. ARGV[4], ARGV[1])
+    if v then
+      if not sums[id] then
+        sums[id] = 0
+        order[#order + 1] = id
+      end
+      sums[id] = sums[id] + tonumber(v)
+    end
+  end
+end
+local out = {}
+for _, id in ipairs(order) do
+  out[#out + 1] = id
+  out[#out + 1] = string.format('%.0f', sums[id])
+end
+return out
+`
+
 export const SCRIPTS = {
+  crsSumField: { lua: SUM_FIELD },
   crsAdmit: { lua: ADMIT },
   crsRenewLease: { numberOfKeys: 1, lua: RENEW_LEASE },
   crsAddWindowUsage: { numberOfKeys: 1, lua: ADD_WINDOW_USAGE },

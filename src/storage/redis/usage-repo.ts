@@ -80,31 +80,39 @@ export function createUsageRepo(client: RedisClient, keys: RedisKeys): UsageRepo
     async get(refs) {
       if (refs.length === 0) return []
       const pipe = client.pipeline()
-      for (const ref of refs) pipe.hgetall(counterKey(ref))
+      for (const ref of refs) pipe.hmget(counterKey(ref), ...COUNTER_FIELDS)
       const replies = await execAll(pipe)
-      return refs.map((_, i) => decodeCounters(replies[i] as Record<string, string> | undefined))
+      return refs.map(
+        (_, i) => decodeFields(replies[i] as (string | null)[] | undefined) ?? emptyCounters(),
+      )
     },
 
     async sumField(scope, periods, field) {
       const out = new Map<string, number>()
-      const memberLists = await Promise.all(
-        periods.map((p) => client.smembers(keys.counterIndex(scope, p))),
-      )
-      const pipe = client.pipeline()
-      const ids: string[] = []
-      periods.forEach((period, i) => {
-        for (const id of memberLists[i] ?? []) {
-          ids.push(id)
-          pipe.hget(counterKey({ scope, id, period }), field)
+      if (periods.length === 0 || scope === 'global') {
+        if (scope === 'global' && periods.length) {
+          const rows = await this.get(periods.map((period) => ({ scope, id: 'all', period })))
+          out.set(
+            'all',
+            rows.reduce((a, c) => a + c[field], 0),
+          )
         }
-      })
-      if (ids.length === 0) return out
-      const replies = await execAll(pipe)
-      ids.forEach((id, i) => {
-        const v = replies[i]
-        if (v === null || v === undefined) return
-        out.set(id, (out.get(id) ?? 0) + toInt(v as string))
-      })
+        return out
+      }
+      // The counter key of subject ID in period P, split around the two placeholders.
+      const sample = keys.counter(scope, '\u0001', '\u0002')
+      const [before, rest = ''] = sample.split('\u0001')
+      const [between, after = ''] = rest.split('\u0002')
+      const reply = await client.crsSumField(
+        periods.length,
+        ...periods.map((p) => keys.counterIndex(scope, p)),
+        field,
+        before ?? '',
+        between ?? '',
+        after,
+        ...periods,
+      )
+      for (let i = 0; i + 1 < reply.length; i += 2) out.set(reply[i]!, Number(reply[i + 1]))
       return out
     },
     async list(scope, period, id) {
