@@ -13,7 +13,8 @@ interface Job {
   warmupMs: number
 }
 
-const job = JSON.parse(process.argv[2] ?? '{}') as Job
+const arg = process.argv[2] ?? '{}'
+const job = JSON.parse(arg.startsWith('@') ? await Bun.file(arg.slice(1)).text() : arg) as Job
 const body = new TextEncoder().encode(job.body)
 
 function pct(sorted: number[], p: number): number {

@@ -74,17 +74,13 @@ async function load(job: {
   requests?: number
   durationMs?: number
 }): Promise<LoadResult> {
-  const proc = Bun.spawn(
-    [
-      bun,
-      join(root, 'bench/load.ts'),
-      JSON.stringify({ durationMs: DURATION, warmupMs: WARMUP, ...job }),
-    ],
-    {
-      stdout: 'pipe',
-      stderr: 'inherit',
-    },
-  )
+  // The job (with bodies up to megabytes) goes through a file: argv has a size limit.
+  const jobFile = join(mkdtempSync(join(tmpdir(), 'crs-bench-job-')), 'job.json')
+  writeFileSync(jobFile, JSON.stringify({ durationMs: DURATION, warmupMs: WARMUP, ...job }))
+  const proc = Bun.spawn([bun, join(root, 'bench/load.ts'), `@${jobFile}`], {
+    stdout: 'pipe',
+    stderr: 'inherit',
+  })
   const out = await new Response(proc.stdout).text()
   await proc.exited
   return JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult
