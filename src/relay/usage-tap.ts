@@ -1,11 +1,14 @@
 /**
  * @module
  * Reads usage from an Anthropic SSE stream while the bytes pass through untouched. Feed it every
- * chunk as it is forwarded; it decodes with a streaming UTF-8 decoder, splits lines across chunk
- * boundaries (LF or CRLF) and parses only the events that carry usage or errors:
- * `message_start` (input and cache tokens, model), the last `message_delta` (cumulative output
- * tokens; cumulative input/cache when present), `message_stop` and `error`.
+ * chunk as it is forwarded. It works on bytes: each chunk is searched (natively) for the few events
+ * that carry usage or errors — `message_start` (input and cache tokens, model), `message_delta`
+ * (cumulative output tokens; cumulative input/cache when present), `message_stop` and `error` —
+ * and only those lines are decoded and parsed. Lines split across chunks (anywhere, including
+ * inside multi-byte UTF-8 or inside a marker) are joined first; the bulk of a stream (content
+ * deltas) is never decoded here. The captured copy for history is kept as bytes and decoded once.
  */
+import { Buffer } from 'node:buffer'
 import { emptyUsage, type TokenUsage, usageFrom } from './usage.ts'
 
 /** What the tap learned from a stream. */
@@ -16,20 +19,27 @@ export interface StreamFacts {
   complete: boolean
   /** An `error` event inside the stream (e.g. overloaded after HTTP 200). */
   error: { type: string; message: string } | null
-  /** Raw stream text kept for history, at most `captureLimit` characters. */
+  /** Raw stream text kept for history, at most `captureLimit` bytes. */
   captured: string
   capturedTruncated: boolean
   bytes: number
 }
 
-const NEEDLES = ['"message_start"', '"message_delta"', '"message_stop"', '"error"'] as const
+const NEEDLES = ['message_start', 'message_delta', 'message_stop', '"error"'].map((n) =>
+  Buffer.from(n),
+)
+const NL = 10
+/** A single line longer than this (no newline) is dropped from the scan, bounding memory. */
+const MAX_LINE = 8 * 1024 * 1024
+const decoder = new TextDecoder()
 
 /** Incremental SSE usage reader. */
 export class UsageTap {
   readonly facts: StreamFacts
-  #decoder = new TextDecoder()
-  #pending = ''
   #captureLimit: number
+  #capture: Uint8Array[] = []
+  #captureBytes = 0
+  #tail: Buffer | null = null
   #messages: TokenUsage[] = []
   #current: TokenUsage | null = null
 
@@ -49,23 +59,24 @@ export class UsageTap {
   /** Feeds one forwarded chunk. */
   push(chunk: Uint8Array): void {
     this.facts.bytes += chunk.byteLength
-    const text = this.#decoder.decode(chunk, { stream: true })
-    this.#capture(text)
-    const data = this.#pending + text
-    const end = data.lastIndexOf('\n')
-    if (end < 0) {
-      this.#pending = data
+    this.#keep(chunk)
+    const view = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+    const buf = this.#tail ? Buffer.concat([this.#tail, view]) : view
+    const lastNl = buf.lastIndexOf(NL)
+    if (lastNl < 0) {
+      this.#tail = buf.byteLength > MAX_LINE ? null : Buffer.from(buf)
       return
     }
-    this.#pending = data.slice(end + 1)
-    this.#scan(data, end)
+    this.#tail = lastNl + 1 < buf.byteLength ? Buffer.from(buf.subarray(lastNl + 1)) : null
+    this.#scan(buf.subarray(0, lastNl + 1))
   }
 
-  /** Flushes the last partial line; call once when the stream ends. */
+  /** Scans the last partial line; call once when the stream ends. */
   finish(): StreamFacts {
-    const rest = this.#pending + this.#decoder.decode()
-    this.#pending = ''
-    if (rest) this.#scan(`${rest}\n`, rest.length)
+    if (this.#tail) {
+      this.#scan(Buffer.concat([this.#tail, Buffer.from([NL])]))
+      this.#tail = null
+    }
     const all = this.#current ? [...this.#messages, this.#current] : this.#messages
     const usage = emptyUsage()
     for (const u of all) {
@@ -76,38 +87,56 @@ export class UsageTap {
       usage.cacheReadTokens += u.cacheReadTokens
     }
     this.facts.usage = usage
+    if (this.#capture.length) {
+      this.facts.captured = decoder.decode(
+        this.#capture.length === 1 ? this.#capture[0] : Buffer.concat(this.#capture),
+      )
+      this.#capture = []
+    }
     return this.facts
   }
 
-  #capture(text: string): void {
+  #keep(chunk: Uint8Array): void {
     if (this.facts.capturedTruncated || this.#captureLimit <= 0) return
-    const room = this.#captureLimit - this.facts.captured.length
-    if (text.length <= room) this.facts.captured += text
-    else {
-      this.facts.captured += text.slice(0, room)
+    const room = this.#captureLimit - this.#captureBytes
+    if (chunk.byteLength <= room) {
+      // A copy: the forwarded chunk may be handed to the socket (and detached) after this call.
+      this.#capture.push(chunk.slice())
+      this.#captureBytes += chunk.byteLength
+    } else {
+      this.#capture.push(chunk.slice(0, room))
+      this.#captureBytes += room
       this.facts.capturedTruncated = true
     }
   }
 
-  #scan(data: string, end: number): void {
-    let start = 0
-    while (start < end) {
-      let nl = data.indexOf('\n', start)
-      if (nl < 0 || nl > end) nl = end
-      if (data.startsWith('data:', start)) this.#line(data.slice(start + 5, nl))
-      start = nl + 1
+  /** Finds the lines holding a marker in `lines` (complete lines) and handles them in order. */
+  #scan(lines: Buffer): void {
+    const starts: number[] = []
+    for (const needle of NEEDLES) {
+      let i = lines.indexOf(needle)
+      while (i >= 0) {
+        const start = i === 0 ? 0 : lines.lastIndexOf(NL, i - 1) + 1
+        starts.push(start)
+        const end = lines.indexOf(NL, i)
+        i = end < 0 ? -1 : lines.indexOf(needle, end)
+      }
+    }
+    if (starts.length === 0) return
+    starts.sort((a, b) => a - b)
+    let last = -1
+    for (const start of starts) {
+      if (start === last) continue
+      last = start
+      const end = lines.indexOf(NL, start)
+      const line = lines.subarray(start, end < 0 ? lines.byteLength : end)
+      // `data:` lines only; `event:` lines name the same event and carry no JSON.
+      if (line[0] === 0x64 && line.subarray(0, 5).toString('latin1') === 'data:')
+        this.#line(decoder.decode(line.subarray(5)))
     }
   }
 
   #line(payload: string): void {
-    let hit = false
-    for (const n of NEEDLES) {
-      if (payload.includes(n)) {
-        hit = true
-        break
-      }
-    }
-    if (!hit) return
     let ev: Record<string, unknown>
     try {
       ev = JSON.parse(payload.trim()) as Record<string, unknown>
