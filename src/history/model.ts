@@ -91,3 +91,20 @@ export interface HistoryStats {
   /** Buckets of `bucketMs` starting at their key (epoch ms), when requested. */
   series?: { t: number; requests: number; errors: number; tokens: number; costNanos: number }[]
 }
+
+/** Statistics of an empty selection. */
+export function emptyHistoryStats(): HistoryStats {
+  return {
+    total: 0,
+    byOutcome: {},
+    byModel: {},
+    byStatus: {},
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheCreateTokens: 0,
+    cacheReadTokens: 0,
+    costNanos: 0,
+    avgDurationMs: 0,
+    avgTtfbMs: 0,
+  }
+}

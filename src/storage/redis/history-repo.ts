@@ -14,11 +14,12 @@
  */
 
 import type { Result } from 'ioredis'
-import type {
-  HistoryFilter,
-  HistoryRecord,
-  HistoryStats,
-  HistorySummary,
+import {
+  emptyHistoryStats,
+  type HistoryFilter,
+  type HistoryRecord,
+  type HistoryStats,
+  type HistorySummary,
 } from '../../history/model.ts'
 import type { HistoryRepository } from '../../history/repository.ts'
 import { execAll, type RedisClient, toInt } from './client.ts'
@@ -105,19 +106,7 @@ export function bucketStart(t: number, bucketMs: number, tzOffsetHours: number):
 
 /** Accumulates {@link HistoryStats} over summaries fed one by one. */
 export function createStatsAccumulator(options: { bucketMs?: number; tzOffsetHours?: number }) {
-  const stats: HistoryStats = {
-    total: 0,
-    byOutcome: {},
-    byModel: {},
-    byStatus: {},
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheCreateTokens: 0,
-    cacheReadTokens: 0,
-    costNanos: 0,
-    avgDurationMs: 0,
-    avgTtfbMs: 0,
-  }
+  const stats: HistoryStats = emptyHistoryStats()
   const bucketMs = options.bucketMs && options.bucketMs > 0 ? options.bucketMs : 0
   const tz = options.tzOffsetHours ?? 0
   const series = new Map<

@@ -6,11 +6,12 @@
  * a (start_time, id) keyset, never OFFSET. Triggers keep count and bytes in `history_totals`, so
  * size() and trimToBytes() never scan the table.
  */
-import type {
-  HistoryFilter,
-  HistoryRecord,
-  HistoryStats,
-  HistorySummary,
+import {
+  emptyHistoryStats,
+  type HistoryFilter,
+  type HistoryRecord,
+  type HistoryStats,
+  type HistorySummary,
 } from '../../history/model.ts'
 import type { HistoryRepository } from '../../history/repository.ts'
 import type { SqlDatabase, SqlValue } from './driver.ts'
@@ -209,19 +210,7 @@ function computeStats(
      FROM history ${where} GROUP BY model, outcome, status`,
     params,
   )
-  const stats: HistoryStats = {
-    total: 0,
-    byOutcome: {},
-    byModel: {},
-    byStatus: {},
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheCreateTokens: 0,
-    cacheReadTokens: 0,
-    costNanos: 0,
-    avgDurationMs: 0,
-    avgTtfbMs: 0,
-  }
+  const stats: HistoryStats = emptyHistoryStats()
   let duration = 0
   let ttfbSum = 0
   let ttfbCount = 0
