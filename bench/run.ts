@@ -236,6 +236,9 @@ try {
       apiUrl: up.url,
       apiKey: 'sk-ant-bench-key-0000000000',
     })
+    // BENCH_NO_HISTORY=1 measures the relay without history capture (to see its share).
+    if (process.env.BENCH_NO_HISTORY)
+      await a('PUT', '/admin/request-history/config', { enabled: false })
     const key = (await a('POST', '/admin/api-keys', { name: 'bench', ...LIMITS })).data
       .apiKey as string
     const manyKeys: string[] = []

@@ -679,7 +679,7 @@ export function createRelayService(deps: RelayDeps) {
           void reader.cancel().catch(() => {})
         },
       },
-      { highWaterMark: 0 },
+      { highWaterMark: 1 },
     )
   }
 
