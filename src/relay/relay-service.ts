@@ -154,7 +154,8 @@ export function createRelayService(deps: RelayDeps) {
     const key = await keys.authenticate(extractApiKey(request.headers))
     const userAgent = request.headers.get('user-agent') ?? ''
     const raw = await readBody(request, config.MAX_BODY_SIZE)
-    const body = parseBody(raw, endpoint)
+    const text = decoder.decode(raw)
+    const body = parseBody(text, endpoint)
     const model = body.model as string
     const stream = endpoint === 'messages' && body.stream === true
     const limits0 = captureLimits()
@@ -181,7 +182,7 @@ export function createRelayService(deps: RelayDeps) {
       priced: true,
       longContext: false,
       attempts: [],
-      requestBody: limit > 0 ? capText(decoder.decode(raw.subarray(0, limit * 4)), limit) : '',
+      requestBody: limit > 0 ? capText(text, limit) : '',
       requestBodyBytes: raw.byteLength,
       responseBody: '',
       responseBodyBytes: 0,
@@ -757,10 +758,10 @@ async function readBody(request: Request, max: number): Promise<Uint8Array> {
   return buf
 }
 
-function parseBody(raw: Uint8Array, endpoint: RelayEndpoint): Record<string, unknown> {
+function parseBody(text: string, endpoint: RelayEndpoint): Record<string, unknown> {
   let body: unknown
   try {
-    body = JSON.parse(decoder.decode(raw))
+    body = JSON.parse(text)
   } catch {
     throw new InvalidRequestError('Cannot parse request body: expected valid JSON')
   }
