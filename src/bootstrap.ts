@@ -279,7 +279,12 @@ export async function buildRelay(options: BuildOptions) {
     ipOf,
     readAsset: options.readAsset,
   })
-  const flushTimer = setInterval(() => void accounts.flushLastUsed().catch(() => {}), 5000)
+  const flushTimer = setInterval(() => {
+    void accounts.flushLastUsed().catch(() => {})
+    void keys
+      .flushTouches()
+      .catch((err) => logger.warn('cannot store key last-use times', { error: err }))
+  }, 5000)
   ;(flushTimer as { unref?: () => void }).unref?.()
   /** Periodic maintenance: history retention, expired rows (SQLite). */
   const cleanup = async () => {
@@ -334,6 +339,7 @@ export async function buildRelay(options: BuildOptions) {
       await history.stop()
       await audit.stop()
       await accounts.flushLastUsed().catch(() => {})
+      await keys.flushTouches().catch(() => {})
       await stores.close()
     },
   }

@@ -84,6 +84,18 @@ export function createKeyService(options: KeyServiceOptions) {
   const cache = new Map<string, CacheEntry>()
   const idToHash = new Map<string, string>()
   const hashes = new Map<string, string>()
+  const lastUsed = new Map<string, number>()
+  let touched = new Map<string, number>()
+
+  async function flushTouches(): Promise<void> {
+    const batch = touched
+    touched = new Map()
+    for (const [id, at] of batch) {
+      const fresh = await repo.get(id)
+      if (!fresh || (fresh.lastUsedAt && Date.parse(fresh.lastUsedAt) >= at)) continue
+      await repo.put({ ...fresh, lastUsedAt: new Date(at).toISOString() })
+    }
+  }
 
   void coord
     .subscribe(KEY_CHANNEL, (id) => {
@@ -302,16 +314,18 @@ export function createKeyService(options: KeyServiceOptions) {
     /** Records the last use (off the hot path; callers do not await). */
     touch: async (key: ApiKey) => {
       const now = clock.now()
-      const last = key.lastUsedAt ? Date.parse(key.lastUsedAt) : 0
-      if (now - last < 60_000) return
-      const fresh = await repo.get(key.id)
-      if (!fresh) return
-      fresh.lastUsedAt = new Date(now).toISOString()
-      key.lastUsedAt = fresh.lastUsedAt
-      await repo.put(fresh)
+      if (now - (lastUsed.get(key.id) ?? 0) < TOUCH_EVERY_MS) return
+      lastUsed.set(key.id, now)
+      key.lastUsedAt = new Date(now).toISOString()
+      touched.set(key.id, now)
     },
+    /** Stores the pending lastUsedAt values (periodically and on shutdown). */
+    flushTouches,
   }
 }
+
+/** A key's lastUsedAt is stored at most this often (it is a read-modify-write of the record). */
+const TOUCH_EVERY_MS = 5 * 60_000
 
 /** The key service's interface. */
 export type KeyService = ReturnType<typeof createKeyService>
