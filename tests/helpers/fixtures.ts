@@ -7,6 +7,7 @@ import {
 } from '../../src/accounts/model.ts'
 import type { HistoryRecord } from '../../src/history/model.ts'
 import { ApiKey } from '../../src/keys/model.ts'
+import type { RequestOutcome } from '../../src/relay/recorder.ts'
 
 let seq = 0
 const iso = (ms = Date.now()) => new Date(ms).toISOString()
@@ -96,4 +97,46 @@ export function makeHistory(overrides: Partial<HistoryRecord> = {}): HistoryReco
 /** Resolves after `ms` real milliseconds (only for backend TTLs that cannot be faked). */
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
+}
+
+/** A finished successful streamed request (as the relay reports it) with overrides. */
+export function makeOutcome(
+  overrides: Partial<RequestOutcome> & Pick<RequestOutcome, 'key' | 'startTime'>,
+): RequestOutcome {
+  return {
+    requestId: `req_${crypto.randomUUID().replaceAll('-', '')}`,
+    endpoint: '/v1/messages',
+    model: 'claude-sonnet-4-6',
+    accountingModel: overrides.model ?? 'claude-sonnet-4-6',
+    stream: true,
+    userAgent: '',
+    endTime: overrides.startTime + 1000,
+    ttfbMs: 10,
+    overheadMs: 0.2,
+    accountId: '',
+    accountName: '',
+    status: 200,
+    outcome: 'success',
+    errorType: '',
+    errorMessage: '',
+    usage: {
+      inputTokens: 100,
+      outputTokens: 50,
+      cacheCreate5mTokens: 10,
+      cacheCreate1hTokens: 0,
+      cacheReadTokens: 5,
+    },
+    billable: true,
+    costNanos: 0,
+    priced: true,
+    longContext: false,
+    attempts: [],
+    requestBody: '',
+    requestBodyBytes: 0,
+    responseBody: '',
+    responseBodyBytes: 0,
+    responseTruncated: false,
+    windowStart: 0,
+    ...overrides,
+  }
 }

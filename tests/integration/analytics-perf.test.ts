@@ -3,10 +3,9 @@
  * on SQLite and on Redis.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { RequestOutcome } from '../../src/relay/recorder.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
 import { storeBackends } from '../helpers/backends.ts'
-import { makeKey } from '../helpers/fixtures.ts'
+import { makeKey, makeOutcome } from '../helpers/fixtures.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
 
 const backends = await storeBackends('analytics performance on redis')
@@ -29,24 +28,11 @@ for (const [name, make] of backends) {
         const key = makeKey({ id: `perf-key-${k}`, name: `perf ${k}` })
         for (let d = 0; d < 30; d++) {
           const at = now - d * DAY - (k % 24) * 3_600_000
-          const o = {
-            requestId: `r${k}-${d}`,
+          const o = makeOutcome({
             key,
-            endpoint: '/v1/messages',
-            model: MODELS[(k + d) % 3]!,
-            accountingModel: MODELS[(k + d) % 3]!,
-            stream: true,
-            userAgent: '',
             startTime: at,
-            endTime: at + 1000,
-            ttfbMs: 10,
-            overheadMs: 0.2,
+            model: MODELS[(k + d) % 3]!,
             accountId: `perf-acct-${k % 10}`,
-            accountName: '',
-            status: 200,
-            outcome: 'success',
-            errorType: '',
-            errorMessage: '',
             usage: {
               inputTokens: 100 + k,
               outputTokens: 50,
@@ -54,18 +40,8 @@ for (const [name, make] of backends) {
               cacheCreate1hTokens: 0,
               cacheReadTokens: 5,
             },
-            billable: true,
             costNanos: 1_000_000 + k,
-            priced: true,
-            longContext: false,
-            attempts: [],
-            requestBody: '',
-            requestBodyBytes: 0,
-            responseBody: '',
-            responseBodyBytes: 0,
-            responseTruncated: false,
-            windowStart: 0,
-          } satisfies RequestOutcome
+          })
           incs.push(...r.relay.services.usage.incrementsOf(o))
         }
       }

@@ -5,11 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import Redis from 'ioredis'
-import type {
-  HistoryFilter,
-  HistoryRecord,
-  HistoryStats,
-  Outcome,
+import {
+  emptyHistoryStats,
+  type HistoryFilter,
+  type HistoryRecord,
+  type HistoryStats,
+  type Outcome,
 } from '../../src/history/model.ts'
 import { scanDelete } from '../../src/storage/redis/client.ts'
 import { createRedisStores } from '../../src/storage/redis/create.ts'
@@ -77,19 +78,7 @@ function bruteStats(
   f: HistoryFilter,
   options: { bucketMs?: number; tzOffsetHours?: number } = {},
 ): HistoryStats {
-  const st: HistoryStats = {
-    total: 0,
-    byOutcome: {},
-    byModel: {},
-    byStatus: {},
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheCreateTokens: 0,
-    cacheReadTokens: 0,
-    costNanos: 0,
-    avgDurationMs: 0,
-    avgTtfbMs: 0,
-  }
+  const st: HistoryStats = emptyHistoryStats()
   const series = new Map<number, NonNullable<HistoryStats['series']>[number]>()
   let dur = 0
   let ttfb = 0

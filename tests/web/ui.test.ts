@@ -6,8 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import type { RequestOutcome } from '../../src/relay/recorder.ts'
-import { makeKey } from '../helpers/fixtures.ts'
+import { makeKey, makeOutcome } from '../helpers/fixtures.ts'
 import {
   ADMIN,
   ensureBuilt,
@@ -315,24 +314,11 @@ describe('dashboard performance', () => {
     const incs = []
     for (let h = 0; h < 720; h++) {
       const at = now - h * 3_600_000
-      const o = {
-        requestId: `perf-${h}`,
+      const o = makeOutcome({
         key,
-        endpoint: '/v1/messages',
-        model: 'claude-sonnet-4-5',
-        accountingModel: 'claude-sonnet-4-5',
-        stream: true,
-        userAgent: '',
         startTime: at,
-        endTime: at + 1000,
-        ttfbMs: 10,
-        overheadMs: 0.2,
+        model: 'claude-sonnet-4-5',
         accountId: 'perf-acct',
-        accountName: '',
-        status: 200,
-        outcome: 'success',
-        errorType: '',
-        errorMessage: '',
         usage: {
           inputTokens: 100 + (h % 50),
           outputTokens: 50 + (h % 7),
@@ -340,18 +326,8 @@ describe('dashboard performance', () => {
           cacheCreate1hTokens: 0,
           cacheReadTokens: 5 + (h % 13),
         },
-        billable: true,
         costNanos: 1_000_000 + h * 1000,
-        priced: true,
-        longContext: false,
-        attempts: [],
-        requestBody: '',
-        requestBodyBytes: 0,
-        responseBody: '',
-        responseBodyBytes: 0,
-        responseTruncated: false,
-        windowStart: 0,
-      } satisfies RequestOutcome
+      })
       incs.push(...r.relay.services.usage.incrementsOf(o))
     }
     await r.relay.stores.usage.increment(incs)

@@ -22,6 +22,35 @@ function decodeState(doc: string | undefined): AccountState {
   return { ...initialAccountState(), ...(JSON.parse(doc) as Partial<AccountState>) }
 }
 
+/** A table of JSON documents (`id`, `created_ms`, `doc`) listed in creation order. */
+function docTable<T extends { id: string; createdAt: string }>(
+  db: SqlDatabase,
+  table: 'accounts' | 'account_groups',
+  schema: Parameters<typeof decodeDoc>[0],
+) {
+  return {
+    put(doc: T): void {
+      db.run(
+        `INSERT INTO ${table} (id, created_ms, doc) VALUES (?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET created_ms = excluded.created_ms, doc = excluded.doc`,
+        [doc.id, createdMs(doc.createdAt), JSON.stringify(doc)],
+      )
+    },
+    get(id: string): T | null {
+      const row = db.get<{ doc: string }>(`SELECT doc FROM ${table} WHERE id = ?`, [id])
+      return row ? (decodeDoc(schema, row.doc) as T) : null
+    },
+    list(): T[] {
+      return db
+        .all<{ doc: string }>(`SELECT doc FROM ${table} ORDER BY created_ms, seq`)
+        .map((r) => decodeDoc(schema, r.doc) as T)
+    },
+    remove(id: string): boolean {
+      return db.run(`DELETE FROM ${table} WHERE id = ?`, [id]).changes > 0
+    },
+  }
+}
+
 /** Creates the account repository over `db` (migrations already applied). */
 export function createSqliteAccountRepo(db: SqlDatabase): AccountRepository {
   const readState = (id: string) =>
@@ -29,27 +58,23 @@ export function createSqliteAccountRepo(db: SqlDatabase): AccountRepository {
       db.get<{ doc: string }>('SELECT doc FROM account_state WHERE account_id = ?', [id])?.doc,
     )
 
+  const accounts = docTable<Account>(db, 'accounts', Account)
+  const groups = docTable<AccountGroup>(db, 'account_groups', AccountGroup)
+
   return {
     async put(account) {
-      db.run(
-        `INSERT INTO accounts (id, created_ms, doc) VALUES (?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET created_ms = excluded.created_ms, doc = excluded.doc`,
-        [account.id, createdMs(account.createdAt), JSON.stringify(account)],
-      )
+      accounts.put(account)
     },
     async get(id) {
-      const row = db.get<{ doc: string }>('SELECT doc FROM accounts WHERE id = ?', [id])
-      return row ? decodeDoc(Account, row.doc) : null
+      return accounts.get(id)
     },
     async list() {
-      return db
-        .all<{ doc: string }>('SELECT doc FROM accounts ORDER BY created_ms, seq')
-        .map((r) => decodeDoc(Account, r.doc))
+      return accounts.list()
     },
     async delete(id) {
       return db.transaction(() => {
         db.run('DELETE FROM account_state WHERE account_id = ?', [id])
-        return db.run('DELETE FROM accounts WHERE id = ?', [id]).changes > 0
+        return accounts.remove(id)
       })
     },
 
@@ -87,23 +112,16 @@ export function createSqliteAccountRepo(db: SqlDatabase): AccountRepository {
     },
 
     async putGroup(group) {
-      db.run(
-        `INSERT INTO account_groups (id, created_ms, doc) VALUES (?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET created_ms = excluded.created_ms, doc = excluded.doc`,
-        [group.id, createdMs(group.createdAt), JSON.stringify(group)],
-      )
+      groups.put(group)
     },
     async getGroup(id) {
-      const row = db.get<{ doc: string }>('SELECT doc FROM account_groups WHERE id = ?', [id])
-      return row ? decodeDoc(AccountGroup, row.doc) : null
+      return groups.get(id)
     },
     async listGroups() {
-      return db
-        .all<{ doc: string }>('SELECT doc FROM account_groups ORDER BY created_ms, seq')
-        .map((r) => decodeDoc(AccountGroup, r.doc))
+      return groups.list()
     },
     async deleteGroup(id) {
-      return db.run('DELETE FROM account_groups WHERE id = ?', [id]).changes > 0
+      return groups.remove(id)
     },
   }
 }
