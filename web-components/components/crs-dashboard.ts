@@ -5,6 +5,7 @@ import { type MessageKey, t } from '../i18n/i18n.ts'
 import { CrsElement } from '../lib/crs-element.ts'
 import { fmtCompact, fmtCost, fmtInt } from '../lib/format.ts'
 import { icon } from '../lib/icons.ts'
+import { modelUsageColumns } from '../lib/model-columns.ts'
 import { PollingController } from '../lib/polling-controller.ts'
 import { updateQuery } from '../lib/route.ts'
 import { errorBlock, loadingBlock } from '../lib/states.ts'
@@ -338,26 +339,11 @@ export class CrsDashboard extends CrsElement {
     const rows = this.models ?? []
     const total = rows.reduce((a, r) => a + r.cost, 0)
     const cols: Column<ModelStat>[] = [
-      {
-        key: 'model',
-        label: t('common.model'),
-        render: (r) =>
+      ...modelUsageColumns<ModelStat>(
+        (r) =>
           html`<span class="mono">${r.model || '—'}</span>
             ${r.unpricedRequests ? html`<span class="badge warn">${t('dash.unpriced')}</span>` : ''}`,
-      },
-      {
-        key: 'requests',
-        label: t('common.requests'),
-        num: true,
-        render: (r) => fmtInt(r.requests),
-      },
-      {
-        key: 'tokens',
-        label: t('common.tokens'),
-        num: true,
-        render: (r) => fmtCompact(r.allTokens),
-      },
-      { key: 'cost', label: t('common.cost'), num: true, render: (r) => fmtCost(r.cost) },
+      ),
       {
         key: 'share',
         label: t('dash.share'),

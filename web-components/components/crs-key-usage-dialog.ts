@@ -3,7 +3,7 @@ import { api } from '../api/client.ts'
 import type { ApiKey, ModelStat, Trend } from '../api/types.ts'
 import { t } from '../i18n/i18n.ts'
 import { CrsElement } from '../lib/crs-element.ts'
-import { fmtCompact, fmtCost, fmtInt } from '../lib/format.ts'
+import { modelUsageColumns } from '../lib/model-columns.ts'
 import { errorBlock, loadingBlock } from '../lib/states.ts'
 import { sharedStyles } from '../styles/shared-styles.ts'
 import type { Column } from './crs-data-table.ts'
@@ -57,26 +57,7 @@ export class CrsKeyUsageDialog extends CrsElement {
 
   override render() {
     const s = this.trend?.series ?? []
-    const cols: Column<ModelStat>[] = [
-      {
-        key: 'model',
-        label: t('common.model'),
-        render: (r) => html`<span class="mono">${r.model}</span>`,
-      },
-      {
-        key: 'requests',
-        label: t('common.requests'),
-        num: true,
-        render: (r) => fmtInt(r.requests),
-      },
-      {
-        key: 'tokens',
-        label: t('common.tokens'),
-        num: true,
-        render: (r) => fmtCompact(r.allTokens),
-      },
-      { key: 'cost', label: t('common.cost'), num: true, render: (r) => fmtCost(r.cost) },
-    ]
+    const cols: Column<ModelStat>[] = [...modelUsageColumns<ModelStat>()]
     return html`<crs-dialog open wide .heading=${t('keyUsage.title', { name: this.apiKey?.name ?? '' })} @crs-close=${() => this.emit('crs-close')}>
       ${
         this.error

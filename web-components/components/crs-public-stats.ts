@@ -4,6 +4,7 @@ import type { HistoryPage, HistorySummary, UsageView, UserStats } from '../api/t
 import { type MessageKey, t } from '../i18n/i18n.ts'
 import { CrsElement } from '../lib/crs-element.ts'
 import { fmtCompact, fmtCost, fmtCountdown, fmtDateTime, fmtInt, fmtMs } from '../lib/format.ts'
+import { modelUsageColumns } from '../lib/model-columns.ts'
 import { updateQuery } from '../lib/route.ts'
 import { errorText, toastError } from '../lib/toast.ts'
 import { sharedStyles } from '../styles/shared-styles.ts'
@@ -173,26 +174,7 @@ export class CrsPublicStats extends CrsElement {
       this.limitRow('stats.totalCost', l.currentTotalCost, l.totalCostLimit, usd),
       this.limitRow('stats.opusCost', l.weeklyOpusCost, l.weeklyOpusCostLimit, usd),
     ].filter((x) => x !== '')
-    const modelCols: Column<ModelRow>[] = [
-      {
-        key: 'model',
-        label: t('common.model'),
-        render: (r) => html`<span class="mono">${r.model}</span>`,
-      },
-      {
-        key: 'requests',
-        label: t('common.requests'),
-        num: true,
-        render: (r) => fmtInt(r.requests),
-      },
-      {
-        key: 'tokens',
-        label: t('common.tokens'),
-        num: true,
-        render: (r) => fmtCompact(r.allTokens),
-      },
-      { key: 'cost', label: t('common.cost'), num: true, render: (r) => fmtCost(r.cost) },
-    ]
+    const modelCols: Column<ModelRow>[] = [...modelUsageColumns<ModelRow>()]
     const histCols: Column<HistorySummary>[] = [
       {
         key: 'time',
