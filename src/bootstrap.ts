@@ -26,6 +26,9 @@ import { accessLogRecorder } from './relay/access-log.ts'
 import { createProxyFetch } from './relay/proxy-fetch.ts'
 import { fanOutRecorder, type RequestRecorder } from './relay/recorder.ts'
 import { createRelayService } from './relay/relay-service.ts'
+import { dnsResolver } from './runtime/dns.ts'
+import { redactErrorBodies } from './security/redact-errors.ts'
+import { createUrlPolicy, type HostResolver } from './security/url-policy.ts'
 import { createRedisStores } from './storage/redis/create.ts'
 import { createSqliteStores } from './storage/sqlite/create.ts'
 import type { SqlDatabase } from './storage/sqlite/driver.ts'
@@ -78,6 +81,8 @@ export interface BuildOptions {
   filePriceSource?: (path: string) => PriceSource
   /** Reads a built web UI file (served at `/web`). */
   readAsset?: (path: string) => Promise<WebAsset | null>
+  /** DNS for the outbound URL policy (default: node:dns lookup). */
+  resolveHost?: HostResolver
 }
 
 /** A wired relay: services, app and lifecycle hooks. */
@@ -104,18 +109,53 @@ export async function buildRelay(options: BuildOptions) {
     clock,
     logger,
   })
-  const webhooks = createWebhookService({ settings: stores.settings, box, clock, logger, accounts })
+  const urlPolicy = createUrlPolicy({
+    allowHosts: config.UPSTREAM_ALLOW_HOSTS,
+    denyHosts: config.UPSTREAM_DENY_HOSTS,
+    allowPrivate: config.UPSTREAM_ALLOW_PRIVATE,
+    resolve: options.resolveHost ?? dnsResolver,
+    now: () => clock.now(),
+    trustedUrls: [config.CLAUDE_API_URL, config.CLAUDE_OAUTH_TOKEN_URL],
+  })
+  const webhooks = createWebhookService({
+    settings: stores.settings,
+    box,
+    clock,
+    logger,
+    accounts,
+    urlPolicy,
+  })
+  const directFetch = urlPolicy.guard(baseFetch)
   const proxyFetches = new Map<string, { sig: string; fetch: FetchFn }>()
+  const accountSecrets = (entry: PoolEntry) => () => [
+    entry.secrets.apiKey,
+    entry.secrets.accessToken,
+    entry.secrets.refreshToken,
+    entry.secrets.proxyPassword,
+  ]
+  // One wrapper per pool entry (a snapshot refresh makes new entries), not one per request.
+  const entryFetches = new WeakMap<PoolEntry, { inner: FetchFn; fetch: FetchFn }>()
   const fetchFor = (entry: PoolEntry): FetchFn => {
+    const inner = proxiedFetch(entry)
+    const hit = entryFetches.get(entry)
+    if (hit && hit.inner === inner) return hit.fetch
+    const wrapped = redactErrorBodies(inner, accountSecrets(entry))
+    entryFetches.set(entry, { inner, fetch: wrapped })
+    return wrapped
+  }
+  const proxiedFetch = (entry: PoolEntry): FetchFn => {
     const proxy = entry.account.proxy
-    if (!proxy) return baseFetch
+    if (!proxy) return directFetch
     const sig = `${JSON.stringify(proxy)}|${entry.secrets.proxyPassword ?? ''}`
     const hit = proxyFetches.get(entry.account.id)
     if (hit && hit.sig === sig) return hit.fetch
-    const f = createProxyFetch(
-      { ...proxy, password: entry.secrets.proxyPassword },
-      { baseFetch: baseFetch as typeof fetch },
-    ) as FetchFn
+    const f = urlPolicy.guard(
+      createProxyFetch(
+        { ...proxy, password: entry.secrets.proxyPassword },
+        { baseFetch: baseFetch as typeof fetch },
+      ) as FetchFn,
+      proxy.host,
+    )
     proxyFetches.set(entry.account.id, { sig, fetch: f })
     return f
   }
@@ -275,7 +315,7 @@ export async function buildRelay(options: BuildOptions) {
       webhooks,
       metrics,
     },
-    accountOps: { tokens, fetchFor, fetch: baseFetch },
+    accountOps: { tokens, fetchFor, fetch: baseFetch, urlPolicy },
     ipOf,
     readAsset: options.readAsset,
   })

@@ -7,6 +7,7 @@
  * in the `claudeAiOauth` shape of the system we replace. Web-standard APIs only.
  */
 import type { CoordRepository } from '../coord/repository.ts'
+import { timingSafeEqual } from '../core/crypto.ts'
 import { InvalidRequestError, RelayError } from '../core/errors.ts'
 import type { Clock, FetchFn } from '../core/ports.ts'
 import type { ProxyConfig } from './model.ts'
@@ -258,7 +259,7 @@ export function createOnboarding(options: OnboardingOptions) {
       throw new InvalidRequestError(
         `Cannot exchange code: the session was created for the ${session.kind} flow`,
       )
-    if (state !== null && state !== session.state)
+    if (state !== null && !timingSafeEqual(state, session.state))
       throw new InvalidRequestError('Cannot exchange code: the state does not match the session')
     const body: Record<string, unknown> = {
       grant_type: 'authorization_code',

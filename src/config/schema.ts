@@ -201,6 +201,26 @@ export const ConfigSchema = T.Object({
     description:
       'Space-separated OAuth scopes requested when onboarding (setup tokens always use user:inference).',
   }),
+  UPSTREAM_ALLOW_HOSTS: T.String({
+    default: '',
+    description:
+      'Comma list of hostnames (.suffix for subdomains), IPs and CIDRs that admin-entered URLs (console apiUrl, proxies, webhooks) may always reach, e.g. 127.0.0.1,gateway.lan.',
+  }),
+  UPSTREAM_DENY_HOSTS: T.String({
+    default: '',
+    description:
+      'Comma list of hostnames, IPs and CIDRs that admin-entered URLs may never reach (wins over UPSTREAM_ALLOW_HOSTS).',
+  }),
+  UPSTREAM_ALLOW_PRIVATE: T.Boolean({
+    default: false,
+    description:
+      'Let admin-entered URLs reach loopback, unspecified and link-local addresses (development only; cloud metadata stays refused). Private LAN ranges are always allowed.',
+  }),
+  CORS_ORIGINS: T.String({
+    default: '',
+    description:
+      'Comma list of browser origins (or *) allowed to call the client API routes cross-origin; empty disables CORS. Admin routes never get CORS.',
+  }),
 })
 
 /** The validated configuration. */

@@ -41,6 +41,7 @@ import {
   withClaudeCodeSystem,
 } from '../relay/headers.ts'
 import { createProxyFetch } from '../relay/proxy-fetch.ts'
+import type { UrlPolicy } from '../security/url-policy.ts'
 import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
 
 /** Upstream access the account operations need (wired in bootstrap). */
@@ -50,6 +51,8 @@ export interface AccountOps {
   fetchFor: (entry: PoolEntry) => FetchFn
   /** The plain upstream fetch (wrapped by a proxy for onboarding sessions). */
   fetch: FetchFn
+  /** Outbound URL policy: checks admin-entered URLs and proxies (absent = no checks). */
+  urlPolicy?: UrlPolicy
 }
 
 /** What the account admin routes need. */
@@ -223,10 +226,11 @@ export function adminAccountRoutes(deps: AdminAccountRouteDeps) {
   const onboarding = createOnboarding({
     coord: deps.coord,
     clock,
-    fetchVia: (proxy) =>
-      proxy
-        ? (createProxyFetch(proxy, { baseFetch: ops.fetch as typeof fetch }) as FetchFn)
-        : ops.fetch,
+    fetchVia: (proxy) => {
+      if (!proxy) return ops.fetch
+      const f = createProxyFetch(proxy, { baseFetch: ops.fetch as typeof fetch }) as FetchFn
+      return ops.urlPolicy ? ops.urlPolicy.guard(f, proxy.host) : f
+    },
     authorizeUrl: config.CLAUDE_OAUTH_AUTHORIZE_URL,
     redirectUri: config.CLAUDE_OAUTH_REDIRECT_URI,
     tokenUrl: config.CLAUDE_OAUTH_TOKEN_URL,
@@ -264,6 +268,17 @@ export function adminAccountRoutes(deps: AdminAccountRouteDeps) {
 
   async function checkGroups(input: AccountInput): Promise<void> {
     if (input.groupIds) await groups.assertExist(input.groupIds)
+    await checkUrls(input)
+  }
+
+  /** The outbound URL policy for what the admin entered (apiUrl, proxy host): a 400 if refused. */
+  async function checkUrls(input: { apiUrl?: string; proxy?: { host?: unknown } | null }) {
+    const policy = ops.urlPolicy
+    if (!policy) return
+    if (typeof input.apiUrl === 'string' && /^https?:\/\//i.test(input.apiUrl))
+      await policy.assertUrl('apiUrl', input.apiUrl)
+    if (input.proxy && typeof input.proxy.host === 'string' && input.proxy.host.trim())
+      await policy.assertProxyHost('proxy.host', input.proxy.host)
   }
 
   async function oauthToken(entry: PoolEntry): Promise<string> {
@@ -440,6 +455,7 @@ export function adminAccountRoutes(deps: AdminAccountRouteDeps) {
         async ({ body, audit }) => {
           const b = (body ?? {}) as Body
           const proxy = proxyOf(b.proxy)
+          await checkUrls({ proxy })
           const data = await onboarding.start(kind, proxy)
           const { password: _pw, ...shownProxy } = proxy ?? { password: undefined }
           audit(`account.${act}.start`, data.sessionId, null, {

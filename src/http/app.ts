@@ -21,6 +21,7 @@ import { type AccountOps, adminAccountRoutes } from './admin-accounts-routes.ts'
 import { adminAnalyticsRoutes } from './admin-analytics-routes.ts'
 import { adminRoutes } from './admin-routes.ts'
 import { adminWebhookRoutes } from './admin-webhook-routes.ts'
+import { corsPlugin } from './cors.ts'
 import { errorPlugin } from './error-plugin.ts'
 import { healthRoutes } from './health-routes.ts'
 import { historyRoutes } from './history-routes.ts'
@@ -73,6 +74,7 @@ export function createApp(deps: AppDeps) {
   }
   return new Elysia({ name: 'crs.app' })
     .use(errorPlugin(deps.logger))
+    .use(corsPlugin(deps.config.CORS_ORIGINS))
     .use(openapiPlugin(deps.version))
     .use(healthRoutes(deps))
     .use(

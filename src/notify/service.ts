@@ -14,6 +14,7 @@ import type { SecretBox } from '../core/crypto.ts'
 import { InvalidRequestError, NotFoundError } from '../core/errors.ts'
 import { newId } from '../core/ids.ts'
 import type { Clock, FetchFn, Logger } from '../core/ports.ts'
+import type { UrlPolicy } from '../security/url-policy.ts'
 import type { SettingsRepository } from '../settings/repository.ts'
 import { formatFor, maskUrl, TELEGRAM_API } from './formats.ts'
 import {
@@ -44,6 +45,8 @@ export interface WebhookServiceOptions {
   fetch?: FetchFn
   /** Source of account events. */
   accounts: Pick<AccountService, 'onEvent'>
+  /** Outbound URL policy for webhook URLs (checked when saved and before every delivery). */
+  urlPolicy?: Pick<UrlPolicy, 'assertUrl' | 'checkUrl'>
   /** Events delivered at the same time. @default 4 */
   concurrency?: number
   /** Events waiting at most; the oldest is dropped beyond. @default 1000 */
@@ -409,6 +412,17 @@ export function createWebhookService(options: WebhookServiceOptions) {
     return stored
   }
 
+  /** The URL policy at entry: a 400 when the platform's URL is refused. */
+  async function checkTarget(parsed: ParsedPlatform): Promise<ParsedPlatform> {
+    const { target } = parsed
+    const policy = options.urlPolicy
+    if (!policy) return parsed
+    if (target.type === 'telegram') {
+      if (target.apiBaseUrl) await policy.assertUrl('apiBaseUrl', target.apiBaseUrl)
+    } else await policy.assertUrl('url', target.url)
+    return parsed
+  }
+
   function find(doc: WebhookSettings, id: string): StoredWebhookPlatform {
     const p = doc.platforms.find((x) => x.id === id)
     if (!p) throw new NotFoundError(`Cannot find webhook platform "${id}"`)
@@ -424,6 +438,14 @@ export function createWebhookService(options: WebhookServiceOptions) {
     const signal = AbortSignal.any([timeout, stopping.signal])
     try {
       const req = await formatFor(target, event, { now: clock.now() })
+      const verdict = await options.urlPolicy?.checkUrl(req.url)
+      if (verdict && !verdict.ok)
+        return {
+          ok: false,
+          retryable: false,
+          status: null,
+          error: redactFor(verdict.reason, target),
+        }
       const res = await fetchFn(req.url, { ...req.init, redirect: 'manual', signal })
       const text = await readCapped(res, 4096)
       const status = res.status
@@ -578,7 +600,7 @@ export function createWebhookService(options: WebhookServiceOptions) {
     /** Adds a platform; its secrets are sealed before they are stored. */
     addPlatform(input: Body): Promise<WebhookPlatformView> {
       return mutate(async (doc) => {
-        const parsed = parsePlatformInput(input, null)
+        const parsed = await checkTarget(parsePlatformInput(input, null))
         const p = await seal(newId(), parsed, new Date(clock.now()).toISOString())
         doc.platforms.push(p)
         return platformView(p)
@@ -591,7 +613,7 @@ export function createWebhookService(options: WebhookServiceOptions) {
     ): Promise<{ before: WebhookPlatformView; after: WebhookPlatformView }> {
       return mutate(async (doc) => {
         const old = find(doc, id)
-        const parsed = parsePlatformInput(input, await unseal(old))
+        const parsed = await checkTarget(parsePlatformInput(input, await unseal(old)))
         const p = await seal(id, parsed, old.createdAt)
         doc.platforms = doc.platforms.map((x) => (x.id === id ? p : x))
         return { before: platformView(old), after: platformView(p) }
@@ -628,7 +650,7 @@ export function createWebhookService(options: WebhookServiceOptions) {
           throw new InvalidRequestError('platformId: expected a platform id')
         target = (await unseal(find(doc, input.platformId))).target
       } else {
-        target = parsePlatformInput(input, null).target
+        target = (await checkTarget(parsePlatformInput(input, null))).target
       }
       const event: WebhookEvent = {
         type: 'test',

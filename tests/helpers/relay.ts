@@ -27,6 +27,8 @@ export interface TestRelayOptions {
   encryptionKey?: string
   /** Serves the built web UI at `/web` (see src/web/serve-web.ts). */
   readAsset?: BuildOptions['readAsset']
+  /** DNS of the outbound URL policy (default node:dns). */
+  resolveHost?: BuildOptions['resolveHost']
 }
 
 /** A running test relay. */
@@ -52,6 +54,8 @@ export async function startRelay(options: TestRelayOptions): Promise<TestRelay> 
     CLAUDE_API_URL: options.upstream.messagesUrl,
     CLAUDE_OAUTH_TOKEN_URL: options.upstream.tokenUrl,
     LOG_LEVEL: 'error',
+    // The fake upstream and test proxies listen on loopback: opt in past the outbound URL policy.
+    UPSTREAM_ALLOW_HOSTS: '127.0.0.1,localhost,::1',
     ...options.env,
   })
   const stores = options.stores ?? createSqliteStores(openBunSqlite(':memory:'))
@@ -71,6 +75,7 @@ export async function startRelay(options: TestRelayOptions): Promise<TestRelay> 
     recorders: [{ record: (o) => outcomes.push(o) }],
     clock: options.clock,
     readAsset: options.readAsset,
+    resolveHost: options.resolveHost,
   })
   let server: ReturnType<typeof Bun.serve> | null = null
   if (options.listen) {

@@ -38,6 +38,7 @@ test('the binary serves /health, /web and relays a streamed request', async () =
       ADMIN_PASSWORD: 'process-test-password',
       LOG_LEVEL: 'error',
       CLAUDE_API_URL: up.messagesUrl,
+      UPSTREAM_ALLOW_HOSTS: '127.0.0.1,localhost',
     },
     stdout: 'ignore',
     stderr: 'inherit',

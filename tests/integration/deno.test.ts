@@ -42,6 +42,7 @@ async function startDeno(env: Record<string, string>) {
         ENCRYPTION_KEY: 'process-test-encryption-key-0123456789',
         ADMIN_PASSWORD: 'process-test-password',
         CLAUDE_API_URL: up.messagesUrl,
+        UPSTREAM_ALLOW_HOSTS: '127.0.0.1,localhost',
         ...env,
       },
       stdout: 'ignore',
