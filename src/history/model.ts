@@ -96,9 +96,10 @@ export interface HistoryStats {
 export function emptyHistoryStats(): HistoryStats {
   return {
     total: 0,
-    byOutcome: {},
-    byModel: {},
-    byStatus: {},
+    // No prototype: model names come from clients ("__proto__" must be a plain key).
+    byOutcome: Object.create(null),
+    byModel: Object.create(null),
+    byStatus: Object.create(null),
     inputTokens: 0,
     outputTokens: 0,
     cacheCreateTokens: 0,

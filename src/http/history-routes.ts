@@ -57,7 +57,7 @@ function int(name: string, v: string | undefined, def: number, min: number, max:
 export function parseFilter(q: Query, tz: number): HistoryFilter {
   const f: HistoryFilter = {}
   if (q.date) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(q.date))
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(q.date) || Number.isNaN(Date.parse(`${q.date}T00:00:00Z`)))
       throw new InvalidRequestError('date: expected YYYY-MM-DD')
     f.from = localDayStart(q.date, tz)
     f.to = f.from + 86_400_000
@@ -74,7 +74,7 @@ export function parseFilter(q: Query, tz: number): HistoryFilter {
   if (q.model) f.model = q.model
   const status = q.status ?? q.outcome
   if (status) {
-    const o = OUTCOMES[status]
+    const o = Object.hasOwn(OUTCOMES, status) ? OUTCOMES[status] : undefined
     if (!o) throw new InvalidRequestError('status: expected success, error, aborted or rejected')
     f.outcome = o
   }
@@ -92,7 +92,8 @@ function page(q: Query): { limit: number; offset: number } {
 
 /** Statistics in the shape of the system we replace, plus our extra fields. */
 export function statsView(s: HistoryStats) {
-  const modelStats: Record<string, { count: number; tokens: number; cost: number }> = {}
+  const modelStats: Record<string, { count: number; tokens: number; cost: number }> =
+    Object.create(null)
   for (const [m, v] of Object.entries(s.byModel))
     modelStats[m] = { count: v.requests, tokens: v.tokens, cost: v.costNanos / 1e9 }
   return {

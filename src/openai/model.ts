@@ -263,8 +263,10 @@ function checkMessage(msg: Record<string, unknown>, where: string): Validation |
   const role = msg.role
   if (role === 'function')
     return fail(`${where}.role`, "'function' messages are not supported; use role 'tool'")
-  const schema = typeof role === 'string' ? ROLE_SCHEMA[role] : undefined
-  const parts = typeof role === 'string' ? PART_TYPES[role] : undefined
+  // Own keys only: a role like 'constructor' must not find Object.prototype members.
+  const known = typeof role === 'string' && Object.hasOwn(ROLE_SCHEMA, role)
+  const schema = known ? ROLE_SCHEMA[role] : undefined
+  const parts = known ? PART_TYPES[role] : undefined
   if (!schema || !parts)
     return fail(`${where}.role`, 'must be one of system, developer, user, assistant, tool')
   if (Array.isArray(msg.content)) {
@@ -273,7 +275,8 @@ function checkMessage(msg: Record<string, unknown>, where: string): Validation |
       const part: unknown = msg.content[j]
       if (!isObject(part)) return fail(at, 'must be a content part object')
       const type = part.type
-      const partSchema = typeof type === 'string' ? parts[type] : undefined
+      const partSchema =
+        typeof type === 'string' && Object.hasOwn(parts, type) ? parts[type] : undefined
       if (!partSchema)
         return fail(
           `${at}.type`,
