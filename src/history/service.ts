@@ -8,6 +8,7 @@
 import type { CoordRepository } from '../coord/repository.ts'
 import { InvalidRequestError } from '../core/errors.ts'
 import type { Clock, Logger } from '../core/ports.ts'
+import { utf8Length } from '../core/text.ts'
 import type { RequestOutcome, RequestRecorder } from '../relay/recorder.ts'
 import type { SettingsRepository } from '../settings/repository.ts'
 import type { HistoryFilter, HistoryRecord } from './model.ts'
@@ -81,7 +82,7 @@ export function parseHistoryConfig(
 function capped(text: string, limit: number, totalBytes: number): string {
   if (limit <= 0) return ''
   const cut = text.length > limit ? text.slice(0, limit) : text
-  const more = text.length > limit || totalBytes > new TextEncoder().encode(text).byteLength
+  const more = text.length > limit || totalBytes > utf8Length(text)
   return more ? `${cut}\n…[truncated: ${totalBytes} bytes in total, ${limit} characters kept]` : cut
 }
 

@@ -14,6 +14,7 @@
  */
 
 import type { Result } from 'ioredis'
+import { utf8Length } from '../../core/text.ts'
 import {
   emptyHistoryStats,
   type HistoryFilter,
@@ -62,21 +63,6 @@ export function aggregateFields(s: HistorySummary): [string, number][] {
   ]
   if (s.ttfbMs != null) out.push(['tf', int(s.ttfbMs * 1000)], ['tn', 1])
   return out.filter(([, v]) => v !== 0)
-}
-
-/** Byte length of a string encoded as UTF-8, without encoding it. */
-export function utf8Length(text: string): number {
-  let n = 0
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c < 0x80) n += 1
-    else if (c < 0x800) n += 2
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      n += 4
-      i++
-    } else n += 3
-  }
-  return n
 }
 
 /** Splits a record into the stored summary and body JSON and their size in bytes. */

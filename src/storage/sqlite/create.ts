@@ -9,11 +9,12 @@ import { systemClock } from '../../core/time.ts'
 import type { Stores } from '../stores.ts'
 import { createSqliteAccountRepo } from './accounts-repo.ts'
 import { createSqliteCoordRepo, sweepCoord } from './coord-repo.ts'
+import { createCostMirror } from './cost-mirror.ts'
 import type { SqlDatabase } from './driver.ts'
 import { createSqliteHistoryRepo } from './history-repo.ts'
 import { createSqliteKeyRepo } from './keys-repo.ts'
-import { createSqliteLimitsRepo, sweepLimits } from './limits-repo.ts'
-import { LIVE_SCHEMA, migrate } from './migrations.ts'
+import { createSqliteLimitsRepo, type LimitsState, sweepLimits } from './limits-repo.ts'
+import { migrate } from './migrations.ts'
 import { createSqliteSettingsRepo } from './settings-repo.ts'
 import { createSqliteUsageRepo, sweepUsage } from './usage-repo.ts'
 
@@ -32,8 +33,8 @@ export function createSqliteStores(db: SqlDatabase, options: SqliteStoresOptions
   // would otherwise be temp files; on disk they made bulk history writes about 3x slower.
   db.exec('PRAGMA temp_store = MEMORY')
   migrate(db, logger)
-  db.exec("ATTACH DATABASE ':memory:' AS live")
-  db.exec(LIVE_SCHEMA)
+  const costs = createCostMirror(db)
+  const limitsState: LimitsState = { leases: new Map(), windows: new Map(), sticky: new Map() }
   const coord = createSqliteCoordRepo(db, { clock, logger })
   let closed = false
 
@@ -41,8 +42,8 @@ export function createSqliteStores(db: SqlDatabase, options: SqliteStoresOptions
     kind: 'sqlite',
     keys: createSqliteKeyRepo(db),
     accounts: createSqliteAccountRepo(db),
-    usage: createSqliteUsageRepo(db, clock),
-    limits: createSqliteLimitsRepo(db, clock),
+    usage: createSqliteUsageRepo(db, clock, costs),
+    limits: createSqliteLimitsRepo(costs, clock, limitsState),
     history: createSqliteHistoryRepo(db),
     settings: createSqliteSettingsRepo(db),
     coord,
@@ -52,7 +53,11 @@ export function createSqliteStores(db: SqlDatabase, options: SqliteStoresOptions
       return performance.now() - started
     },
     async sweepExpired(now) {
-      return db.transaction(() => sweepUsage(db, now) + sweepLimits(db, now) + sweepCoord(db, now))
+      costs.clear()
+      return (
+        sweepLimits(limitsState, now) +
+        db.transaction(() => sweepUsage(db, now) + sweepCoord(db, now))
+      )
     },
     async close() {
       if (closed) return

@@ -1,258 +1,243 @@
 /**
  * @module
- * SQLite adapter of {@link LimitsRepository}. Leases, rate windows and sticky sessions are rows
- * with an `expires_at`; reads ignore expired rows, so results match Redis even before the sweep.
- * `admit` does every check and write in one BEGIN IMMEDIATE transaction and writes nothing when
- * it rejects.
+ * SQLite-mode adapter of {@link LimitsRepository}. SQLite mode is one process, and admission
+ * state (leases, rate windows, sticky sessions) never had to outlive it, so it lives in plain
+ * maps: an admission is a few map operations in one synchronous call, which is atomic in a
+ * single-threaded runtime exactly as the Redis Lua script is. Only the cost caps read stored
+ * counters, through the in-process {@link CostMirror}. Expired entries read as missing, so
+ * results match Redis even before the sweep; `admit` writes nothing when it rejects.
  */
 import type { Clock } from '../../core/ports.ts'
 import type { AdmitResult, LimitsRepository, WindowState } from '../../limits/repository.ts'
-import type { SqlDatabase } from './driver.ts'
-import { readCounter } from './usage-repo.ts'
+import type { CostMirror } from './cost-mirror.ts'
 
-interface WindowRow {
-  start: number
-  requests: number
-  tokens: number
-  cost_nanos: number
-  expires_at: number
+interface Window extends WindowState {
+  expiresAt: number
+}
+interface Sticky {
+  accountId: string
+  expiresAt: number
 }
 
-function countLive(db: SqlDatabase, scope: 'key' | 'account', owner: string, now: number): number {
-  const row = db.get<{ n: number }>(
-    'SELECT COUNT(*) AS n FROM live.leases WHERE scope = ? AND owner = ? AND expires_at > ?',
-    [scope, owner, now],
-  )
-  return Number(row?.n ?? 0)
+/** The maps behind one limits repository (exposed for the periodic sweep). */
+export interface LimitsState {
+  /** `key:<id>` / `account:<id>` → lease id → expiry. */
+  leases: Map<string, Map<string, number>>
+  windows: Map<string, Window>
+  /** `<keyId>\0<sessionHash>` → account. */
+  sticky: Map<string, Sticky>
+}
+
+function liveCount(owned: Map<string, number> | undefined, now: number): number {
+  if (!owned) return 0
+  let n = 0
+  for (const expiresAt of owned.values()) if (expiresAt > now) n++
+  return n
 }
 
 function addLease(
-  db: SqlDatabase,
-  scope: 'key' | 'account',
+  state: LimitsState,
   owner: string,
   lease: string,
   expiresAt: number,
   now: number,
 ): void {
-  // Dropping the owner's expired leases keeps the per-owner scan short between sweeps.
-  db.run('DELETE FROM live.leases WHERE scope = ? AND owner = ? AND expires_at <= ?', [
-    scope,
-    owner,
-    now,
-  ])
-  db.run(
-    `INSERT INTO live.leases (scope, owner, lease, expires_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (scope, owner, lease) DO UPDATE SET expires_at = excluded.expires_at`,
-    [scope, owner, lease, expiresAt],
-  )
-}
-
-function readSticky(
-  db: SqlDatabase,
-  keyId: string,
-  sessionHash: string,
-  now: number,
-): string | null {
-  const row = db.get<{ account_id: string }>(
-    'SELECT account_id FROM live.sticky WHERE key_id = ? AND session_hash = ? AND expires_at > ?',
-    [keyId, sessionHash, now],
-  )
-  return row?.account_id ?? null
-}
-
-function toWindow(row: WindowRow): WindowState {
-  return {
-    start: Number(row.start),
-    requests: Number(row.requests),
-    tokens: Number(row.tokens),
-    costNanos: Number(row.cost_nanos),
+  let owned = state.leases.get(owner)
+  if (!owned) {
+    owned = new Map()
+    state.leases.set(owner, owned)
+  } else {
+    // Dropping the owner's expired leases keeps its scan short between sweeps.
+    for (const [id, at] of owned) if (at <= now) owned.delete(id)
   }
+  owned.set(lease, expiresAt)
 }
 
-/** Creates the limits repository over `db`; `clock` serves the methods without a `now`. */
-export function createSqliteLimitsRepo(db: SqlDatabase, clock: Clock): LimitsRepository {
+function dropLease(state: LimitsState, owner: string, lease: string): boolean {
+  const owned = state.leases.get(owner)
+  if (!owned?.delete(lease)) return false
+  if (owned.size === 0) state.leases.delete(owner)
+  return true
+}
+
+function liveWindow(state: LimitsState, keyId: string, lengthMs: number, now: number) {
+  const w = state.windows.get(keyId)
+  return w && now - w.start < lengthMs && w.expiresAt > now ? w : null
+}
+
+function readSticky(state: LimitsState, id: string, now: number): string | null {
+  const s = state.sticky.get(id)
+  return s && s.expiresAt > now ? s.accountId : null
+}
+
+/** Creates the limits repository; `costs` serves the cost caps, `clock` methods without a `now`. */
+export function createSqliteLimitsRepo(
+  costs: CostMirror,
+  clock: Clock,
+  state: LimitsState = { leases: new Map(), windows: new Map(), sticky: new Map() },
+): LimitsRepository {
   return {
-    async admit(req) {
+    async admit(req): Promise<AdmitResult> {
       const { keyId, now } = req
-      return db.transaction((): AdmitResult => {
-        let concurrency = 0
-        if (req.concurrency) {
-          const current = countLive(db, 'key', keyId, now)
-          const { limit } = req.concurrency
-          if (limit > 0 && current >= limit) {
-            return { ok: false, reason: 'concurrency', limit, current, resetAt: null }
-          }
-          concurrency = current + 1
+      const leaseOwner = `key:${keyId}`
+      let concurrency = 0
+      if (req.concurrency) {
+        const current = liveCount(state.leases.get(leaseOwner), now)
+        const { limit } = req.concurrency
+        if (limit > 0 && current >= limit) {
+          return { ok: false, reason: 'concurrency', limit, current, resetAt: null }
         }
+        concurrency = current + 1
+      }
 
-        let window: WindowState | null = null
-        if (req.window) {
-          const { lengthMs, maxRequests, maxTokens, maxCostNanos } = req.window
-          const row = db.get<WindowRow>('SELECT * FROM live.rate_windows WHERE key_id = ?', [keyId])
-          window =
-            row && now - Number(row.start) < lengthMs
-              ? toWindow(row)
-              : { start: now, requests: 0, tokens: 0, costNanos: 0 }
-          const resetAt = window.start + lengthMs
-          if (maxRequests > 0 && window.requests >= maxRequests) {
-            return {
-              ok: false,
-              reason: 'window-requests',
-              limit: maxRequests,
-              current: window.requests,
-              resetAt,
-            }
-          }
-          if (maxTokens > 0 && window.tokens >= maxTokens) {
-            return {
-              ok: false,
-              reason: 'window-tokens',
-              limit: maxTokens,
-              current: window.tokens,
-              resetAt,
-            }
-          }
-          if (maxCostNanos > 0 && window.costNanos >= maxCostNanos) {
-            return {
-              ok: false,
-              reason: 'window-cost',
-              limit: maxCostNanos,
-              current: window.costNanos,
-              resetAt,
-            }
-          }
+      let window: WindowState | null = null
+      if (req.window) {
+        const { lengthMs, maxRequests, maxTokens, maxCostNanos } = req.window
+        window = liveWindow(state, keyId, lengthMs, now) ?? {
+          start: now,
+          requests: 0,
+          tokens: 0,
+          costNanos: 0,
         }
+        const resetAt = window.start + lengthMs
+        if (maxRequests > 0 && window.requests >= maxRequests)
+          return {
+            ok: false,
+            reason: 'window-requests',
+            limit: maxRequests,
+            current: window.requests,
+            resetAt,
+          }
+        if (maxTokens > 0 && window.tokens >= maxTokens)
+          return {
+            ok: false,
+            reason: 'window-tokens',
+            limit: maxTokens,
+            current: window.tokens,
+            resetAt,
+          }
+        if (maxCostNanos > 0 && window.costNanos >= maxCostNanos)
+          return {
+            ok: false,
+            reason: 'window-cost',
+            limit: maxCostNanos,
+            current: window.costNanos,
+            resetAt,
+          }
+      }
 
-        for (const cap of req.costCaps ?? []) {
-          if (cap.limitNanos <= 0) continue
-          const current = readCounter(
-            db,
-            { scope: 'key', id: keyId, period: cap.period },
-            now,
-          ).costNanos
-          if (current >= cap.limitNanos) {
-            return {
-              ok: false,
-              reason: cap.name,
-              limit: cap.limitNanos,
-              current,
-              resetAt: cap.resetAt,
-            }
+      for (const cap of req.costCaps ?? []) {
+        if (cap.limitNanos <= 0) continue
+        const current = costs.read(keyId, cap.period, now)
+        if (current >= cap.limitNanos)
+          return {
+            ok: false,
+            reason: cap.name,
+            limit: cap.limitNanos,
+            current,
+            resetAt: cap.resetAt,
           }
-        }
+      }
 
-        if (req.window && window) {
-          db.run(
-            `INSERT INTO live.rate_windows (key_id, start, requests, tokens, cost_nanos, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?)
-             ON CONFLICT (key_id) DO UPDATE SET start = excluded.start, requests = excluded.requests,
-               tokens = excluded.tokens, cost_nanos = excluded.cost_nanos, expires_at = excluded.expires_at`,
-            [
-              keyId,
-              window.start,
-              window.requests + 1,
-              window.tokens,
-              window.costNanos,
-              window.start + req.window.lengthMs,
-            ],
-          )
-        }
-        if (req.concurrency) {
-          addLease(db, 'key', keyId, req.leaseId, now + req.concurrency.leaseMs, now)
-        }
-        return {
-          ok: true,
-          stickyAccountId:
-            req.sessionHash === undefined ? null : readSticky(db, keyId, req.sessionHash, now),
-          windowStart: window?.start ?? 0,
-          concurrency,
-        }
-      }, 'deferred')
+      if (req.window && window)
+        state.windows.set(keyId, {
+          start: window.start,
+          requests: window.requests + 1,
+          tokens: window.tokens,
+          costNanos: window.costNanos,
+          expiresAt: window.start + req.window.lengthMs,
+        })
+      if (req.concurrency)
+        addLease(state, leaseOwner, req.leaseId, now + req.concurrency.leaseMs, now)
+      return {
+        ok: true,
+        stickyAccountId:
+          req.sessionHash === undefined
+            ? null
+            : readSticky(state, `${keyId}\u0000${req.sessionHash}`, now),
+        windowStart: window?.start ?? 0,
+        concurrency,
+      }
     },
 
     async release(keyId, leaseId) {
-      return (
-        db.run("DELETE FROM live.leases WHERE scope = 'key' AND owner = ? AND lease = ?", [
-          keyId,
-          leaseId,
-        ]).changes > 0
-      )
+      return dropLease(state, `key:${keyId}`, leaseId)
     },
     async renew(leases, leaseMs, now) {
-      if (leases.length === 0) return
-      db.transaction(() => {
-        for (const l of leases) {
-          db.run(
-            "UPDATE live.leases SET expires_at = ? WHERE scope = 'key' AND owner = ? AND lease = ? AND expires_at > ?",
-            [now + leaseMs, l.keyId, l.leaseId, now],
-          )
-        }
-      }, 'deferred')
+      for (const l of leases) {
+        const owned = state.leases.get(`key:${l.keyId}`)
+        const at = owned?.get(l.leaseId)
+        if (owned && at !== undefined && at > now) owned.set(l.leaseId, now + leaseMs)
+      }
     },
     async countLeases(keyId, now) {
-      return countLive(db, 'key', keyId, now)
+      return liveCount(state.leases.get(`key:${keyId}`), now)
     },
     async addWindowUsage(items) {
-      if (items.length === 0) return
       // Matching `start` is what makes the window "still the current one": a new window always
-      // has a later start. Usage added to an ended window is never read (admit and getWindow
-      // treat it as closed), so no clock is needed here.
-      db.transaction(() => {
-        for (const it of items) {
-          db.run(
-            `UPDATE live.rate_windows SET tokens = tokens + ?, cost_nanos = cost_nanos + ?
-             WHERE key_id = ? AND start = ?`,
-            [Math.trunc(it.tokens), Math.trunc(it.costNanos), it.keyId, it.windowStart],
-          )
-        }
-      }, 'deferred')
+      // has a later start. Usage added to an ended window is never read.
+      for (const it of items) {
+        const w = state.windows.get(it.keyId)
+        if (!w || w.start !== it.windowStart) continue
+        w.tokens += Math.trunc(it.tokens)
+        w.costNanos += Math.trunc(it.costNanos)
+      }
     },
     async getWindow(keyId, lengthMs, now) {
-      const row = db.get<WindowRow>('SELECT * FROM live.rate_windows WHERE key_id = ?', [keyId])
-      return row && now - Number(row.start) < lengthMs ? toWindow(row) : null
+      const w = liveWindow(state, keyId, lengthMs, now)
+      return w
+        ? { start: w.start, requests: w.requests, tokens: w.tokens, costNanos: w.costNanos }
+        : null
     },
 
     async acquireAccountLease(accountId, leaseId, limit, leaseMs, now) {
-      return db.transaction(() => {
-        if (limit > 0 && countLive(db, 'account', accountId, now) >= limit) return false
-        addLease(db, 'account', accountId, leaseId, now + leaseMs, now)
-        return true
-      }, 'deferred')
+      const owner = `account:${accountId}`
+      if (limit > 0 && liveCount(state.leases.get(owner), now) >= limit) return false
+      addLease(state, owner, leaseId, now + leaseMs, now)
+      return true
     },
     async releaseAccountLease(accountId, leaseId) {
-      return (
-        db.run("DELETE FROM live.leases WHERE scope = 'account' AND owner = ? AND lease = ?", [
-          accountId,
-          leaseId,
-        ]).changes > 0
-      )
+      return dropLease(state, `account:${accountId}`, leaseId)
     },
     async countAccountLeases(accountId, now) {
-      return countLive(db, 'account', accountId, now)
+      return liveCount(state.leases.get(`account:${accountId}`), now)
     },
 
     async setSticky(keyId, sessionHash, accountId, ttlMs) {
-      db.run(
-        `INSERT INTO live.sticky (key_id, session_hash, account_id, expires_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (key_id, session_hash) DO UPDATE SET
-           account_id = excluded.account_id, expires_at = excluded.expires_at`,
-        [keyId, sessionHash, accountId, clock.now() + ttlMs],
-      )
+      state.sticky.set(`${keyId}\u0000${sessionHash}`, {
+        accountId,
+        expiresAt: clock.now() + ttlMs,
+      })
     },
     async getSticky(keyId, sessionHash) {
-      return readSticky(db, keyId, sessionHash, clock.now())
+      return readSticky(state, `${keyId}\u0000${sessionHash}`, clock.now())
     },
     async deleteSticky(keyId, sessionHash) {
-      db.run('DELETE FROM live.sticky WHERE key_id = ? AND session_hash = ?', [keyId, sessionHash])
+      state.sticky.delete(`${keyId}\u0000${sessionHash}`)
     },
   }
 }
 
 /** Deletes leases, windows and sticky mappings expired at `now`; returns how many. */
-export function sweepLimits(db: SqlDatabase, now: number): number {
-  return (
-    db.run('DELETE FROM live.leases WHERE expires_at <= ?', [now]).changes +
-    db.run('DELETE FROM live.rate_windows WHERE expires_at <= ?', [now]).changes +
-    db.run('DELETE FROM live.sticky WHERE expires_at <= ?', [now]).changes
-  )
+export function sweepLimits(state: LimitsState, now: number): number {
+  let n = 0
+  for (const [owner, owned] of state.leases) {
+    for (const [id, at] of owned)
+      if (at <= now) {
+        owned.delete(id)
+        n++
+      }
+    if (owned.size === 0) state.leases.delete(owner)
+  }
+  for (const [id, w] of state.windows)
+    if (w.expiresAt <= now) {
+      state.windows.delete(id)
+      n++
+    }
+  for (const [id, s] of state.sticky)
+    if (s.expiresAt <= now) {
+      state.sticky.delete(id)
+      n++
+    }
+  return n
 }

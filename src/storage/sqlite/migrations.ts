@@ -199,47 +199,17 @@ CREATE INDEX history_stats ON history (
   cache_create_1h_tokens, cache_read_tokens, cost_nanos, duration_ms, ttfb_ms
 );
 `,
-  // 3: leases, rate windows and sticky sessions move to the in-memory `live` schema (see LIVE_SCHEMA).
+  // 3: leases, rate windows and sticky sessions move to process memory (see limits-repo.ts).
   `
 DROP TABLE leases;
 DROP TABLE rate_windows;
 DROP TABLE sticky;
 `,
+  // 4: history-repo.ts#write adds inserted records to history_totals once per batch.
+  `
+DROP TRIGGER history_totals_insert;
+`,
 ]
-
-/**
- * Admission state lives in an attached in-memory database, `live`: it changes on every request
- * and does not need to outlive the process (a lease of a stopped process is void anyway). Writes
- * there cost microseconds instead of a WAL append, which keeps the per-request admission
- * transaction off the disk. Created on every open, after ATTACH DATABASE ':memory:' AS live.
- */
-export const LIVE_SCHEMA = `
-CREATE TABLE live.leases (
-  scope TEXT NOT NULL,
-  owner TEXT NOT NULL,
-  lease TEXT NOT NULL,
-  expires_at INTEGER NOT NULL,
-  PRIMARY KEY (scope, owner, lease)
-);
-CREATE INDEX live.leases_expires ON leases (expires_at);
-CREATE TABLE live.rate_windows (
-  key_id TEXT PRIMARY KEY,
-  start INTEGER NOT NULL,
-  requests INTEGER NOT NULL DEFAULT 0,
-  tokens INTEGER NOT NULL DEFAULT 0,
-  cost_nanos INTEGER NOT NULL DEFAULT 0,
-  expires_at INTEGER NOT NULL
-);
-CREATE INDEX live.rate_windows_expires ON rate_windows (expires_at);
-CREATE TABLE live.sticky (
-  key_id TEXT NOT NULL,
-  session_hash TEXT NOT NULL,
-  account_id TEXT NOT NULL,
-  expires_at INTEGER NOT NULL,
-  PRIMARY KEY (key_id, session_hash)
-);
-CREATE INDEX live.sticky_expires ON sticky (expires_at);
-`
 
 /** Applies every migration newer than the database's `user_version`; returns the new version. */
 export function migrate(db: SqlDatabase, logger?: Logger): number {

@@ -7,6 +7,7 @@
 import type { Clock } from '../../core/ports.ts'
 import { COUNTER_FIELDS, type CounterRef, type Counters, emptyCounters } from '../../usage/model.ts'
 import type { UsageRepository } from '../../usage/repository.ts'
+import type { CostMirror } from './cost-mirror.ts'
 import type { SqlDatabase } from './driver.ts'
 import { snakeCase } from './migrations.ts'
 
@@ -50,7 +51,11 @@ export function readCounter(db: SqlDatabase, ref: CounterRef, now: number): Coun
 }
 
 /** Creates the usage repository over `db`; `clock` decides which counters have expired. */
-export function createSqliteUsageRepo(db: SqlDatabase, clock: Clock): UsageRepository {
+export function createSqliteUsageRepo(
+  db: SqlDatabase,
+  clock: Clock,
+  mirror?: CostMirror,
+): UsageRepository {
   return {
     async increment(increments) {
       if (increments.length === 0) return
@@ -69,6 +74,17 @@ export function createSqliteUsageRepo(db: SqlDatabase, clock: Clock): UsageRepos
           ])
         }
       })
+      // Only after the commit: a failed write must not count in admission.
+      if (mirror)
+        for (const inc of increments)
+          if (inc.scope === 'key' && !inc.model)
+            mirror.add(
+              inc.id,
+              inc.period,
+              Math.trunc(inc.values.costNanos ?? 0),
+              inc.expiresAt ?? null,
+              now,
+            )
     },
     async get(refs) {
       const now = clock.now()
@@ -105,6 +121,7 @@ export function createSqliteUsageRepo(db: SqlDatabase, clock: Clock): UsageRepos
       )
     },
     async purgeSubject(scope, id) {
+      mirror?.clear()
       return db.run('DELETE FROM usage_counters WHERE scope IN (?, ?) AND id = ?', [
         scope,
         `${scope}-model`,
