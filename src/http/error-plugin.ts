@@ -21,6 +21,23 @@ export function requestIdOf(request: Request): string {
   return id
 }
 
+/**
+ * True for the relay's POST routes (Messages, count_tokens, chat completions): every response
+ * they build carries `request-id` itself. Setting it through `set.headers` instead makes Elysia
+ * rebuild each streamed response, which measured ~20 µs of CPU a request.
+ */
+function setsOwnRequestId(request: Request): boolean {
+  if (request.method !== 'POST') return false
+  const url = request.url
+  const q = url.indexOf('?')
+  const end = q === -1 ? url.length : q
+  return (
+    url.endsWith('/messages', end) ||
+    url.endsWith('/count_tokens', end) ||
+    url.endsWith('/chat/completions', end)
+  )
+}
+
 function jsonError(status: number, type: string, message: string, requestId: string): Response {
   return new Response(JSON.stringify(errorBody(type, message, requestId)), {
     status,
@@ -32,7 +49,7 @@ function jsonError(status: number, type: string, message: string, requestId: str
 export function errorPlugin(logger: Logger) {
   return new Elysia({ name: 'crs.errors' })
     .onRequest(({ request, set }) => {
-      set.headers['request-id'] = requestIdOf(request)
+      if (!setsOwnRequestId(request)) set.headers['request-id'] = requestIdOf(request)
     })
     .onError({ as: 'global' }, ({ code, error, request, path }) => {
       const requestId = requestIdOf(request)

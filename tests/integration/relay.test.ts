@@ -163,3 +163,49 @@ describe('client errors', () => {
     expect(((await res.json()) as any).error.type).toBe('permission_error')
   })
 })
+
+describe('request ids on client routes', () => {
+  // The relay routes set `request-id` themselves (not through the global hook); every kind of
+  // answer must still carry one, and each must be a fresh id.
+  test('success, rejection, upstream error and unknown-route answers all carry a request id', async () => {
+    await clean()
+    await r.createConsoleAccount('acc-ids')
+    const { key } = await r.createKey({ rateLimitWindow: 1, rateLimitRequests: 4 })
+    const post = (path: string, body: string, apiKey = key) =>
+      fetch(`${r.url}${path}`, {
+        method: 'POST',
+        headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
+        body,
+      })
+    const valid = (extra: Record<string, unknown> = {}) => JSON.stringify({ ...ask, ...extra })
+    const answers: [string, Response][] = [
+      ['stream', await post('/api/v1/messages', valid({ stream: true }))],
+      ['json', await post('/api/v1/messages', valid())],
+      ['count_tokens', await post('/api/v1/messages/count_tokens', valid())],
+      ['bad key', await post('/api/v1/messages', valid(), `cr_${'0'.repeat(64)}`)],
+      ['bad json', await post('/api/v1/messages', '{"model":')],
+    ]
+    up.script('acc-ids', { kind: 'error', status: 400 })
+    answers.push(['upstream 400', await post('/api/v1/messages', valid())])
+    answers.push(['rate limited', await post('/api/v1/messages', valid())])
+    answers.push(['unknown route', await post('/api/v1/nothing/messages', valid())])
+    const ids = new Set<string>()
+    for (const [what, res] of answers) {
+      const id = res.headers.get('request-id')
+      expect({ what, id }).toEqual({ what, id: expect.stringMatching(/^req_/) })
+      ids.add(id!)
+      await res.arrayBuffer()
+    }
+    expect(ids.size).toBe(answers.length)
+    expect(answers.map(([w, res]) => [w, res.status])).toEqual([
+      ['stream', 200],
+      ['json', 200],
+      ['count_tokens', 200],
+      ['bad key', 401],
+      ['bad json', 400],
+      ['upstream 400', 400],
+      ['rate limited', 429],
+      ['unknown route', 404],
+    ])
+  })
+})
