@@ -15,7 +15,9 @@ const PATTERNS = [
   /\bsk-[A-Za-z0-9_-]{20,}/g,
 ]
 
-const FIELD_HINT = /authorization|api[-_]?key|apikey|passw|secret|token|cookie/i
+// The field names of FIELD_RE in quotes: a plain /token/ would match every "max_tokens".
+const FIELD_HINT =
+  /"(?:proxy-)?(?:authorization|x-api-key|x-goog-api-key|api[-_]?key|apikey|passw(?:or)?d|secret|client_secret|(?:access_|refresh_|id_)?token|(?:set-)?cookie)"\s*:/i
 const PATTERN_HINT = /cr_|sk-|Bearer|Basic/
 
 /** Redacts secrets in `text`; `known` are literal secrets (shorter than 6 characters are ignored). */

@@ -14,8 +14,11 @@ function labelText(labels: Labels): string {
   return parts.length ? `{${parts.join(',')}}` : ''
 }
 
+/** Series key of `labels` (names and values joined by control characters; no JSON on the hot path). */
 function keyOf(labels: Labels): string {
-  return JSON.stringify(labels)
+  let k = ''
+  for (const name in labels) k += `${name}\u0000${labels[name]}\u0001`
+  return k
 }
 
 /** A counter or gauge family. */
