@@ -96,6 +96,16 @@ async function startUpstream() {
   return { proc, url: `http://127.0.0.1:${port}` }
 }
 
+async function startPassthrough(upstreamUrl: string) {
+  const proc = Bun.spawn([bun, join(root, 'bench/passthrough.ts')], {
+    env: { ...process.env, PORT: '0', UPSTREAM: upstreamUrl },
+    stdout: 'pipe',
+    stderr: 'inherit',
+  })
+  const port = await readyPort(proc, /READY (\d+)/)
+  return { proc, url: `http://127.0.0.1:${port}` }
+}
+
 async function startRelay(env: Record<string, string>) {
   const port = 20000 + Math.floor(Math.random() * 20000)
   const prof = process.env.BENCH_PROFILE
@@ -111,6 +121,7 @@ async function startRelay(env: Record<string, string>) {
       JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123',
       ENCRYPTION_KEY: 'bench-encryption-key-0123456789abcdef',
       ADMIN_PASSWORD: 'bench-password',
+      UPSTREAM_ALLOW_HOSTS: '127.0.0.1,localhost',
       ...env,
     },
     stdout: 'ignore',
@@ -203,6 +214,7 @@ function table(name: string, rows: Row[]): string {
 
 const results: Record<string, Row[]> = {}
 const up = await startUpstream()
+const bare = await startPassthrough(up.url)
 const redisPrefix = `bench${Date.now().toString(36)}`
 console.log(
   `# Benchmark (${QUICK ? 'quick' : 'full'}): ${DURATION / 1000} s per run after ${WARMUP / 1000} s warm-up; upstream streams 50 SSE events`,
@@ -214,19 +226,35 @@ try {
     { name: 'redis', env: { REDIS_URL: REDIS_URL, REDIS_PREFIX: redisPrefix } },
   ]
   const directRows = new Map<string, Row>()
+  const bareRows = new Map<string, Row>()
   for (const s of SCENARIOS) {
     if (ONLY && !s.name.includes(ONLY)) continue
-    if (!s.twoRelays)
-      directRows.set(s.name, {
-        path: 'direct',
-        ...(await load({
-          urls: [`${up.url}/v1/messages`],
-          concurrency: s.concurrency,
-          body: s.body,
-          keys: ['direct'],
-        })),
-      })
+    if (s.twoRelays) continue
+    directRows.set(s.name, {
+      path: 'direct',
+      ...(await load({
+        urls: [`${up.url}/v1/messages`],
+        concurrency: s.concurrency,
+        body: s.body,
+        keys: ['direct'],
+      })),
+    })
+    const before = cpuTicks(bare.proc.pid)
+    const r = await load({
+      urls: [`${bare.url}/v1/messages`],
+      concurrency: s.concurrency,
+      body: s.body,
+      keys: ['bare'],
+    })
+    bareRows.set(s.name, {
+      path: 'bare Bun proxy (no features)',
+      ...r,
+      cpuUsPerReq:
+        ((cpuTicks(bare.proc.pid) - before) * 10_000) /
+        Math.max(1, r.requests + Math.round((r.rps * WARMUP) / 1000)),
+    })
   }
+  bare.proc.kill()
   for (const storage of storages) {
     const relay = await startRelay(storage.env)
     const second = storage.name === 'redis' ? await startRelay(storage.env) : null
@@ -277,6 +305,7 @@ try {
           ...directRows.get('streaming, 32 clients')!,
           path: 'direct (streaming, 32 clients)',
         },
+        ...(bareRows.has(s.name) ? [bareRows.get(s.name)!] : []),
       ]).push(row)
     }
     if (SOAK && storage.name === 'sqlite') {
@@ -325,6 +354,7 @@ try {
   console.log('\nwritten to bench/results/bench.json')
 } finally {
   up.proc.kill()
+  bare.proc.kill()
   try {
     const Redis = (await import('ioredis')).default
     const c = new Redis(REDIS_URL)
