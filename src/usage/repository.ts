@@ -14,10 +14,13 @@ import type {
 /** Persistence of additive usage counters. */
 export interface UsageRepository {
   /**
-   * Applies many increments at once (one pipeline / one transaction). Increments to the same
-   * counter add up. Each counter's expiry is set to its increment's `expiresAt`.
+   * Applies many increments at once (one transaction). Increments to the same counter add up.
+   * Each counter's expiry is set to its increment's `expiresAt`. With a `batchId`, a batch that
+   * was already applied under that id (within the last hour) is not applied again: a write whose
+   * reply was lost (storage crashed after applying it) can be retried without counting twice.
+   * Adapters whose writes cannot end in an unknown state (SQLite, in process) may ignore it.
    */
-  increment(increments: CounterIncrement[]): Promise<void>
+  increment(increments: CounterIncrement[], batchId?: string): Promise<void>
   /** Current values of the given counters, in the same order (zeros when missing). */
   get(refs: CounterRef[]): Promise<Counters[]>
   /**

@@ -4,7 +4,8 @@
  * account, account+model, model and globally, by hour, day, month and in total (plus the weekly
  * and total Opus spend of a key, and per-minute global counters for RPM/TPM). Increments are
  * merged in memory and written in one batch every `flushMs` (and on shutdown), never on a
- * request's path; a failed write is retried with the next batch.
+ * request's path. A failed batch is kept as it is and retried under the same batch id before
+ * anything newer, so a write that storage applied but whose reply was lost is not counted twice.
  */
 import type { Clock, Logger } from '../core/ports.ts'
 import { periodsOf } from '../core/time.ts'
@@ -66,6 +67,14 @@ export function createUsageService(options: UsageServiceOptions) {
   >()
   let flushing: Promise<void> | null = null
   let dropped = 0
+  /** A batch whose write failed (maybe half done: counters written, window not), retried first. */
+  interface Batch {
+    id: string
+    increments: CounterIncrement[]
+    windows: { keyId: string; windowStart: number; tokens: number; costNanos: number }[]
+    countersDone: boolean
+  }
+  let failed: Batch | null = null
 
   const add = (inc: CounterIncrement) => {
     const k = refKey(inc)
@@ -242,36 +251,48 @@ export function createUsageService(options: UsageServiceOptions) {
     },
   }
 
-  /** Writes everything pending; concurrent calls share one write. */
+  /** Writes one batch: the counters (idempotent under the batch id), then the rate windows. */
+  async function write(batch: Batch): Promise<void> {
+    if (!batch.countersDone && batch.increments.length) {
+      await repo.increment(batch.increments, batch.id)
+    }
+    batch.countersDone = true
+    if (batch.windows.length) await limits.addWindowUsage(batch.windows)
+  }
+
+  /** Writes everything pending (a failed batch first); concurrent calls share one write. */
   function flush(): Promise<void> {
     if (flushing) return flushing
     expandPending()
-    if (pending.size === 0 && windows.size === 0) return Promise.resolve()
-    const batch = pending
-    const wins = windows
-    pending = new Map()
-    windows = new Map()
+    if (!failed && pending.size === 0 && windows.size === 0) return Promise.resolve()
     flushing = (async () => {
+      let batch: Batch | null = failed
       try {
-        if (batch.size) await repo.increment([...batch.values()])
-        if (wins.size) await limits.addWindowUsage([...wins.values()])
+        if (batch) {
+          await write(batch)
+          failed = null
+        }
+        if (pending.size || windows.size) {
+          batch = {
+            id: crypto.randomUUID(),
+            increments: [...pending.values()],
+            windows: [...windows.values()],
+            countersDone: false,
+          }
+          pending = new Map()
+          windows = new Map()
+          await write(batch)
+        }
         if (dropped) {
           logger.error('usage counters were dropped while storage was failing', { dropped })
           dropped = 0
         }
       } catch (err) {
-        logger.warn('usage write failed; will retry with the next batch', {
-          counters: batch.size,
+        logger.warn('usage write failed; will retry', {
+          counters: batch?.increments.length ?? 0,
           error: err,
         })
-        for (const inc of batch.values()) add(inc)
-        for (const [k, w] of wins) {
-          const cur = windows.get(k)
-          if (cur) {
-            cur.tokens += w.tokens
-            cur.costNanos += w.costNanos
-          } else windows.set(k, w)
-        }
+        failed = batch
       } finally {
         flushing = null
       }
@@ -357,11 +378,11 @@ export function createUsageService(options: UsageServiceOptions) {
       return repo.list('key-model', period === 'daily' ? p.day : p.month, keyId)
     },
     /** Pending counters not yet written (tests, metrics). */
-    pendingCount: () => pending.size + rollups.size,
+    pendingCount: () => pending.size + rollups.size + (failed?.increments.length ?? 0),
     stop: async () => {
       clearInterval(timer)
       await flush()
-      if (pending.size || rollups.size || minutes.size || windows.size) await flush()
+      if (failed || pending.size || rollups.size || minutes.size || windows.size) await flush()
     },
   }
 }

@@ -85,6 +85,11 @@ export function createRedisKeys(prefix: string) {
      */
     subjectModelIndex: (scope: 'key-model' | 'account-model', id: string, period: string) =>
       `${scope === 'key-model' ? k(id) : a(id)}:usage-idx:model:${period}`,
+    /**
+     * `${prefix}:usage-batch:<batchId>`: marker written in the same transaction as a usage batch
+     * (expires after an hour), so a batch retried after a lost reply is not counted twice.
+     */
+    usageBatch: (batchId: string) => `${prefix}:usage-batch:${batchId}`,
     /** SCAN patterns of every usage key (counters and model indexes) of a key or an account. */
     subjectUsagePatterns: (scope: 'key' | 'account', id: string) => {
       const base = scope === 'key' ? k(escapeGlob(id)) : a(escapeGlob(id))

@@ -44,9 +44,12 @@ export function createUsageRepo(client: RedisClient, keys: RedisKeys): UsageRepo
   const counterKey = (ref: CounterRef) => keys.counter(ref.scope, ref.id, ref.period, ref.model)
 
   return {
-    async increment(increments) {
+    async increment(increments, batchId) {
       if (increments.length === 0) return
-      const pipe = client.pipeline()
+      // A batch id makes the write idempotent: all of it and its marker apply atomically (MULTI),
+      // and a retry finding the marker knows the first attempt went through.
+      if (batchId && (await client.exists(keys.usageBatch(batchId)))) return
+      const pipe = batchId ? client.multi() : client.pipeline()
       for (const inc of increments) {
         const key = counterKey(inc)
         let touched = false
@@ -74,6 +77,7 @@ export function createUsageRepo(client: RedisClient, keys: RedisKeys): UsageRepo
           for (const index of indexes) pipe.pexpireat(index, inc.expiresAt)
         }
       }
+      if (batchId) pipe.set(keys.usageBatch(batchId), '1', 'PX', 3_600_000)
       await execAll(pipe)
     },
 
