@@ -524,6 +524,12 @@ export function createRelayService(deps: RelayDeps) {
           if (typeof json.model === 'string' && json.model) base.accountingModel = json.model
         } catch {
           base.usage = null
+          // A success status with a body that is not JSON (garbage, cut short): not a message.
+          if (res.ok) {
+            const message = `Upstream answered ${res.status} with a body that is not valid JSON`
+            done(502, 'error', 'api_error', message)
+            throw new RelayError(502, 'api_error', message)
+          }
         }
       }
       const limit = captureLimits().response
@@ -639,7 +645,9 @@ export function createRelayService(deps: RelayDeps) {
       abort.abort(new DOMException('client closed the connection', 'AbortError'))
       end('aborted', 'client_closed', 'Client closed the connection during the stream')
     }
+    let cutByShutdown = false
     const onShutdown = () => {
+      cutByShutdown = true
       end('aborted', 'server_shutdown', 'The relay shut down during the stream')
       abort.abort(new DOMException('server shutting down', 'AbortError'))
     }
@@ -651,7 +659,15 @@ export function createRelayService(deps: RelayDeps) {
           try {
             const { done: finished, value } = await reader.read()
             if (finished) {
+              const wasEnded = ended
               end('success')
+              // Upstream ended without message_stop or its own error event: tell the client.
+              if (!wasEnded && !tap.facts.complete && !tap.facts.error) {
+                const frame = errorBody('api_error', 'Upstream stream ended early', f.requestId)
+                controller.enqueue(
+                  encoder.encode(`event: error\ndata: ${JSON.stringify(frame)}\n\n`),
+                )
+              }
               controller.close()
               return
             }
@@ -661,6 +677,14 @@ export function createRelayService(deps: RelayDeps) {
           } catch (err) {
             if (ended) {
               try {
+                // Cut at the drain deadline: the client learns the answer is incomplete.
+                if (cutByShutdown) {
+                  const msg = 'The relay shut down during the stream; retry the request'
+                  const frame = errorBody('api_error', msg, f.requestId)
+                  controller.enqueue(
+                    encoder.encode(`event: error\ndata: ${JSON.stringify(frame)}\n\n`),
+                  )
+                }
                 controller.close()
               } catch {}
               return
