@@ -26,6 +26,10 @@ export type Script =
       stopReason?: string
       /** The stop_sequence reported with stopReason 'stop_sequence'. */
       stopSequence?: string
+      /** How many text deltas the text is split into (default 2). */
+      parts?: number
+      /** Pause between streamed events (ms, default 1). */
+      eventDelayMs?: number
     }
   | { kind: 'error'; status: number; headers?: Record<string, string>; body?: unknown }
   | { kind: 'cut'; afterEvents: number }
@@ -46,6 +50,8 @@ export interface AnswerOptions {
   tools?: FakeTool[]
   stopReason?: string
   stopSequence?: string
+  /** How many text deltas the text is split into (default 2). */
+  parts?: number
 }
 
 const DEFAULT_TOOL: FakeTool = { id: 'toolu_01', name: 'get_weather', input: { city: 'Paris' } }
@@ -100,8 +106,9 @@ export function streamEvents(
       content_block: { type: 'text', text: '' },
     }),
   ]
-  const half = Math.ceil(text.length / 2)
-  for (const part of [text.slice(0, half), text.slice(half)]) {
+  const n = Math.max(1, opts.parts ?? 2)
+  const size = Math.ceil(text.length / n)
+  for (const part of Array.from({ length: n }, (_, i) => text.slice(i * size, (i + 1) * size))) {
     events.push(
       sse('content_block_delta', {
         type: 'content_block_delta',
@@ -337,6 +344,7 @@ export function startFakeUpstream() {
               tools: script.tools,
               stopReason: script.stopReason,
               stopSequence: script.stopSequence,
+              parts: script.parts,
             }
           : {}
       if (body.stream !== true) {
@@ -378,7 +386,7 @@ export function startFakeUpstream() {
                   if (b % 7 === 0) await Bun.sleep(0)
                 }
               } else controller.enqueue(bytes)
-              await Bun.sleep(1)
+              await Bun.sleep(script.kind === 'ok' ? (script.eventDelayMs ?? 1) : 1)
             }
             openStreams.delete(signal)
             done()
@@ -433,3 +441,189 @@ export function startFakeUpstream() {
 
 /** The fake upstream's interface. */
 export type FakeUpstream = ReturnType<typeof startFakeUpstream>
+
+import { createServer as createTcpServer, type Socket } from 'node:net'
+
+/**
+ * One scripted behaviour of {@link startRawUpstream}, for faults Bun.serve cannot produce.
+ * `afterEvents: null` means before any response byte (before the status line).
+ */
+export type RawScript =
+  /** A valid answer: SSE (chunked) when the request asks to stream, else JSON. */
+  | { kind: 'ok' }
+  /** Any status, content type and body (content-length set), e.g. an HTML 502 page. */
+  | { kind: 'reply'; status: number; contentType: string; body: string }
+  /** Declares `body.length + missing` bytes, sends `body`, then closes (FIN). */
+  | { kind: 'truncated'; contentType: string; body: string; missing: number }
+  /** TCP reset (RST) after `afterEvents` SSE events (chunked, or close-delimited with `closeDelimited`). */
+  | { kind: 'reset'; afterEvents: number | null; closeDelimited?: boolean }
+  /** Goes silent forever after `afterEvents` SSE events (or, for JSON, after half the body). */
+  | { kind: 'stall'; afterEvents: number | null }
+  /**
+   * A valid SSE answer carrying `megabytes` of text deltas, written without waiting for the
+   * reader: the whole stream is produced at once (held in this process until the relay reads it).
+   */
+  | { kind: 'flood'; megabytes: number }
+
+/**
+ * A fake Anthropic upstream on a raw TCP server (node:net): it parses one HTTP/1.1 request per
+ * connection and answers with `Connection: close` exactly as scripted, including resets, stalls,
+ * truncated bodies and floods. Scripts are consumed in order; the last one repeats.
+ */
+export async function startRawUpstream() {
+  let scripts: RawScript[] = [{ kind: 'ok' }]
+  const sockets = new Set<Socket>()
+  const stats = { requests: 0, resets: 0, produced: 0 }
+  const server = createTcpServer((socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    socket.on('error', () => {})
+    let head = Buffer.alloc(0)
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk])
+      const end = head.indexOf('\r\n\r\n')
+      if (end < 0) return
+      const headers = head.subarray(0, end).toString('latin1')
+      const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(headers)?.[1] ?? 0)
+      if (head.byteLength < end + 4 + length) return
+      socket.off('data', onData)
+      let body: Record<string, unknown> = {}
+      try {
+        body = JSON.parse(head.subarray(end + 4, end + 4 + length).toString())
+      } catch {}
+      stats.requests++
+      const script = scripts.length > 1 ? scripts.shift()! : scripts[0]!
+      void answer(socket, script, body.stream === true, String(body.model ?? 'claude-sonnet-4-5'))
+    }
+    socket.on('data', onData)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+
+  const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`
+  const status = (code: number, headers: Record<string, string>) =>
+    `HTTP/1.1 ${code} ${code === 200 ? 'OK' : 'Error'}\r\n${Object.entries({
+      ...headers,
+      connection: 'close',
+    })
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('')}\r\n`
+  const sseHead = status(200, {
+    'content-type': 'text/event-stream',
+    'transfer-encoding': 'chunked',
+    'request-id': 'req_raw_s',
+  })
+  const reset = (socket: Socket) => {
+    stats.resets++
+    socket.resetAndDestroy()
+  }
+
+  async function answer(socket: Socket, script: RawScript, stream: boolean, model: string) {
+    const text = 'Hello from the raw upstream'
+    switch (script.kind) {
+      case 'ok':
+        if (stream) {
+          socket.write(sseHead + streamEvents(model, text).map(chunk).join('') + chunk(''))
+        } else {
+          const json = JSON.stringify(messageJson(model, text))
+          socket.write(
+            status(200, {
+              'content-type': 'application/json',
+              'content-length': String(Buffer.byteLength(json)),
+            }) + json,
+          )
+        }
+        socket.end()
+        return
+      case 'reply':
+        socket.end(
+          status(script.status, {
+            'content-type': script.contentType,
+            'content-length': String(Buffer.byteLength(script.body)),
+          }) + script.body,
+        )
+        return
+      case 'truncated':
+        socket.end(
+          status(200, {
+            'content-type': script.contentType,
+            'content-length': String(Buffer.byteLength(script.body) + script.missing),
+          }) + script.body,
+        )
+        return
+      case 'reset':
+      case 'stall': {
+        if (script.afterEvents === null) {
+          if (script.kind === 'reset') reset(socket)
+          return // stall: never answer
+        }
+        if (!stream) {
+          const json = JSON.stringify(messageJson(model, text))
+          socket.write(
+            status(200, {
+              'content-type': 'application/json',
+              'content-length': String(Buffer.byteLength(json)),
+            }) + json.slice(0, json.length >> 1),
+          )
+        } else {
+          const events = streamEvents(model, text).slice(0, script.afterEvents)
+          const plain = script.kind === 'reset' && script.closeDelimited
+          socket.write(
+            plain
+              ? status(200, { 'content-type': 'text/event-stream' }) + events.join('')
+              : sseHead + events.map(chunk).join(''),
+          )
+        }
+        if (script.kind === 'reset') setTimeout(() => reset(socket), 20)
+        return
+      }
+      case 'flood': {
+        const events = streamEvents(model, text)
+        const block = Buffer.from(
+          chunk(
+            `event: content_block_delta\ndata: ${JSON.stringify({
+              type: 'content_block_delta',
+              index: 0,
+              delta: { type: 'text_delta', text: 'x'.repeat(64 * 1024 - 128) },
+            })}\n\n`,
+          ),
+        )
+        const write = (s: string | Buffer) => {
+          stats.produced += Buffer.byteLength(s)
+          socket.write(s)
+        }
+        write(sseHead + events.slice(0, 3).map(chunk).join(''))
+        const blocks = Math.ceil((script.megabytes * 1024 * 1024) / block.byteLength)
+        for (let i = 0; i < blocks && !socket.destroyed; i++) write(block)
+        write(events.slice(-3).map(chunk).join('') + chunk(''))
+        socket.end()
+        return
+      }
+    }
+  }
+
+  const port = () => {
+    const addr = server.address()
+    return typeof addr === 'object' && addr ? addr.port : 0
+  }
+  return {
+    get url() {
+      return `http://127.0.0.1:${port()}`
+    },
+    /** Scripts for the next connections, in order; the last one repeats. */
+    script(...s: RawScript[]) {
+      scripts = s.length ? s : [{ kind: 'ok' }]
+    },
+    stats,
+    /** Connections still open (a stalled answer stays open until the relay gives up). */
+    openConnections: () => sockets.size,
+    /** Bytes a connection still holds unsent (the part of a flood the relay has not read). */
+    unsentBytes: () => [...sockets].reduce((n, s) => n + s.writableLength, 0),
+    stop() {
+      for (const s of sockets) s.destroy()
+      server.close()
+    },
+  }
+}
+
+/** The raw fake upstream's interface. */
+export type RawUpstream = Awaited<ReturnType<typeof startRawUpstream>>

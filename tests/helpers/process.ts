@@ -10,14 +10,26 @@ const main = join(import.meta.dir, '../../src/main.ts')
 export interface RelayProcess {
   url: string
   proc: ReturnType<typeof Bun.spawn>
+  /** The working dir (holds `data/` in SQLite mode); pass it again to restart on the same data. */
+  cwd: string
   stop(signal?: NodeJS.Signals): Promise<number>
 }
 
+/** Options of {@link spawnRelay}. */
+export interface SpawnRelayOptions {
+  /** Working dir (default: a new temp dir); reuse a previous process's `cwd` to keep its data. */
+  cwd?: string
+}
+
 /** Starts `bun src/main.ts` with `env` on a free port and waits for /health. */
-export async function spawnRelay(env: Record<string, string>): Promise<RelayProcess> {
+export async function spawnRelay(
+  env: Record<string, string>,
+  options: SpawnRelayOptions = {},
+): Promise<RelayProcess> {
   const port = await freePort()
+  const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'crs-proc-'))
   const proc = Bun.spawn([process.execPath, main], {
-    cwd: mkdtempSync(join(tmpdir(), 'crs-proc-')),
+    cwd,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
@@ -27,6 +39,7 @@ export async function spawnRelay(env: Record<string, string>): Promise<RelayProc
       JWT_SECRET: 'process-test-jwt-secret-0123456789abcdef',
       ENCRYPTION_KEY: 'process-test-encryption-key-0123456789',
       ADMIN_PASSWORD: 'process-test-password',
+      UPSTREAM_ALLOW_HOSTS: '127.0.0.1,localhost,::1',
       ...env,
     },
     stdout: 'ignore',
@@ -37,6 +50,7 @@ export async function spawnRelay(env: Record<string, string>): Promise<RelayProc
   return {
     url,
     proc,
+    cwd,
     async stop(signal = 'SIGTERM') {
       proc.kill(signal)
       return proc.exited
