@@ -521,7 +521,16 @@ export function createHistoryRepo(client: RedisClient, keys: RedisKeys): History
       if (records.length === 0) return
       await aggregatesReady()
       const unique = new Map(records.map((r) => [r.id, r]))
-      await swapAll(await loadMeta([...unique.keys()]), (id) => unique.get(id) ?? null)
+      // Records are new in the common case, so the first round assumes "nothing stored" instead
+      // of reading first; the swap script refuses where a record exists, and the retry round
+      // re-reads exactly those.
+      const assumed: Meta[] = [...unique.keys()].map((id) => ({
+        id,
+        raw: '',
+        summary: null,
+        size: 0,
+      }))
+      await swapAll(assumed, (id) => unique.get(id) ?? null)
     },
 
     async get(id) {
