@@ -39,7 +39,9 @@ export class UsageTap {
   #captureLimit: number
   #capture: Uint8Array[] = []
   #captureBytes = 0
-  #tail: Buffer | null = null
+  /** Copies of the current partial line (bytes after the last newline seen), in order. */
+  #tail: Buffer[] = []
+  #tailBytes = 0
   #messages: TokenUsage[] = []
   #current: TokenUsage | null = null
 
@@ -61,22 +63,41 @@ export class UsageTap {
     this.facts.bytes += chunk.byteLength
     this.#keep(chunk)
     const view = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-    const buf = this.#tail ? Buffer.concat([this.#tail, view]) : view
-    const lastNl = buf.lastIndexOf(NL)
+    const lastNl = view.lastIndexOf(NL)
     if (lastNl < 0) {
-      this.#tail = buf.byteLength > MAX_LINE ? null : Buffer.from(buf)
+      this.#addTail(view)
       return
     }
-    this.#tail = lastNl + 1 < buf.byteLength ? Buffer.from(buf.subarray(lastNl + 1)) : null
-    this.#scan(buf.subarray(0, lastNl + 1))
+    let from = 0
+    if (this.#tailBytes > 0) {
+      // Only the line that straddles the boundary is joined; the rest is scanned in place.
+      const firstNl = view.indexOf(NL)
+      this.#tail.push(view.subarray(0, firstNl + 1))
+      this.#scan(Buffer.concat(this.#tail))
+      this.#tail = []
+      this.#tailBytes = 0
+      from = firstNl + 1
+    }
+    if (from <= lastNl) this.#scan(view.subarray(from, lastNl + 1))
+    if (lastNl + 1 < view.byteLength) this.#addTail(view.subarray(lastNl + 1))
+  }
+
+  /** Keeps a copy of a partial line (the chunk may be handed to the socket after `push`). */
+  #addTail(part: Buffer): void {
+    this.#tailBytes += part.byteLength
+    // A line longer than MAX_LINE is dropped from the scan (memory stays bounded).
+    if (this.#tailBytes > MAX_LINE) this.#tail = []
+    else this.#tail.push(Buffer.from(part))
   }
 
   /** Scans the last partial line; call once when the stream ends. */
   finish(): StreamFacts {
-    if (this.#tail) {
-      this.#scan(Buffer.concat([this.#tail, Buffer.from([NL])]))
-      this.#tail = null
+    if (this.#tail.length > 0) {
+      this.#tail.push(Buffer.from([NL]))
+      this.#scan(Buffer.concat(this.#tail))
     }
+    this.#tail = []
+    this.#tailBytes = 0
     const all = this.#current ? [...this.#messages, this.#current] : this.#messages
     const usage = emptyUsage()
     for (const u of all) {

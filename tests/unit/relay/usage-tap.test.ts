@@ -38,6 +38,30 @@ describe('UsageTap', () => {
     expect(f.bytes).toBe(full.length)
   })
 
+  test('gives the same result for random splits of a stream with 20 KB lines, chunks reused after push', () => {
+    const big = enc.encode(streamEvents('claude-sonnet-4-6', 'x'.repeat(20_000), true).join(''))
+    let seed = 7
+    const rand = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
+      return seed / 2_147_483_648
+    }
+    for (let round = 0; round < 20; round++) {
+      const tap = new UsageTap({ captureLimit: 0 })
+      // One reused buffer, overwritten after each push, as a socket's read buffer would be.
+      const scratch = new Uint8Array(8192)
+      for (let at = 0; at < big.length; ) {
+        const n = Math.min(big.length - at, 1 + Math.floor(rand() * 8192))
+        scratch.set(big.subarray(at, at + n))
+        tap.push(scratch.subarray(0, n))
+        scratch.fill(0x21)
+        at += n
+      }
+      const f = tap.finish()
+      expect(f.usage).toEqual(expected)
+      expect(f.complete).toBe(true)
+    }
+  })
+
   test('handles CRLF line endings split across chunks', () => {
     const crlf = enc.encode(new TextDecoder().decode(full).replaceAll('\n', '\r\n'))
     const chunks = [crlf.subarray(0, 7), crlf.subarray(7, 300), crlf.subarray(300)]
