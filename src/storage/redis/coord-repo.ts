@@ -19,6 +19,28 @@ export function createCoordRepo(
   const handlers = new Map<string, Set<{ handler: (message: string) => void }>>()
   const subscribed = new Map<string, Promise<unknown>>()
 
+  /**
+   * Resolves once the subscriber connection is ready. A SUBSCRIBE sent while ioredis still runs
+   * its ready check (status `connect`) switches the connection to subscriber mode, the check's
+   * INFO is then refused, ioredis drops the connection and does not restore that subscription:
+   * the instance silently stopped hearing invalidations.
+   */
+  const whenReady = (): Promise<void> =>
+    subscriber.status === 'ready'
+      ? Promise.resolve()
+      : new Promise((resolve) => subscriber.once('ready', () => resolve()))
+  let readyBefore = subscriber.status === 'ready'
+  subscriber.on('ready', () => {
+    // After a reconnect, subscribe again to every channel in use (a no-op for those ioredis
+    // already restored), so no channel stays silent.
+    if (readyBefore)
+      for (const channel of handlers.keys())
+        subscriber.subscribe(keys.channel(channel)).catch((err: unknown) => {
+          logger?.warn('cannot subscribe again after a reconnect', { channel, error: err })
+        })
+    readyBefore = true
+  })
+
   subscriber.on('message', (redisChannel: string, message: string) => {
     const name = keys.channelName(redisChannel)
     const set = name == null ? undefined : handlers.get(name)
@@ -71,7 +93,10 @@ export function createCoordRepo(
       if (!set) {
         set = new Set()
         handlers.set(channel, set)
-        subscribed.set(channel, subscriber.subscribe(keys.channel(channel)))
+        subscribed.set(
+          channel,
+          whenReady().then(() => subscriber.subscribe(keys.channel(channel))),
+        )
       }
       const entry = { handler }
       set.add(entry)
