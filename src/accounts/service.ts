@@ -140,6 +140,10 @@ export function createAccountService(options: AccountServiceOptions) {
   let loaded: Promise<void> | null = null
   let statesAt = 0
   let refreshing = false
+  /** Accounts changed (config broadcast) while a full load was reading; reloaded after it. */
+  let changedDuringLoad: Set<string> | null = null
+  /** The latest reload of each account: an older one finishing later must not overwrite it. */
+  const reloads = new Map<string, Promise<void>>()
 
   async function loadEntry(account: Account, state?: AccountState): Promise<PoolEntry> {
     let secrets: AccountSecrets = {}
@@ -155,21 +159,40 @@ export function createAccountService(options: AccountServiceOptions) {
   }
 
   async function loadAll(): Promise<void> {
-    const accounts = await repo.list()
-    const states = await repo.getStates(accounts.map((a) => a.id))
-    const entries = await Promise.all(accounts.map((a) => loadEntry(a, states.get(a.id))))
-    pool.clear()
-    for (const e of entries) pool.set(e.account.id, e)
-    statesAt = clock.now()
+    const changed = new Set<string>()
+    changedDuringLoad = changed
+    try {
+      const accounts = await repo.list()
+      const states = await repo.getStates(accounts.map((a) => a.id))
+      const entries = await Promise.all(accounts.map((a) => loadEntry(a, states.get(a.id))))
+      pool.clear()
+      for (const e of entries) pool.set(e.account.id, e)
+      statesAt = clock.now()
+    } finally {
+      changedDuringLoad = null
+    }
+    // What was read above may predate these changes (their own reloads were overwritten).
+    await Promise.all([...changed].map((id) => reloadOne(id)))
   }
 
-  async function reloadOne(id: string): Promise<void> {
+  function reloadOne(id: string): Promise<void> {
+    const run: Promise<void> = readOne(id, () => reloads.get(id) === run).finally(() => {
+      if (reloads.get(id) === run) reloads.delete(id)
+    })
+    reloads.set(id, run)
+    return run
+  }
+
+  /** Reads one account into the pool unless a newer reload started meanwhile (then waits for it). */
+  async function readOne(id: string, latest: () => boolean): Promise<void> {
     const account = await repo.get(id)
+    if (!latest()) return reloads.get(id)
     if (!account) {
       pool.delete(id)
       return
     }
     const fresh = await loadEntry(account)
+    if (!latest()) return reloads.get(id)
     const existing = pool.get(id)
     // Update in place: requests in flight hold the entry object and must see new tokens.
     if (existing) Object.assign(existing, fresh)
@@ -199,8 +222,10 @@ export function createAccountService(options: AccountServiceOptions) {
     .subscribe(ACCOUNT_CHANNEL, (msg) => {
       const [kind, id] = msg.split(':', 2) as [string, string]
       if (!loaded || !id) return
-      if (kind === 'config') void reloadOne(id).catch(() => {})
-      else if (kind === 'state')
+      if (kind === 'config') {
+        changedDuringLoad?.add(id)
+        void reloadOne(id).catch(() => {})
+      } else if (kind === 'state')
         void repo
           .getState(id)
           .then((st) => {

@@ -86,6 +86,11 @@ export function createKeyService(options: KeyServiceOptions) {
   const hashes = new Map<string, string>()
   const lastUsed = new Map<string, number>()
   let touched = new Map<string, number>()
+  /**
+   * Bumped by every invalidation. A lookup that overlapped one may have read the record before the
+   * change, so its result serves that request but is not cached (else it would stay for `ttl`).
+   */
+  let generation = 0
 
   async function flushTouches(): Promise<void> {
     const batch = touched
@@ -99,6 +104,7 @@ export function createKeyService(options: KeyServiceOptions) {
 
   void coord
     .subscribe(KEY_CHANNEL, (id) => {
+      generation++
       const hash = idToHash.get(id)
       if (hash) cache.delete(hash)
       if (id === '*') cache.clear()
@@ -149,8 +155,15 @@ export function createKeyService(options: KeyServiceOptions) {
     }
     let entry = cache.get(hash)
     if (!entry || entry.until <= now) {
-      remember(hash, await repo.findByHash(hash), now)
-      entry = cache.get(hash)!
+      const seen = generation
+      const found = await repo.findByHash(hash)
+      if (seen === generation) {
+        remember(hash, found, now)
+        entry = cache.get(hash)!
+      } else {
+        const expiresAtMs = found?.expiresAt ? Date.parse(found.expiresAt) : 0
+        entry = { key: found, until: 0, expiresAtMs }
+      }
     }
     const key = entry.key
     if (!key || key.isDeleted) throw new AuthenticationError('Invalid API key: API key not found')
