@@ -94,6 +94,9 @@ if (await shouldRunRedis('two relay processes on redis')) {
       const t0 = Date.now()
       expect(await c.stop('SIGTERM')).toBe(0)
       expect(Date.now() - t0).toBeLessThan(3000)
+      // The reader stays referenced until here: a collected response closes its connection, and
+      // the relay would rightly record a client that went away.
+      await reader.cancel().catch(() => {})
       up.script('shared', { kind: 'ok' })
       const stores = await createRedisStores({ url: REDIS_TEST_URL, prefix })
       const rec = await stores.history.get(requestId)
