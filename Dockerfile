@@ -20,7 +20,10 @@ RUN bun install --production --ignore-scripts
 # 3. Runtime.
 FROM oven/bun:1.4.5-slim AS runtime
 WORKDIR /app
-ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 DATA_DIR=/app/data LOG_DIR=/app/logs
+# Bun's fetch keeps at most 256 requests in flight per process unless told otherwise at start:
+# each open stream holds one upstream request.
+ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 DATA_DIR=/app/data LOG_DIR=/app/logs \
+    BUN_CONFIG_MAX_HTTP_REQUESTS=4096
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json bunfig.toml ./
 COPY src ./src

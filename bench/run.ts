@@ -121,6 +121,7 @@ async function startRelay(env: Record<string, string>) {
       JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123',
       ENCRYPTION_KEY: 'bench-encryption-key-0123456789abcdef',
       ADMIN_PASSWORD: 'bench-password',
+      BUN_CONFIG_MAX_HTTP_REQUESTS: '4096',
       UPSTREAM_ALLOW_HOSTS: '127.0.0.1,localhost',
       ...env,
     },

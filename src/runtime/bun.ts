@@ -74,6 +74,10 @@ export function serveBun(relay: Relay): ReturnType<typeof Bun.serve> {
   relay.server.disableIdleTimeout = (request) => server.timeout(request, 0)
   relay.server.requestIP = (request) => server.requestIP(request)?.address ?? null
   logger.info('listening', { url: `http://${config.HOST}:${server.port}`, version: relay.version })
+  if (!process.env.BUN_CONFIG_MAX_HTTP_REQUESTS)
+    logger.warn(
+      'BUN_CONFIG_MAX_HTTP_REQUESTS is not set: Bun keeps at most 256 upstream requests (open streams) in flight; start with BUN_CONFIG_MAX_HTTP_REQUESTS=4096 (npm start and the Docker image do)',
+    )
 
   let stopping = false
   const shutdown = async (signal: string) => {

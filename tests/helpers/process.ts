@@ -39,6 +39,8 @@ export async function spawnRelay(
       JWT_SECRET: 'process-test-jwt-secret-0123456789abcdef',
       ENCRYPTION_KEY: 'process-test-encryption-key-0123456789',
       ADMIN_PASSWORD: 'process-test-password',
+      // As npm start and the Docker image do (Bun's fetch default is 256 requests in flight).
+      BUN_CONFIG_MAX_HTTP_REQUESTS: '4096',
       UPSTREAM_ALLOW_HOSTS: '127.0.0.1,localhost,::1',
       ...env,
     },
