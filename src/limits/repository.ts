@@ -103,7 +103,12 @@ export interface LimitsRepository {
   releaseAccountLease(accountId: string, leaseId: string): Promise<boolean>
   countAccountLeases(accountId: string, now: number): Promise<number>
 
-  /** Pins a session of a key to an account for `ttlMs`. */
+  /**
+   * Pins a session to `accountId` for `ttlMs` unless it is pinned already (atomically: of two
+   * instances claiming one new session at once, one wins). Returns the account it is pinned to.
+   */
+  claimSticky(keyId: string, sessionHash: string, accountId: string, ttlMs: number): Promise<string>
+  /** Pins a session of a key to an account for `ttlMs` (replacing any pin). */
   setSticky(keyId: string, sessionHash: string, accountId: string, ttlMs: number): Promise<void>
   getSticky(keyId: string, sessionHash: string): Promise<string | null>
   deleteSticky(keyId: string, sessionHash: string): Promise<void>

@@ -340,6 +340,28 @@ export function createRelayService(deps: RelayDeps) {
         break
       }
       const { entry } = picked
+      // Marked used before any await, so concurrent picks spread over the pool.
+      accounts.touch(entry)
+      if (f.sessionHash && !stickyFixed && picked.via !== 'sticky' && picked.via !== 'binding') {
+        stickyFixed = true
+        if (f.sticky === null) {
+          // A new session: claim it atomically, so first requests of one session arriving at
+          // several instances at once all follow the same account.
+          const owner = await limits
+            .claimSticky(key.id, f.sessionHash, entry.account.id, stickyTtlMs)
+            .catch(() => entry.account.id)
+          if (owner !== entry.account.id && !tried.has(owner)) {
+            f.sticky = owner
+            attempt--
+            continue
+          }
+        } else {
+          // The pinned account cannot serve now: pin the session to this one.
+          void limits
+            .setSticky(key.id, f.sessionHash, entry.account.id, stickyTtlMs)
+            .catch(() => {})
+        }
+      }
       tried.add(entry.account.id)
       let accountLease = false
       if (entry.account.maxConcurrency > 0) {
@@ -361,11 +383,6 @@ export function createRelayService(deps: RelayDeps) {
         if (!accountLease) return
         accountLease = false
         void limits.releaseAccountLease(entry.account.id, requestId).catch(() => {})
-      }
-      accounts.touch(entry)
-      if (f.sessionHash && !stickyFixed && picked.via !== 'sticky' && picked.via !== 'binding') {
-        stickyFixed = true
-        void limits.setSticky(key.id, f.sessionHash, entry.account.id, stickyTtlMs).catch(() => {})
       }
       base.accountId = entry.account.id
       base.accountName = entry.account.name

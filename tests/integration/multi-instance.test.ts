@@ -229,6 +229,33 @@ if (await shouldRunRedis('three relay processes on redis')) {
       expect(used.size).toBeGreaterThan(1)
     })
 
+    test('the first requests of a new session, reaching all three processes at once, land on one account', async () => {
+      const { key } = await isolated('sticky-burst', [
+        { name: 'burst-1' },
+        { name: 'burst-2' },
+        { name: 'burst-3' },
+      ])
+      // Process i has served i + 1 requests, so each would pick a different least recently used
+      // account on its own.
+      for (const [i, p] of procs.entries())
+        for (let n = 0; n <= i; n++) expect((await send(p, key, `warm ${i} ${n}`)).status).toBe(200)
+      const sessions = Array.from({ length: 20 }, () => crypto.randomUUID())
+      const split: string[] = []
+      for (const [j, s] of sessions.entries()) {
+        const results = await Promise.all(
+          procs.map((p, i) =>
+            send(p, key, `burst ${j} ${i}`, {
+              metadata: { user_id: `user_${'cd'.repeat(32)}_account__session_${s}` },
+            }),
+          ),
+        )
+        for (const res of results) expect(res.status).toBe(200)
+        const accounts = new Set(procs.flatMap((_, i) => accountsOf(`burst ${j} ${i}`)))
+        if (accounts.size !== 1) split.push(`${s}: ${[...accounts].join(', ')}`)
+      }
+      expect(split).toEqual([])
+    })
+
     test('an account rate-limited through process A is skipped by B and C within 1 s', async () => {
       const [a, b, c] = procs as [RelayProcess, RelayProcess, RelayProcess]
       const { key } = await isolated('rl', [

@@ -537,6 +537,23 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         await sleep(300)
         expect(await s.limits.getSticky(keyId, 'short')).toBeNull()
       })
+
+      test('claimSticky: of concurrent claims of a new session one wins; an expired pin is claimable', async () => {
+        const keyId = crypto.randomUUID()
+        const owners = await Promise.all(
+          ['acc-a', 'acc-b', 'acc-c', 'acc-d'].map((a) =>
+            s.limits.claimSticky(keyId, 'new', a, 60_000),
+          ),
+        )
+        expect(new Set(owners).size).toBe(1)
+        expect(await s.limits.getSticky(keyId, 'new')).toBe(owners[0]!)
+        // setSticky still replaces (a pinned account that cannot serve is replaced on purpose).
+        await s.limits.setSticky(keyId, 'new', 'acc-z', 60_000)
+        expect(await s.limits.claimSticky(keyId, 'new', 'acc-y', 60_000)).toBe('acc-z')
+        expect(await s.limits.claimSticky(keyId, 'brief', 'acc-1', 150)).toBe('acc-1')
+        await sleep(300)
+        expect(await s.limits.claimSticky(keyId, 'brief', 'acc-2', 60_000)).toBe('acc-2')
+      })
     })
 
     describe('history', () => {

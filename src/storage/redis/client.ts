@@ -38,6 +38,8 @@ declare module 'ioredis' {
     crsReleaseLock(key: string, owner: string): Result<number, Context>
     /** See scripts.ts SUM_FIELD; numkeys comes first. */
     crsSumField(numKeys: number, ...args: string[]): Result<string[], Context>
+    /** See scripts.ts CLAIM_STICKY. */
+    crsClaimSticky(key: string, accountId: string, ttlMs: number): Result<string, Context>
     /** See scripts.ts INCREMENT_TEMP. */
     crsIncrementTemp(key: string, ttlMs: number): Result<number, Context>
   }

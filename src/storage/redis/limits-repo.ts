@@ -120,6 +120,9 @@ export function createLimitsRepo(client: RedisClient, keys: RedisKeys): LimitsRe
       return client.zcount(keys.accountLeases(accountId), `(${now}`, '+inf')
     },
 
+    async claimSticky(keyId, sessionHash, accountId, ttlMs) {
+      return client.crsClaimSticky(keys.sticky(keyId, sessionHash), accountId, Math.max(1, ttlMs))
+    },
     async setSticky(keyId, sessionHash, accountId, ttlMs) {
       await client.set(keys.sticky(keyId, sessionHash), accountId, 'PX', Math.max(1, ttlMs))
     },

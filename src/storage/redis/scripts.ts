@@ -308,6 +308,17 @@ end
 return out
 `
 
+/**
+ * Pins a sticky session unless it is pinned already (LimitsRepository.claimSticky).
+ * KEYS[1] sticky string; ARGV[1] account id, ARGV[2] ttl ms. Returns the pinned account id.
+ */
+const CLAIM_STICKY = `
+local owner = redis.call('GET', KEYS[1])
+if owner then return owner end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return ARGV[1]
+`
+
 export const SCRIPTS = {
   crsSumField: { lua: SUM_FIELD },
   crsAdmit: { lua: ADMIT },
@@ -315,6 +326,7 @@ export const SCRIPTS = {
   crsAddWindowUsage: { numberOfKeys: 1, lua: ADD_WINDOW_USAGE },
   crsAcquireAccountLease: { numberOfKeys: 1, lua: ACQUIRE_ACCOUNT_LEASE },
   crsReleaseLock: { numberOfKeys: 1, lua: RELEASE_LOCK },
+  crsClaimSticky: { numberOfKeys: 1, lua: CLAIM_STICKY },
   crsIncrementTemp: { numberOfKeys: 1, lua: INCREMENT_TEMP },
   crsHistorySwap: { lua: HISTORY_SWAP },
 } satisfies Record<string, ScriptDefinition>

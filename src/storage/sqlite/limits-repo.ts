@@ -203,6 +203,14 @@ export function createSqliteLimitsRepo(
       return liveCount(state.leases.get(`account:${accountId}`), now)
     },
 
+    async claimSticky(keyId, sessionHash, accountId, ttlMs) {
+      const id = `${keyId}\u0000${sessionHash}`
+      const now = clock.now()
+      const owner = readSticky(state, id, now)
+      if (owner !== null) return owner
+      state.sticky.set(id, { accountId, expiresAt: now + ttlMs })
+      return accountId
+    },
     async setSticky(keyId, sessionHash, accountId, ttlMs) {
       state.sticky.set(`${keyId}\u0000${sessionHash}`, {
         accountId,
