@@ -29,7 +29,6 @@ import { createRelayService } from './relay/relay-service.ts'
 import { dnsResolver } from './runtime/dns.ts'
 import { redactErrorBodies } from './security/redact-errors.ts'
 import { createUrlPolicy, type HostResolver } from './security/url-policy.ts'
-import { createRedisStores } from './storage/redis/create.ts'
 import { createSqliteStores } from './storage/sqlite/create.ts'
 import type { SqlDatabase } from './storage/sqlite/driver.ts'
 import type { Stores } from './storage/stores.ts'
@@ -414,7 +413,12 @@ export async function bootstrap(
   const choice = chooseStorage(config, runtime.secretFiles.join)
   const stores =
     choice.kind === 'redis'
-      ? await createRedisStores({ url: choice.url, prefix: choice.prefix, logger })
+      ? // Loaded only when configured: ioredis costs an SQLite-mode process ~3 MB of RSS.
+        await (await import('./storage/redis/create.ts')).createRedisStores({
+          url: choice.url,
+          prefix: choice.prefix,
+          logger,
+        })
       : createSqliteStores(runtime.openSqlite(choice.path), { clock, logger })
   try {
     await stores.ping()

@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { rmSync } from 'node:fs'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
+import { postMessages } from '../helpers/messages.ts'
 import { adminOf, type RelayProcess, spawnRelay } from '../helpers/process.ts'
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts'
 
@@ -58,17 +59,12 @@ async function openStream(
   let requestId = ''
   let status = 0
   try {
-    const res = await fetch(`${url}/api/v1/messages`, {
-      method: 'POST',
-      headers: { 'x-api-key': key, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'claude-sonnet-4-6',
-        max_tokens: 16,
-        stream: true,
-        messages: [{ role: 'user', content: `${kind} ${crypto.randomUUID()}` }],
-      }),
-      signal: AbortSignal.timeout(DEADLINE_MS),
-    })
+    const res = await postMessages(
+      url,
+      key,
+      { stream: true, messages: [{ role: 'user', content: `${kind} ${crypto.randomUUID()}` }] },
+      AbortSignal.timeout(DEADLINE_MS),
+    )
     requestId = res.headers.get('request-id') ?? ''
     status = res.status
     const reader = res.body!.getReader()

@@ -14,6 +14,7 @@ import type { Stores } from '../../src/storage/stores.ts'
 import { createUsageService } from '../../src/usage/service.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
 import { makeKey, makeOutcome } from '../helpers/fixtures.ts'
+import { postMessages } from '../helpers/messages.ts'
 import { adminOf, type RelayProcess, spawnRelay } from '../helpers/process.ts'
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts'
 
@@ -56,17 +57,12 @@ async function send(url: string, key: string, stream: boolean, n: number): Promi
   let status = 0
   let requestId = ''
   try {
-    const res = await fetch(`${url}/api/v1/messages`, {
-      method: 'POST',
-      headers: { 'x-api-key': key, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'claude-sonnet-4-6',
-        max_tokens: 16,
-        stream,
-        messages: [{ role: 'user', content: `load ${n}` }],
-      }),
-      signal: AbortSignal.timeout(DEADLINE_MS),
-    })
+    const res = await postMessages(
+      url,
+      key,
+      { stream, messages: [{ role: 'user', content: `load ${n}` }] },
+      AbortSignal.timeout(DEADLINE_MS),
+    )
     status = res.status
     requestId = res.headers.get('request-id') ?? ''
     const text = await res.text()

@@ -16,6 +16,7 @@ import {
   startFakeUpstream,
   startRawUpstream,
 } from '../fakes/fake-upstream.ts'
+import { postMessages } from '../helpers/messages.ts'
 import { freePort } from '../helpers/net.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
 
@@ -55,17 +56,12 @@ interface Seen {
 /** One request with a client-side deadline (a hang fails the test instead of timing it out). */
 async function send(key: string, stream: boolean): Promise<Seen> {
   const t0 = performance.now()
-  const res = await fetch(`${r.url}/api/v1/messages`, {
-    method: 'POST',
-    headers: { 'x-api-key': key, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      model: 'claude-sonnet-4-6',
-      max_tokens: 16,
-      stream,
-      messages: [{ role: 'user', content: 'fault' }],
-    }),
-    signal: AbortSignal.timeout(DEADLINE_MS),
-  })
+  const res = await postMessages(
+    r.url,
+    key,
+    { stream, messages: [{ role: 'user', content: 'fault' }] },
+    AbortSignal.timeout(DEADLINE_MS),
+  )
   const text = await res.text()
   let json: any = null
   try {

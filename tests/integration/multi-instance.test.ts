@@ -12,6 +12,7 @@ import { createRedisStores } from '../../src/storage/redis/create.ts'
 import { createRedisKeys } from '../../src/storage/redis/keys.ts'
 import type { Stores } from '../../src/storage/stores.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
+import { postMessages } from '../helpers/messages.ts'
 import { adminOf, type RelayProcess, spawnRelay } from '../helpers/process.ts'
 import { deletePrefix, REDIS_TEST_URL, shouldRunRedis } from '../helpers/redis.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
@@ -67,15 +68,10 @@ if (await shouldRunRedis('three relay processes on redis')) {
       text: string,
       extra: Record<string, unknown> = {},
     ): Promise<Sent> {
-      const res = await fetch(`${p.url}/api/v1/messages`, {
-        method: 'POST',
-        headers: { 'x-api-key': key, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          model: 'claude-sonnet-4-6',
-          max_tokens: 8,
-          messages: [{ role: 'user', content: text }],
-          ...extra,
-        }),
+      const res = await postMessages(p.url, key, {
+        max_tokens: 8,
+        messages: [{ role: 'user', content: text }],
+        ...extra,
       })
       return { status: res.status, text: await res.text(), headers: res.headers }
     }

@@ -301,6 +301,9 @@ describe('SSRF: policy configuration', () => {
     }
   }
 
+  const statuses = (out: Record<string, { status: number }>) =>
+    Object.fromEntries(Object.entries(out).map(([url, r]) => [url, r.status]))
+
   test('UPSTREAM_ALLOW_HOSTS allows listed hosts, IPs and CIDRs', async () => {
     const out = await tryUrls({ UPSTREAM_ALLOW_HOSTS: '127.0.0.0/8, localhost,169.254.169.254' }, [
       'http://127.0.0.1:1/',
@@ -309,11 +312,13 @@ describe('SSRF: policy configuration', () => {
       'http://169.254.169.254/',
       'http://[::1]/',
     ])
-    expect(out['http://127.0.0.1:1/']!.status).toBe(200)
-    expect(out['http://127.3.0.1/']!.status).toBe(200)
-    expect(out['http://localhost/']!.status).toBe(200)
-    expect(out['http://169.254.169.254/']!.status).toBe(200)
-    expect(out['http://[::1]/']!.status).toBe(400)
+    expect(statuses(out)).toEqual({
+      'http://127.0.0.1:1/': 200,
+      'http://127.3.0.1/': 200,
+      'http://localhost/': 200,
+      'http://169.254.169.254/': 200,
+      'http://[::1]/': 400,
+    })
   })
 
   test('UPSTREAM_DENY_HOSTS refuses extra hosts and ranges, and wins over the allow list', async () => {
@@ -324,11 +329,13 @@ describe('SSRF: policy configuration', () => {
       },
       ['http://10.1.1.1/', 'http://evil.example/', 'http://a.corp.example/', 'http://192.168.0.1/'],
     )
-    expect(out['http://10.1.1.1/']!.status).toBe(400)
+    expect(statuses(out)).toEqual({
+      'http://10.1.1.1/': 400,
+      'http://evil.example/': 400,
+      'http://a.corp.example/': 400,
+      'http://192.168.0.1/': 200,
+    })
     expect(out['http://10.1.1.1/']!.message).toContain('UPSTREAM_DENY_HOSTS')
-    expect(out['http://evil.example/']!.status).toBe(400)
-    expect(out['http://a.corp.example/']!.status).toBe(400)
-    expect(out['http://192.168.0.1/']!.status).toBe(200)
   })
 
   test('UPSTREAM_ALLOW_PRIVATE=true allows loopback and link-local but never cloud metadata', async () => {
@@ -340,12 +347,14 @@ describe('SSRF: policy configuration', () => {
       'http://metadata.google.internal/',
       'http://2130706433/',
     ])
-    expect(out['http://127.0.0.1:9/']!.status).toBe(200)
-    expect(out['http://localhost/']!.status).toBe(200)
-    expect(out['http://[fe80::1]/']!.status).toBe(200)
-    expect(out['http://169.254.169.254/']!.status).toBe(400)
-    expect(out['http://metadata.google.internal/']!.status).toBe(400)
-    expect(out['http://2130706433/']!.status).toBe(400)
+    expect(statuses(out)).toEqual({
+      'http://127.0.0.1:9/': 200,
+      'http://localhost/': 200,
+      'http://[fe80::1]/': 200,
+      'http://169.254.169.254/': 400,
+      'http://metadata.google.internal/': 400,
+      'http://2130706433/': 400,
+    })
   })
 
   test('a bad list entry stops startup with a message naming the variable', async () => {
