@@ -6,7 +6,7 @@
  * is re-read from storage at most once a second in the background (never on a request's path).
  */
 import { Value } from '@sinclair/typebox/value'
-import type { CoordRepository } from '../coord/repository.ts'
+import { type CoordRepository, RESYNC } from '../coord/repository.ts'
 import type { SecretBox } from '../core/crypto.ts'
 import { InvalidRequestError, NotFoundError } from '../core/errors.ts'
 import { newId } from '../core/ids.ts'
@@ -138,6 +138,8 @@ export function createAccountService(options: AccountServiceOptions) {
   const refreshMs = options.stateRefreshMs ?? 1000
   const pool = new Map<string, PoolEntry>()
   let loaded: Promise<void> | null = null
+  /** A full reload after a RESYNC, while it runs. */
+  let resyncing: Promise<void> | null = null
   let statesAt = 0
   let refreshing = false
   /** Accounts changed (config broadcast) while a full load was reading; reloaded after it. */
@@ -220,6 +222,17 @@ export function createAccountService(options: AccountServiceOptions) {
 
   void coord
     .subscribe(ACCOUNT_CHANNEL, (msg) => {
+      if (msg === RESYNC) {
+        // Changes may have been missed while the broadcast connection was down: read all again.
+        if (loaded && !resyncing)
+          resyncing = loaded
+            .then(() => loadAll())
+            .catch((err) => logger.warn('cannot reload accounts after a resync', { error: err }))
+            .finally(() => {
+              resyncing = null
+            })
+        return
+      }
       const [kind, id] = msg.split(':', 2) as [string, string]
       if (!loaded || !id) return
       if (kind === 'config') {

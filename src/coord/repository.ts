@@ -6,6 +6,9 @@
  */
 
 /** Cross-instance coordination primitives. */
+/** The message a subscriber receives after broadcasts may have been missed (see `subscribe`). */
+export const RESYNC = '*'
+
 export interface CoordRepository {
   /** Takes `name` for `owner` unless someone else holds it; true on success. */
   acquireLock(name: string, owner: string, ttlMs: number): Promise<boolean>
@@ -21,6 +24,10 @@ export interface CoordRepository {
   incrementTemp(name: string, ttlMs: number): Promise<number>
   /** Sends `message` to every subscriber of `channel` on every instance (including this one). */
   publish(channel: string, message: string): Promise<void>
-  /** Calls `handler` for every message on `channel`; resolves to an unsubscribe function. */
+  /**
+   * Calls `handler` for every message on `channel`; resolves to an unsubscribe function. When the
+   * broadcast connection was lost and is back, every handler receives {@link RESYNC}: messages
+   * may have been missed meanwhile, so whatever they would have invalidated must be re-read.
+   */
   subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>
 }

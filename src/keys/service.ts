@@ -5,7 +5,7 @@
  * other instances invalidate over the broadcast channel, and admin create/update/delete.
  */
 import { Value } from '@sinclair/typebox/value'
-import type { CoordRepository } from '../coord/repository.ts'
+import { type CoordRepository, RESYNC } from '../coord/repository.ts'
 import { randomHex, sha256Hex } from '../core/crypto.ts'
 import {
   AuthenticationError,
@@ -107,7 +107,7 @@ export function createKeyService(options: KeyServiceOptions) {
       generation++
       const hash = idToHash.get(id)
       if (hash) cache.delete(hash)
-      if (id === '*') cache.clear()
+      if (id === RESYNC) cache.clear()
     })
     .catch((err) =>
       logger.warn('cannot subscribe to key invalidations; relying on cache expiry', { error: err }),

@@ -685,6 +685,34 @@ if (await shouldRunRedis('three relay processes on redis')) {
       subscriber.disconnect()
     }
   })
+
+  test('after the broadcast connection drops and comes back, subscribers get a resync and still hear broadcasts', async () => {
+    const keys = createRedisKeys(`t${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`)
+    const client = createRedisClient({ url: REDIS_TEST_URL })
+    const subscriber = client.duplicate()
+    subscriber.on('error', () => {})
+    const coord = createCoordRepo(client, keys, { subscriber })
+    const heard: string[] = []
+    try {
+      await new Promise<void>((resolve) => subscriber.once('ready', () => resolve()))
+      const subscriberId = String(await subscriber.client('ID'))
+      await coord.subscribe('probe', (m) => heard.push(m))
+      await client.client('KILL', 'ID', subscriberId)
+      // A message published while the subscriber is away is lost; the resync says so.
+      await coord.publish('probe', 'lost')
+      const t0 = Date.now()
+      while (!heard.includes('*') && Date.now() - t0 < 3000) await Bun.sleep(20)
+      expect(heard).toContain('*')
+      while (!heard.includes('after') && Date.now() - t0 < 3000) {
+        await coord.publish('probe', 'after')
+        await Bun.sleep(50)
+      }
+      expect(heard).toContain('after')
+    } finally {
+      client.disconnect()
+      subscriber.disconnect()
+    }
+  })
 } else {
   describe.skip('three relay processes (Redis unreachable)', () => {})
 }

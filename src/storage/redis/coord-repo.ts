@@ -3,7 +3,7 @@
  * Redis adapter of the CoordRepository: locks (SET NX PX, compare-and-delete release), temp
  * values and counters with TTLs, and pub/sub on a dedicated subscriber connection.
  */
-import type { CoordRepository } from '../../coord/repository.ts'
+import { type CoordRepository, RESYNC } from '../../coord/repository.ts'
 import type { Logger } from '../../core/ports.ts'
 import type { RedisClient } from './client.ts'
 import type { RedisKeys } from './keys.ts'
@@ -32,19 +32,25 @@ export function createCoordRepo(
   let readyBefore = subscriber.status === 'ready'
   subscriber.on('ready', () => {
     // After a reconnect, subscribe again to every channel in use (a no-op for those ioredis
-    // already restored), so no channel stays silent.
+    // already restored), so no channel stays silent; then tell every handler that messages
+    // published while the connection was down are lost (RESYNC), so caches re-read.
     if (readyBefore)
-      for (const channel of handlers.keys())
-        subscriber.subscribe(keys.channel(channel)).catch((err: unknown) => {
-          logger?.warn('cannot subscribe again after a reconnect', { channel, error: err })
-        })
+      for (const [channel, set] of handlers) {
+        subscriber
+          .subscribe(keys.channel(channel))
+          .then(() => deliver(channel, set, RESYNC))
+          .catch((err: unknown) => {
+            logger?.warn('cannot subscribe again after a reconnect', { channel, error: err })
+          })
+      }
     readyBefore = true
   })
 
-  subscriber.on('message', (redisChannel: string, message: string) => {
-    const name = keys.channelName(redisChannel)
-    const set = name == null ? undefined : handlers.get(name)
-    if (!set) return
+  function deliver(
+    name: string,
+    set: Set<{ handler: (message: string) => void }>,
+    message: string,
+  ): void {
     for (const entry of [...set]) {
       try {
         entry.handler(message)
@@ -52,6 +58,12 @@ export function createCoordRepo(
         logger?.error('bus handler failed', { channel: name, error: err })
       }
     }
+  }
+
+  subscriber.on('message', (redisChannel: string, message: string) => {
+    const name = keys.channelName(redisChannel)
+    const set = name == null ? undefined : handlers.get(name)
+    if (name != null && set) deliver(name, set, message)
   })
 
   return {
