@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto'
 import type { Account, AccountSecrets } from '../accounts/model.ts'
 import { ACCOUNT_CHANNEL } from '../accounts/service.ts'
 import type { AdminDoc } from '../admin/auth-service.ts'
-import type { SecretBox } from '../core/crypto.ts'
+import { type SecretBox, timingSafeEqual } from '../core/crypto.ts'
 import type { PasswordHasher } from '../core/ports.ts'
 import type { HistoryRecord } from '../history/model.ts'
 import type { ApiKey } from '../keys/model.ts'
@@ -678,7 +678,7 @@ async function importAdmin(
     username = h.username
     fp = fingerprint({ redis: [h.username, hash] })
     makeHash = async () => hash
-    sameHash = async (stored) => stored === hash
+    sameHash = async (stored) => timingSafeEqual(stored, hash)
   } else {
     skip(kind, 'no session:admin_credentials in the source and no --init-json given')
     return
