@@ -1,16 +1,17 @@
-/** Client-side helpers for the Messages route of a running relay. */
+/** Client-side helpers for the Messages route of a relay. */
 
 /**
- * POSTs a Messages request to `${baseUrl}/api/v1/messages` with key `key`: model
- * claude-sonnet-4-6, max_tokens 16 and one user message, each overridable through `body`.
+ * A Messages request to `${baseUrl}/api/v1/messages` with key `key`: model claude-sonnet-4-6,
+ * max_tokens 16 and one user message, each overridable through `body`. The default base URL
+ * suits `app.handle` / `TestRelay.handle` (no socket).
  */
-export function postMessages(
-  baseUrl: string,
+export function messagesRequest(
   key: string,
   body: Record<string, unknown> = {},
+  baseUrl = 'http://localhost',
   signal?: AbortSignal,
-): Promise<Response> {
-  return fetch(`${baseUrl}/api/v1/messages`, {
+): Request {
+  return new Request(`${baseUrl}/api/v1/messages`, {
     method: 'POST',
     headers: { 'x-api-key': key, 'content-type': 'application/json' },
     body: JSON.stringify({
@@ -21,4 +22,14 @@ export function postMessages(
     }),
     signal,
   })
+}
+
+/** Sends {@link messagesRequest} to a listening relay at `baseUrl`. */
+export function postMessages(
+  baseUrl: string,
+  key: string,
+  body: Record<string, unknown> = {},
+  signal?: AbortSignal,
+): Promise<Response> {
+  return fetch(messagesRequest(key, body, baseUrl, signal))
 }

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { RESYNC } from '../../src/coord/repository.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
+import { messagesRequest } from '../helpers/messages.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
 
 let up: FakeUpstream
@@ -21,14 +22,8 @@ afterAll(async () => {
 async function accountServing(key: string): Promise<string> {
   up.reset()
   const res = await r.handle(
-    new Request('http://localhost/api/v1/messages', {
-      method: 'POST',
-      headers: { 'x-api-key': key, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'claude-sonnet-4-6',
-        max_tokens: 8,
-        messages: [{ role: 'user', content: `resync ${crypto.randomUUID()}` }],
-      }),
+    messagesRequest(key, {
+      messages: [{ role: 'user', content: `resync ${crypto.randomUUID()}` }],
     }),
   )
   expect(res.status).toBe(200)

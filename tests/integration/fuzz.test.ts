@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { connect } from 'node:net'
 import { loadConfig } from '../../src/config/load.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
+import { messagesRequest } from '../helpers/messages.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31))
@@ -634,17 +635,7 @@ describe('MAX_BODY_SIZE', () => {
         if (!path.includes('chat'))
           expect(j).toMatchObject({ type: 'error', error: { type: 'request_too_large' } })
       }
-      const small = await r.handle(
-        new Request('http://localhost/api/v1/messages', {
-          method: 'POST',
-          headers: { 'x-api-key': key, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            model: 'claude-sonnet-4-6',
-            max_tokens: 5,
-            messages: [{ role: 'user', content: 'hi' }],
-          }),
-        }),
-      )
+      const small = await r.handle(messagesRequest(key, { max_tokens: 5 }))
       expect(small.status).toBe(200)
     } finally {
       await r.stop()

@@ -12,7 +12,7 @@ import { createRedisStores } from '../../src/storage/redis/create.ts'
 import { createRedisKeys } from '../../src/storage/redis/keys.ts'
 import type { Stores } from '../../src/storage/stores.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
-import { postMessages } from '../helpers/messages.ts'
+import { messagesRequest, postMessages } from '../helpers/messages.ts'
 import { adminOf, type RelayProcess, spawnRelay } from '../helpers/process.ts'
 import { deletePrefix, REDIS_TEST_URL, shouldRunRedis } from '../helpers/redis.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
@@ -531,15 +531,7 @@ if (await shouldRunRedis('three relay processes on redis')) {
 
     const send = async (r: TestRelay, key: string, text: string) => {
       const res = await r.handle(
-        new Request('http://localhost/api/v1/messages', {
-          method: 'POST',
-          headers: { 'x-api-key': key, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            model: 'claude-sonnet-4-6',
-            max_tokens: 8,
-            messages: [{ role: 'user', content: text }],
-          }),
-        }),
+        messagesRequest(key, { max_tokens: 8, messages: [{ role: 'user', content: text }] }),
       )
       await res.arrayBuffer()
       return res.status
