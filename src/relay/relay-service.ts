@@ -512,29 +512,25 @@ export function createRelayService(deps: RelayDeps) {
         })
       }
       // Non-streaming: the whole body is needed for its usage; the bytes are sent as received.
-      let bytes: Uint8Array
+      let bytes: Uint8Array | null = null
+      let unusable = ''
       const watch = watchdog.watch(upstreamAbort!)
       const onAbort = () => upstreamAbort.abort()
       request.signal.addEventListener('abort', onAbort, { once: true })
       try {
         bytes = new Uint8Array(await res.arrayBuffer())
       } catch (err) {
-        const aborted = request.signal.aborted
-        done(
-          aborted ? 499 : 502,
-          aborted ? 'aborted' : 'error',
-          'api_error',
-          describeNetworkError(err),
-        )
-        throw aborted
-          ? new RelayError(499, 'api_error', 'Client closed request')
-          : new RelayError(502, 'api_error', 'Upstream connection lost while reading the response')
+        if (request.signal.aborted) {
+          done(499, 'aborted', 'api_error', describeNetworkError(err))
+          throw new RelayError(499, 'api_error', 'Client closed request')
+        }
+        unusable = `Upstream connection lost while reading the response: ${describeNetworkError(err)}`
       } finally {
         watch.stop()
         request.signal.removeEventListener('abort', onAbort)
       }
       const tBody = performance.now()
-      if (f.endpoint === 'messages') {
+      if (bytes && f.endpoint === 'messages') {
         try {
           const json = JSON.parse(decoder.decode(bytes)) as { usage?: unknown; model?: unknown }
           base.usage = usageFrom(json.usage)
@@ -542,12 +538,25 @@ export function createRelayService(deps: RelayDeps) {
         } catch {
           base.usage = null
           // A success status with a body that is not JSON (garbage, cut short): not a message.
-          if (res.ok) {
-            const message = `Upstream answered ${res.status} with a body that is not valid JSON`
-            done(502, 'error', 'api_error', message)
-            throw new RelayError(502, 'api_error', message)
-          }
+          if (res.ok)
+            unusable = `Upstream answered ${res.status} with a body that is not valid JSON`
         }
+      }
+      if (unusable || !bytes) {
+        // Nothing reached the client yet: this account failed like a network error would.
+        unusable ||= 'Upstream answer could not be read'
+        releaseAccount()
+        const attempt = attempts.at(-1)
+        if (attempt) attempt.error = unusable.slice(0, 300)
+        await accounts.report(entry, { kind: 'network', message: unusable })
+        last = null
+        lastNetwork = unusable
+        logger.warn('upstream answer unusable; trying another account', {
+          requestId,
+          accountId: entry.account.id,
+          error: unusable,
+        })
+        continue
       }
       const limit = captureLimits().response
       base.responseBodyBytes = bytes.byteLength
@@ -571,7 +580,11 @@ export function createRelayService(deps: RelayDeps) {
     const timeout = /timed? ?out/i.test(message)
     const err = timeout
       ? new RelayError(504, 'timeout_error', `Upstream timed out: ${message}`)
-      : new RelayError(502, 'api_error', `Upstream connection failed: ${message}`)
+      : new RelayError(
+          502,
+          'api_error',
+          message.startsWith('Upstream ') ? message : `Upstream connection failed: ${message}`,
+        )
     finish(err.status, 'error', err.type, err.message)
     throw err
   }

@@ -231,6 +231,21 @@ describe('upstream answers garbage', () => {
     await expectSettled(seen, key, { outcome: 'error', stream: false })
   })
 
+  test('200 with a body that is not JSON fails over to the next account before the client sees anything', async () => {
+    const key = await setup([
+      { kind: 'reply', status: 200, contentType: 'application/json', body: 'upstream says hi' },
+    ])
+    // A second, healthy account on the regular fake upstream, tried after the raw one.
+    await r.createConsoleAccount('healthy-after-garbage', { priority: 90 })
+    const seen = await send(key.key, false)
+    expect(seen.status).toBe(200)
+    expect(seen.json.content[0].text).toContain('healthy-after-garbage')
+    await r.relay.services.history.flush()
+    const rec = await r.relay.services.history.get(seen.requestId)
+    expect(rec).toMatchObject({ outcome: 'success', tries: 2 })
+    expect(rec!.attempts[0]!.error).toMatch(/not valid JSON/)
+  })
+
   test('200 with truncated JSON (the connection closes before content-length bytes) → 502 api_error', async () => {
     const key = await setup([
       {
