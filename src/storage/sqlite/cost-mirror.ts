@@ -3,13 +3,13 @@
  * In-process mirror of the per-key cost counters that admission checks (daily, total, weekly
  * Opus). SQLite mode is one process, so every increment passes through this process's usage
  * repository, which adds it here; admission then reads a cap without a query. Entries are
- * reloaded from the table after a few seconds, so a write from outside the process (the importer
- * run against a live database) shows up within {@link MIRROR_TTL_MS}.
+ * reloaded from the table after {@link MIRROR_TTL_MS} (30 s, like the key cache), so a write from
+ * outside the process (the importer run against a live database) shows up within that time.
  */
 import type { SqlDatabase } from './driver.ts'
 
 /** How long a mirrored value is trusted before it is read from the table again. */
-export const MIRROR_TTL_MS = 5_000
+export const MIRROR_TTL_MS = 30_000
 const MAX_ENTRIES = 100_000
 
 interface Entry {
