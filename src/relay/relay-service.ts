@@ -230,6 +230,10 @@ export function createRelayService(deps: RelayDeps) {
       })
     } catch (err) {
       logger.error('admission failed: storage unavailable', { requestId, error: err })
+      // The script may have taken the lease before its reply was lost: give it back (a failed
+      // release is retried until storage answers), or the key's slot stays held until it expires.
+      if (endpoint === 'messages' && key.concurrencyLimit > 0)
+        void limits.release(key.id, requestId).catch(() => {})
       return reject(
         new ServiceUnavailableError('Storage is unavailable; try again shortly', { retryAfter: 2 }),
       )
