@@ -84,10 +84,12 @@ export interface LimitsRepository {
   countLeases(keyId: string, now: number): Promise<number>
   /**
    * Adds tokens and cost of finished requests to their key's window, but only while the window
-   * that admitted them (`windowStart`) is still the current one.
+   * that admitted them (`windowStart`) is still the current one. With a `batchId`, a window that
+   * already took that batch (a retry after a lost reply) is left alone.
    */
   addWindowUsage(
     items: { keyId: string; windowStart: number; tokens: number; costNanos: number }[],
+    batchId?: string,
   ): Promise<void>
   /** The key's current window, or null when none is open at `now`. */
   getWindow(keyId: string, lengthMs: number, now: number): Promise<WindowState | null>

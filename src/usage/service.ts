@@ -257,7 +257,7 @@ export function createUsageService(options: UsageServiceOptions) {
       await repo.increment(batch.increments, batch.id)
     }
     batch.countersDone = true
-    if (batch.windows.length) await limits.addWindowUsage(batch.windows)
+    if (batch.windows.length) await limits.addWindowUsage(batch.windows, batch.id)
   }
 
   /** Writes everything pending (a failed batch first); concurrent calls share one write. */

@@ -370,6 +370,27 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(fresh).toMatchObject({ ok: true, windowStart: t0 + 1000 })
       })
 
+      test('a usage batch adds to a window once, even when it is written again', async () => {
+        const keyId = crypto.randomUUID()
+        const window = { lengthMs: 60_000, maxRequests: 0, maxTokens: 0, maxCostNanos: 0 }
+        const now = Date.now()
+        const r = await s.limits.admit({ keyId, leaseId: 'a', now, window })
+        if (!r.ok) throw new Error('expected admission')
+        const item = { keyId, windowStart: r.windowStart, tokens: 10, costNanos: 3 }
+        await s.limits.addWindowUsage([item], 'batch-1')
+        // Admissions in between keep what the window took.
+        await s.limits.admit({ keyId, leaseId: 'b', now: now + 1, window })
+        await s.limits.addWindowUsage([item], 'batch-1')
+        await s.limits.addWindowUsage([item], 'batch-2')
+        for (let i = 3; i <= 12; i++) await s.limits.addWindowUsage([item], `batch-${i}`)
+        await s.limits.addWindowUsage([item], 'batch-12')
+        expect(await s.limits.getWindow(keyId, 60_000, now + 2)).toMatchObject({
+          requests: 2,
+          tokens: 120,
+          costNanos: 36,
+        })
+      })
+
       test('window tokens and cost count only for the window that admitted them', async () => {
         const keyId = crypto.randomUUID()
         const window = { lengthMs: 60_000, maxRequests: 0, maxTokens: 100, maxCostNanos: 0 }

@@ -25,6 +25,7 @@ declare module 'ioredis' {
       start: number,
       tokens: number,
       costNanos: number,
+      batchId: string,
     ): Result<number, Context>
     /** See scripts.ts ACQUIRE_ACCOUNT_LEASE. */
     crsAcquireAccountLease(

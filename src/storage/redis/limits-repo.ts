@@ -80,7 +80,7 @@ export function createLimitsRepo(client: RedisClient, keys: RedisKeys): LimitsRe
       return client.zcount(keys.keyLeases(keyId), `(${now}`, '+inf')
     },
 
-    async addWindowUsage(items) {
+    async addWindowUsage(items, batchId) {
       if (items.length === 0) return
       const pipe = client.pipeline()
       for (const item of items) {
@@ -89,6 +89,7 @@ export function createLimitsRepo(client: RedisClient, keys: RedisKeys): LimitsRe
           item.windowStart,
           Math.round(item.tokens),
           Math.round(item.costNanos),
+          batchId ?? '',
         )
       }
       await execAll(pipe)

@@ -138,17 +138,33 @@ return 1
 /** Adds a finished request's tokens and cost to the window that admitted it. */
 export const ADD_WINDOW_USAGE = `
 --[[
-  Adds usage to a rate window, only while it is the window that admitted the request.
+  Adds usage to a rate window, only while it is the window that admitted the request, and once per
+  usage batch: the window keeps the ids of the last 8 batches it took (field 'batches'), so a retry
+  after a lost reply changes nothing.
   Input:
     KEYS[1] window hash
-    ARGV[1] window start (ms)   ARGV[2] tokens   ARGV[3] cost nanos
-  Returns: 1 when added, 0 when the window has changed or is gone.
+    ARGV[1] window start (ms)   ARGV[2] tokens   ARGV[3] cost nanos   ARGV[4] batch id ('' = none)
+  Returns: 1 when added, 0 when the window has changed or is gone, 2 when the batch was taken before.
 ]]
 local rcall = redis.call
 local start = tonumber(rcall('HGET', KEYS[1], 'start'))
 if start == nil or start ~= tonumber(ARGV[1]) then return 0 end
+local batch = ARGV[4]
+local seen = ''
+if batch ~= '' then
+  seen = rcall('HGET', KEYS[1], 'batches') or ''
+  if string.find(',' .. seen .. ',', ',' .. batch .. ',', 1, true) then return 2 end
+end
 rcall('HINCRBY', KEYS[1], 'tokens', ARGV[2])
 rcall('HINCRBY', KEYS[1], 'costNanos', ARGV[3])
+if batch ~= '' then
+  local kept = { batch }
+  for id in string.gmatch(seen, '[^,]+') do
+    if #kept >= 8 then break end
+    kept[#kept + 1] = id
+  end
+  rcall('HSET', KEYS[1], 'batches', table.concat(kept, ','))
+end
 return 1
 `
 

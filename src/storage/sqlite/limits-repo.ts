@@ -13,6 +13,8 @@ import type { CostMirror } from './cost-mirror.ts'
 
 interface Window extends WindowState {
   expiresAt: number
+  /** Ids of the last usage batches this window took (see addWindowUsage). */
+  batches?: string[]
 }
 interface Sticky {
   accountId: string
@@ -146,6 +148,7 @@ export function createSqliteLimitsRepo(
           tokens: window.tokens,
           costNanos: window.costNanos,
           expiresAt: window.start + req.window.lengthMs,
+          batches: (window as Window).batches,
         })
       if (req.concurrency)
         addLease(state, leaseOwner, req.leaseId, now + req.concurrency.leaseMs, now)
@@ -173,12 +176,16 @@ export function createSqliteLimitsRepo(
     async countLeases(keyId, now) {
       return liveCount(state.leases.get(`key:${keyId}`), now)
     },
-    async addWindowUsage(items) {
+    async addWindowUsage(items, batchId) {
       // Matching `start` is what makes the window "still the current one": a new window always
       // has a later start. Usage added to an ended window is never read.
       for (const it of items) {
         const w = state.windows.get(it.keyId)
         if (!w || w.start !== it.windowStart) continue
+        if (batchId) {
+          if (w.batches?.includes(batchId)) continue
+          w.batches = [batchId, ...(w.batches ?? [])].slice(0, 8)
+        }
         w.tokens += Math.trunc(it.tokens)
         w.costNanos += Math.trunc(it.costNanos)
       }
