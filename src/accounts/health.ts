@@ -135,6 +135,25 @@ export function unavailableReason(
   return null
 }
 
+/** One word for where an account stands right now (metrics labels, dashboard counts). */
+export type HealthBucket =
+  | 'available'
+  | Exclude<AccountState['status'], 'active'>
+  | 'rate_limited'
+  | 'overloaded'
+  | 'cooling_down'
+  | 'paused'
+
+/** The {@link HealthBucket} of an account at `now` (the scheduler's view, Opus limits aside). */
+export function healthBucket(account: Account, state: AccountState, now: number): HealthBucket {
+  if (unavailableReason(account, state, now, false) === null) return 'available'
+  if (state.status !== 'active') return state.status
+  if (state.rateLimitedUntil > now) return 'rate_limited'
+  if (state.overloadedUntil > now) return 'overloaded'
+  if (state.coolingUntil > now) return 'cooling_down'
+  return 'paused'
+}
+
 /** Earliest time an unavailable account comes back by itself, or null (needs an admin). */
 export function recoversAt(state: AccountState, now: number): number | null {
   if (state.status !== 'active') return null

@@ -5,7 +5,7 @@
  * day, per-model statistics, per-key and per-account trends (top N), and the audit log.
  */
 import { Elysia } from 'elysia'
-import { unavailableReason } from '../accounts/health.ts'
+import { type HealthBucket, healthBucket } from '../accounts/health.ts'
 import type { AccountService } from '../accounts/service.ts'
 import type { AuditLog } from '../admin/audit.ts'
 import type { Config } from '../config/schema.ts'
@@ -29,6 +29,18 @@ export interface AnalyticsRouteDeps {
 }
 
 const DAY = 86_400_000
+
+/** Dashboard count of each health bucket; accounts in `error` need an admin, like paused ones. */
+const DASHBOARD_BUCKET = {
+  available: 'normal',
+  unauthorized: 'unauthorized',
+  blocked: 'blocked',
+  error: 'paused',
+  rate_limited: 'rateLimited',
+  overloaded: 'overloaded',
+  cooling_down: 'coolingDown',
+  paused: 'paused',
+} as const satisfies Record<HealthBucket, string>
 type Q = Record<string, string | undefined>
 
 /** A point of a usage series. */
@@ -83,8 +95,8 @@ export function adminAnalyticsRoutes(deps: AnalyticsRouteDeps) {
   async function accountsByHealth() {
     const now = clock.now()
     const entries = await deps.accounts.snapshot()
-    const counts = {
-      total: entries.length,
+    const empty = () => ({
+      total: 0,
       normal: 0,
       rateLimited: 0,
       overloaded: 0,
@@ -92,36 +104,15 @@ export function adminAnalyticsRoutes(deps: AnalyticsRouteDeps) {
       unauthorized: 0,
       blocked: 0,
       paused: 0,
-    }
+    })
+    const counts = empty()
     const byPlatform: Record<string, typeof counts> = {}
     for (const e of entries) {
-      const p = byPlatform[e.account.platform] ?? {
-        total: 0,
-        normal: 0,
-        rateLimited: 0,
-        overloaded: 0,
-        coolingDown: 0,
-        unauthorized: 0,
-        blocked: 0,
-        paused: 0,
-      }
-      byPlatform[e.account.platform] = p
+      byPlatform[e.account.platform] ??= empty()
+      const p = byPlatform[e.account.platform]!
+      const bucket = DASHBOARD_BUCKET[healthBucket(e.account, e.state, now)]
+      counts.total++
       p.total++
-      const reason = unavailableReason(e.account, e.state, now, false)
-      const bucket: keyof typeof counts =
-        reason === null
-          ? 'normal'
-          : e.state.status === 'unauthorized'
-            ? 'unauthorized'
-            : e.state.status === 'blocked'
-              ? 'blocked'
-              : e.state.rateLimitedUntil > now
-                ? 'rateLimited'
-                : e.state.overloadedUntil > now
-                  ? 'overloaded'
-                  : e.state.coolingUntil > now
-                    ? 'coolingDown'
-                    : 'paused'
       counts[bucket]++
       p[bucket]++
     }

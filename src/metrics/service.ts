@@ -5,7 +5,7 @@
  * latency and in-flight streams. Request metrics come from the recorder port; gauges are read at
  * scrape time.
  */
-import { unavailableReason } from '../accounts/health.ts'
+import { healthBucket } from '../accounts/health.ts'
 import type { AccountService } from '../accounts/service.ts'
 import type { RequestRecorder } from '../relay/recorder.ts'
 import { Histogram, Metric, renderAll } from './registry.ts'
@@ -109,19 +109,7 @@ export function createMetrics(deps: MetricsDeps) {
     accountsGauge.reset()
     const counts = new Map<string, { platform: string; state: string; n: number }>()
     for (const e of await deps.accounts.snapshot()) {
-      const reason = unavailableReason(e.account, e.state, now, false)
-      const state =
-        reason === null
-          ? 'available'
-          : e.state.status !== 'active'
-            ? e.state.status
-            : e.state.rateLimitedUntil > now
-              ? 'rate_limited'
-              : e.state.overloadedUntil > now
-                ? 'overloaded'
-                : e.state.coolingUntil > now
-                  ? 'cooling_down'
-                  : 'paused'
+      const state = healthBucket(e.account, e.state, now)
       const k = `${e.account.platform}|${state}`
       const c = counts.get(k) ?? { platform: e.account.platform, state, n: 0 }
       c.n++
