@@ -9,25 +9,18 @@ import { extname, resolve, sep } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { argon2id, argon2Verify, bcryptVerify } from 'hash-wasm'
 import type { PasswordHasher } from '../core/ports.ts'
-import type { SqlDatabase, SqlValue } from '../storage/sqlite/driver.ts'
+import {
+  cachedPrepare,
+  OPEN_PRAGMAS,
+  type SqlDatabase,
+  type SqlValue,
+} from '../storage/sqlite/driver.ts'
 
 /** Opens a SQLite database with node:sqlite, WAL and the same pragmas as on Bun. */
 export function openNodeSqlite(path: string): SqlDatabase {
   const db = new DatabaseSync(path)
-  db.exec('PRAGMA journal_mode = WAL')
-  db.exec('PRAGMA synchronous = NORMAL')
-  db.exec('PRAGMA busy_timeout = 5000')
-  db.exec('PRAGMA foreign_keys = ON')
-  const cache = new Map<string, ReturnType<DatabaseSync['prepare']>>()
-  const prepare = (sql: string) => {
-    let st = cache.get(sql)
-    if (!st) {
-      st = db.prepare(sql)
-      if (cache.size > 500) cache.clear()
-      cache.set(sql, st)
-    }
-    return st
-  }
+  for (const pragma of OPEN_PRAGMAS) db.exec(pragma)
+  const { prepare, clear } = cachedPrepare((sql) => db.prepare(sql))
   let depth = 0
   return {
     exec: (sql) => db.exec(sql),
@@ -38,9 +31,9 @@ export function openNodeSqlite(path: string): SqlDatabase {
     run: (sql, params = []) => ({
       changes: Number(prepare(sql).run(...(params as never[])).changes),
     }),
-    transaction: <T>(fn: () => T, mode: 'immediate' | 'deferred' = 'immediate'): T => {
+    transaction: <T>(fn: () => T): T => {
       if (depth > 0) return fn()
-      db.exec(mode === 'deferred' ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE')
+      db.exec('BEGIN IMMEDIATE')
       depth++
       try {
         const out = fn()
@@ -54,7 +47,7 @@ export function openNodeSqlite(path: string): SqlDatabase {
       }
     },
     close: () => {
-      cache.clear()
+      clear()
       db.close()
     },
   }

@@ -16,11 +16,35 @@ export interface SqlDatabase {
   all<T = Record<string, unknown>>(sql: string, params?: SqlValue[]): T[]
   /** Runs a statement; returns the number of changed rows. */
   run(sql: string, params?: SqlValue[]): { changes: number }
-  /**
-   * Runs `fn` inside BEGIN IMMEDIATE … COMMIT (ROLLBACK on throw). `deferred` suits transactions
-   * that only write the in-memory `live` schema: the main file is then only read, never locked
-   * for writing, which keeps the per-request admission off the file system.
-   */
-  transaction<T>(fn: () => T, mode?: 'immediate' | 'deferred'): T
+  /** Runs `fn` inside BEGIN IMMEDIATE … COMMIT (ROLLBACK on throw). */
+  transaction<T>(fn: () => T): T
   close(): void
+}
+
+/** Pragmas every driver applies on open: WAL, NORMAL sync, a 5 s busy wait, foreign keys. */
+export const OPEN_PRAGMAS = [
+  'PRAGMA journal_mode = WAL',
+  'PRAGMA synchronous = NORMAL',
+  'PRAGMA busy_timeout = 5000',
+  'PRAGMA foreign_keys = ON',
+]
+
+/** Wraps a driver's `prepare` in a cache of prepared statements by SQL text (at most ~500). */
+export function cachedPrepare<S>(prepare: (sql: string) => S): {
+  prepare: (sql: string) => S
+  clear: () => void
+} {
+  const cache = new Map<string, S>()
+  return {
+    prepare(sql) {
+      let st = cache.get(sql)
+      if (!st) {
+        st = prepare(sql)
+        if (cache.size > 500) cache.clear()
+        cache.set(sql, st)
+      }
+      return st
+    },
+    clear: () => cache.clear(),
+  }
 }
