@@ -428,14 +428,12 @@ export function createUrlPolicy(options: UrlPolicyOptions) {
           const pv = await checkHost(proxyHost)
           if (!pv.ok) throw new UrlPolicyError(`Proxy ${pv.reason}`)
         }
-        if (!isTrusted(url)) {
-          const v = await urlVerdict(url)
-          if (!v.ok) throw new UrlPolicyError(`Upstream ${v.reason}`)
-          if (v.unresolved && proxyHost === undefined)
-            throw new UrlPolicyError(
-              `Upstream host of ${new URL(url).origin} cannot be resolved (refused by the outbound URL policy)`,
-            )
-        }
+        const v = await urlVerdict(url)
+        if (!v.ok) throw new UrlPolicyError(`Upstream ${v.reason}`)
+        if (v.unresolved && proxyHost === undefined)
+          throw new UrlPolicyError(
+            `Upstream host of ${new URL(url).origin} cannot be resolved (refused by the outbound URL policy)`,
+          )
         if (passed.size > 1000) passed.clear()
         passed.set(url, now() + Math.min(cacheMs, UNRESOLVED_CACHE_MS))
       }
