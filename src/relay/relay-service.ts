@@ -548,7 +548,6 @@ export function createRelayService(deps: RelayDeps) {
       }
       if (unusable || !bytes) {
         // Nothing reached the client yet: this account failed like a network error would.
-        unusable ||= 'Upstream answer could not be read'
         releaseAccount()
         const attempt = attempts.at(-1)
         if (attempt) attempt.error = unusable.slice(0, 300)
@@ -696,12 +695,10 @@ export function createRelayService(deps: RelayDeps) {
               const wasEnded = ended
               end('success')
               // Upstream ended without message_stop or its own error event: tell the client.
-              if (!wasEnded && !tap.facts.complete && !tap.facts.error) {
-                const frame = errorBody('api_error', 'Upstream stream ended early', f.requestId)
+              if (!wasEnded && !tap.facts.complete && !tap.facts.error)
                 controller.enqueue(
-                  encoder.encode(`event: error\ndata: ${JSON.stringify(frame)}\n\n`),
+                  sseError('api_error', 'Upstream stream ended early', f.requestId),
                 )
-              }
               controller.close()
               return
             }
@@ -712,13 +709,14 @@ export function createRelayService(deps: RelayDeps) {
             if (ended) {
               try {
                 // Cut at the drain deadline: the client learns the answer is incomplete.
-                if (cutByShutdown) {
-                  const msg = 'The relay shut down during the stream; retry the request'
-                  const frame = errorBody('api_error', msg, f.requestId)
+                if (cutByShutdown)
                   controller.enqueue(
-                    encoder.encode(`event: error\ndata: ${JSON.stringify(frame)}\n\n`),
+                    sseError(
+                      'api_error',
+                      'The relay shut down during the stream; retry the request',
+                      f.requestId,
+                    ),
                   )
-                }
                 controller.close()
               } catch {}
               return
@@ -727,9 +725,9 @@ export function createRelayService(deps: RelayDeps) {
             const message = timedOut
               ? 'Upstream stream was idle for too long'
               : `Upstream connection lost: ${describeNetworkError(err)}`
-            const frame = errorBody(timedOut ? 'timeout_error' : 'api_error', message, f.requestId)
-            controller.enqueue(encoder.encode(`event: error\ndata: ${JSON.stringify(frame)}\n\n`))
-            end('error', frame.error.type as string, message)
+            const type = timedOut ? 'timeout_error' : 'api_error'
+            controller.enqueue(sseError(type, message, f.requestId))
+            end('error', type, message)
             controller.close()
           }
         },
@@ -836,6 +834,13 @@ function parseBody(text: string, endpoint: RelayEndpoint): Record<string, unknow
 }
 
 /** The relay's own time so far, as `x-relay-overhead-ms` and Server-Timing `relay`. */
+/** An Anthropic-shaped SSE `error` event, as bytes to enqueue. */
+function sseError(type: string, message: string, requestId: string): Uint8Array {
+  return encoder.encode(
+    `event: error\ndata: ${JSON.stringify(errorBody(type, message, requestId))}\n\n`,
+  )
+}
+
 function setOverheadHeaders(headers: Headers, ms: number): void {
   const v = ms.toFixed(3)
   headers.set('x-relay-overhead-ms', v)
