@@ -306,34 +306,39 @@ if (await shouldRunRedis('three relay processes on redis')) {
         measured.push(`${what}: ${times.join(' / ')} ms (B / C)`)
         for (const t of times) expect(t).toBeLessThanOrEqual(PROPAGATION_MS)
       }
+      /** Makes the admin `change` on A, then records when B and C answer `status` to `key`. */
+      const honoured = async (
+        what: string,
+        key: string,
+        change: () => Promise<{ success: boolean }>,
+        status: number,
+      ) => {
+        const t0 = performance.now()
+        expect((await change()).success).toBe(true)
+        const times = await propagation(
+          t0,
+          others(),
+          async (p) => (await send(p, key, `${what} probe`)).status === status,
+        )
+        record(what, times)
+      }
 
       test('disabling a key', async () => {
         const { keyId, key } = await isolated('key-disable', [{ name: 'kd' }])
         for (const p of others()) expect((await send(p, key, 'kd warm')).status).toBe(200)
-        const t0 = performance.now()
-        expect((await admin('PUT', `/admin/api-keys/${keyId}`, { isActive: false })).success).toBe(
-          true,
+        await honoured(
+          'key disabled',
+          key,
+          () => admin('PUT', `/admin/api-keys/${keyId}`, { isActive: false }),
+          401,
         )
         expect((await send(procs[0]!, key, 'kd a')).status).toBe(401)
-        const times = await propagation(
-          t0,
-          others(),
-          async (p) => (await send(p, key, 'kd probe')).status === 401,
-        )
-        record('key disabled', times)
       })
 
       test('deleting a key', async () => {
         const { keyId, key } = await isolated('key-delete', [{ name: 'kx' }])
         for (const p of others()) expect((await send(p, key, 'kx warm')).status).toBe(200)
-        const t0 = performance.now()
-        expect((await admin('DELETE', `/admin/api-keys/${keyId}`)).success).toBe(true)
-        const times = await propagation(
-          t0,
-          others(),
-          async (p) => (await send(p, key, 'kx probe')).status === 401,
-        )
-        record('key deleted', times)
+        await honoured('key deleted', key, () => admin('DELETE', `/admin/api-keys/${keyId}`), 401)
       })
 
       test("lowering a key's rate window", async () => {
@@ -342,15 +347,12 @@ if (await shouldRunRedis('three relay processes on redis')) {
           rateLimitRequests: 1000,
         })
         for (const p of procs) expect((await send(p, key, 'kw warm')).status).toBe(200)
-        const t0 = performance.now()
-        const r = await admin('PUT', `/admin/api-keys/${keyId}`, { rateLimitRequests: 2 })
-        expect(r.success).toBe(true)
-        const times = await propagation(
-          t0,
-          others(),
-          async (p) => (await send(p, key, 'kw probe')).status === 429,
+        await honoured(
+          'key rate window 1000 → 2',
+          key,
+          () => admin('PUT', `/admin/api-keys/${keyId}`, { rateLimitRequests: 2 }),
+          429,
         )
-        record('key rate window 1000 → 2', times)
       })
 
       test("lowering a key's concurrency limit", async () => {
@@ -362,15 +364,10 @@ if (await shouldRunRedis('three relay processes on redis')) {
         up.script('kc', { kind: 'silence', afterEvents: 2, ms: 4000 })
         const held = await Promise.all(
           [0, 1].map(async (i) => {
-            const res = await fetch(`${procs[0]!.url}/api/v1/messages`, {
-              method: 'POST',
-              headers: { 'x-api-key': key, 'content-type': 'application/json' },
-              body: JSON.stringify({
-                model: 'claude-sonnet-4-6',
-                max_tokens: 8,
-                stream: true,
-                messages: [{ role: 'user', content: `kc held ${i}` }],
-              }),
+            const res = await postMessages(procs[0]!.url, key, {
+              max_tokens: 8,
+              stream: true,
+              messages: [{ role: 'user', content: `kc held ${i}` }],
             })
             expect(res.status).toBe(200)
             const reader = res.body!.getReader()
@@ -381,15 +378,12 @@ if (await shouldRunRedis('three relay processes on redis')) {
         try {
           // Non-streamed probes still pass with limit 5 (2 held + 1).
           for (const p of others()) expect((await send(p, key, 'kc before')).status).toBe(200)
-          const t0 = performance.now()
-          const r = await admin('PUT', `/admin/api-keys/${keyId}`, { concurrencyLimit: 2 })
-          expect(r.success).toBe(true)
-          const times = await propagation(
-            t0,
-            others(),
-            async (p) => (await send(p, key, 'kc probe')).status === 429,
+          await honoured(
+            'key concurrency 5 → 2',
+            key,
+            () => admin('PUT', `/admin/api-keys/${keyId}`, { concurrencyLimit: 2 }),
+            429,
           )
-          record('key concurrency 5 → 2', times)
         } finally {
           for (const reader of held) await reader.cancel().catch(() => {})
         }
