@@ -67,6 +67,9 @@ function liveWindow(state: LimitsState, keyId: string, lengthMs: number, now: nu
   return w && now - w.start < lengthMs && w.expiresAt > now ? w : null
 }
 
+/** The `sticky` map key of a key's session. */
+const stickyId = (keyId: string, sessionHash: string) => `${keyId}\u0000${sessionHash}`
+
 function readSticky(state: LimitsState, id: string, now: number): string | null {
   const s = state.sticky.get(id)
   return s && s.expiresAt > now ? s.accountId : null
@@ -157,7 +160,7 @@ export function createSqliteLimitsRepo(
         stickyAccountId:
           req.sessionHash === undefined
             ? null
-            : readSticky(state, `${keyId}\u0000${req.sessionHash}`, now),
+            : readSticky(state, stickyId(keyId, req.sessionHash), now),
         windowStart: window?.start ?? 0,
         concurrency,
       }
@@ -211,7 +214,7 @@ export function createSqliteLimitsRepo(
     },
 
     async claimSticky(keyId, sessionHash, accountId, ttlMs) {
-      const id = `${keyId}\u0000${sessionHash}`
+      const id = stickyId(keyId, sessionHash)
       const now = clock.now()
       const owner = readSticky(state, id, now)
       if (owner !== null) return owner
@@ -219,16 +222,16 @@ export function createSqliteLimitsRepo(
       return accountId
     },
     async setSticky(keyId, sessionHash, accountId, ttlMs) {
-      state.sticky.set(`${keyId}\u0000${sessionHash}`, {
+      state.sticky.set(stickyId(keyId, sessionHash), {
         accountId,
         expiresAt: clock.now() + ttlMs,
       })
     },
     async getSticky(keyId, sessionHash) {
-      return readSticky(state, `${keyId}\u0000${sessionHash}`, clock.now())
+      return readSticky(state, stickyId(keyId, sessionHash), clock.now())
     },
     async deleteSticky(keyId, sessionHash) {
-      state.sticky.delete(`${keyId}\u0000${sessionHash}`)
+      state.sticky.delete(stickyId(keyId, sessionHash))
     },
   }
 }
