@@ -7,6 +7,7 @@
  * CORS headers.
  */
 import { Elysia } from 'elysia'
+import { pathOf } from './request-path.ts'
 
 const CLIENT_PREFIXES = ['/api/v1/', '/claude/v1/', '/v1/', '/openai/']
 const ALLOWED_METHODS = 'GET, POST, OPTIONS'
@@ -30,13 +31,6 @@ const ALLOWED_PREFIX = 'x-stainless-'
 /** Whether `path` is a client API route that may get CORS headers. */
 export function isClientRoute(path: string): boolean {
   return CLIENT_PREFIXES.some((p) => path.startsWith(p))
-}
-
-function pathOf(url: string): string {
-  const start = url.indexOf('/', url.indexOf('//') + 2)
-  if (start < 0) return '/'
-  const end = url.slice(start).search(/[?#]/)
-  return end < 0 ? url.slice(start) : url.slice(start, start + end)
 }
 
 /** The CORS plugin for a CORS_ORIGINS value (empty: a plugin that does nothing). */

@@ -8,6 +8,7 @@ import { Elysia } from 'elysia'
 import { errorBody, RelayError } from '../core/errors.ts'
 import { newRequestId } from '../core/ids.ts'
 import type { Logger } from '../core/ports.ts'
+import { pathOf } from './request-path.ts'
 
 const ids = new WeakMap<Request, string>()
 
@@ -28,13 +29,11 @@ export function requestIdOf(request: Request): string {
  */
 function setsOwnRequestId(request: Request): boolean {
   if (request.method !== 'POST') return false
-  const url = request.url
-  const q = url.indexOf('?')
-  const end = q === -1 ? url.length : q
+  const path = pathOf(request.url)
   return (
-    url.endsWith('/messages', end) ||
-    url.endsWith('/count_tokens', end) ||
-    url.endsWith('/chat/completions', end)
+    path.endsWith('/messages') ||
+    path.endsWith('/count_tokens') ||
+    path.endsWith('/chat/completions')
   )
 }
 
