@@ -163,6 +163,19 @@ const LIMITS = {
   dailyCostLimit: 1_000_000,
   totalCostLimit: 1_000_000_000,
 }
+
+/** Signs in to a relay, adds the bench account (upstream `upstreamUrl`) and a key with LIMITS. */
+async function benchKey(relayUrl: string, upstreamUrl: string) {
+  const a = await admin(relayUrl)
+  await a('POST', '/admin/claude-console-accounts', {
+    name: 'bench',
+    apiUrl: upstreamUrl,
+    apiKey: 'sk-ant-bench-key-0000000000',
+  })
+  const key = (await a('POST', '/admin/api-keys', { name: 'bench', ...LIMITS })).data
+    .apiKey as string
+  return { a, key }
+}
 const ask = (extra: Record<string, unknown> = {}, content = 'hello') =>
   JSON.stringify({
     model: 'claude-sonnet-4-6',
@@ -259,17 +272,10 @@ try {
   for (const storage of storages) {
     const relay = await startRelay(storage.env)
     const second = storage.name === 'redis' ? await startRelay(storage.env) : null
-    const a = await admin(relay.url)
-    await a('POST', '/admin/claude-console-accounts', {
-      name: 'bench',
-      apiUrl: up.url,
-      apiKey: 'sk-ant-bench-key-0000000000',
-    })
+    const { a, key } = await benchKey(relay.url, up.url)
     // BENCH_NO_HISTORY=1 measures the relay without history capture (to see its share).
     if (process.env.BENCH_NO_HISTORY)
       await a('PUT', '/admin/request-history/config', { enabled: false })
-    const key = (await a('POST', '/admin/api-keys', { name: 'bench', ...LIMITS })).data
-      .apiKey as string
     const manyKeys: string[] = []
     for (const s of SCENARIOS) {
       if (ONLY && !s.name.includes(ONLY)) continue
@@ -317,14 +323,7 @@ try {
   if (SOAK) {
     // A fresh process: the scenarios above (1 MB bodies, 5 MB streams) leave a high-water mark.
     const relay = await startRelay({})
-    const a = await admin(relay.url)
-    await a('POST', '/admin/claude-console-accounts', {
-      name: 'bench',
-      apiUrl: up.url,
-      apiKey: 'sk-ant-bench-key-0000000000',
-    })
-    const key = (await a('POST', '/admin/api-keys', { name: 'bench', ...LIMITS })).data
-      .apiKey as string
+    const { key } = await benchKey(relay.url, up.url)
     const marks: number[] = []
     for (let i = 0; i < 2; i++) {
       await load({
