@@ -1,5 +1,5 @@
 /** Runs the real service as a child process (`bun src/main.ts`). */
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort, waitForHttp } from './net.ts'
@@ -58,6 +58,12 @@ export async function spawnRelay(
       return proc.exited
     },
   }
+}
+
+/** Resident memory (VmRSS) of a process in bytes. */
+export function rssOf(pid: number): number {
+  const kb = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+  return Number(kb ?? 0) * 1024
 }
 
 /** Signs in to a relay process and returns an admin helper. */

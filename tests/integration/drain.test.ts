@@ -109,7 +109,6 @@ for (const [name, storageEnv] of backends) {
       const env = {
         ...storageEnv(),
         CLAUDE_API_URL: up.messagesUrl,
-        UPSTREAM_ALLOW_HOSTS: '127.0.0.1,localhost',
         SHUTDOWN_TIMEOUT: String(SHUTDOWN_TIMEOUT_MS),
       }
       const first = await spawnRelay(env)

@@ -106,7 +106,6 @@ beforeAll(async () => {
     REDIS_URL: redis.url,
     REDIS_PREFIX: 'faults',
     CLAUDE_API_URL: up.messagesUrl,
-    UPSTREAM_ALLOW_HOSTS: '127.0.0.1,localhost',
     REQUEST_TIMEOUT: String(REQUEST_TIMEOUT_MS),
     USAGE_FLUSH_INTERVAL: '100',
   })

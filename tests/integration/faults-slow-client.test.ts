@@ -6,7 +6,7 @@
  * rest at full speed and gets the whole answer.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { readFileSync, rmSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import {
   type FakeUpstream,
@@ -14,7 +14,7 @@ import {
   startFakeUpstream,
   startRawUpstream,
 } from '../fakes/fake-upstream.ts'
-import { adminOf, type RelayProcess, spawnRelay } from '../helpers/process.ts'
+import { adminOf, type RelayProcess, rssOf, spawnRelay } from '../helpers/process.ts'
 
 const FLOOD_MB = 128
 const MB = 1024 * 1024
@@ -30,7 +30,6 @@ beforeAll(async () => {
   raw = await startRawUpstream()
   relay = await spawnRelay({
     CLAUDE_API_URL: up.messagesUrl,
-    UPSTREAM_ALLOW_HOSTS: '127.0.0.1,localhost',
   })
 })
 afterAll(async () => {
@@ -41,11 +40,6 @@ afterAll(async () => {
 })
 
 /** Resident memory of a process in bytes (Linux /proc). */
-function rssOf(pid: number): number {
-  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
-  return Number(kb ?? 0) * 1024
-}
-
 /**
  * A streamed request over a raw socket that reads only when told to: `sip` takes 16 KB (the
  * socket itself pulls somewhat more from the kernel: `bytesRead`), `drain` reads the rest.

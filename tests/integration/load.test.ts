@@ -6,14 +6,13 @@
  * neither the test process nor Bun's per-process fetch cap limits the load.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Redis from 'ioredis'
 import { createRedisStores } from '../../src/storage/redis/create.ts'
 import { createRedisKeys } from '../../src/storage/redis/keys.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
 import type { LoadResult } from '../helpers/load-client.ts'
-import { adminOf, type RelayProcess, spawnRelay } from '../helpers/process.ts'
+import { adminOf, type RelayProcess, rssOf, spawnRelay } from '../helpers/process.ts'
 import { deletePrefix, REDIS_TEST_URL, shouldRunRedis } from '../helpers/redis.ts'
 
 const STREAMS = 500
@@ -40,13 +39,6 @@ async function allLeases(redis: Redis): Promise<number> {
     for (const k of found) total += await redis.zcard(k)
   } while (cursor !== '0')
   return total
-}
-
-/** VmRSS of a process in bytes. */
-function rssOf(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)
-  return kb ? Number(kb[1]) * 1024 : 0
 }
 
 /**
