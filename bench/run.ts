@@ -123,6 +123,10 @@ async function startRelay(env: Record<string, string>) {
       ADMIN_PASSWORD: 'bench-password',
       BUN_CONFIG_MAX_HTTP_REQUESTS: '4096',
       UPSTREAM_ALLOW_HOSTS: '127.0.0.1,localhost',
+      // BENCH_HISTORY_WRITER=inline|worker compares the two history writers.
+      ...(process.env.BENCH_HISTORY_WRITER
+        ? { HISTORY_WRITER: process.env.BENCH_HISTORY_WRITER }
+        : {}),
       ...env,
     },
     stdout: 'ignore',

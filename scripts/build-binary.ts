@@ -39,6 +39,8 @@ const args = [
   '--compile',
   '--minify',
   join(root, 'scripts/binary-entry.ts'),
+  // Worker threads are separate entry points in a compiled binary (HISTORY_WRITER=worker).
+  join(root, 'src/runtime/history-worker.ts'),
   '--outfile',
   join(root, 'dist/claude-relay-service'),
 ]

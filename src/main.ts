@@ -14,6 +14,7 @@ import {
   serveBun,
   stdoutSink,
 } from './runtime/bun.ts'
+import { startHistoryWorker } from './runtime/history-writer.ts'
 import { rotatingFileSink } from './runtime/log-file.ts'
 import type { WebAsset } from './web/serve-web.ts'
 
@@ -29,6 +30,7 @@ export async function main(readAsset?: (path: string) => Promise<WebAsset | null
       hasher: bunPasswordHasher,
       filePriceSource,
       readAsset: readAsset ?? distAssetReader(new URL('../dist/web', import.meta.url)),
+      startHistoryWriter: startHistoryWorker,
     })
     serveBun(relay)
   } catch (err) {

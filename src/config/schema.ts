@@ -172,6 +172,11 @@ export const ConfigSchema = T.Object({
     60_000,
     'Milliseconds between batched writes of usage counters.',
   ),
+  HISTORY_WRITER: T.Union([T.Literal('auto'), T.Literal('worker'), T.Literal('inline')], {
+    default: 'auto',
+    description:
+      'Where request history records are built and written: `worker` (a thread of its own, off the thread that serves requests; Bun only; about 25 MB more memory), `inline` (the serving thread, between requests), or `auto` (worker on machines with 4 or more CPUs, else inline).',
+  }),
   MAX_BODY_SIZE: Int(
     32 * 1024 * 1024,
     1024,

@@ -8,29 +8,19 @@
 import type { CoordRepository } from '../coord/repository.ts'
 import { InvalidRequestError } from '../core/errors.ts'
 import type { Clock, Logger } from '../core/ports.ts'
-import { utf8Length } from '../core/text.ts'
-import type { RequestOutcome, RequestRecorder } from '../relay/recorder.ts'
+import type { RequestRecorder } from '../relay/recorder.ts'
 import type { SettingsRepository } from '../settings/repository.ts'
-import type { HistoryFilter, HistoryRecord } from './model.ts'
-import { redactText } from './redact.ts'
+import type { HistoryFilter } from './model.ts'
 import type { HistoryRepository } from './repository.ts'
-import { assembleSse } from './sse-assemble.ts'
+import {
+  type HistoryConfig,
+  type HistoryWriter,
+  inlineHistoryWriter,
+  type PendingOutcome,
+  pendingOf,
+} from './writer.ts'
 
-/** Persisted history settings. */
-export interface HistoryConfig {
-  /** Record requests at all. */
-  enabled: boolean
-  /** Keep request and response bodies (off = metadata only, for privacy). */
-  captureBodies: boolean
-  /** Characters of request body kept. */
-  maxRequestBodySize: number
-  /** Characters of response body kept. */
-  maxResponseBodySize: number
-  /** Records older than this are deleted by the cleanup. */
-  retentionDays: number
-  /** The oldest records are deleted while the history holds more than this. */
-  maxTotalBytes: number
-}
+export type { HistoryConfig } from './writer.ts'
 
 const SETTING = 'history'
 const CHANNEL = 'history-config'
@@ -47,6 +37,8 @@ export interface HistoryServiceOptions {
   /** Literal secrets to redact (account tokens and keys, admin password…). */
   knownSecrets: () => string[]
   flushMs?: number
+  /** Who builds and stores the records (default: inline, on this thread). */
+  writer?: HistoryWriter
 }
 
 /** Checks and normalises a settings update (accepts the old system's field names too). */
@@ -79,20 +71,28 @@ export function parseHistoryConfig(
   return next
 }
 
-function capped(text: string, limit: number, totalBytes: number): string {
-  if (limit <= 0) return ''
-  const cut = text.length > limit ? text.slice(0, limit) : text
-  const more = text.length > limit || totalBytes > utf8Length(text)
-  return more ? `${cut}\n…[truncated: ${totalBytes} bytes in total, ${limit} characters kept]` : cut
-}
-
 /** Creates the history service. */
 export function createHistoryService(options: HistoryServiceOptions) {
   const { repo, settings, coord, clock, logger } = options
   let config: HistoryConfig = { ...options.defaults }
-  let queue: HistoryRecord[] = []
+  const writer =
+    options.writer ??
+    inlineHistoryWriter(repo, (requestId, error) =>
+      logger.error('cannot build a history record', { requestId, error }),
+    )
+  /**
+   * Finished requests waiting to be written. They are turned into records by the writer, when a
+   * batch is written: assembling a streamed answer and redacting bodies is not done on the
+   * response's path. Bounded by count and by captured characters (a storage outage).
+   */
+  let queue: PendingOutcome[] = []
+  let queuedChars = 0
   let flushing: Promise<void> | null = null
+  let flushSoon: ReturnType<typeof setTimeout> | null = null
   const MAX_QUEUE = 50_000
+  const MAX_QUEUE_CHARS = 128 * 1024 * 1024
+  const SLICE = 64
+  const charsOf = (o: PendingOutcome) => o.requestBody.length + o.responseBody.length
 
   async function loadConfig(): Promise<void> {
     try {
@@ -105,86 +105,64 @@ export function createHistoryService(options: HistoryServiceOptions) {
   const ready = loadConfig()
   void coord.subscribe(CHANNEL, () => void loadConfig()).catch(() => {})
 
-  /** Turns an outcome into a stored record (bodies capped and redacted). */
-  function toRecord(o: RequestOutcome): HistoryRecord {
-    const known = options.knownSecrets()
-    // A streamed answer is assembled into the message before redaction: a secret the model
-    // echoes can be split across deltas, and only the assembled text shows it whole.
-    let responseText = o.responseBody
-    if (o.stream && responseText) {
-      const msg = assembleSse(responseText)
-      if (msg) responseText = JSON.stringify(msg)
-    }
-    const withBodies = config.captureBodies
-    return {
-      id: o.requestId,
-      startTime: o.startTime,
-      endTime: o.endTime,
-      durationMs: Math.max(0, o.endTime - o.startTime),
-      ttfbMs: o.ttfbMs,
-      overheadMs: o.overheadMs,
-      keyId: o.key.id,
-      keyName: o.key.name,
-      accountId: o.accountId,
-      accountName: o.accountName,
-      model: o.accountingModel || o.model,
-      stream: o.stream,
-      endpoint: o.endpoint,
-      userAgent: o.userAgent.slice(0, 300),
-      status: o.status,
-      outcome: o.outcome,
-      errorType: o.errorType,
-      errorMessage: redactText(o.errorMessage, known).slice(0, 2000),
-      inputTokens: o.usage?.inputTokens ?? 0,
-      outputTokens: o.usage?.outputTokens ?? 0,
-      cacheCreate5mTokens: o.usage?.cacheCreate5mTokens ?? 0,
-      cacheCreate1hTokens: o.usage?.cacheCreate1hTokens ?? 0,
-      cacheReadTokens: o.usage?.cacheReadTokens ?? 0,
-      costNanos: o.costNanos,
-      tries: o.attempts.length,
-      requestBody: withBodies
-        ? redactText(capped(o.requestBody, config.maxRequestBodySize, o.requestBodyBytes), known)
-        : '',
-      responseBody: withBodies
-        ? redactText(
-            capped(
-              responseText,
-              config.maxResponseBodySize,
-              o.responseTruncated ? o.responseBodyBytes + 1 : responseText.length,
-            ),
-            known,
-          )
-        : '',
-      attempts: o.attempts.map((a) => ({ ...a, error: redactText(a.error, known) })),
-    }
-  }
-
   const recorder: RequestRecorder = {
     record(o) {
       if (!config.enabled) return
-      if (queue.length >= MAX_QUEUE) {
-        logger.error('history queue is full; dropping the oldest pending record', {
-          requestId: queue[0]?.id,
-        })
-        queue.shift()
-      }
-      queue.push(toRecord(o))
-      if (queue.length >= 500) void flush()
+      enqueue(pendingOf(o))
+      // A full batch is written soon, but never inside the request that filled it.
+      if (queue.length >= 500 && !flushSoon)
+        flushSoon = setTimeout(() => {
+          flushSoon = null
+          void flush()
+        }, 0)
     },
   }
 
-  /** Writes pending records; on failure they are retried with the next batch. */
+  function enqueue(o: PendingOutcome): void {
+    queue.push(o)
+    queuedChars += charsOf(o)
+    let dropped = 0
+    while (queue.length > MAX_QUEUE || (queuedChars > MAX_QUEUE_CHARS && queue.length > 1)) {
+      queuedChars -= charsOf(queue.shift()!)
+      dropped++
+    }
+    if (dropped)
+      logger.error('history queue is full; dropped the oldest pending records', { dropped })
+  }
+
+  /** Takes up to `n` pending requests off the queue. */
+  function take(n: number): PendingOutcome[] {
+    const batch = queue.length <= n ? queue : queue.slice(0, n)
+    queue = batch === queue ? [] : queue.slice(n)
+    for (const o of batch) queuedChars -= charsOf(o)
+    return batch
+  }
+
+  /**
+   * Writes what is pending now, in slices of SLICE requests with a turn of the event loop between
+   * them, so a large backlog never holds up the requests being served; requests that finish
+   * meanwhile wait for the next flush. A slice that fails goes back to the front of the queue.
+   */
   function flush(): Promise<void> {
     if (flushing) return flushing
     if (queue.length === 0) return Promise.resolve()
-    const batch = queue
-    queue = []
     flushing = (async () => {
       try {
-        await repo.write(batch)
-      } catch (err) {
-        logger.warn('history write failed; will retry', { records: batch.length, error: err })
-        queue = batch.concat(queue).slice(-MAX_QUEUE)
+        let left = queue.length
+        while (left > 0) {
+          const batch = take(Math.min(SLICE, left))
+          if (batch.length === 0) break
+          left -= batch.length
+          try {
+            await writer.write(batch, config, options.knownSecrets())
+          } catch (err) {
+            logger.warn('history write failed; will retry', { records: batch.length, error: err })
+            queue = batch.concat(queue)
+            for (const o of batch) queuedChars += charsOf(o)
+            break
+          }
+          if (left > 0) await new Promise((r) => setTimeout(r, 0))
+        }
       } finally {
         flushing = null
       }
@@ -200,6 +178,8 @@ export function createHistoryService(options: HistoryServiceOptions) {
     ready,
     /** The current settings. */
     config: () => config,
+    /** Which writer builds and stores the records (`inline` or `worker`). */
+    writerKind: () => writer.kind,
     /** Capture limits the relay applies while reading bodies (characters; 0 = none). */
     captureLimits: () =>
       config.enabled && config.captureBodies
@@ -232,8 +212,10 @@ export function createHistoryService(options: HistoryServiceOptions) {
     size: () => repo.size(),
     stop: async () => {
       clearInterval(timer)
+      if (flushSoon) clearTimeout(flushSoon)
       await flush()
       if (queue.length) await flush()
+      await writer.stop?.()
     },
   }
 }

@@ -245,9 +245,17 @@ export function historyRoutes(deps: HistoryRouteDeps) {
 
   const admin = new Elysia({ prefix: '/admin', name: 'crs.history-admin' })
     .use(adminGuard(deps.guard))
-    .get('/request-history/config', () => ({ success: true, data: history.config() }), {
-      detail: { tags: ['history'], summary: 'History capture and retention settings' },
-    })
+    .get(
+      '/request-history/config',
+      () => ({ success: true, data: { ...history.config(), writer: history.writerKind() } }),
+      {
+        detail: {
+          tags: ['history'],
+          summary:
+            'History capture and retention settings, and where records are written (`writer`: worker or inline)',
+        },
+      },
+    )
     .put(
       '/request-history/config',
       async ({ body }) => ({

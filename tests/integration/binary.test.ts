@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
 import { freePort, waitForHttp } from '../helpers/net.ts'
-import { relayStreamedOnce } from '../helpers/process.ts'
+import { adminOf, relayStreamedOnce } from '../helpers/process.ts'
 
 const root = join(import.meta.dir, '../..')
 const binary = join(root, 'dist/claude-relay-service')
@@ -39,6 +39,8 @@ test('the binary serves /health, /web and relays a streamed request', async () =
       LOG_LEVEL: 'error',
       CLAUDE_API_URL: up.messagesUrl,
       UPSTREAM_ALLOW_HOSTS: '127.0.0.1,localhost',
+      // The writer thread is its own entry point inside the binary (scripts/build-binary.ts).
+      HISTORY_WRITER: 'worker',
     },
     stdout: 'ignore',
     stderr: 'inherit',
@@ -59,6 +61,8 @@ test('the binary serves /health, /web and relays a streamed request', async () =
     const r = await relayStreamedOnce(url, up.url, 'bin-acct')
     expect(r.status).toBe(200)
     expect(r.text).toContain('event: message_stop')
+    const admin = await adminOf(url)
+    expect((await admin('GET', '/admin/request-history/config')).data.writer).toBe('worker')
   } finally {
     proc.kill('SIGTERM')
     expect(await proc.exited).toBe(0)

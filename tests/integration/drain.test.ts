@@ -98,9 +98,10 @@ async function openStream(
   }
 }
 
+// The history writer thread on one backend: the records still queued at SIGTERM go through it.
 const backends: [string, () => Record<string, string>][] = [
   ['sqlite', () => ({})],
-  ['redis', () => ({ REDIS_URL: redis.url, REDIS_PREFIX: 'drain' })],
+  ['redis', () => ({ REDIS_URL: redis.url, REDIS_PREFIX: 'drain', HISTORY_WRITER: 'worker' })],
 ]
 
 for (const [name, storageEnv] of backends) {

@@ -1,0 +1,138 @@
+/**
+ * @module
+ * Turning finished requests into stored history records, and the writer port that does it off
+ * the request path. Assembling a streamed answer and redacting bodies costs tens of microseconds
+ * a request, and the insert as much again, so the history service hands batches of finished
+ * requests to a {@link HistoryWriter}: inline (this thread, after the responses) or a worker
+ * thread of its own (`src/runtime/history-writer.ts`), which takes the work off the thread that
+ * serves requests. Everything here is pure so both run the same code.
+ */
+import { utf8Length } from '../core/text.ts'
+import type { RequestOutcome } from '../relay/recorder.ts'
+import type { HistoryRecord } from './model.ts'
+import { redactText } from './redact.ts'
+import type { HistoryRepository } from './repository.ts'
+import { assembleSse } from './sse-assemble.ts'
+
+/** Persisted history settings. */
+export interface HistoryConfig {
+  /** Record requests at all. */
+  enabled: boolean
+  /** Keep request and response bodies (off = metadata only, for privacy). */
+  captureBodies: boolean
+  /** Characters of request body kept. */
+  maxRequestBodySize: number
+  /** Characters of response body kept. */
+  maxResponseBodySize: number
+  /** Records older than this are deleted by the cleanup. */
+  retentionDays: number
+  /** The oldest records are deleted while the history holds more than this. */
+  maxTotalBytes: number
+}
+
+/** A finished request as the history keeps it until written: the key reduced to id and name. */
+export type PendingOutcome = Omit<RequestOutcome, 'key'> & { key: { id: string; name: string } }
+
+/** Stores batches of finished requests as history records. */
+export interface HistoryWriter {
+  /** Which writer this is (`inline` or `worker`), for logs and /health. */
+  readonly kind: string
+  /** Turns `outcomes` into records (capped, assembled, redacted) and stores them, all or none. */
+  write(outcomes: PendingOutcome[], config: HistoryConfig, known: string[]): Promise<void>
+  /** Releases what the writer holds (a worker thread, its connection). */
+  stop?(): Promise<void>
+}
+
+/** The part of an outcome the history keeps (drops the key's other fields, shares the rest). */
+export function pendingOf(o: RequestOutcome): PendingOutcome {
+  return { ...o, key: { id: o.key.id, name: o.key.name } }
+}
+
+function capped(text: string, limit: number, totalBytes: number): string {
+  if (limit <= 0) return ''
+  const cut = text.length > limit ? text.slice(0, limit) : text
+  const more = text.length > limit || totalBytes > utf8Length(text)
+  return more ? `${cut}\n…[truncated: ${totalBytes} bytes in total, ${limit} characters kept]` : cut
+}
+
+/** Turns a finished request into a stored record (bodies capped and redacted). */
+export function toRecord(o: PendingOutcome, config: HistoryConfig, known: string[]): HistoryRecord {
+  // A streamed answer is assembled into the message before redaction: a secret the model
+  // echoes can be split across deltas, and only the assembled text shows it whole.
+  let responseText = o.responseBody
+  if (o.stream && responseText) {
+    const msg = assembleSse(responseText)
+    if (msg) responseText = JSON.stringify(msg)
+  }
+  const withBodies = config.captureBodies
+  return {
+    id: o.requestId,
+    startTime: o.startTime,
+    endTime: o.endTime,
+    durationMs: Math.max(0, o.endTime - o.startTime),
+    ttfbMs: o.ttfbMs,
+    overheadMs: o.overheadMs,
+    keyId: o.key.id,
+    keyName: o.key.name,
+    accountId: o.accountId,
+    accountName: o.accountName,
+    model: o.accountingModel || o.model,
+    stream: o.stream,
+    endpoint: o.endpoint,
+    userAgent: o.userAgent.slice(0, 300),
+    status: o.status,
+    outcome: o.outcome,
+    errorType: o.errorType,
+    errorMessage: redactText(o.errorMessage, known).slice(0, 2000),
+    inputTokens: o.usage?.inputTokens ?? 0,
+    outputTokens: o.usage?.outputTokens ?? 0,
+    cacheCreate5mTokens: o.usage?.cacheCreate5mTokens ?? 0,
+    cacheCreate1hTokens: o.usage?.cacheCreate1hTokens ?? 0,
+    cacheReadTokens: o.usage?.cacheReadTokens ?? 0,
+    costNanos: o.costNanos,
+    tries: o.attempts.length,
+    requestBody: withBodies
+      ? redactText(capped(o.requestBody, config.maxRequestBodySize, o.requestBodyBytes), known)
+      : '',
+    responseBody: withBodies
+      ? redactText(
+          capped(
+            responseText,
+            config.maxResponseBodySize,
+            o.responseTruncated ? o.responseBodyBytes + 1 : responseText.length,
+          ),
+          known,
+        )
+      : '',
+    attempts: o.attempts.map((a) => ({ ...a, error: redactText(a.error, known) })),
+  }
+}
+
+/** Builds records for `outcomes` (one that cannot be built is reported and skipped). */
+export function recordsOf(
+  outcomes: PendingOutcome[],
+  config: HistoryConfig,
+  known: string[],
+  onError: (requestId: string, err: unknown) => void,
+): HistoryRecord[] {
+  const out: HistoryRecord[] = []
+  for (const o of outcomes) {
+    try {
+      out.push(toRecord(o, config, known))
+    } catch (err) {
+      onError(o.requestId, err)
+    }
+  }
+  return out
+}
+
+/** A writer that builds and stores records on the calling thread. */
+export function inlineHistoryWriter(
+  repo: HistoryRepository,
+  onError: (requestId: string, err: unknown) => void = () => {},
+): HistoryWriter {
+  return {
+    kind: 'inline',
+    write: (outcomes, config, known) => repo.write(recordsOf(outcomes, config, known, onError)),
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The history service's queue: finished requests are handed to the writer after the response
+ * (never inside `record`), in slices of at most 64, in order; a slice the writer rejects is
+ * kept and written by the next flush; and the queue is bounded by count and captured size,
+ * dropping the oldest with an error log.
+ */
+import { expect, test } from 'bun:test'
+import { createMemoryLogger } from '../../../src/core/log.ts'
+import { createHistoryService } from '../../../src/history/service.ts'
+import type { HistoryWriter, PendingOutcome } from '../../../src/history/writer.ts'
+import type { RequestOutcome } from '../../../src/relay/recorder.ts'
+import { openBunSqlite } from '../../../src/runtime/bun.ts'
+import { createSqliteStores } from '../../../src/storage/sqlite/create.ts'
+
+function outcome(i: number, body = ''): RequestOutcome {
+  return {
+    requestId: `req_${i}`,
+    key: { id: 'k', name: 'key' } as RequestOutcome['key'],
+    endpoint: '/api/v1/messages',
+    model: 'm',
+    stream: false,
+    userAgent: '',
+    startTime: i,
+    endTime: i + 1,
+    ttfbMs: null,
+    overheadMs: null,
+    accountId: '',
+    accountName: '',
+    status: 200,
+    outcome: 'success',
+    errorType: '',
+    errorMessage: '',
+    usage: null,
+    billable: true,
+    accountingModel: 'm',
+    costNanos: 0,
+    priced: true,
+    longContext: false,
+    attempts: [],
+    requestBody: body,
+    requestBodyBytes: body.length,
+    responseBody: '',
+    responseBodyBytes: 0,
+    responseTruncated: false,
+    windowStart: 0,
+  }
+}
+
+function setup(writer: HistoryWriter) {
+  const stores = createSqliteStores(openBunSqlite(':memory:'))
+  const logger = createMemoryLogger()
+  const history = createHistoryService({
+    repo: stores.history,
+    settings: stores.settings,
+    coord: stores.coord,
+    clock: { now: () => Date.now() },
+    logger,
+    defaults: {
+      enabled: true,
+      captureBodies: true,
+      maxRequestBodySize: 1000,
+      maxResponseBodySize: 1000,
+      retentionDays: 1,
+      maxTotalBytes: 1e9,
+    },
+    knownSecrets: () => [],
+    flushMs: 60_000,
+    writer,
+  })
+  return { history, logger }
+}
+
+test('requests reach the writer after record() returns, in order, in slices of at most 64', async () => {
+  const slices: string[][] = []
+  const { history } = setup({
+    kind: 'test',
+    write: async (os: PendingOutcome[]) => {
+      slices.push(os.map((o) => o.requestId))
+    },
+  })
+  await history.ready
+  for (let i = 0; i < 200; i++) history.recorder.record(outcome(i))
+  expect(slices).toEqual([])
+  await history.flush()
+  expect(slices.map((s) => s.length)).toEqual([64, 64, 64, 8])
+  expect(slices.flat()).toEqual(Array.from({ length: 200 }, (_, i) => `req_${i}`))
+  await history.stop()
+})
+
+test('a slice the writer rejects is written by the next flush; nothing is lost', async () => {
+  const written: string[] = []
+  let fail = true
+  const { history, logger } = setup({
+    kind: 'test',
+    write: async (os) => {
+      if (fail) throw new Error('storage down')
+      written.push(...os.map((o) => o.requestId))
+    },
+  })
+  await history.ready
+  for (let i = 0; i < 100; i++) history.recorder.record(outcome(i))
+  await history.flush()
+  expect(written).toEqual([])
+  expect(logger.lines.join('\n')).toContain('history write failed; will retry')
+  fail = false
+  await history.flush()
+  expect(written).toEqual(Array.from({ length: 100 }, (_, i) => `req_${i}`))
+  await history.stop()
+})
+
+test('while storage fails, the queue keeps at most 128 MB of captured bodies (oldest dropped)', async () => {
+  const written: string[] = []
+  let fail = true
+  const { history, logger } = setup({
+    kind: 'test',
+    write: async (os) => {
+      if (fail) throw new Error('storage down')
+      written.push(...os.map((o) => o.requestId))
+    },
+  })
+  await history.ready
+  const body = 'x'.repeat(1024 * 1024)
+  for (let i = 0; i < 130; i++) history.recorder.record(outcome(i, body))
+  expect(logger.lines.join('\n')).toContain('history queue is full')
+  fail = false
+  await history.flush()
+  expect(written.length).toBe(128)
+  expect(written[0]).toBe('req_2')
+  expect(written.at(-1)).toBe('req_129')
+  await history.stop()
+})
