@@ -92,6 +92,7 @@ export function createHistoryService(options: HistoryServiceOptions) {
   const MAX_QUEUE = 50_000
   const MAX_QUEUE_CHARS = 128 * 1024 * 1024
   const SLICE = 64
+  const SOON_CHARS = 8 * 1024 * 1024
   const charsOf = (o: PendingOutcome) => o.requestBody.length + o.responseBody.length
 
   async function loadConfig(): Promise<void> {
@@ -109,8 +110,9 @@ export function createHistoryService(options: HistoryServiceOptions) {
     record(o) {
       if (!config.enabled) return
       enqueue(pendingOf(o))
-      // A full batch is written soon, but never inside the request that filled it.
-      if (queue.length >= 500 && !flushSoon)
+      // A full batch (or 8 MB of captured bodies) is written soon, but never inside the request
+      // that filled it.
+      if ((queue.length >= 500 || queuedChars >= SOON_CHARS) && !flushSoon)
         flushSoon = setTimeout(() => {
           flushSoon = null
           void flush()

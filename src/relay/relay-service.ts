@@ -847,8 +847,13 @@ function setOverheadHeaders(headers: Headers, ms: number): void {
   headers.set('server-timing', `relay;dur=${v}`)
 }
 
+/**
+ * The first `limit` characters of `text`. A cut is copied: a slice would share (and keep alive)
+ * the whole body, megabytes per request while its history record waits to be written.
+ */
 function capText(text: string, limit: number): string {
-  return text.length > limit ? text.slice(0, limit) : text
+  if (text.length <= limit) return text
+  return decoder.decode(encoder.encode(text.slice(0, limit)))
 }
 
 async function readLimited(res: Response, max: number): Promise<Uint8Array> {
