@@ -9,7 +9,7 @@ import { createTokenProvider } from './accounts/oauth.ts'
 import { createAccountService, type PoolEntry } from './accounts/service.ts'
 import { createAuditLog } from './admin/audit.ts'
 import { createAdminAuthService } from './admin/auth-service.ts'
-import { chooseStorage, loadConfig, parseSize } from './config/load.ts'
+import { chooseStorage, loadConfig, parseSize, type StorageChoice } from './config/load.ts'
 import type { Config } from './config/schema.ts'
 import { type ResolvedSecrets, resolveSecrets, type SecretFileAccess } from './config/secrets.ts'
 import { createSecretBox } from './core/crypto.ts'
@@ -28,7 +28,6 @@ import { createProxyFetch } from './relay/proxy-fetch.ts'
 import { fanOutRecorder, type RequestRecorder } from './relay/recorder.ts'
 import { createRelayService } from './relay/relay-service.ts'
 import { dnsResolver } from './runtime/dns.ts'
-import type { WorkerStorage } from './runtime/history-writer.ts'
 import { redactErrorBodies } from './security/redact-errors.ts'
 import { createUrlPolicy, type HostResolver } from './security/url-policy.ts'
 import { createSqliteStores } from './storage/sqlite/create.ts'
@@ -60,7 +59,7 @@ export interface RuntimePorts {
   readAsset?: (path: string) => Promise<WebAsset | null>
   /** Starts the history writer thread (HISTORY_WRITER=worker); null keeps the inline writer. */
   startHistoryWriter?: (
-    storage: WorkerStorage,
+    storage: StorageChoice,
     fallback: HistoryWriter,
     logger: Logger,
   ) => Promise<HistoryWriter | null>
@@ -465,14 +464,8 @@ export async function bootstrap(
   const useWorker =
     config.HISTORY_WRITER === 'worker' || (config.HISTORY_WRITER === 'auto' && (cpus ?? 1) >= 4)
   if (useWorker && runtime.startHistoryWriter) {
-    const storage: WorkerStorage =
-      choice.kind === 'redis'
-        ? { kind: 'redis', url: choice.url, prefix: choice.prefix }
-        : { kind: 'sqlite', path: choice.path }
-    const fallback = inlineHistoryWriter(stores.history, (requestId, error) =>
-      logger.error('cannot build a history record', { requestId, error }),
-    )
-    historyWriter = (await runtime.startHistoryWriter(storage, fallback, logger)) ?? undefined
+    const fallback = inlineHistoryWriter(stores.history, logger)
+    historyWriter = (await runtime.startHistoryWriter(choice, fallback, logger)) ?? undefined
     if (historyWriter) logger.info('history is written on its own thread')
   }
   return buildRelay({

@@ -8,17 +8,11 @@
 import type { CoordRepository } from '../coord/repository.ts'
 import { InvalidRequestError } from '../core/errors.ts'
 import type { Clock, Logger } from '../core/ports.ts'
-import type { RequestRecorder } from '../relay/recorder.ts'
+import type { RequestOutcome, RequestRecorder } from '../relay/recorder.ts'
 import type { SettingsRepository } from '../settings/repository.ts'
 import type { HistoryFilter } from './model.ts'
 import type { HistoryRepository } from './repository.ts'
-import {
-  type HistoryConfig,
-  type HistoryWriter,
-  inlineHistoryWriter,
-  type PendingOutcome,
-  pendingOf,
-} from './writer.ts'
+import { type HistoryConfig, type HistoryWriter, inlineHistoryWriter } from './writer.ts'
 
 export type { HistoryConfig } from './writer.ts'
 
@@ -75,17 +69,13 @@ export function parseHistoryConfig(
 export function createHistoryService(options: HistoryServiceOptions) {
   const { repo, settings, coord, clock, logger } = options
   let config: HistoryConfig = { ...options.defaults }
-  const writer =
-    options.writer ??
-    inlineHistoryWriter(repo, (requestId, error) =>
-      logger.error('cannot build a history record', { requestId, error }),
-    )
+  const writer = options.writer ?? inlineHistoryWriter(repo, logger)
   /**
    * Finished requests waiting to be written. They are turned into records by the writer, when a
    * batch is written: assembling a streamed answer and redacting bodies is not done on the
    * response's path. Bounded by count and by captured characters (a storage outage).
    */
-  let queue: PendingOutcome[] = []
+  let queue: RequestOutcome[] = []
   let queuedChars = 0
   let flushing: Promise<void> | null = null
   let flushSoon: ReturnType<typeof setTimeout> | null = null
@@ -93,7 +83,7 @@ export function createHistoryService(options: HistoryServiceOptions) {
   const MAX_QUEUE_CHARS = 128 * 1024 * 1024
   const SLICE = 64
   const SOON_CHARS = 8 * 1024 * 1024
-  const charsOf = (o: PendingOutcome) => o.requestBody.length + o.responseBody.length
+  const charsOf = (o: RequestOutcome) => o.requestBody.length + o.responseBody.length
 
   async function loadConfig(): Promise<void> {
     try {
@@ -109,7 +99,7 @@ export function createHistoryService(options: HistoryServiceOptions) {
   const recorder: RequestRecorder = {
     record(o) {
       if (!config.enabled) return
-      enqueue(pendingOf(o))
+      enqueue(o)
       // A full batch (or 8 MB of captured bodies) is written soon, but never inside the request
       // that filled it.
       if ((queue.length >= 500 || queuedChars >= SOON_CHARS) && !flushSoon)
@@ -120,7 +110,7 @@ export function createHistoryService(options: HistoryServiceOptions) {
     },
   }
 
-  function enqueue(o: PendingOutcome): void {
+  function enqueue(o: RequestOutcome): void {
     queue.push(o)
     queuedChars += charsOf(o)
     let dropped = 0
@@ -133,7 +123,7 @@ export function createHistoryService(options: HistoryServiceOptions) {
   }
 
   /** Takes up to `n` pending requests off the queue. */
-  function take(n: number): PendingOutcome[] {
+  function take(n: number): RequestOutcome[] {
     const batch = queue.length <= n ? queue : queue.slice(0, n)
     queue = batch === queue ? [] : queue.slice(n)
     for (const o of batch) queuedChars -= charsOf(o)

@@ -7,6 +7,7 @@
  * thread of its own (`src/runtime/history-writer.ts`), which takes the work off the thread that
  * serves requests. Everything here is pure so both run the same code.
  */
+import type { Logger } from '../core/ports.ts'
 import { utf8Length } from '../core/text.ts'
 import type { RequestOutcome } from '../relay/recorder.ts'
 import type { HistoryRecord } from './model.ts'
@@ -38,12 +39,12 @@ export interface HistoryWriter {
   /** Which writer this is (`inline` or `worker`), for logs and /health. */
   readonly kind: string
   /** Turns `outcomes` into records (capped, assembled, redacted) and stores them, all or none. */
-  write(outcomes: PendingOutcome[], config: HistoryConfig, known: string[]): Promise<void>
+  write(outcomes: RequestOutcome[], config: HistoryConfig, known: string[]): Promise<void>
   /** Releases what the writer holds (a worker thread, its connection). */
   stop?(): Promise<void>
 }
 
-/** The part of an outcome the history keeps (drops the key's other fields, shares the rest). */
+/** The part of an outcome a writer thread needs (drops the key's other fields, shares the rest). */
 export function pendingOf(o: RequestOutcome): PendingOutcome {
   return { ...o, key: { id: o.key.id, name: o.key.name } }
 }
@@ -126,11 +127,15 @@ export function recordsOf(
   return out
 }
 
+/** Logs a finished request whose record could not be built (it is skipped, the rest written). */
+export function logSkippedRecord(logger: Logger) {
+  return (requestId: string, error: unknown) =>
+    logger.error('cannot build a history record', { requestId, error })
+}
+
 /** A writer that builds and stores records on the calling thread. */
-export function inlineHistoryWriter(
-  repo: HistoryRepository,
-  onError: (requestId: string, err: unknown) => void = () => {},
-): HistoryWriter {
+export function inlineHistoryWriter(repo: HistoryRepository, logger: Logger): HistoryWriter {
+  const onError = logSkippedRecord(logger)
   return {
     kind: 'inline',
     write: (outcomes, config, known) => repo.write(recordsOf(outcomes, config, known, onError)),

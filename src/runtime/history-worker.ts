@@ -25,7 +25,6 @@ const messageOf = (err: unknown) => (err instanceof Error ? err.message : String
 async function open(spec: Extract<WorkerRequest, { type: 'init' }>['storage']): Promise<void> {
   if (spec.kind === 'sqlite') {
     const db = openBunSqlite(spec.path)
-    db.exec('PRAGMA temp_store = MEMORY')
     const { createSqliteHistoryRepo } = await import('../storage/sqlite/history-repo.ts')
     repo = createSqliteHistoryRepo(db)
     close = async () => db.close()
@@ -51,17 +50,17 @@ self.onmessage = (event) => {
     return
   }
   if (m.type === 'write') {
-    const errors: string[] = []
+    const skipped: { requestId: string; error: string }[] = []
     const run = async () => {
       if (!repo) throw new Error('history writer is not open')
       const records = recordsOf(m.outcomes, m.config, m.known, (requestId, err) =>
-        errors.push(`${requestId}: ${messageOf(err)}`),
+        skipped.push({ requestId, error: messageOf(err) }),
       )
       await repo.write(records)
     }
     run().then(
-      () => reply({ type: 'written', id: m.id, skipped: errors }),
-      (err) => reply({ type: 'written', id: m.id, skipped: errors, error: messageOf(err) }),
+      () => reply({ type: 'written', id: m.id, skipped }),
+      (err) => reply({ type: 'written', id: m.id, skipped, error: messageOf(err) }),
     )
     return
   }

@@ -6,17 +6,20 @@
  * parallel on another core. If the thread cannot start, or dies, writing falls back to the
  * inline writer and nothing is lost: a batch stays queued until a writer confirms it.
  */
+import type { StorageChoice } from '../config/load.ts'
 import type { Logger } from '../core/ports.ts'
-import type { HistoryConfig, HistoryWriter, PendingOutcome } from '../history/writer.ts'
-
-/** Where the worker stores records (the relay's own storage). */
-export type WorkerStorage =
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'redis'; url: string; prefix: string }
+import {
+  type HistoryConfig,
+  type HistoryWriter,
+  logSkippedRecord,
+  type PendingOutcome,
+  pendingOf,
+} from '../history/writer.ts'
+import type { RequestOutcome } from '../relay/recorder.ts'
 
 /** Messages to the worker. */
 export type WorkerRequest =
-  | { type: 'init'; storage: WorkerStorage }
+  | { type: 'init'; storage: StorageChoice }
   | {
       type: 'write'
       id: number
@@ -30,7 +33,12 @@ export type WorkerRequest =
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'failed'; error: string }
-  | { type: 'written'; id: number; skipped: string[]; error?: string }
+  | {
+      type: 'written'
+      id: number
+      skipped: { requestId: string; error: string }[]
+      error?: string
+    }
   | { type: 'stopped' }
 
 const START_TIMEOUT_MS = 10_000
@@ -47,7 +55,7 @@ function workerEntry(): string {
  * so the caller keeps the inline writer. `fallback` takes over if the thread dies later.
  */
 export async function startHistoryWorker(
-  storage: WorkerStorage,
+  storage: StorageChoice,
   fallback: HistoryWriter,
   logger: Logger,
 ): Promise<HistoryWriter | null> {
@@ -78,7 +86,7 @@ export async function startHistoryWorker(
     else if (m.type === 'failed') started?.(false, m.error)
     else if (m.type === 'stopped') onStopped?.()
     else if (m.type === 'written') {
-      for (const s of m.skipped) logger.error('cannot build a history record', { error: s })
+      for (const s of m.skipped) logSkippedRecord(logger)(s.requestId, s.error)
       const p = pending.get(m.id)
       pending.delete(m.id)
       if (m.error) p?.reject(new Error(m.error))
@@ -114,12 +122,20 @@ export async function startHistoryWorker(
 
   return {
     kind: 'worker',
-    write(outcomes: PendingOutcome[], config: HistoryConfig, known: string[]): Promise<void> {
+    write(outcomes: RequestOutcome[], config: HistoryConfig, known: string[]): Promise<void> {
       if (dead) return fallback.write(outcomes, config, known)
       const id = nextId++
+      // Only the key's id and name cross to the thread (the rest of the key is never cloned).
+      const message: WorkerRequest = {
+        type: 'write',
+        id,
+        outcomes: outcomes.map(pendingOf),
+        config,
+        known,
+      }
       return new Promise<void>((resolve, reject) => {
         pending.set(id, { resolve, reject })
-        worker.postMessage({ type: 'write', id, outcomes, config, known } satisfies WorkerRequest)
+        worker.postMessage(message)
       })
     },
     async stop(): Promise<void> {

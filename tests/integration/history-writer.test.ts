@@ -11,15 +11,13 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { StorageChoice } from '../../src/config/load.ts'
 import { createMemoryLogger } from '../../src/core/log.ts'
 import type { HistoryRepository } from '../../src/history/repository.ts'
-import {
-  type HistoryConfig,
-  inlineHistoryWriter,
-  type PendingOutcome,
-} from '../../src/history/writer.ts'
+import { type HistoryConfig, inlineHistoryWriter } from '../../src/history/writer.ts'
+import type { RequestOutcome } from '../../src/relay/recorder.ts'
 import { openBunSqlite } from '../../src/runtime/bun.ts'
-import { startHistoryWorker, type WorkerStorage } from '../../src/runtime/history-writer.ts'
+import { startHistoryWorker } from '../../src/runtime/history-writer.ts'
 import { createRedisStores } from '../../src/storage/redis/create.ts'
 import { createSqliteStores } from '../../src/storage/sqlite/create.ts'
 import { startFakeUpstream } from '../fakes/fake-upstream.ts'
@@ -39,7 +37,7 @@ const SECRET = 'sk-ant-account-secret-0123456789'
 
 const sse = (e: string, d: unknown) => `event: ${e}\ndata: ${JSON.stringify(d)}\n\n`
 /** A finished streamed request whose answer spells the account secret across two deltas. */
-function outcome(id: string): PendingOutcome {
+function outcome(id: string): RequestOutcome {
   const half = SECRET.length / 2
   const body =
     sse('message_start', {
@@ -70,7 +68,7 @@ function outcome(id: string): PendingOutcome {
   const request = JSON.stringify({ model: 'claude-sonnet-4-6', stream: true, password: 'hunter2!' })
   return {
     requestId: id,
-    key: { id: 'key1', name: 'writer-test' },
+    key: { id: 'key1', name: 'writer-test' } as RequestOutcome['key'],
     endpoint: '/api/v1/messages',
     model: 'claude-sonnet-4-6',
     stream: true,
@@ -118,9 +116,9 @@ const tempDir = () => {
 }
 
 /** Writes two records through a worker over `storage`; `repo` reads them back. */
-async function roundTrip(storage: WorkerStorage, repo: HistoryRepository) {
+async function roundTrip(storage: StorageChoice, repo: HistoryRepository) {
   const logger = createMemoryLogger()
-  const writer = await startHistoryWorker(storage, inlineHistoryWriter(repo), logger)
+  const writer = await startHistoryWorker(storage, inlineHistoryWriter(repo, logger), logger)
   expect(writer?.kind).toBe('worker')
   const ids = [`req_${crypto.randomUUID()}`, `req_${crypto.randomUUID()}`]
   await writer!.write(ids.map(outcome), CONFIG, [SECRET])
@@ -152,7 +150,7 @@ describe('history writer thread', () => {
     const prefix = `test:${crypto.randomUUID()}`
     const stores = await createRedisStores({ url: REDIS_TEST_URL, prefix })
     try {
-      await roundTrip({ kind: 'redis', url: REDIS_TEST_URL, prefix }, stores.history)
+      await roundTrip({ kind: 'redis', url: REDIS_TEST_URL, tls: false, prefix }, stores.history)
     } finally {
       await stores.close()
       await deletePrefix(prefix)
@@ -164,7 +162,7 @@ describe('history writer thread', () => {
     const stores = createSqliteStores(openBunSqlite(path))
     const writer = await startHistoryWorker(
       { kind: 'sqlite', path },
-      inlineHistoryWriter(stores.history),
+      inlineHistoryWriter(stores.history, createMemoryLogger()),
       createMemoryLogger(),
     )
     await writer!.stop?.()
@@ -178,7 +176,7 @@ describe('history writer thread', () => {
     const stores = createSqliteStores(openBunSqlite(':memory:'))
     const writer = await startHistoryWorker(
       { kind: 'sqlite', path: join(tempDir(), 'missing/dir/relay.db') },
-      inlineHistoryWriter(stores.history),
+      inlineHistoryWriter(stores.history, createMemoryLogger()),
       logger,
     )
     expect(writer).toBeNull()
@@ -189,8 +187,8 @@ describe('history writer thread', () => {
     const port = await freePort() // nothing listens there
     const stores = createSqliteStores(openBunSqlite(':memory:'))
     const writer = await startHistoryWorker(
-      { kind: 'redis', url: `redis://127.0.0.1:${port}`, prefix: 'nowhere' },
-      inlineHistoryWriter(stores.history),
+      { kind: 'redis', url: `redis://127.0.0.1:${port}`, tls: false, prefix: 'nowhere' },
+      inlineHistoryWriter(stores.history, createMemoryLogger()),
       createMemoryLogger(),
     )
     expect(writer).not.toBeNull()

@@ -29,9 +29,6 @@ export interface SqliteStoresOptions {
 export function createSqliteStores(db: SqlDatabase, options: SqliteStoresOptions = {}): Stores {
   const clock = options.clock ?? systemClock
   const logger = options.logger
-  // Statement journals (opened for every insert into `history`, whose triggers keep its totals)
-  // would otherwise be temp files; on disk they made bulk history writes about 3x slower.
-  db.exec('PRAGMA temp_store = MEMORY')
   migrate(db, logger)
   const costs = createCostMirror(db)
   const limitsState: LimitsState = { leases: new Map(), windows: new Map(), sticky: new Map() }

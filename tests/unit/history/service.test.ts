@@ -7,7 +7,7 @@
 import { expect, test } from 'bun:test'
 import { createMemoryLogger } from '../../../src/core/log.ts'
 import { createHistoryService } from '../../../src/history/service.ts'
-import type { HistoryWriter, PendingOutcome } from '../../../src/history/writer.ts'
+import type { HistoryWriter } from '../../../src/history/writer.ts'
 import type { RequestOutcome } from '../../../src/relay/recorder.ts'
 import { openBunSqlite } from '../../../src/runtime/bun.ts'
 import { createSqliteStores } from '../../../src/storage/sqlite/create.ts'
@@ -70,11 +70,22 @@ function setup(writer: HistoryWriter) {
   return { history, logger }
 }
 
+/** A writer that fails while `storage.down` and otherwise records the request ids it wrote. */
+function flakyWriter(storage: { down: boolean; written: string[] }): HistoryWriter {
+  return {
+    kind: 'test',
+    write: async (os) => {
+      if (storage.down) throw new Error('storage down')
+      storage.written.push(...os.map((o) => o.requestId))
+    },
+  }
+}
+
 test('requests reach the writer after record() returns, in order, in slices of at most 64', async () => {
   const slices: string[][] = []
   const { history } = setup({
     kind: 'test',
-    write: async (os: PendingOutcome[]) => {
+    write: async (os) => {
       slices.push(os.map((o) => o.requestId))
     },
   })
@@ -88,44 +99,30 @@ test('requests reach the writer after record() returns, in order, in slices of a
 })
 
 test('a slice the writer rejects is written by the next flush; nothing is lost', async () => {
-  const written: string[] = []
-  let fail = true
-  const { history, logger } = setup({
-    kind: 'test',
-    write: async (os) => {
-      if (fail) throw new Error('storage down')
-      written.push(...os.map((o) => o.requestId))
-    },
-  })
+  const storage = { down: true, written: [] as string[] }
+  const { history, logger } = setup(flakyWriter(storage))
   await history.ready
   for (let i = 0; i < 100; i++) history.recorder.record(outcome(i))
   await history.flush()
-  expect(written).toEqual([])
+  expect(storage.written).toEqual([])
   expect(logger.lines.join('\n')).toContain('history write failed; will retry')
-  fail = false
+  storage.down = false
   await history.flush()
-  expect(written).toEqual(Array.from({ length: 100 }, (_, i) => `req_${i}`))
+  expect(storage.written).toEqual(Array.from({ length: 100 }, (_, i) => `req_${i}`))
   await history.stop()
 })
 
 test('while storage fails, the queue keeps at most 128 MB of captured bodies (oldest dropped)', async () => {
-  const written: string[] = []
-  let fail = true
-  const { history, logger } = setup({
-    kind: 'test',
-    write: async (os) => {
-      if (fail) throw new Error('storage down')
-      written.push(...os.map((o) => o.requestId))
-    },
-  })
+  const storage = { down: true, written: [] as string[] }
+  const { history, logger } = setup(flakyWriter(storage))
   await history.ready
   const body = 'x'.repeat(1024 * 1024)
   for (let i = 0; i < 130; i++) history.recorder.record(outcome(i, body))
   expect(logger.lines.join('\n')).toContain('history queue is full')
-  fail = false
+  storage.down = false
   await history.flush()
-  expect(written.length).toBe(128)
-  expect(written[0]).toBe('req_2')
-  expect(written.at(-1)).toBe('req_129')
+  expect(storage.written.length).toBe(128)
+  expect(storage.written[0]).toBe('req_2')
+  expect(storage.written.at(-1)).toBe('req_129')
   await history.stop()
 })
