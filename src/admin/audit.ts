@@ -5,6 +5,7 @@
  */
 import { newId } from '../core/ids.ts'
 import type { Clock, Logger } from '../core/ports.ts'
+import { serialFlush } from '../core/serial-flush.ts'
 import type { AuditEntry, SettingsRepository } from '../settings/repository.ts'
 
 const SECRET_KEY =
@@ -40,25 +41,20 @@ export interface AuditLogOptions {
 export function createAuditLog(options: AuditLogOptions) {
   const { settings, clock, logger } = options
   let queue: AuditEntry[] = []
-  let flushing: Promise<void> | null = null
 
-  function flush(): Promise<void> {
-    if (flushing) return flushing
-    if (queue.length === 0) return Promise.resolve()
+  async function writePending(): Promise<void> {
+    if (queue.length === 0) return
     const batch = queue
     queue = []
-    flushing = settings
-      .appendAudit(batch)
-      .catch((err) => {
-        logger.warn('audit write failed; will retry', { entries: batch.length, error: err })
-        queue = batch.concat(queue).slice(-10_000)
-      })
-      .finally(() => {
-        flushing = null
-      })
-    return flushing
+    try {
+      await settings.appendAudit(batch)
+    } catch (err) {
+      logger.warn('audit write failed; will retry', { entries: batch.length, error: err })
+      queue = batch.concat(queue).slice(-10_000)
+    }
   }
-  const timer = setInterval(() => void flush(), 500)
+  const { flush, tick } = serialFlush(writePending)
+  const timer = setInterval(tick, 500)
   ;(timer as { unref?: () => void }).unref?.()
 
   return {
@@ -81,7 +77,7 @@ export function createAuditLog(options: AuditLogOptions) {
         before: sanitizeForAudit(e.before ?? null),
         after: sanitizeForAudit(e.after ?? null),
       })
-      if (queue.length >= 100) void flush()
+      if (queue.length >= 100) tick()
     },
     flush,
     list: async (opts: { limit: number; before?: number; actor?: string; action?: string }) => {

@@ -8,6 +8,7 @@
 import type { CoordRepository } from '../coord/repository.ts'
 import { InvalidRequestError } from '../core/errors.ts'
 import type { Clock, Logger } from '../core/ports.ts'
+import { serialFlush } from '../core/serial-flush.ts'
 import type { RequestOutcome, RequestRecorder } from '../relay/recorder.ts'
 import type { SettingsRepository } from '../settings/repository.ts'
 import type { HistoryFilter } from './model.ts'
@@ -77,7 +78,6 @@ export function createHistoryService(options: HistoryServiceOptions) {
    */
   let queue: RequestOutcome[] = []
   let queuedChars = 0
-  let flushing: Promise<void> | null = null
   let flushSoon: ReturnType<typeof setTimeout> | null = null
   const MAX_QUEUE = 50_000
   const MAX_QUEUE_CHARS = 128 * 1024 * 1024
@@ -105,7 +105,7 @@ export function createHistoryService(options: HistoryServiceOptions) {
       if ((queue.length >= 500 || queuedChars >= SOON_CHARS) && !flushSoon)
         flushSoon = setTimeout(() => {
           flushSoon = null
-          void flush()
+          tick()
         }, 0)
     },
   }
@@ -133,35 +133,27 @@ export function createHistoryService(options: HistoryServiceOptions) {
   /**
    * Writes what is pending now, in slices of SLICE requests with a turn of the event loop between
    * them, so a large backlog never holds up the requests being served; requests that finish
-   * meanwhile wait for the next flush. A slice that fails goes back to the front of the queue.
+   * meanwhile wait for the next write. A slice that fails goes back to the front of the queue.
    */
-  function flush(): Promise<void> {
-    if (flushing) return flushing
-    if (queue.length === 0) return Promise.resolve()
-    flushing = (async () => {
+  async function writePending(): Promise<void> {
+    let left = queue.length
+    while (left > 0) {
+      const batch = take(Math.min(SLICE, left))
+      if (batch.length === 0) break
+      left -= batch.length
       try {
-        let left = queue.length
-        while (left > 0) {
-          const batch = take(Math.min(SLICE, left))
-          if (batch.length === 0) break
-          left -= batch.length
-          try {
-            await writer.write(batch, config, options.knownSecrets())
-          } catch (err) {
-            logger.warn('history write failed; will retry', { records: batch.length, error: err })
-            queue = batch.concat(queue)
-            for (const o of batch) queuedChars += charsOf(o)
-            break
-          }
-          if (left > 0) await new Promise((r) => setTimeout(r, 0))
-        }
-      } finally {
-        flushing = null
+        await writer.write(batch, config, options.knownSecrets())
+      } catch (err) {
+        logger.warn('history write failed; will retry', { records: batch.length, error: err })
+        queue = batch.concat(queue)
+        for (const o of batch) queuedChars += charsOf(o)
+        break
       }
-    })()
-    return flushing
+      if (left > 0) await new Promise((r) => setTimeout(r, 0))
+    }
   }
-  const timer = setInterval(() => void flush(), options.flushMs ?? 250)
+  const { flush, tick } = serialFlush(writePending)
+  const timer = setInterval(tick, options.flushMs ?? 250)
   ;(timer as { unref?: () => void }).unref?.()
 
   return {
@@ -206,7 +198,6 @@ export function createHistoryService(options: HistoryServiceOptions) {
       clearInterval(timer)
       if (flushSoon) clearTimeout(flushSoon)
       await flush()
-      if (queue.length) await flush()
       await writer.stop?.()
     },
   }

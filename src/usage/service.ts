@@ -8,6 +8,7 @@
  * anything newer, so a write that storage applied but whose reply was lost is not counted twice.
  */
 import type { Clock, Logger } from '../core/ports.ts'
+import { serialFlush } from '../core/serial-flush.ts'
 import { periodsOf } from '../core/time.ts'
 import type { LimitsRepository } from '../limits/repository.ts'
 import type { RequestOutcome, RequestRecorder } from '../relay/recorder.ts'
@@ -65,7 +66,6 @@ export function createUsageService(options: UsageServiceOptions) {
     string,
     { keyId: string; windowStart: number; tokens: number; costNanos: number }
   >()
-  let flushing: Promise<void> | null = null
   let dropped = 0
   /** A batch whose write failed (maybe half done: counters written, window not), retried first. */
   interface Batch {
@@ -247,7 +247,7 @@ export function createUsageService(options: UsageServiceOptions) {
         w.costNanos += o.costNanos
         windows.set(wk, w)
       }
-      if (rollups.size >= 500) void flush()
+      if (rollups.size >= 500) tick()
     },
   }
 
@@ -260,47 +260,42 @@ export function createUsageService(options: UsageServiceOptions) {
     if (batch.windows.length) await limits.addWindowUsage(batch.windows, batch.id)
   }
 
-  /** Writes everything pending (a failed batch first); concurrent calls share one write. */
-  function flush(): Promise<void> {
-    if (flushing) return flushing
+  /** Writes everything pending (a failed batch first). */
+  async function writePending(): Promise<void> {
     expandPending()
-    if (!failed && pending.size === 0 && windows.size === 0) return Promise.resolve()
-    flushing = (async () => {
-      let batch: Batch | null = failed
-      try {
-        if (batch) {
-          await write(batch)
-          failed = null
-        }
-        if (pending.size || windows.size) {
-          batch = {
-            id: crypto.randomUUID(),
-            increments: [...pending.values()],
-            windows: [...windows.values()],
-            countersDone: false,
-          }
-          pending = new Map()
-          windows = new Map()
-          await write(batch)
-        }
-        if (dropped) {
-          logger.error('usage counters were dropped while storage was failing', { dropped })
-          dropped = 0
-        }
-      } catch (err) {
-        logger.warn('usage write failed; will retry', {
-          counters: batch?.increments.length ?? 0,
-          error: err,
-        })
-        failed = batch
-      } finally {
-        flushing = null
+    if (!failed && pending.size === 0 && windows.size === 0) return
+    let batch: Batch | null = failed
+    try {
+      if (batch) {
+        await write(batch)
+        failed = null
       }
-    })()
-    return flushing
+      if (pending.size || windows.size) {
+        batch = {
+          id: crypto.randomUUID(),
+          increments: [...pending.values()],
+          windows: [...windows.values()],
+          countersDone: false,
+        }
+        pending = new Map()
+        windows = new Map()
+        await write(batch)
+      }
+      if (dropped) {
+        logger.error('usage counters were dropped while storage was failing', { dropped })
+        dropped = 0
+      }
+    } catch (err) {
+      logger.warn('usage write failed; will retry', {
+        counters: batch?.increments.length ?? 0,
+        error: err,
+      })
+      failed = batch
+    }
   }
+  const { flush, tick } = serialFlush(writePending)
 
-  const timer = setInterval(() => void flush(), flushMs)
+  const timer = setInterval(tick, flushMs)
   ;(timer as { unref?: () => void }).unref?.()
 
   /** Counters of one key: lifetime, today, this month, this week's Opus spend. */

@@ -1,0 +1,28 @@
+/**
+ * @module
+ * One batched write at a time, for the queues that write behind the response (usage, history,
+ * audit). `flush()` resolves once everything pending when it was called is written or has failed
+ * and been kept for retry: a write already in flight may have taken its batch before the caller's
+ * entries arrived, so the caller waits for it and then for a write of its own (shared with other
+ * callers that arrive meanwhile). `tick()` is for timers: it starts a write unless one is running,
+ * so a slow storage never piles up waiting callers.
+ */
+
+/** Serialises `write` (which must not reject: it keeps failed batches itself). */
+export function serialFlush(write: () => Promise<void>) {
+  let running: Promise<void> | null = null
+  const start = (): Promise<void> => {
+    const p = write().finally(() => {
+      if (running === p) running = null
+    })
+    running = p
+    return p
+  }
+  const flush = (): Promise<void> => (running ? running.then(flush, flush) : start())
+  return {
+    flush,
+    tick(): void {
+      if (!running) void start()
+    },
+  }
+}
