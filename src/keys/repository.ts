@@ -17,4 +17,10 @@ export interface KeyRepository {
   list(): Promise<ApiKey[]>
   /** Removes the key and its hash entry; true when it existed. */
   delete(id: string): Promise<boolean>
+  /**
+   * Stores when keys were last used (id → epoch ms), each only when later than the stored time,
+   * without rewriting the rest of the record: an edit made meanwhile is never undone. Unknown ids
+   * are ignored.
+   */
+  recordUse(uses: ReadonlyMap<string, number>): Promise<void>
 }

@@ -92,13 +92,20 @@ export function createKeyService(options: KeyServiceOptions) {
    */
   let generation = 0
 
+  /**
+   * Stores the pending last-use times in one write that touches nothing else of the keys (a
+   * read-modify-write here could undo an admin's edit made in between). A failed write is kept
+   * for the next flush.
+   */
   async function flushTouches(): Promise<void> {
+    if (touched.size === 0) return
     const batch = touched
     touched = new Map()
-    for (const [id, at] of batch) {
-      const fresh = await repo.get(id)
-      if (!fresh || (fresh.lastUsedAt && Date.parse(fresh.lastUsedAt) >= at)) continue
-      await repo.put({ ...fresh, lastUsedAt: new Date(at).toISOString() })
+    try {
+      await repo.recordUse(batch)
+    } catch (err) {
+      for (const [id, at] of batch) if ((touched.get(id) ?? 0) < at) touched.set(id, at)
+      throw err
     }
   }
 
@@ -337,7 +344,7 @@ export function createKeyService(options: KeyServiceOptions) {
   }
 }
 
-/** A key's lastUsedAt is stored at most this often (it is a read-modify-write of the record). */
+/** A key's lastUsedAt is recorded at most this often (per process). */
 const TOUCH_EVERY_MS = 5 * 60_000
 
 /** The key service's interface. */

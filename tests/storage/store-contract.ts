@@ -57,6 +57,33 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         await s.keys.delete(k.id)
       })
 
+      test('recordUse raises lastUsedAt in place: later times only, edits kept, unknown ids ignored', async () => {
+        const k = makeKey({ lastUsedAt: null })
+        await s.keys.put(k)
+        const t1 = Date.parse('2026-03-01T10:00:00.000Z')
+        await s.keys.recordUse(new Map([[k.id, t1]]))
+        expect((await s.keys.get(k.id))?.lastUsedAt).toBe('2026-03-01T10:00:00.000Z')
+        // An admin edit made after the use was recorded is not undone by the next use.
+        const edited = { ...(await s.keys.get(k.id))!, name: 'renamed' }
+        await s.keys.put(edited)
+        await s.keys.recordUse(
+          new Map([
+            [k.id, t1 + 60_000],
+            ['no-such-key', t1],
+          ]),
+        )
+        // An earlier time (another instance flushing late) does not move it back.
+        await s.keys.recordUse(new Map([[k.id, t1 - 60_000]]))
+        const after = await s.keys.get(k.id)
+        expect(after?.name).toBe('renamed')
+        expect(after?.lastUsedAt).toBe('2026-03-01T10:01:00.000Z')
+        expect((await s.keys.findByHash(k.hash))?.lastUsedAt).toBe('2026-03-01T10:01:00.000Z')
+        const listed = (await s.keys.list()).find((x) => x.id === k.id)
+        expect(listed?.lastUsedAt).toBe('2026-03-01T10:01:00.000Z')
+        expect(await s.keys.get('no-such-key')).toBeNull()
+        await s.keys.delete(k.id)
+      })
+
       test('list returns keys in creation order', async () => {
         const a = makeKey({ createdAt: '2026-01-01T00:00:00.000Z' })
         const b = makeKey({ createdAt: '2026-01-02T00:00:00.000Z' })

@@ -43,6 +43,8 @@ declare module 'ioredis' {
     crsClaimSticky(key: string, accountId: string, ttlMs: number): Result<string, Context>
     /** See scripts.ts INCREMENT_TEMP. */
     crsIncrementTemp(key: string, ttlMs: number): Result<number, Context>
+    /** See scripts.ts RAISE_LAST_USED. */
+    crsRaiseLastUsed(key: string, ...idMsPairs: (string | number)[]): Result<number, Context>
   }
 }
 

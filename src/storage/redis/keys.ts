@@ -27,6 +27,12 @@ export function createRedisKeys(prefix: string) {
     keyByHash: (hash: string) => `${prefix}:key:by-hash:${hash}`,
     /** `${prefix}:keys`: ZSET of key ids scored by creation time (epoch ms). */
     keyList: () => `${prefix}:keys`,
+    /**
+     * `${prefix}:keys:last-used`: HASH key id → epoch ms of its last use. Kept apart from the key's
+     * JSON so recording a use never rewrites (and never undoes an edit of) the key; reads take the
+     * later of this and the JSON's `lastUsedAt`.
+     */
+    keyLastUsed: () => `${prefix}:keys:last-used`,
 
     /** `${prefix}:account:<id>`: JSON of an Account. */
     account: (id: string) => `${prefix}:account:${id}`,

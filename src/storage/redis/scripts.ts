@@ -335,6 +335,16 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return ARGV[1]
 `
 
+/** Raises last-use times in a hash (KEYS[1]); ARGV = id, ms, id, ms… Only later times are kept. */
+export const RAISE_LAST_USED = `
+local rcall = redis.call
+for i = 1, #ARGV, 2 do
+  local cur = tonumber(rcall('HGET', KEYS[1], ARGV[i]))
+  if not cur or cur < tonumber(ARGV[i + 1]) then rcall('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+return 0
+`
+
 export const SCRIPTS = {
   crsSumField: { lua: SUM_FIELD },
   crsAdmit: { lua: ADMIT },
@@ -345,4 +355,5 @@ export const SCRIPTS = {
   crsClaimSticky: { numberOfKeys: 1, lua: CLAIM_STICKY },
   crsIncrementTemp: { numberOfKeys: 1, lua: INCREMENT_TEMP },
   crsHistorySwap: { lua: HISTORY_SWAP },
+  crsRaiseLastUsed: { numberOfKeys: 1, lua: RAISE_LAST_USED },
 } satisfies Record<string, ScriptDefinition>

@@ -2,6 +2,7 @@
  * @module
  * SQLite adapter of {@link KeyRepository}: one `api_keys` row per key holding the JSON document,
  * with `hash` as a unique column for the lookup by hash and `created_ms` (then `seq`) giving creation order.
+ * Last-use times are written into the document in place (`json_set`), not by rewriting it.
  */
 import { ApiKey } from '../../keys/model.ts'
 import type { KeyRepository } from '../../keys/repository.ts'
@@ -41,6 +42,20 @@ export function createSqliteKeyRepo(db: SqlDatabase): KeyRepository {
     },
     async delete(id) {
       return db.run('DELETE FROM api_keys WHERE id = ?', [id]).changes > 0
+    },
+    async recordUse(uses) {
+      if (uses.size === 0) return
+      // ISO-8601 UTC times of one format compare as text; a missing or null time is ''.
+      db.transaction(() => {
+        for (const [id, at] of uses) {
+          const iso = new Date(at).toISOString()
+          db.run(
+            `UPDATE api_keys SET doc = json_set(doc, '$.lastUsedAt', ?)
+             WHERE id = ? AND coalesce(json_extract(doc, '$.lastUsedAt'), '') < ?`,
+            [iso, id, iso],
+          )
+        }
+      })
     },
   }
 }
