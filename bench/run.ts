@@ -5,7 +5,7 @@
  * Redis (127.0.0.1:6379 or BENCH_REDIS_URL). Flags: --quick (short runs), --soak (RSS after
  * 100k and 200k requests), --only <substring>. Results: a table per scenario and bench/results/bench.json.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -56,6 +56,33 @@ async function readyPort(proc: ReturnType<typeof Bun.spawn>, match: RegExp): Pro
 function cpuTicks(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
   return Number(f[11]) + Number(f[12])
+}
+/** CPU ticks per thread name (BENCH_THREADS=1: where a scenario's CPU goes, GC threads included). */
+const THREADS = !!process.env.BENCH_THREADS
+function threadTicks(pid: number): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '#')
+      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ')
+      out.set(name, (out.get(name) ?? 0) + Number(f[11]) + Number(f[12]))
+    } catch {}
+  }
+  return out
+}
+function printThreads(
+  scenario: string,
+  before: Map<string, number>,
+  after: Map<string, number>,
+  requests: number,
+): void {
+  const parts = [...after]
+    .map(([name, t]) => [name, ((t - (before.get(name) ?? 0)) * 10_000) / requests] as const)
+    .filter(([, us]) => us >= 1)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, us]) => `${name} ${Math.round(us)}`)
+  console.log(`threads (${scenario}), CPU µs/req: ${parts.join(', ')}`)
 }
 function peakRssMb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
@@ -280,6 +307,9 @@ try {
     // BENCH_NO_HISTORY=1 measures the relay without history capture (to see its share).
     if (process.env.BENCH_NO_HISTORY)
       await a('PUT', '/admin/request-history/config', { enabled: false })
+    // BENCH_HISTORY_CONFIG='{"maxResponseBodySize":1024}' runs with other history settings.
+    if (process.env.BENCH_HISTORY_CONFIG)
+      await a('PUT', '/admin/request-history/config', JSON.parse(process.env.BENCH_HISTORY_CONFIG))
     const manyKeys: string[] = []
     for (const s of SCENARIOS) {
       if (ONLY && !s.name.includes(ONLY)) continue
@@ -294,6 +324,7 @@ try {
       }
       const pids = [relay.proc.pid, ...(s.twoRelays && second ? [second.proc.pid] : [])]
       const before = pids.map(cpuTicks)
+      const threadsBefore = THREADS ? threadTicks(relay.proc.pid) : null
       const r = await load({
         urls:
           s.twoRelays && second
@@ -305,6 +336,7 @@ try {
       })
       const ticks = pids.reduce((acc, pid, i) => acc + cpuTicks(pid) - before[i]!, 0)
       const totalReqs = r.requests + Math.round((r.rps * WARMUP) / 1000)
+      if (threadsBefore) printThreads(s.name, threadsBefore, threadTicks(relay.proc.pid), totalReqs)
       const row: Row = {
         path: `relay (${storage.name}${s.twoRelays ? ', 2 processes' : ''})`,
         ...r,
