@@ -3,9 +3,10 @@
  * Usage accounting. Each finished request becomes increments of counters per key, key+model,
  * account, account+model, model and globally, by hour, day, month and in total (plus the weekly
  * and total Opus spend of a key, and per-minute global counters for RPM/TPM). Increments are
- * merged in memory and written in one batch every `flushMs` (and on shutdown), never on a
- * request's path. A failed batch is kept as it is and retried under the same batch id before
- * anything newer, so a write that storage applied but whose reply was lost is not counted twice.
+ * merged in memory and written every `flushMs` (and on shutdown), never on a request's path, in
+ * batches of at most 2,000 increments with a turn of the event loop between them. A failed batch
+ * is kept as it is and retried under the same batch id before anything newer, so a write that
+ * storage applied but whose reply was lost is not counted twice.
  */
 import type { Clock, Logger } from '../core/ports.ts'
 import { serialFlush } from '../core/serial-flush.ts'
@@ -34,6 +35,8 @@ export interface UsageServiceOptions {
   flushMs?: number
   /** Most distinct counters held while storage is failing. */
   maxPending?: number
+  /** Most counter increments in one write (default 2,000). */
+  sliceSize?: number
 }
 
 const DAY = 86_400_000
@@ -61,20 +64,26 @@ export function createUsageService(options: UsageServiceOptions) {
   const tz = options.tzOffsetHours
   const flushMs = options.flushMs ?? 250
   const maxPending = options.maxPending ?? 200_000
+  /** Counter increments per write (a request adds about 20; one write of 2,000 takes ~2 ms). */
+  const SLICE = options.sliceSize ?? 2000
   let pending = new Map<string, CounterIncrement>()
   let windows = new Map<
     string,
     { keyId: string; windowStart: number; tokens: number; costNanos: number }
   >()
   let dropped = 0
-  /** A batch whose write failed (maybe half done: counters written, window not), retried first. */
+  /** One write: counters (idempotent under `id`) and rate-window additions. */
   interface Batch {
     id: string
     increments: CounterIncrement[]
     windows: { keyId: string; windowStart: number; tokens: number; costNanos: number }[]
     countersDone: boolean
   }
-  let failed: Batch | null = null
+  /**
+   * Batches cut from the pending counters and not yet written, in order. The first may have
+   * failed (maybe half done: counters written, window not) and is retried as is, under its id.
+   */
+  const backlog: Batch[] = []
 
   const add = (inc: CounterIncrement) => {
     const k = refKey(inc)
@@ -260,37 +269,50 @@ export function createUsageService(options: UsageServiceOptions) {
     if (batch.windows.length) await limits.addWindowUsage(batch.windows, batch.id)
   }
 
-  /** Writes everything pending (a failed batch first). */
+  /** Writes the backlog in order, a turn of the event loop between batches; false on a failure. */
+  async function drainBacklog(): Promise<boolean> {
+    while (backlog.length > 0) {
+      const batch = backlog[0]!
+      try {
+        await write(batch)
+      } catch (err) {
+        logger.warn('usage write failed; will retry', {
+          counters: batch.increments.length,
+          error: err,
+        })
+        return false
+      }
+      backlog.shift()
+      if (backlog.length > 0) await new Promise((r) => setTimeout(r, 0))
+    }
+    return true
+  }
+
+  /**
+   * Writes everything pending: the backlog first, then the counters gathered since, cut into
+   * batches of at most SLICE increments so that thousands of distinct keys never make one long
+   * transaction (or one long MULTI) that holds up the requests being served. While storage fails,
+   * new increments keep merging into `pending` (bounded by `maxPending`), not into new batches.
+   */
   async function writePending(): Promise<void> {
     expandPending()
-    if (!failed && pending.size === 0 && windows.size === 0) return
-    let batch: Batch | null = failed
-    try {
-      if (batch) {
-        await write(batch)
-        failed = null
-      }
-      if (pending.size || windows.size) {
-        batch = {
-          id: crypto.randomUUID(),
-          increments: [...pending.values()],
-          windows: [...windows.values()],
-          countersDone: false,
-        }
-        pending = new Map()
-        windows = new Map()
-        await write(batch)
-      }
-      if (dropped) {
-        logger.error('usage counters were dropped while storage was failing', { dropped })
-        dropped = 0
-      }
-    } catch (err) {
-      logger.warn('usage write failed; will retry', {
-        counters: batch?.increments.length ?? 0,
-        error: err,
+    if (!(await drainBacklog())) return
+    if (pending.size === 0 && windows.size === 0) return
+    const increments = [...pending.values()]
+    const windowList = [...windows.values()]
+    pending = new Map()
+    windows = new Map()
+    for (let i = 0; i === 0 || i < increments.length; i += SLICE)
+      backlog.push({
+        id: crypto.randomUUID(),
+        increments: increments.slice(i, i + SLICE),
+        windows: i === 0 ? windowList : [],
+        countersDone: false,
       })
-      failed = batch
+    if (!(await drainBacklog())) return
+    if (dropped) {
+      logger.error('usage counters were dropped while storage was failing', { dropped })
+      dropped = 0
     }
   }
   const { flush, tick } = serialFlush(writePending)
@@ -373,11 +395,13 @@ export function createUsageService(options: UsageServiceOptions) {
       return repo.list('key-model', period === 'daily' ? p.day : p.month, keyId)
     },
     /** Pending counters not yet written (tests, metrics). */
-    pendingCount: () => pending.size + rollups.size + (failed?.increments.length ?? 0),
+    pendingCount: () =>
+      pending.size + rollups.size + backlog.reduce((n, b) => n + b.increments.length, 0),
     stop: async () => {
       clearInterval(timer)
       await flush()
-      if (failed || pending.size || rollups.size || minutes.size || windows.size) await flush()
+      if (backlog.length || pending.size || rollups.size || minutes.size || windows.size)
+        await flush()
     },
   }
 }
