@@ -190,13 +190,17 @@ export function startFakeUpstream() {
   let inFlight = 0
   let maxInFlight = 0
   const perAccount = new Map<string, { now: number; max: number }>()
+  /** Client sockets (address:port) requests arrived on: fewer than requests = connections reused. */
+  const connections = new Set<string>()
 
   const server = Bun.serve({
     port: 0,
     hostname: '127.0.0.1',
     idleTimeout: 0,
-    async fetch(req) {
+    async fetch(req, srv) {
       const url = new URL(req.url)
+      const peer = srv.requestIP(req)
+      if (peer) connections.add(`${peer.address}:${peer.port}`)
       if (url.pathname === '/v1/oauth/token') {
         const body = (await req.json()) as Record<string, unknown>
         tokenRequests.push(body)
@@ -427,7 +431,10 @@ export function startFakeUpstream() {
       scripts.clear()
       abortedStreams = 0
       maxInFlight = 0
+      connections.clear()
     },
+    /** How many client sockets requests arrived on since the last reset. */
+    connections: () => connections.size,
     maxInFlight: () => maxInFlight,
     /** Most requests one account had in flight at once. */
     maxInFlightOf: (account: string) => perAccount.get(account)?.max ?? 0,
