@@ -57,6 +57,8 @@ export interface RuntimePorts {
   clock?: Clock
   /** Reads a built web UI file (served at `/web`). */
   readAsset?: (path: string) => Promise<WebAsset | null>
+  /** Process memory for /metrics (`process.memoryUsage`, `Deno.memoryUsage`). */
+  memory?: () => { rss: number; heapTotal: number; heapUsed: number }
   /** Starts the history writer thread (HISTORY_WRITER=worker); null keeps the inline writer. */
   startHistoryWriter?: (
     storage: StorageChoice,
@@ -91,6 +93,8 @@ export interface BuildOptions {
   resolveHost?: HostResolver
   /** Builds and stores history records (default: inline). */
   historyWriter?: HistoryWriter
+  /** Process memory for /metrics (the runtime's `memoryUsage()`). */
+  memory?: () => { rss: number; heapTotal: number; heapUsed: number }
 }
 
 /** A wired relay: services, app and lifecycle hooks. */
@@ -272,6 +276,8 @@ export async function buildRelay(options: BuildOptions) {
     ping: () => stores.ping(),
     inFlightStreams: () => relay.activeStreams(),
     inFlightLeases: () => relay.inFlight(),
+    pending: () => ({ history: history.pendingCount(), usage: usage.pendingCount() }),
+    memory: options.memory,
     version: VERSION,
     startedAt,
     now: () => clock.now(),
@@ -478,6 +484,7 @@ export async function bootstrap(
     clock,
     filePriceSource: runtime.filePriceSource,
     readAsset: runtime.readAsset,
+    memory: runtime.memory,
   })
 }
 

@@ -21,6 +21,7 @@ try {
     hasher: wasmPasswordHasher,
     filePriceSource,
     readAsset: fsAssetReader(new URL('../dist/web', import.meta.url).pathname),
+    memory: () => Deno.memoryUsage(),
   })
   const { config, logger } = relay
   const ips = new WeakMap<Request, string>()

@@ -31,6 +31,7 @@ export async function main(readAsset?: (path: string) => Promise<WebAsset | null
       filePriceSource,
       readAsset: readAsset ?? distAssetReader(new URL('../dist/web', import.meta.url)),
       startHistoryWriter: startHistoryWorker,
+      memory: () => process.memoryUsage(),
     })
     serveBun(relay)
   } catch (err) {

@@ -164,6 +164,8 @@ export function createHistoryService(options: HistoryServiceOptions) {
     config: () => config,
     /** Which writer builds and stores the records (`inline` or `worker`). */
     writerKind: () => writer.kind,
+    /** Finished requests waiting to be written. */
+    pendingCount: () => queue.length,
     /** Capture limits the relay applies while reading bodies (characters; 0 = none). */
     captureLimits: () =>
       config.enabled && config.captureBodies

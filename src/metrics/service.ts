@@ -2,7 +2,7 @@
  * @module
  * Relay metrics for Prometheus: requests, errors and latency by route and outcome, time to first
  * byte, tokens and cost by model, upstream retries (failover), account health states, storage
- * latency and in-flight streams. Request metrics come from the recorder port; gauges are read at
+ * latency, in-flight streams, writes waiting (history, usage) and process memory. Request metrics come from the recorder port; gauges are read at
  * scrape time.
  */
 import { healthBucket } from '../accounts/health.ts'
@@ -22,6 +22,10 @@ export interface MetricsDeps {
   version: string
   startedAt: number
   now: () => number
+  /** Work waiting to be written: finished requests (history) and distinct counters (usage). */
+  pending?: () => { history: number; usage: number }
+  /** Process memory in bytes (the runtime's `memoryUsage()`). */
+  memory?: () => { rss: number; heapTotal: number; heapUsed: number }
 }
 
 /** Creates the metrics service. */
@@ -78,6 +82,21 @@ export function createMetrics(deps: MetricsDeps) {
     'Requests holding a concurrency lease now.',
     'gauge',
   )
+  const pendingWrites = new Metric(
+    'crs_pending_writes',
+    'Work waiting to be written: queued history records and usage counters.',
+    'gauge',
+  )
+  const rss = new Metric(
+    'process_resident_memory_bytes',
+    'Resident memory of the process in bytes.',
+    'gauge',
+  )
+  const heap = new Metric(
+    'crs_heap_bytes',
+    'JavaScript heap in bytes: allocated (total) and in use (used).',
+    'gauge',
+  )
   const info = new Metric('crs_build_info', 'Version of the relay.', 'gauge')
   const uptime = new Metric('crs_uptime_seconds', 'Seconds since start.', 'gauge')
 
@@ -124,6 +143,17 @@ export function createMetrics(deps: MetricsDeps) {
     }
     inflight.set({}, deps.inFlightStreams())
     leases.set({}, deps.inFlightLeases())
+    const queued = deps.pending?.()
+    if (queued) {
+      pendingWrites.set({ queue: 'history' }, queued.history)
+      pendingWrites.set({ queue: 'usage' }, queued.usage)
+    }
+    const mem = deps.memory?.()
+    if (mem) {
+      rss.set({}, mem.rss)
+      heap.set({ kind: 'total' }, mem.heapTotal)
+      heap.set({ kind: 'used' }, mem.heapUsed)
+    }
     info.set({ version: deps.version }, 1)
     uptime.set({}, Math.round((now - deps.startedAt) / 1000))
     return renderAll([
@@ -139,6 +169,8 @@ export function createMetrics(deps: MetricsDeps) {
       storageLatency,
       inflight,
       leases,
+      pendingWrites,
+      ...(mem ? [rss, heap] : []),
       info,
       uptime,
     ])

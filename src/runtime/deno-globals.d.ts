@@ -17,5 +17,6 @@ declare namespace Deno {
   ): HttpServer
   function addSignalListener(signal: 'SIGTERM' | 'SIGINT', handler: () => void): void
   function exit(code?: number): never
+  function memoryUsage(): { rss: number; heapTotal: number; heapUsed: number; external: number }
   const env: { toObject(): Record<string, string> }
 }

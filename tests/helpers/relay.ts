@@ -76,6 +76,7 @@ export async function startRelay(options: TestRelayOptions): Promise<TestRelay> 
     clock: options.clock,
     readAsset: options.readAsset,
     resolveHost: options.resolveHost,
+    memory: () => process.memoryUsage(),
   })
   let server: ReturnType<typeof Bun.serve> | null = null
   if (options.listen) {

@@ -73,6 +73,10 @@ describe.if(existsSync(deno))('deno', () => {
     const d = await startDeno({})
     try {
       await relayOnce(d.url)
+      // Deno's own memoryUsage feeds /metrics.
+      const metrics = await (await fetch(`${d.url}/metrics`)).text()
+      expect(metrics).toMatch(/^process_resident_memory_bytes [1-9]\d+/m)
+      expect(metrics).toMatch(/^crs_heap_bytes\{kind="used"\} [1-9]\d+/m)
     } finally {
       expect(await d.stop()).toBe(0)
     }

@@ -88,6 +88,39 @@ describe('metrics', () => {
     expect(text).not.toContain(key)
   })
 
+  test('process memory and the writes waiting (history, usage) are reported', async () => {
+    const { key } = await r.createKey()
+    await r.createConsoleAccount('m-mem')
+    // Usage is flushed every 250 ms: right after the requests their counters are still waiting.
+    for (let i = 0; i < 3; i++)
+      await (
+        await fetch(`${r.url}/api/v1/messages`, {
+          method: 'POST',
+          headers: { 'x-api-key': key },
+          body: JSON.stringify({
+            model: 'claude-sonnet-4-6',
+            max_tokens: 5,
+            messages: [{ role: 'user', content: `mem${i}` }],
+          }),
+        })
+      ).text()
+    await r.waitOutcomes(3)
+    const busy = await scrape()
+    const pending = (queue: string) => sum(busy.get('crs_pending_writes'), (l) => l.queue === queue)
+    expect(pending('usage')).toBeGreaterThan(0)
+    expect(pending('history')).toBeGreaterThanOrEqual(0)
+    await r.relay.services.usage.flush()
+    await r.relay.services.history.flush()
+    const idle = await scrape()
+    expect(sum(idle.get('crs_pending_writes'), (l) => l.queue === 'usage')).toBe(0)
+    expect(sum(idle.get('crs_pending_writes'), (l) => l.queue === 'history')).toBe(0)
+    const rss = sum(idle.get('process_resident_memory_bytes'))
+    expect(rss).toBeGreaterThan(20 * 1024 * 1024)
+    const heapUsed = sum(idle.get('crs_heap_bytes'), (l) => l.kind === 'used')
+    expect(heapUsed).toBeGreaterThan(0)
+    expect(heapUsed).toBeLessThanOrEqual(sum(idle.get('crs_heap_bytes'), (l) => l.kind === 'total'))
+  })
+
   test('non-loopback clients are refused without a token; with METRICS_TOKEN a bearer is required', async () => {
     const remote = await r.handle(new Request('http://localhost/metrics'))
     expect(remote.status).toBe(403)
