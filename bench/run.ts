@@ -138,7 +138,9 @@ async function startRelay(env: Record<string, string>) {
   const prof = process.env.BENCH_PROFILE
     ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
     : []
-  const proc = Bun.spawn([bun, ...prof, join(root, 'src/main.ts')], {
+  // BENCH_BUN_FLAGS='--smol' runs the relay with other Bun flags.
+  const flags = (process.env.BENCH_BUN_FLAGS ?? '').split(' ').filter(Boolean)
+  const proc = Bun.spawn([bun, ...prof, ...flags, join(root, 'src/main.ts')], {
     cwd: mkdtempSync(join(tmpdir(), 'crs-bench-')),
     env: {
       PATH: process.env.PATH ?? '',
