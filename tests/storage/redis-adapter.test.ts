@@ -325,6 +325,35 @@ describe.skipIf(!run)('redis adapter', () => {
       expect((await s.history.size()).bytes).toBe(await sizes())
     })
 
+    test('a batch mixing stored and new records counts each once in the aggregates and bytes', async () => {
+      const key = `k-${tag}-mixed`
+      const fresh = [0, 1, 2].map((i) =>
+        makeHistory({
+          id: `req_${tag}_mixed_${i}`,
+          startTime: base + 7_200_000 + i,
+          keyId: key,
+          inputTokens: 10,
+        }),
+      )
+      await s.history.write([fresh[0]!])
+      const before = await s.history.size()
+      // fresh[0] again (a retried batch, now with more tokens) among two new records.
+      await s.history.write([fresh[1]!, { ...fresh[0]!, inputTokens: 30 }, fresh[2]!])
+      const after = await s.history.size()
+      expect(after.count).toBe(before.count + 2)
+      let sum = 0
+      for (const id of await raw.zrange(keys.historyAll(), 0, -1))
+        sum += Number((await raw.hget(keys.history(id), 'z')) ?? 0)
+      expect(after.bytes).toBe(sum)
+      const hour = Math.floor((base + 7_200_000) / 3_600_000)
+      const agg = await raw.hgetall(keys.historyAgg('key', key, hour))
+      expect(Number(agg.n)).toBe(3)
+      expect(Number(agg.in)).toBe(50)
+      expect((await s.history.stats({ keyId: key })).total).toBe(3)
+      for (const r of fresh) await s.history.delete(r.id)
+      expect(await raw.exists(keys.historyAgg('key', key, hour))).toBe(0)
+    })
+
     test('stats count every match, with series buckets shifted by the timezone', async () => {
       const st = await s.history.stats(
         { model: `opus-${tag}` },

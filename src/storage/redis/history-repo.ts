@@ -30,10 +30,14 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     /** See scripts.ts HISTORY_SWAP; numkeys comes first. */
     crsHistorySwap(numKeys: number, ...args: (string | number)[]): Result<unknown, Context>
+    /** See scripts.ts HISTORY_ADD_BATCH; numkeys comes first. */
+    crsHistoryAddBatch(numKeys: number, ...args: (string | number)[]): Result<number[], Context>
   }
 }
 
 const BATCH = 1000
+/** Records per HISTORY_ADD_BATCH call (bounds one script's run time and argument count). */
+const ADD_BATCH = 100
 const HOUR = 3_600_000
 /** Rounds of compare-and-swap before a write or delete gives up on a record that keeps changing. */
 const MAX_SWAP_ROUNDS = 50
@@ -454,6 +458,62 @@ export function createHistoryRepo(client: RedisClient, keys: RedisKeys): History
     return existed
   }
 
+  /** Arguments of HISTORY_ADD_BATCH for `records` (new ones): indexes and aggregates merged. */
+  function addBatchArgs(records: HistoryRecord[]): [number, ...(string | number)[]] {
+    const perRecord: (string | number)[] = []
+    let bytes = 0
+    const indexes = new Map<string, (string | number)[]>()
+    const aggs = new Map<string, Map<string, number>>()
+    for (const r of records) {
+      const stored = encodeHistoryRecord(r)
+      perRecord.push(stored.s, stored.b, stored.z)
+      bytes += stored.z
+      for (const idx of indexesOf(r)) {
+        const members = indexes.get(idx) ?? []
+        if (members.length === 0) indexes.set(idx, members)
+        members.push(r.startTime, r.id)
+      }
+      const fields = aggregateFields(r)
+      for (const agg of aggKeysOf(r)) {
+        const sums = aggs.get(agg) ?? new Map<string, number>()
+        if (sums.size === 0) aggs.set(agg, sums)
+        for (const [field, v] of fields) sums.set(field, (sums.get(field) ?? 0) + v)
+      }
+    }
+    const redisKeys = [
+      keys.historyBytes(),
+      ...records.map((r) => keys.history(r.id)),
+      ...indexes.keys(),
+      ...aggs.keys(),
+    ]
+    const args: (string | number)[] = [records.length, indexes.size, aggs.size, bytes, ...perRecord]
+    for (const members of indexes.values()) args.push(members.length / 2, ...members)
+    for (const sums of aggs.values()) {
+      args.push(sums.size)
+      for (const [field, v] of sums) args.push(field, v)
+    }
+    return [redisKeys.length, ...redisKeys, ...args]
+  }
+
+  /**
+   * Adds records assumed new, a batch per script call; returns those already stored (a retried
+   * batch), which were left untouched for the caller to swap.
+   */
+  async function addNew(records: HistoryRecord[]): Promise<HistoryRecord[]> {
+    const stored: HistoryRecord[] = []
+    for (let i = 0; i < records.length; i += ADD_BATCH) {
+      let batch = records.slice(i, i + ADD_BATCH)
+      while (batch.length > 0) {
+        const [written, ...found] = await client.crsHistoryAddBatch(...addBatchArgs(batch))
+        if (written === 1) break
+        const taken = new Set(found.map((n) => n - 1))
+        for (const at of taken) stored.push(batch[at]!)
+        batch = batch.filter((_, at) => !taken.has(at))
+      }
+    }
+    return stored
+  }
+
   /** Deletes loaded records from the store, every index and the aggregates; returns how many existed. */
   function remove(metas: Meta[]): Promise<number> {
     return swapAll(metas, () => null)
@@ -521,16 +581,12 @@ export function createHistoryRepo(client: RedisClient, keys: RedisKeys): History
       if (records.length === 0) return
       await aggregatesReady()
       const unique = new Map(records.map((r) => [r.id, r]))
-      // Records are new in the common case, so the first round assumes "nothing stored" instead
-      // of reading first; the swap script refuses where a record exists, and the retry round
-      // re-reads exactly those.
-      const assumed: Meta[] = [...unique.keys()].map((id) => ({
-        id,
-        raw: '',
-        summary: null,
-        size: 0,
-      }))
-      await swapAll(assumed, (id) => unique.get(id) ?? null)
+      // Records are new in the common case: they are added in merged batches without reading
+      // first. The few already stored (a retried batch) are swapped one by one, which keeps the
+      // aggregates exact for a record written twice.
+      const stored = await addNew([...unique.values()])
+      if (stored.length > 0)
+        await swapAll(await loadMeta(stored.map((r) => r.id)), (id) => unique.get(id) ?? null)
     },
 
     async get(id) {

@@ -335,6 +335,57 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return ARGV[1]
 `
 
+/**
+ * Adds a batch of new history records in one call, with their indexes, the byte total and the
+ * hourly aggregates, when none of them is stored yet (else writes nothing and names the stored
+ * ones, which the caller then swaps one by one). The caller merges the batch: one multi-member
+ * ZADD per index and one HINCRBY per aggregate field, where HISTORY_SWAP makes ~70 HINCRBYs per
+ * record (measured 221 µs of Redis time per record, during which no admission script runs).
+ */
+export const HISTORY_ADD_BATCH = `
+--[[
+  Input (numkeys first):
+    KEYS[1] stored-bytes counter   KEYS[2 .. n+1] record hashes
+    then ARGV[2] index zsets, then ARGV[3] aggregate hashes
+    ARGV[1] n   ARGV[2] index count   ARGV[3] aggregate count   ARGV[4] stored bytes of the batch
+    then per record: summary JSON, bodies JSON, stored bytes
+    then per index: member count m, then m pairs score, id
+    then per aggregate: field count f, then f pairs field, delta
+  Returns: {1} when written; {0, i...} (1-based positions of records already stored) when not.
+]]
+local rcall = redis.call
+local n = tonumber(ARGV[1])
+local nIdx = tonumber(ARGV[2])
+local nAgg = tonumber(ARGV[3])
+local found = {}
+for i = 1, n do
+  if rcall('EXISTS', KEYS[1 + i]) == 1 then found[#found + 1] = i end
+end
+if #found > 0 then return {0, unpack(found)} end
+local a = 5
+for i = 1, n do
+  rcall('HSET', KEYS[1 + i], 's', ARGV[a], 'b', ARGV[a + 1], 'z', ARGV[a + 2])
+  a = a + 3
+end
+rcall('INCRBY', KEYS[1], ARGV[4])
+local k = n + 2
+for _ = 1, nIdx do
+  local m = tonumber(ARGV[a])
+  rcall('ZADD', KEYS[k], unpack(ARGV, a + 1, a + 2 * m))
+  a = a + 1 + 2 * m
+  k = k + 1
+end
+for _ = 1, nAgg do
+  local f = tonumber(ARGV[a])
+  for p = 0, f - 1 do
+    rcall('HINCRBY', KEYS[k], ARGV[a + 1 + 2 * p], ARGV[a + 2 + 2 * p])
+  end
+  a = a + 1 + 2 * f
+  k = k + 1
+end
+return {1}
+`
+
 /** Raises last-use times in a hash (KEYS[1]); ARGV = id, ms, id, ms… Only later times are kept. */
 export const RAISE_LAST_USED = `
 local rcall = redis.call
@@ -355,5 +406,6 @@ export const SCRIPTS = {
   crsClaimSticky: { numberOfKeys: 1, lua: CLAIM_STICKY },
   crsIncrementTemp: { numberOfKeys: 1, lua: INCREMENT_TEMP },
   crsHistorySwap: { lua: HISTORY_SWAP },
+  crsHistoryAddBatch: { lua: HISTORY_ADD_BATCH },
   crsRaiseLastUsed: { numberOfKeys: 1, lua: RAISE_LAST_USED },
 } satisfies Record<string, ScriptDefinition>
