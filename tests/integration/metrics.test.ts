@@ -116,9 +116,9 @@ describe('metrics', () => {
     expect(sum(idle.get('crs_pending_writes'), (l) => l.queue === 'history')).toBe(0)
     const rss = sum(idle.get('process_resident_memory_bytes'))
     expect(rss).toBeGreaterThan(20 * 1024 * 1024)
-    const heapUsed = sum(idle.get('crs_heap_bytes'), (l) => l.kind === 'used')
-    expect(heapUsed).toBeGreaterThan(0)
-    expect(heapUsed).toBeLessThanOrEqual(sum(idle.get('crs_heap_bytes'), (l) => l.kind === 'total'))
+    // Bun's heapUsed can exceed its heapTotal (they are counted differently): both are reported.
+    expect(sum(idle.get('crs_heap_bytes'), (l) => l.kind === 'used')).toBeGreaterThan(0)
+    expect(sum(idle.get('crs_heap_bytes'), (l) => l.kind === 'total')).toBeGreaterThan(0)
   })
 
   test('non-loopback clients are refused without a token; with METRICS_TOKEN a bearer is required', async () => {
