@@ -93,19 +93,24 @@ export function createKeyService(options: KeyServiceOptions) {
   let generation = 0
 
   /**
-   * Stores the pending last-use times in one write that touches nothing else of the keys (a
-   * read-modify-write here could undo an admin's edit made in between). A failed write is kept
-   * for the next flush.
+   * Stores the pending last-use times with writes that touch nothing else of the keys (a
+   * read-modify-write here could undo an admin's edit made in between), 500 keys per write with
+   * a turn of the event loop between writes: thousands of keys first used in the same 5 s made
+   * one write long enough to hold up requests. Times not written (a failure) are kept for the
+   * next flush.
    */
   async function flushTouches(): Promise<void> {
     if (touched.size === 0) return
-    const batch = touched
+    const all = [...touched]
     touched = new Map()
-    try {
-      await repo.recordUse(batch)
-    } catch (err) {
-      for (const [id, at] of batch) if ((touched.get(id) ?? 0) < at) touched.set(id, at)
-      throw err
+    for (let i = 0; i < all.length; i += TOUCH_SLICE) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 0))
+      try {
+        await repo.recordUse(new Map(all.slice(i, i + TOUCH_SLICE)))
+      } catch (err) {
+        for (const [id, at] of all.slice(i)) if ((touched.get(id) ?? 0) < at) touched.set(id, at)
+        throw err
+      }
     }
   }
 
@@ -343,6 +348,9 @@ export function createKeyService(options: KeyServiceOptions) {
     flushTouches,
   }
 }
+
+/** Keys per last-use write. */
+const TOUCH_SLICE = 500
 
 /** A key's lastUsedAt is recorded at most this often (per process). */
 const TOUCH_EVERY_MS = 5 * 60_000
