@@ -36,8 +36,12 @@ declare module 'ioredis' {
 }
 
 const BATCH = 1000
-/** Records per HISTORY_ADD_BATCH call (bounds one script's run time and argument count). */
+/**
+ * Records per HISTORY_ADD_BATCH call, and body characters: one script call holds Redis for every
+ * client while it runs, so large bodies go a few per call (bodies are capped at 10 MB each).
+ */
 const ADD_BATCH = 100
+const ADD_BATCH_CHARS = 1024 * 1024
 const HOUR = 3_600_000
 /** Rounds of compare-and-swap before a write or delete gives up on a record that keeps changing. */
 const MAX_SWAP_ROUNDS = 50
@@ -501,8 +505,14 @@ export function createHistoryRepo(client: RedisClient, keys: RedisKeys): History
    */
   async function addNew(records: HistoryRecord[]): Promise<HistoryRecord[]> {
     const stored: HistoryRecord[] = []
-    for (let i = 0; i < records.length; i += ADD_BATCH) {
-      let batch = records.slice(i, i + ADD_BATCH)
+    for (let i = 0; i < records.length; ) {
+      let batch: HistoryRecord[] = []
+      for (let chars = 0; i < records.length && batch.length < ADD_BATCH; i++) {
+        const r = records[i]!
+        chars += r.requestBody.length + r.responseBody.length
+        if (batch.length > 0 && chars > ADD_BATCH_CHARS) break
+        batch.push(r)
+      }
       while (batch.length > 0) {
         const [written, ...found] = await client.crsHistoryAddBatch(...addBatchArgs(batch))
         if (written === 1) break
