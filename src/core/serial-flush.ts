@@ -5,7 +5,8 @@
  * and been kept for retry: a write already in flight may have taken its batch before the caller's
  * entries arrived, so the caller waits for it and then for a write of its own (shared with other
  * callers that arrive meanwhile). `tick()` is for timers: it starts a write unless one is running,
- * so a slow storage never piles up waiting callers.
+ * so a slow storage never piles up waiting callers. `nextTurn()` is what those writers await
+ * between the slices of a large batch.
  */
 
 /** Serialises `write` (which must not reject: it keeps failed batches itself). */
@@ -25,4 +26,12 @@ export function serialFlush(write: () => Promise<void>) {
       if (!running) void start()
     },
   }
+}
+
+/**
+ * Resolves after a turn of the event loop (a macrotask): background writes cut into slices await
+ * it between slices, so requests that arrived meanwhile are served before the next slice.
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0))
 }

@@ -8,7 +8,7 @@
 import type { CoordRepository } from '../coord/repository.ts'
 import { InvalidRequestError } from '../core/errors.ts'
 import type { Clock, Logger } from '../core/ports.ts'
-import { serialFlush } from '../core/serial-flush.ts'
+import { nextTurn, serialFlush } from '../core/serial-flush.ts'
 import type { RequestOutcome, RequestRecorder } from '../relay/recorder.ts'
 import type { SettingsRepository } from '../settings/repository.ts'
 import type { HistoryFilter } from './model.ts'
@@ -149,7 +149,7 @@ export function createHistoryService(options: HistoryServiceOptions) {
         for (const o of batch) queuedChars += charsOf(o)
         break
       }
-      if (left > 0) await new Promise((r) => setTimeout(r, 0))
+      if (left > 0) await nextTurn()
     }
   }
   const { flush, tick } = serialFlush(writePending)

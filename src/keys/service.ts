@@ -15,6 +15,7 @@ import {
 } from '../core/errors.ts'
 import { newId } from '../core/ids.ts'
 import type { Clock, Logger } from '../core/ports.ts'
+import { nextTurn } from '../core/serial-flush.ts'
 import { ApiKey } from './model.ts'
 import type { KeyRepository } from './repository.ts'
 
@@ -96,15 +97,15 @@ export function createKeyService(options: KeyServiceOptions) {
    * Stores the pending last-use times with writes that touch nothing else of the keys (a
    * read-modify-write here could undo an admin's edit made in between), 100 keys per write with
    * a turn of the event loop between writes: thousands of keys first used in the same 5 s made
-   * one write long enough to hold up requests (500 keys took 27–39 ms on SQLite under load). Times not written (a failure) are kept for the
-   * next flush.
+   * one write long enough to hold up requests (500 keys took 27–39 ms on SQLite under load).
+   * Times not written (a failure) are kept for the next flush.
    */
   async function flushTouches(): Promise<void> {
     if (touched.size === 0) return
     const all = [...touched]
     touched = new Map()
     for (let i = 0; i < all.length; i += TOUCH_SLICE) {
-      if (i > 0) await new Promise((r) => setTimeout(r, 0))
+      if (i > 0) await nextTurn()
       try {
         await repo.recordUse(new Map(all.slice(i, i + TOUCH_SLICE)))
       } catch (err) {

@@ -2,8 +2,8 @@
  * @module
  * Relay metrics for Prometheus: requests, errors and latency by route and outcome, time to first
  * byte, tokens and cost by model, upstream retries (failover), account health states, storage
- * latency, in-flight streams, writes waiting (history, usage) and process memory. Request metrics come from the recorder port; gauges are read at
- * scrape time.
+ * latency, in-flight streams, writes waiting (history, usage) and process memory. Request metrics
+ * come from the recorder port; gauges are read at scrape time.
  */
 import { healthBucket } from '../accounts/health.ts'
 import type { AccountService } from '../accounts/service.ts'

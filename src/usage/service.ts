@@ -9,7 +9,7 @@
  * storage applied but whose reply was lost is not counted twice.
  */
 import type { Clock, Logger } from '../core/ports.ts'
-import { serialFlush } from '../core/serial-flush.ts'
+import { nextTurn, serialFlush } from '../core/serial-flush.ts'
 import { periodsOf } from '../core/time.ts'
 import type { LimitsRepository } from '../limits/repository.ts'
 import type { RequestOutcome, RequestRecorder } from '../relay/recorder.ts'
@@ -287,7 +287,7 @@ export function createUsageService(options: UsageServiceOptions) {
         return false
       }
       backlog.shift()
-      if (backlog.length > 0) await new Promise((r) => setTimeout(r, 0))
+      if (backlog.length > 0) await nextTurn()
     }
     return true
   }
