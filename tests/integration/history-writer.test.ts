@@ -21,6 +21,7 @@ import { startHistoryWorker } from '../../src/runtime/history-writer.ts'
 import { createRedisStores } from '../../src/storage/redis/create.ts'
 import { createSqliteStores } from '../../src/storage/sqlite/create.ts'
 import { startFakeUpstream } from '../fakes/fake-upstream.ts'
+import { postMessages } from '../helpers/messages.ts'
 import { freePort } from '../helpers/net.ts'
 import { adminOf, type RelayProcess, spawnRelay } from '../helpers/process.ts'
 import { deletePrefix, REDIS_TEST_URL, shouldRunRedis } from '../helpers/redis.ts'
@@ -226,15 +227,9 @@ describe('relay process with HISTORY_WRITER=worker', () => {
     const ids: string[] = []
     await Promise.all(
       Array.from({ length: 40 }, async (_, i) => {
-        const res = await fetch(`${first.url}/api/v1/messages`, {
-          method: 'POST',
-          headers: { 'x-api-key': key.apiKey, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            model: 'claude-sonnet-4-6',
-            max_tokens: 8,
-            stream: i % 2 === 0,
-            messages: [{ role: 'user', content: `question ${i}` }],
-          }),
+        const res = await postMessages(first.url, key.apiKey, {
+          stream: i % 2 === 0,
+          messages: [{ role: 'user', content: `question ${i}` }],
         })
         expect(res.status).toBe(200)
         await res.text()

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
+import { postMessages } from '../helpers/messages.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
 
 type Family = {
@@ -94,15 +95,7 @@ describe('metrics', () => {
     // Usage is flushed every 250 ms: right after the requests their counters are still waiting.
     for (let i = 0; i < 3; i++)
       await (
-        await fetch(`${r.url}/api/v1/messages`, {
-          method: 'POST',
-          headers: { 'x-api-key': key },
-          body: JSON.stringify({
-            model: 'claude-sonnet-4-6',
-            max_tokens: 5,
-            messages: [{ role: 'user', content: `mem${i}` }],
-          }),
-        })
+        await postMessages(r.url, key, { messages: [{ role: 'user', content: `mem${i}` }] })
       ).text()
     await r.waitOutcomes(3)
     const busy = await scrape()

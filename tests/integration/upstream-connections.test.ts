@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
+import { postMessages } from '../helpers/messages.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
 
 let up: FakeUpstream
@@ -23,16 +24,7 @@ afterAll(async () => {
 })
 
 async function send(stream: boolean): Promise<string> {
-  const res = await fetch(`${r.url}/api/v1/messages`, {
-    method: 'POST',
-    headers: { 'x-api-key': key, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      model: 'claude-sonnet-4-6',
-      max_tokens: 16,
-      stream,
-      messages: [{ role: 'user', content: 'hi' }],
-    }),
-  })
+  const res = await postMessages(r.url, key, { stream })
   expect(res.status).toBe(200)
   return res.text()
 }

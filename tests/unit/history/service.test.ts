@@ -11,40 +11,17 @@ import type { HistoryWriter } from '../../../src/history/writer.ts'
 import type { RequestOutcome } from '../../../src/relay/recorder.ts'
 import { openBunSqlite } from '../../../src/runtime/bun.ts'
 import { createSqliteStores } from '../../../src/storage/sqlite/create.ts'
+import { makeKey, makeOutcome } from '../../helpers/fixtures.ts'
 
-function outcome(i: number, body = ''): RequestOutcome {
-  return {
+const key = makeKey()
+const outcome = (i: number, body = ''): RequestOutcome =>
+  makeOutcome({
+    key,
     requestId: `req_${i}`,
-    key: { id: 'k', name: 'key' } as RequestOutcome['key'],
-    endpoint: '/api/v1/messages',
-    model: 'm',
-    stream: false,
-    userAgent: '',
     startTime: i,
-    endTime: i + 1,
-    ttfbMs: null,
-    overheadMs: null,
-    accountId: '',
-    accountName: '',
-    status: 200,
-    outcome: 'success',
-    errorType: '',
-    errorMessage: '',
-    usage: null,
-    billable: true,
-    accountingModel: 'm',
-    costNanos: 0,
-    priced: true,
-    longContext: false,
-    attempts: [],
     requestBody: body,
     requestBodyBytes: body.length,
-    responseBody: '',
-    responseBodyBytes: 0,
-    responseTruncated: false,
-    windowStart: 0,
-  }
-}
+  })
 
 function setup(writer: HistoryWriter) {
   const stores = createSqliteStores(openBunSqlite(':memory:'))
