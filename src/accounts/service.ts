@@ -131,6 +131,12 @@ function oauthModelOk(account: Account, model: string): boolean {
   return true
 }
 
+/**
+ * The shortest time between two {@link AccountService.catchUp} reads asked for by one requester
+ * (ms). Broadcasts normally arrive within milliseconds; this only bounds a key that keeps missing.
+ */
+const CATCH_UP_MIN_MS = 1000
+
 /** Creates the account service. */
 export function createAccountService(options: AccountServiceOptions) {
   const { repo, coord, box, clock, logger } = options
@@ -252,6 +258,48 @@ export function createAccountService(options: AccountServiceOptions) {
         error: err,
       }),
     )
+
+  /** The catch-up read in flight, and when each requester last asked for one. */
+  let catchingUp: Promise<void> | null = null
+  const caughtUpFor = new Map<string, number>()
+
+  /**
+   * Reads the account list and loads what this instance has not heard of yet: accounts created or
+   * changed on another instance whose broadcast has not arrived (or was lost), and accounts removed.
+   * Entries already loaded are updated in place. Concurrent callers share one read, so at most one
+   * runs at a time, and each `requester` (an API key) starts at most one every
+   * {@link CATCH_UP_MIN_MS}: a key that keeps missing does not turn each of its requests into a
+   * storage read. Never rejects.
+   */
+  function catchUp(requester: string): Promise<void> {
+    if (catchingUp) return catchingUp
+    const now = clock.now()
+    const last = caughtUpFor.get(requester) ?? Number.NEGATIVE_INFINITY
+    if (!loaded || now - last < CATCH_UP_MIN_MS) return Promise.resolve()
+    if (caughtUpFor.size >= 10_000)
+      for (const [k, at] of caughtUpFor) if (now - at >= CATCH_UP_MIN_MS) caughtUpFor.delete(k)
+    caughtUpFor.set(requester, now)
+    const read = async () => {
+      await loaded
+      const stored = await repo.list()
+      const ids = new Set(stored.map((a) => a.id))
+      for (const id of pool.keys()) if (!ids.has(id) && !reloads.has(id)) pool.delete(id)
+      const stale = stored.filter((a) => {
+        const e = pool.get(a.id)
+        return !e || JSON.stringify(e.account) !== JSON.stringify(a)
+      })
+      await Promise.all(stale.map((a) => reloadOne(a.id)))
+    }
+    const run = read()
+      .catch((err: unknown) => {
+        logger.warn('cannot read the account list to catch up', { error: err })
+      })
+      .finally(() => {
+        catchingUp = null
+      })
+    catchingUp = run
+    return run
+  }
 
   /** Every account with secrets and health; loads on first use, refreshes health in the background. */
   async function snapshot(): Promise<PoolEntry[]> {
@@ -525,6 +573,7 @@ export function createAccountService(options: AccountServiceOptions) {
 
   return {
     snapshot,
+    catchUp,
     knownSecrets,
     /** Subscribes to account events; returns an unsubscribe function. */
     onEvent(listener: (e: AccountEvent) => void): () => void {

@@ -301,6 +301,7 @@ export function createRelayService(deps: RelayDeps) {
     let last: { status: number; body: Uint8Array; headers: Headers; message: string } | null = null
     let lastNetwork: string | null = null
     let stickyFixed = false
+    let caughtUp = false
     let overheadMs = 0
 
     const finish = (
@@ -331,6 +332,15 @@ export function createRelayService(deps: RelayDeps) {
         now,
       })
       if (!('entry' in picked)) {
+        // Nothing here serves the key: an account created or regrouped on another instance may not
+        // have been broadcast to this one yet. Catch up with storage and pick once more (also when
+        // this key's catch-up is paced: another request's may have landed since our snapshot).
+        if (attempt === 0 && !picked.anyServes && !caughtUp) {
+          caughtUp = true
+          await accounts.catchUp(key.id)
+          attempt--
+          continue
+        }
         if (attempt === 0) {
           const err = picked.anyServes
             ? new UpstreamUnavailableError(
