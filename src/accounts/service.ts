@@ -265,9 +265,9 @@ export function createAccountService(options: AccountServiceOptions) {
 
   /**
    * Reads the account list and loads what this instance has not heard of yet: accounts created or
-   * changed on another instance whose broadcast has not arrived (or was lost), and accounts removed.
-   * Entries already loaded are updated in place. Concurrent callers share one read, so at most one
-   * runs at a time, and each `requester` (an API key) starts at most one every
+   * changed on another instance whose broadcast has not arrived (or was lost). Entries already
+   * loaded are updated in place. Concurrent callers share one read, so at most one runs at a
+   * time, and each `requester` (an API key) starts at most one every
    * {@link CATCH_UP_MIN_MS}: a key that keeps missing does not turn each of its requests into a
    * storage read. Never rejects.
    */
@@ -276,14 +276,17 @@ export function createAccountService(options: AccountServiceOptions) {
     const now = clock.now()
     const last = caughtUpFor.get(requester) ?? Number.NEGATIVE_INFINITY
     if (!loaded || now - last < CATCH_UP_MIN_MS) return Promise.resolve()
-    if (caughtUpFor.size >= 10_000)
+    if (caughtUpFor.size >= 10_000) {
       for (const [k, at] of caughtUpFor) if (now - at >= CATCH_UP_MIN_MS) caughtUpFor.delete(k)
+      if (caughtUpFor.size >= 10_000) caughtUpFor.clear()
+    }
     caughtUpFor.set(requester, now)
     const read = async () => {
       await loaded
       const stored = await repo.list()
-      const ids = new Set(stored.map((a) => a.id))
-      for (const id of pool.keys()) if (!ids.has(id) && !reloads.has(id)) pool.delete(id)
+      // Reloaded from storage, so an account changed again since the list was read is still read
+      // as it is now. Removals are left to their broadcasts: an account created here after the
+      // list was read would look removed.
       const stale = stored.filter((a) => {
         const e = pool.get(a.id)
         return !e || JSON.stringify(e.account) !== JSON.stringify(a)
