@@ -57,8 +57,10 @@ function cpuTicks(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
   return Number(f[11]) + Number(f[12])
 }
+/** A flag variable is on when set to anything but empty, `0`, `false` or `no`. */
+const on = (v: string | undefined) => !!v && !/^(0|false|no)$/i.test(v)
 /** CPU ticks per thread name (BENCH_THREADS=1: where a scenario's CPU goes, GC threads included). */
-const THREADS = !!process.env.BENCH_THREADS
+const THREADS = on(process.env.BENCH_THREADS)
 function threadTicks(pid: number): Map<string, number> {
   const out = new Map<string, number>()
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
@@ -307,7 +309,7 @@ try {
     const second = storage.name === 'redis' ? await startRelay(storage.env) : null
     const { a, key } = await benchKey(relay.url, up.url)
     // BENCH_NO_HISTORY=1 measures the relay without history capture (to see its share).
-    if (process.env.BENCH_NO_HISTORY)
+    if (on(process.env.BENCH_NO_HISTORY))
       await a('PUT', '/admin/request-history/config', { enabled: false })
     // BENCH_HISTORY_CONFIG='{"maxResponseBodySize":1024}' runs with other history settings.
     if (process.env.BENCH_HISTORY_CONFIG)
