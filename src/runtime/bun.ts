@@ -14,7 +14,10 @@ import {
 export function openBunSqlite(path: string): SqlDatabase {
   const db = new Database(path, { create: true, strict: true })
   for (const pragma of OPEN_PRAGMAS) db.exec(pragma)
-  const { prepare, clear } = cachedPrepare((sql) => db.prepare(sql))
+  const { prepare, clear } = cachedPrepare(
+    (sql) => db.prepare(sql),
+    (st) => st.finalize(),
+  )
   return {
     exec: (sql) => {
       db.exec(sql)

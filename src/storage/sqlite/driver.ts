@@ -34,22 +34,33 @@ export const OPEN_PRAGMAS = [
   'PRAGMA temp_store = MEMORY',
 ]
 
-/** Wraps a driver's `prepare` in a cache of prepared statements by SQL text (at most ~500). */
-export function cachedPrepare<S>(prepare: (sql: string) => S): {
+/**
+ * Wraps a driver's `prepare` in a cache of prepared statements by SQL text (at most ~500).
+ * `dispose` releases a statement dropped from the cache: SQLite closes a connection (checkpoints
+ * and removes the WAL) only once all its statements are finalized.
+ */
+export function cachedPrepare<S>(
+  prepare: (sql: string) => S,
+  dispose: (statement: S) => void = () => {},
+): {
   prepare: (sql: string) => S
   clear: () => void
 } {
   const cache = new Map<string, S>()
+  const clear = () => {
+    for (const st of cache.values()) dispose(st)
+    cache.clear()
+  }
   return {
     prepare(sql) {
       let st = cache.get(sql)
       if (!st) {
         st = prepare(sql)
-        if (cache.size > 500) cache.clear()
+        if (cache.size > 500) clear()
         cache.set(sql, st)
       }
       return st
     },
-    clear: () => cache.clear(),
+    clear,
   }
 }
