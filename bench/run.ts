@@ -158,6 +158,10 @@ async function startRelay(env: Record<string, string>) {
       ...(process.env.BENCH_HISTORY_WRITER
         ? { HISTORY_WRITER: process.env.BENCH_HISTORY_WRITER }
         : {}),
+      // BENCH_SQLITE_CHECKPOINTS=inline|thread compares where WAL checkpoints run.
+      ...(process.env.BENCH_SQLITE_CHECKPOINTS
+        ? { SQLITE_CHECKPOINTS: process.env.BENCH_SQLITE_CHECKPOINTS }
+        : {}),
       ...env,
     },
     stdout: 'ignore',

@@ -39,8 +39,10 @@ const args = [
   '--compile',
   '--minify',
   join(root, 'scripts/binary-entry.ts'),
-  // Worker threads are separate entry points in a compiled binary (HISTORY_WRITER=worker).
+  // Worker threads are separate entry points in a compiled binary (HISTORY_WRITER=worker,
+  // SQLITE_CHECKPOINTS=thread).
   join(root, 'src/runtime/history-worker.ts'),
+  join(root, 'src/runtime/checkpoint-worker.ts'),
   '--outfile',
   join(root, 'dist/claude-relay-service'),
 ]

@@ -59,6 +59,15 @@ export interface RuntimePorts {
   readAsset?: (path: string) => Promise<WebAsset | null>
   /** Process memory for /metrics (`process.memoryUsage`, `Deno.memoryUsage`). */
   memory?: () => { rss: number; heapTotal: number; heapUsed: number }
+  /**
+   * Starts WAL checkpoints of the SQLite file `path` on a thread of their own, taking them off
+   * `db` (the serving connection); null leaves them on `db`.
+   */
+  startSqliteCheckpointer?: (
+    path: string,
+    db: SqlDatabase,
+    logger: Logger,
+  ) => Promise<{ stop(): Promise<void> } | null>
   /** Starts the history writer thread (HISTORY_WRITER=worker); null keeps the inline writer. */
   startHistoryWriter?: (
     storage: StorageChoice,
@@ -427,6 +436,7 @@ export async function bootstrap(
   announceSecrets(secrets, logger)
 
   const choice = chooseStorage(config, runtime.secretFiles.join)
+  const sqlite = choice.kind === 'sqlite' ? runtime.openSqlite(choice.path) : undefined
   const stores =
     choice.kind === 'redis'
       ? // Loaded only when configured: ioredis costs an SQLite-mode process ~3 MB of RSS.
@@ -435,7 +445,7 @@ export async function bootstrap(
           prefix: choice.prefix,
           logger,
         })
-      : createSqliteStores(runtime.openSqlite(choice.path), { clock, logger })
+      : createSqliteStores(sqlite!, { clock, logger })
   try {
     await stores.ping()
   } catch (err) {
@@ -461,6 +471,17 @@ export async function bootstrap(
       '!!! ADMIN_PASSWORD is a well-known default: change it before exposing this server to a network !!!',
     )
   }
+  let checkpointer: { stop(): Promise<void> } | null = null
+  if (
+    sqlite &&
+    choice.kind === 'sqlite' &&
+    choice.path !== ':memory:' &&
+    config.SQLITE_CHECKPOINTS === 'thread' &&
+    runtime.startSqliteCheckpointer
+  ) {
+    checkpointer = await runtime.startSqliteCheckpointer(choice.path, sqlite, logger)
+    if (checkpointer) logger.info('sqlite checkpoints run on their own thread')
+  }
   let historyWriter: HistoryWriter | undefined
   // On 2 cores the serving thread, the load and the writer thread share the CPU and a writer
   // thread gains little (measured in the README) for ~25 MB; with cores to spare it takes the
@@ -474,7 +495,7 @@ export async function bootstrap(
     historyWriter = (await runtime.startHistoryWriter(choice, fallback, logger)) ?? undefined
     if (historyWriter) logger.info('history is written on its own thread')
   }
-  return buildRelay({
+  const relay = await buildRelay({
     config,
     secrets,
     stores,
@@ -486,6 +507,16 @@ export async function bootstrap(
     readAsset: runtime.readAsset,
     memory: runtime.memory,
   })
+  if (checkpointer) {
+    const close = relay.close
+    const thread = checkpointer
+    // After the serving connection closed, the thread's last checkpoint empties the WAL.
+    relay.close = async () => {
+      await close()
+      await thread.stop()
+    }
+  }
+  return relay
 }
 
 function announceSecrets(secrets: ResolvedSecrets, logger: Logger): void {

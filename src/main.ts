@@ -16,6 +16,7 @@ import {
 } from './runtime/bun.ts'
 import { startHistoryWorker } from './runtime/history-writer.ts'
 import { rotatingFileSink } from './runtime/log-file.ts'
+import { startSqliteCheckpointer } from './runtime/sqlite-checkpointer.ts'
 import type { WebAsset } from './web/serve-web.ts'
 
 /** Starts the relay; exits the process with 1 on a configuration or startup error. */
@@ -31,6 +32,7 @@ export async function main(readAsset?: (path: string) => Promise<WebAsset | null
       filePriceSource,
       readAsset: readAsset ?? distAssetReader(new URL('../dist/web', import.meta.url)),
       startHistoryWriter: startHistoryWorker,
+      startSqliteCheckpointer,
       memory: () => process.memoryUsage(),
     })
     serveBun(relay)

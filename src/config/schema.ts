@@ -172,6 +172,11 @@ export const ConfigSchema = T.Object({
     60_000,
     'Milliseconds between batched writes of usage counters.',
   ),
+  SQLITE_CHECKPOINTS: T.Union([T.Literal('thread'), T.Literal('inline')], {
+    default: 'thread',
+    description:
+      'Where the SQLite WAL is copied back into the database file: `thread` (a thread of its own with its own connection, so the fsyncs of a checkpoint never hold up the thread that serves requests; Bun only, about 3 MB more memory) or `inline` (SQLite default: inside the commit that grows the WAL past 4 MB).',
+  }),
   HISTORY_WRITER: T.Union([T.Literal('auto'), T.Literal('worker'), T.Literal('inline')], {
     default: 'auto',
     description:

@@ -36,15 +36,16 @@ test('the binary serves /health, /web and relays a streamed request', async () =
       PORT: String(port),
       HOST: '127.0.0.1',
       ADMIN_PASSWORD: 'process-test-password',
-      LOG_LEVEL: 'error',
+      LOG_LEVEL: 'info',
       CLAUDE_API_URL: up.messagesUrl,
       UPSTREAM_ALLOW_HOSTS: '127.0.0.1,localhost',
       // The writer thread is its own entry point inside the binary (scripts/build-binary.ts).
       HISTORY_WRITER: 'worker',
     },
-    stdout: 'ignore',
+    stdout: 'pipe',
     stderr: 'inherit',
   })
+  const log = new Response(proc.stdout).text()
   try {
     const url = `http://127.0.0.1:${port}`
     await waitForHttp(`${url}/health`, 15_000)
@@ -67,6 +68,11 @@ test('the binary serves /health, /web and relays a streamed request', async () =
     proc.kill('SIGTERM')
     expect(await proc.exited).toBe(0)
   }
+  // The checkpoint thread is an entry point of its own too (SQLITE_CHECKPOINTS=thread).
+  const lines = await log
+  expect(lines).toContain('sqlite checkpoints run on their own thread')
+  expect(lines).not.toContain('checkpoint thread cannot start')
+  expect(existsSync(join(cwd, 'data/relay.db-wal'))).toBe(false)
 }, 60_000)
 
 test('the binary runs the importer as a subcommand', () => {
