@@ -16,6 +16,7 @@ import {
   pendingOf,
 } from '../history/writer.ts'
 import type { RequestOutcome } from '../relay/recorder.ts'
+import { startWorkerThread } from './worker-thread.ts'
 
 /** Messages to the worker. */
 export type WorkerRequest =
@@ -41,15 +42,6 @@ export type WorkerReply =
     }
   | { type: 'stopped' }
 
-const START_TIMEOUT_MS = 10_000
-
-/** The worker's module: beside this file, or inside a compiled binary (its own entry point). */
-function workerEntry(): string {
-  // `bun build --compile` stores it under its path from the project root (scripts/build-binary.ts).
-  if (import.meta.url.includes('$bunfs')) return './src/runtime/history-worker.ts'
-  return new URL('./history-worker.ts', import.meta.url).href
-}
-
 /**
  * Starts the writer thread over `storage`; resolves to null (and logs why) when it cannot start,
  * so the caller keeps the inline writer. `fallback` takes over if the thread dies later.
@@ -59,66 +51,34 @@ export async function startHistoryWorker(
   fallback: HistoryWriter,
   logger: Logger,
 ): Promise<HistoryWriter | null> {
-  let worker: Worker
-  try {
-    worker = new Worker(workerEntry())
-  } catch (err) {
-    logger.warn('history writer thread cannot start; writing history inline', { error: err })
-    return null
-  }
   const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>()
   let nextId = 1
   let dead = false
-  let onStopped: (() => void) | null = null
-  let started: ((ok: boolean, error?: string) => void) | null = null
-
-  const die = (reason: string) => {
-    if (dead) return
-    dead = true
-    for (const p of pending.values()) p.reject(new Error(reason))
-    pending.clear()
-    started?.(false, reason)
-    onStopped?.()
-  }
-  worker.onmessage = (event: MessageEvent<WorkerReply>) => {
-    const m = event.data
-    if (m.type === 'ready') started?.(true)
-    else if (m.type === 'failed') started?.(false, m.error)
-    else if (m.type === 'stopped') onStopped?.()
-    else if (m.type === 'written') {
+  const started = await startWorkerThread<WorkerRequest, WorkerReply>({
+    module: 'history-worker.ts',
+    init: { type: 'init', storage },
+    onMessage(m) {
+      if (m.type !== 'written') return
       for (const s of m.skipped) logSkippedRecord(logger)(s.requestId, s.error)
       const p = pending.get(m.id)
       pending.delete(m.id)
       if (m.error) p?.reject(new Error(m.error))
       else p?.resolve()
-    }
-  }
-  worker.onerror = (event) => {
-    const message = (event as ErrorEvent).message || 'worker error'
-    // While starting, the caller logs the failure once.
-    if (!dead && !started)
-      logger.error('history writer thread failed; writing history inline', { error: message })
-    die(message)
-  }
-  worker.addEventListener('close', () => die('history writer thread exited'))
-
-  const ok = await new Promise<{ ok: boolean; error?: string }>((resolve) => {
-    const timer = setTimeout(() => resolve({ ok: false, error: 'timed out' }), START_TIMEOUT_MS)
-    started = (ok, error) => {
-      clearTimeout(timer)
-      started = null
-      resolve({ ok, error })
-    }
-    worker.postMessage({ type: 'init', storage } satisfies WorkerRequest)
+    },
+    onDeath(reason) {
+      dead = true
+      for (const p of pending.values()) p.reject(new Error(reason))
+      pending.clear()
+      logger.error('history writer thread failed; writing history inline', { error: reason })
+    },
   })
-  if (!ok.ok) {
-    logger.warn('history writer thread cannot start; writing history inline', { error: ok.error })
-    dead = true
-    worker.terminate()
+  if ('error' in started) {
+    logger.warn('history writer thread cannot start; writing history inline', {
+      error: started.error,
+    })
     return null
   }
-  // The thread does not keep the process alive on its own: shutdown stops it explicitly.
-  ;(worker as { unref?: () => void }).unref?.()
+  const { thread } = started
 
   return {
     kind: 'worker',
@@ -135,21 +95,13 @@ export async function startHistoryWorker(
       }
       return new Promise<void>((resolve, reject) => {
         pending.set(id, { resolve, reject })
-        worker.postMessage(message)
+        thread.post(message)
       })
     },
     async stop(): Promise<void> {
       if (dead) return
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 5000)
-        onStopped = () => {
-          clearTimeout(timer)
-          resolve()
-        }
-        worker.postMessage({ type: 'stop' } satisfies WorkerRequest)
-      })
       dead = true
-      worker.terminate()
+      await thread.stop()
     },
   }
 }

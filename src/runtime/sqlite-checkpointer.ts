@@ -13,6 +13,7 @@
  */
 import type { Logger } from '../core/ports.ts'
 import type { SqlDatabase } from '../storage/sqlite/driver.ts'
+import { startWorkerThread } from './worker-thread.ts'
 
 /** Messages to the checkpoint thread. */
 export type CheckpointRequest =
@@ -36,7 +37,6 @@ export const DEFAULT_AUTOCHECKPOINT_PAGES = 1000
  * none at 8,000); only writes that never pause reach it.
  */
 export const BACKSTOP_PAGES = 8000
-const START_TIMEOUT_MS = 10_000
 
 /** A running checkpoint thread. */
 export interface SqliteCheckpointer {
@@ -44,13 +44,6 @@ export interface SqliteCheckpointer {
   stop(): Promise<void>
   /** Ends the thread at once, as a crash would (the serving connection takes over). */
   terminate(): void
-}
-
-/** The worker's module: beside this file, or inside a compiled binary (its own entry point). */
-function workerEntry(): string {
-  // `bun build --compile` stores it under its path from the project root (scripts/build-binary.ts).
-  if (import.meta.url.includes('$bunfs')) return './src/runtime/checkpoint-worker.ts'
-  return new URL('./checkpoint-worker.ts', import.meta.url).href
 }
 
 /**
@@ -64,81 +57,27 @@ export async function startSqliteCheckpointer(
   logger: Logger,
   options: { intervalMs?: number } = {},
 ): Promise<SqliteCheckpointer | null> {
-  let worker: Worker
-  try {
-    worker = new Worker(workerEntry())
-  } catch (err) {
-    logger.warn('sqlite checkpoint thread cannot start; checkpoints stay inline', { error: err })
-    return null
-  }
-  let dead = false
-  let stopping = false
-  let started: ((ok: boolean, error?: string) => void) | null = null
-  let onStopped: (() => void) | null = null
-
-  const die = (reason: string) => {
-    if (dead) return
-    dead = true
-    onStopped?.()
-    if (started) return started(false, reason)
-    if (stopping) return
-    try {
-      db.exec(`PRAGMA wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`)
-    } catch {}
-    logger.error('sqlite checkpoint thread ended; checkpoints run inline again', { error: reason })
-  }
-  worker.onmessage = (event: MessageEvent<CheckpointReply>) => {
-    const m = event.data
-    if (m.type === 'ready') started?.(true)
-    else if (m.type === 'failed') started?.(false, m.error)
-    else if (m.type === 'stopped') onStopped?.()
-    else if (m.type === 'error') logger.warn('sqlite checkpoint failed', { error: m.error })
-  }
-  worker.onerror = (event) => die((event as ErrorEvent).message || 'worker error')
-  worker.addEventListener('close', () => die('sqlite checkpoint thread exited'))
-
-  const ok = await new Promise<{ ok: boolean; error?: string }>((resolve) => {
-    const timer = setTimeout(() => resolve({ ok: false, error: 'timed out' }), START_TIMEOUT_MS)
-    started = (ok, error) => {
-      clearTimeout(timer)
-      started = null
-      resolve({ ok, error })
-    }
-    worker.postMessage({
-      type: 'init',
-      path,
-      intervalMs: options.intervalMs ?? 100,
-    } satisfies CheckpointRequest)
+  const started = await startWorkerThread<CheckpointRequest, CheckpointReply>({
+    module: 'checkpoint-worker.ts',
+    init: { type: 'init', path, intervalMs: options.intervalMs ?? 100 },
+    onMessage(m) {
+      if (m.type === 'error') logger.warn('sqlite checkpoint failed', { error: m.error })
+    },
+    onDeath(reason) {
+      try {
+        db.exec(`PRAGMA wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`)
+      } catch {}
+      logger.error('sqlite checkpoint thread ended; checkpoints run inline again', {
+        error: reason,
+      })
+    },
   })
-  if (!ok.ok) {
+  if ('error' in started) {
     logger.warn('sqlite checkpoint thread cannot start; checkpoints stay inline', {
-      error: ok.error,
+      error: started.error,
     })
-    dead = true
-    worker.terminate()
     return null
   }
   db.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`)
-  // The thread does not keep the process alive on its own: shutdown stops it explicitly.
-  ;(worker as { unref?: () => void }).unref?.()
-
-  return {
-    async stop() {
-      if (dead) return
-      stopping = true
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 5000)
-        onStopped = () => {
-          clearTimeout(timer)
-          resolve()
-        }
-        worker.postMessage({ type: 'stop' } satisfies CheckpointRequest)
-      })
-      dead = true
-      worker.terminate()
-    },
-    terminate() {
-      worker.terminate()
-    },
-  }
+  return started.thread
 }
