@@ -49,21 +49,35 @@ export function pendingOf(o: RequestOutcome): PendingOutcome {
   return { ...o, key: { id: o.key.id, name: o.key.name } }
 }
 
-function capped(text: string, limit: number, totalBytes: number): string {
+function capped(text: string, limit: number, totalBytes: number, cut = false): string {
   if (limit <= 0) return ''
-  const cut = text.length > limit ? text.slice(0, limit) : text
-  const more = text.length > limit || totalBytes > utf8Length(text)
-  return more ? `${cut}\n…[truncated: ${totalBytes} bytes in total, ${limit} characters kept]` : cut
+  const over = text.length > limit
+  const more = cut || over || totalBytes > utf8Length(text)
+  return more
+    ? `${over ? text.slice(0, limit) : text}\n…[truncated: ${totalBytes} bytes in total, ${limit} characters kept]`
+    : text
 }
 
 /** Turns a finished request into a stored record (bodies capped and redacted). */
 export function toRecord(o: PendingOutcome, config: HistoryConfig, known: string[]): HistoryRecord {
   // A streamed answer is assembled into the message before redaction: a secret the model
   // echoes can be split across deltas, and only the assembled text shows it whole.
+  // Text past the stored length is not assembled (it could not show).
   let responseText = o.responseBody
+  let cut = o.responseTruncated
+  let total = o.responseTruncated ? o.responseBodyBytes : responseText.length
   if (o.stream && responseText) {
-    const msg = assembleSse(responseText)
-    if (msg) responseText = JSON.stringify(msg)
+    const assembled = assembleSse(
+      responseText,
+      config.captureBodies ? config.maxResponseBodySize : 0,
+    )
+    if (assembled.message) {
+      responseText = JSON.stringify(assembled.message)
+      if (assembled.cut) {
+        cut = true
+        total = o.responseBodyBytes
+      } else if (!o.responseTruncated) total = responseText.length
+    }
   }
   const withBodies = config.captureBodies
   return {
@@ -96,14 +110,7 @@ export function toRecord(o: PendingOutcome, config: HistoryConfig, known: string
       ? redactText(capped(o.requestBody, config.maxRequestBodySize, o.requestBodyBytes), known)
       : '',
     responseBody: withBodies
-      ? redactText(
-          capped(
-            responseText,
-            config.maxResponseBodySize,
-            o.responseTruncated ? o.responseBodyBytes + 1 : responseText.length,
-          ),
-          known,
-        )
+      ? redactText(capped(responseText, config.maxResponseBodySize, total, cut), known)
       : '',
     attempts: o.attempts.map((a) => ({ ...a, error: redactText(a.error, known) })),
   }
