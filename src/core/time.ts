@@ -22,8 +22,20 @@ export interface Periods {
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0')
 
-/** The periods that contain `ts` in the zone `tzOffsetHours` east of UTC. */
-export function periodsOf(ts: number, tzOffsetHours: number): Periods {
+/** The last answer of {@link periodsOf}: every request asks, nearly always for the same hour. */
+let lastPeriods: { hour: number; tz: number; periods: Readonly<Periods> } | null = null
+
+/** The periods that contain `ts` in the zone `tzOffsetHours` east of UTC (do not modify it). */
+export function periodsOf(ts: number, tzOffsetHours: number): Readonly<Periods> {
+  const hour = Math.floor((ts + tzOffsetHours * 3_600_000) / 3_600_000)
+  if (lastPeriods && lastPeriods.hour === hour && lastPeriods.tz === tzOffsetHours)
+    return lastPeriods.periods
+  const periods = Object.freeze(computePeriods(ts, tzOffsetHours))
+  lastPeriods = { hour, tz: tzOffsetHours, periods }
+  return periods
+}
+
+function computePeriods(ts: number, tzOffsetHours: number): Periods {
   const d = new Date(ts + tzOffsetHours * 3_600_000)
   const y = d.getUTCFullYear()
   const m = d.getUTCMonth() + 1

@@ -85,6 +85,23 @@ describe('time', () => {
     expect(periodsOf(Date.UTC(2027, 0, 1, 12), 0).week).toBe('2026-W53')
   })
 
+  test('asked again for the same hour, the same hour is answered; the next hour and zone move on', () => {
+    const h = Date.UTC(2026, 11, 31, 23)
+    expect(periodsOf(h + 59 * 60_000 + 59_999, 0).hour).toBe('2026-12-31T23')
+    expect(periodsOf(h + 60 * 60_000, 0)).toEqual({
+      hour: '2027-01-01T00',
+      day: '2027-01-01',
+      month: '2027-01',
+      week: '2026-W53',
+    })
+    expect(periodsOf(h + 60 * 60_000 - 1, 0).day).toBe('2026-12-31')
+    // Half-hour zones: 23:29 UTC is 04:59 at +5.5, 23:30 is 05:00.
+    expect(periodsOf(h + 29 * 60_000, 5.5).hour).toBe('2027-01-01T04')
+    expect(periodsOf(h + 30 * 60_000, 5.5).hour).toBe('2027-01-01T05')
+    expect(periodsOf(h + 30 * 60_000, -5.5).hour).toBe('2026-12-31T18')
+    expect(Object.isFrozen(periodsOf(h, 0))).toBe(true)
+  })
+
   test('next local midnight and Monday are computed in the zone', () => {
     const ts = Date.UTC(2026, 10, 26, 17, 30) // Friday 01:30 at UTC+8
     expect(nextLocalMidnight(ts, 8)).toBe(Date.UTC(2026, 10, 27, 16))
