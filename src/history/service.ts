@@ -81,7 +81,12 @@ export function createHistoryService(options: HistoryServiceOptions) {
   let flushSoon: ReturnType<typeof setTimeout> | null = null
   const MAX_QUEUE = 50_000
   const MAX_QUEUE_CHARS = 128 * 1024 * 1024
+  /** Records per slice: sized so that what a slice does on this thread takes about SLICE_MS. */
   const SLICE = 64
+  const SLICE_MS = 1
+  let slice = 16
+  /** Past this many pending requests, slices are SLICE whatever they cost: the queue must drain. */
+  const BACKLOG = 2000
   const SOON_CHARS = 8 * 1024 * 1024
   const charsOf = (o: RequestOutcome) => o.requestBody.length + o.responseBody.length
 
@@ -131,18 +136,26 @@ export function createHistoryService(options: HistoryServiceOptions) {
   }
 
   /**
-   * Writes what is pending now, in slices of SLICE requests with a turn of the event loop between
-   * them, so a large backlog never holds up the requests being served; requests that finish
-   * meanwhile wait for the next write. A slice that fails goes back to the front of the queue.
+   * Writes what is pending now, in slices with a turn of the event loop between them, so a large
+   * backlog never holds up the requests being served; requests that finish meanwhile wait for the
+   * next write. A request that arrives while a slice runs on this thread (building records, an
+   * SQLite transaction, encoding Redis commands; not the wait for Redis or a writer thread) waits
+   * for it, so slices are sized to about SLICE_MS of that. A slice that fails goes back to the
+   * front of the queue.
    */
   async function writePending(): Promise<void> {
     let left = queue.length
     while (left > 0) {
-      const batch = take(Math.min(SLICE, left))
+      const batch = take(Math.min(queue.length > BACKLOG ? SLICE : slice, left))
       if (batch.length === 0) break
       left -= batch.length
       try {
-        await writer.write(batch, config, options.knownSecrets())
+        const t = performance.now()
+        const written = writer.write(batch, config, options.knownSecrets())
+        // The call returns at its first wait: what it took so far held up this thread.
+        const perRecord = Math.max(0.001, (performance.now() - t) / batch.length)
+        slice = Math.min(SLICE, Math.max(4, Math.round(SLICE_MS / perRecord)))
+        await written
       } catch (err) {
         logger.warn('history write failed; will retry', { records: batch.length, error: err })
         queue = batch.concat(queue)

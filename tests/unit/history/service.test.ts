@@ -70,9 +70,56 @@ test('requests reach the writer after record() returns, in order, in slices of a
   for (let i = 0; i < 200; i++) history.recorder.record(outcome(i))
   expect(slices).toEqual([])
   await history.flush()
-  expect(slices.map((s) => s.length)).toEqual([64, 64, 64, 8])
+  // The first slice is 16; a writer that holds this thread for no time gets the largest slices.
+  expect(slices.map((s) => s.length)).toEqual([16, 64, 64, 56])
   expect(slices.flat()).toEqual(Array.from({ length: 200 }, (_, i) => `req_${i}`))
   await history.stop()
+})
+
+/** A writer that holds this thread for `ms` per request before its first wait, then waits `waitMs`. */
+function busyWriter(sizes: number[], ms: number, waitMs = 0): HistoryWriter {
+  return {
+    kind: 'test',
+    write: async (os) => {
+      sizes.push(os.length)
+      const until = performance.now() + ms * os.length
+      while (performance.now() < until) {}
+      if (waitMs) await Bun.sleep(waitMs)
+    },
+  }
+}
+
+test('slices shrink to about 1 ms of this thread, and not for time spent waiting', async () => {
+  const slow: number[] = []
+  const a = setup(busyWriter(slow, 0.25))
+  await a.history.ready
+  for (let i = 0; i < 40; i++) a.history.recorder.record(outcome(i))
+  await a.history.flush()
+  // 16 requests took at least 4 ms: the next slices hold 4 (1 ms / 0.25 ms).
+  expect(slow).toEqual([16, 4, 4, 4, 4, 4, 4])
+  await a.history.stop()
+
+  const waiting: number[] = []
+  const b = setup(busyWriter(waiting, 0, 5))
+  await b.history.ready
+  for (let i = 0; i < 150; i++) b.history.recorder.record(outcome(i))
+  await b.history.flush()
+  // Had the 5 ms waits counted, the slices would hold 4 at most.
+  expect(waiting[0]).toBe(16)
+  expect(Math.min(...waiting.slice(1, -1))).toBeGreaterThanOrEqual(32)
+  expect(waiting.reduce((x, y) => x + y, 0)).toBe(150)
+  await b.history.stop()
+})
+
+test('past 2,000 pending requests, slices are 64 however long they take', async () => {
+  const sizes: number[] = []
+  const { history } = setup(busyWriter(sizes, 0.05))
+  await history.ready
+  for (let i = 0; i < 2100; i++) history.recorder.record(outcome(i))
+  await history.flush()
+  expect(sizes.slice(0, 2)).toEqual([64, 64])
+  expect(sizes.reduce((a, b) => a + b, 0)).toBe(2100)
+  expect(Math.max(...sizes.slice(3))).toBeLessThanOrEqual(21)
 })
 
 test('a slice the writer rejects is written by the next flush; nothing is lost', async () => {
