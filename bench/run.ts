@@ -135,8 +135,9 @@ async function startPassthrough(upstreamUrl: string) {
   return { proc, url: `http://127.0.0.1:${port}` }
 }
 
-async function startRelay(env: Record<string, string>) {
-  const port = 20000 + Math.floor(Math.random() * 20000)
+async function startRelay(env: Record<string, string>, tries = 3) {
+  // Below the ephemeral range (32768+): a port the load's own connections hold cannot be bound.
+  const port = 10000 + Math.floor(Math.random() * 20000)
   const prof = process.env.BENCH_PROFILE
     ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
     : []
@@ -168,12 +169,14 @@ async function startRelay(env: Record<string, string>) {
     stderr: 'inherit',
   })
   const url = `http://127.0.0.1:${port}`
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 200 && proc.exitCode === null; i++) {
     try {
       if ((await fetch(`${url}/health`)).ok) return { proc, url }
     } catch {}
     await Bun.sleep(50)
   }
+  proc.kill()
+  if (tries > 1) return startRelay(env, tries - 1)
   throw new Error('relay did not start')
 }
 
