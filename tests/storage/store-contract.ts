@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { initialAccountState } from '../../src/accounts/model.ts'
+import type { HistoryRecord } from '../../src/history/model.ts'
 import type { Stores } from '../../src/storage/stores.ts'
 import { emptyCounters } from '../../src/usage/model.ts'
 import { makeAccount, makeGroup, makeHistory, makeKey, sleep } from '../helpers/fixtures.ts'
@@ -723,6 +724,39 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(st.series?.every((b) => (b.t - base) % (6 * 3_600_000) === 0)).toBe(true)
       })
 
+      test('large bodies are stored compressed and read back exactly', async () => {
+        const code = (n: number) =>
+          Array.from(
+            { length: n },
+            (_, i) =>
+              `${i}: const café = "naïve ☕ ${i % 7}"; // “quoted” \\ \u0000 ${'#'.repeat(i % 13)}`,
+          ).join('\n')
+        const before = await s.history.size()
+        const r = makeHistory({
+          startTime: base + 200 * 3_600_000,
+          keyId: k(8),
+          requestBody: code(3000),
+          responseBody: code(1500).toUpperCase(),
+        })
+        await s.history.write([r])
+        expect(await s.history.get(r.id)).toEqual(r)
+        const scanned: HistoryRecord[] = []
+        for await (const b of s.history.scan({ keyId: k(8) }, 10)) scanned.push(...b)
+        expect(scanned).toEqual([r])
+        const textBytes = Buffer.byteLength(r.requestBody) + Buffer.byteLength(r.responseBody)
+        const grew = (await s.history.size()).bytes - before.bytes
+        expect(grew).toBeGreaterThan(0)
+        expect(grew).toBeLessThan(textBytes / 3)
+        // Written again small, and large once more: each version reads back whole.
+        const small = { ...r, requestBody: 'short', responseBody: '' }
+        await s.history.write([small])
+        expect(await s.history.get(r.id)).toEqual(small)
+        await s.history.write([r])
+        expect(await s.history.get(r.id)).toEqual(r)
+        expect(await s.history.delete(r.id)).toBe(true)
+        expect((await s.history.size()).bytes).toBe(before.bytes)
+      })
+
       test('scan yields every match in batches', async () => {
         const batches: string[][] = []
         for await (const b of s.history.scan({ accountId: `ha-${tag}-even` }, 7))
@@ -752,10 +786,14 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       test('trimToBytes deletes the oldest records until under the cap', async () => {
         const before = await s.history.size()
         expect(before.count).toBeGreaterThan(0)
+        // Random printable text: large bodies are stored compressed, and this one cannot shrink.
+        const noise = String.fromCharCode(
+          ...crypto.getRandomValues(new Uint8Array(50_000)).map((b) => 32 + (b % 95)),
+        )
         const big = makeHistory({
           startTime: base + 100 * 3_600_000,
           keyId: k(9),
-          responseBody: 'x'.repeat(50_000),
+          responseBody: noise,
         })
         await s.history.write([big])
         const deleted = await s.history.trimToBytes(60_000)

@@ -13,6 +13,7 @@
  * hours; combined filters, `q`, or series buckets that hours do not tile fall back to the scan.
  */
 
+import { Buffer } from 'node:buffer'
 import type { Result } from 'ioredis'
 import { utf8Length } from '../../core/text.ts'
 import {
@@ -23,15 +24,19 @@ import {
   type HistorySummary,
 } from '../../history/model.ts'
 import type { HistoryRepository } from '../../history/repository.ts'
+import { isPacked, packBody, unpackBody } from '../body-codec.ts'
 import { execAll, type RedisClient, toInt } from './client.ts'
 import type { RedisKeys } from './keys.ts'
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     /** See scripts.ts HISTORY_SWAP; numkeys comes first. */
-    crsHistorySwap(numKeys: number, ...args: (string | number)[]): Result<unknown, Context>
+    crsHistorySwap(numKeys: number, ...args: (string | number | Buffer)[]): Result<unknown, Context>
     /** See scripts.ts HISTORY_ADD_BATCH; numkeys comes first. */
-    crsHistoryAddBatch(numKeys: number, ...args: (string | number)[]): Result<number[], Context>
+    crsHistoryAddBatch(
+      numKeys: number,
+      ...args: (string | number | Buffer)[]
+    ): Result<number[], Context>
   }
 }
 
@@ -74,11 +79,24 @@ export function aggregateFields(s: HistorySummary): [string, number][] {
 }
 
 /** Splits a record into the stored summary and body JSON and their size in bytes. */
-export function encodeHistoryRecord(record: HistoryRecord): { s: string; b: string; z: number } {
+export function encodeHistoryRecord(record: HistoryRecord): {
+  s: string
+  b: string | Buffer
+  z: number
+} {
   const { requestBody, responseBody, attempts, ...summary } = record
   const s = JSON.stringify(summary)
-  const b = JSON.stringify({ requestBody, responseBody, attempts })
-  return { s, b, z: utf8Length(s) + utf8Length(b) }
+  const text = JSON.stringify({ requestBody, responseBody, attempts })
+  // Large bodies are stored compressed (see body-codec.ts): Redis keeps history in memory.
+  const packed = packBody(text)
+  const b = packed ? Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength) : text
+  return { s, b, z: utf8Length(s) + (typeof b === 'string' ? utf8Length(b) : b.byteLength) }
+}
+
+/** The bodies stored in a record's `b` field (JSON text, or compressed JSON). */
+function decodeBodies(b: Buffer | null): object {
+  if (!b || b.byteLength === 0) return {}
+  return JSON.parse(isPacked(b) ? unpackBody(b) : b.toString('utf8')) as object
 }
 
 /** True when the summary contains `q` (lower-cased) in its id, model, names or error message. */
@@ -249,13 +267,18 @@ export function createHistoryRepo(client: RedisClient, keys: RedisKeys): History
   async function loadRecords(ids: string[]): Promise<HistoryRecord[]> {
     if (ids.length === 0) return []
     const pipe = client.pipeline()
-    for (const id of ids) pipe.hmget(keys.history(id), 's', 'b')
+    for (const id of ids) pipe.hmgetBuffer(keys.history(id), 's', 'b')
     const out: HistoryRecord[] = []
     for (const reply of await execAll(pipe)) {
-      const [s, b] = reply as (string | null)[]
-      if (typeof s !== 'string') continue
-      const body = typeof b === 'string' ? (JSON.parse(b) as object) : {}
-      out.push({ requestBody: '', responseBody: '', attempts: [], ...JSON.parse(s), ...body })
+      const [s, b] = reply as (Buffer | null)[]
+      if (!s) continue
+      out.push({
+        requestBody: '',
+        responseBody: '',
+        attempts: [],
+        ...JSON.parse(s.toString('utf8')),
+        ...decodeBodies(b ?? null),
+      })
     }
     return out
   }
@@ -399,7 +422,10 @@ export function createHistoryRepo(client: RedisClient, keys: RedisKeys): History
   }
 
   /** Arguments of HISTORY_SWAP turning the stored `old` into `next` (null: delete). */
-  function swapArgs(old: Meta, next: HistoryRecord | null): [number, ...(string | number)[]] {
+  function swapArgs(
+    old: Meta,
+    next: HistoryRecord | null,
+  ): [number, ...(string | number | Buffer)[]] {
     const stored = next ? encodeHistoryRecord(next) : null
     const oldIdx = old.summary ? indexesOf(old.summary) : [all]
     const newIdx = next ? indexesOf(next) : []
@@ -415,7 +441,7 @@ export function createHistoryRepo(client: RedisClient, keys: RedisKeys): History
       ...oldAgg,
       ...newAgg,
     ]
-    const args: (string | number)[] = [
+    const args: (string | number | Buffer)[] = [
       old.id,
       old.raw,
       stored?.s ?? '',
@@ -463,8 +489,8 @@ export function createHistoryRepo(client: RedisClient, keys: RedisKeys): History
   }
 
   /** Arguments of HISTORY_ADD_BATCH for `records` (new ones): indexes and aggregates merged. */
-  function addBatchArgs(records: HistoryRecord[]): [number, ...(string | number)[]] {
-    const perRecord: (string | number)[] = []
+  function addBatchArgs(records: HistoryRecord[]): [number, ...(string | number | Buffer)[]] {
+    const perRecord: (string | number | Buffer)[] = []
     let bytes = 0
     const indexes = new Map<string, (string | number)[]>()
     const aggs = new Map<string, Map<string, number>>()
@@ -490,7 +516,13 @@ export function createHistoryRepo(client: RedisClient, keys: RedisKeys): History
       ...indexes.keys(),
       ...aggs.keys(),
     ]
-    const args: (string | number)[] = [records.length, indexes.size, aggs.size, bytes, ...perRecord]
+    const args: (string | number | Buffer)[] = [
+      records.length,
+      indexes.size,
+      aggs.size,
+      bytes,
+      ...perRecord,
+    ]
     for (const members of indexes.values()) args.push(members.length / 2, ...members)
     for (const sums of aggs.values()) {
       args.push(sums.size)

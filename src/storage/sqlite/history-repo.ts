@@ -15,6 +15,7 @@ import {
   type HistorySummary,
 } from '../../history/model.ts'
 import type { HistoryRepository } from '../../history/repository.ts'
+import { isPacked, packBody, unpackBody } from '../body-codec.ts'
 import type { SqlDatabase, SqlValue } from './driver.ts'
 
 /** Summary fields and their columns, in table order. */
@@ -61,17 +62,26 @@ const TOKENS_SQL =
 type Row = Record<string, unknown>
 
 /**
- * Approximate stored size of a record: the bodies plus the rest as JSON, so the history cap
- * bounds the whole record (like the Redis adapter's stored bytes), not only its bodies.
+ * Approximate stored size of a record: the bodies as stored plus the rest as JSON, so the history
+ * cap bounds the whole record (like the Redis adapter's stored bytes), not only its bodies.
  */
-function storedBytes(r: HistoryRecord, attempts: string): number {
-  const { requestBody, responseBody, attempts: _, ...summary } = r
-  return (
-    utf8Length(requestBody) +
-    utf8Length(responseBody) +
-    utf8Length(attempts) +
-    utf8Length(JSON.stringify(summary))
-  )
+function storedBytes(r: HistoryRecord, attempts: string, bodies: SqlValue[]): number {
+  const { requestBody: _q, responseBody: _r, attempts: _a, ...summary } = r
+  let bytes = utf8Length(attempts) + utf8Length(JSON.stringify(summary))
+  for (const b of bodies)
+    bytes += typeof b === 'string' ? utf8Length(b) : (b as Uint8Array).byteLength
+  return bytes
+}
+
+/** A body as stored: compressed (a BLOB) when large, else the text (see `body-codec.ts`). */
+function storedBody(text: string): SqlValue {
+  return packBody(text) ?? text
+}
+
+/** The text of a stored body (a BLOB is a compressed body). */
+function bodyText(v: unknown): string {
+  if (v instanceof Uint8Array) return isPacked(v) ? unpackBody(v) : new TextDecoder().decode(v)
+  return String(v ?? '')
 }
 
 function toSummary(row: Row): HistorySummary {
@@ -108,8 +118,8 @@ function toSummary(row: Row): HistorySummary {
 function toRecord(row: Row): HistoryRecord {
   return {
     ...toSummary(row),
-    requestBody: String(row.request_body),
-    responseBody: String(row.response_body),
+    requestBody: bodyText(row.request_body),
+    responseBody: bodyText(row.response_body),
     attempts: JSON.parse(String(row.attempts)) as HistoryRecord['attempts'],
   }
 }
@@ -121,7 +131,8 @@ function recordParams(r: HistoryRecord): SqlValue[] {
     return v ?? null
   })
   const attempts = JSON.stringify(r.attempts ?? [])
-  params.push(storedBytes(r, attempts), attempts, r.requestBody, r.responseBody)
+  const bodies = [storedBody(r.requestBody), storedBody(r.responseBody)]
+  params.push(storedBytes(r, attempts, bodies), attempts, ...bodies)
   return params
 }
 
