@@ -20,6 +20,8 @@ interface Block {
   partialJson?: string
 }
 
+type DeltaField = 'text' | 'thinking' | 'partialJson'
+
 const DELTA_PREFIX = '{"type":"content_block_delta","index":'
 /** The delta shapes read without a full parse: the prefix after the index, and the field. */
 const FAST_DELTAS = [
@@ -30,10 +32,11 @@ const FAST_DELTAS = [
 
 /**
  * The message assembled from SSE text (null when the text holds no message events), and whether
- * text was left out. `textLimit` bounds the text and thinking kept (characters over all blocks):
- * the caller stores a prefix of the assembled JSON that long, and the JSON spells each kept
- * character with at least one, so what lies past the limit cannot show. Tool inputs are always
- * kept whole (their JSON is parsed and written again, possibly shorter).
+ * text was left out. `textLimit` bounds the text and thinking kept: the caller stores a prefix of
+ * the assembled JSON that long, the JSON writes blocks in index order and spells each character
+ * with at least one, so a delta whose block and the blocks before it already hold `textLimit`
+ * characters cannot show and is left out (in any arrival order). Tool inputs are always kept
+ * whole (their JSON is parsed and written again, possibly shorter).
  */
 export function assembleSse(
   text: string,
@@ -42,6 +45,7 @@ export function assembleSse(
   let message: Record<string, unknown> | null = null
   const blocks: Block[] = []
   let error: unknown = null
+  /** Text and thinking kept over all blocks: while under the limit, nothing needs counting. */
   let kept = 0
   let cut = false
   let from = 0
@@ -51,26 +55,51 @@ export function assembleSse(
     const start = from
     from = nl + 1
     if (!text.startsWith('data:', start)) continue
-    let p = start + 5
-    while (text.charCodeAt(p) === 32) p++
+    // The event is the line after `data:`, trimmed. As the API writes it (one space, `{…}`), that
+    // is a range of `text`; anything else is cut out and trimmed.
+    let line = text
+    let p = start + 6
     let end = nl
-    while (end > p && text.charCodeAt(end - 1) <= 32) end--
+    if (
+      text.charCodeAt(p - 1) !== 32 ||
+      text.charCodeAt(p) !== 123 ||
+      text.charCodeAt(end - 1) !== 125
+    ) {
+      line = text.slice(start + 5, nl).trim()
+      p = 0
+      end = line.length
+    }
 
-    if (text.startsWith(DELTA_PREFIX, p)) {
-      const fast = fastDelta(text, p + DELTA_PREFIX.length, end, kept < textLimit)
+    if (line.startsWith(DELTA_PREFIX, p)) {
+      const fast = fastDelta(line, p, end)
       if (fast) {
         const b = blocks[fast.index]
         if (!b) continue
-        if (fast.value === null) cut = true
-        else if (fast.field === 'partialJson') b.partialJson = (b.partialJson ?? '') + fast.value
-        else keep(b, fast.field, fast.value)
-        continue
+        if (fast.field === 'partialJson') {
+          const v = literal(line, fast.lit, end)
+          if (v !== null) {
+            b.partialJson = (b.partialJson ?? '') + v
+            continue
+          }
+        } else {
+          // Past the limit the literal is only checked, not read: its text cannot show.
+          const full = kept >= textLimit && roomOf(fast.index) <= 0
+          if (full && end - 2 - fast.lit > 2 && isOneLiteral(line, fast.lit, end)) {
+            cut = true
+            continue
+          }
+          const v = full ? null : literal(line, fast.lit, end)
+          if (v !== null) {
+            keep(b, fast.index, fast.field, v)
+            continue
+          }
+        }
       }
     }
 
     let ev: Record<string, unknown>
     try {
-      ev = JSON.parse(text.slice(p, end)) as Record<string, unknown>
+      ev = JSON.parse(line === text ? text.slice(p, end) : line) as Record<string, unknown>
     } catch {
       continue
     }
@@ -84,15 +113,14 @@ export function assembleSse(
         break
       }
       case 'content_block_delta': {
-        const b = blocks[Number(ev.index ?? 0)]
+        const index = Number(ev.index ?? 0)
+        const b = blocks[index]
         const d = (ev.delta ?? {}) as Record<string, unknown>
         if (!b) break
-        if (d.type === 'input_json_delta') {
+        if (d.type === 'input_json_delta')
           b.partialJson = (b.partialJson ?? '') + String(d.partial_json ?? '')
-          break
-        }
-        if (d.type === 'text_delta') keep(b, 'text', String(d.text ?? ''))
-        else if (d.type === 'thinking_delta') keep(b, 'thinking', String(d.thinking ?? ''))
+        else if (d.type === 'text_delta') keep(b, index, 'text', String(d.text ?? ''))
+        else if (d.type === 'thinking_delta') keep(b, index, 'thinking', String(d.thinking ?? ''))
         break
       }
       case 'message_delta':
@@ -123,12 +151,24 @@ export function assembleSse(
   })
   return { message: { ...(message ?? {}), content, ...(error ? { error } : {}) }, cut }
 
-  function keep(b: Block, field: 'text' | 'thinking', value: string): void {
+  /** Characters block `index` may still take: the limit less the text of it and the blocks before. */
+  function roomOf(index: number): number {
+    let before = 0
+    for (let i = 0; i <= index && i < blocks.length; i++)
+      before += (blocks[i]?.text?.length ?? 0) + (blocks[i]?.thinking?.length ?? 0)
+    return textLimit - before
+  }
+
+  function keep(b: Block, index: number, field: 'text' | 'thinking', value: string): void {
     let v = value
+    // Within the limit over all blocks a delta fits whole; past it, what lies before it counts.
     if (kept + v.length > textLimit) {
-      cut = true
-      v = v.slice(0, Math.max(0, textLimit - kept))
-      if (!v) return
+      const room = roomOf(index)
+      if (v.length > room) {
+        cut = true
+        v = v.slice(0, Math.max(0, room))
+        if (!v) return
+      }
     }
     kept += v.length
     b[field] = (b[field] ?? '') + v
@@ -136,41 +176,58 @@ export function assembleSse(
 }
 
 /**
- * Reads a content delta of one of the {@link FAST_DELTAS} shapes from `text[at, end)` (just after
- * the `"index":`), or null when the line has any other shape. Without `readText`, a non-empty
- * text or thinking delta is recognised but not read (`value` null): it is past the limit.
+ * The block index, delta field and where the string literal starts, for an event `s[from, end)`
+ * in one of the {@link FAST_DELTAS} shapes up to its literal (closed by `}}`), or null for any
+ * other shape.
  */
 function fastDelta(
-  text: string,
-  at: number,
+  s: string,
+  from: number,
   end: number,
-  readText: boolean,
-): { index: number; field: 'text' | 'thinking' | 'partialJson'; value: string | null } | null {
+): { index: number; field: DeltaField; lit: number } | null {
+  const at = from + DELTA_PREFIX.length
   let i = at
   let index = 0
   while (i < end) {
-    const c = text.charCodeAt(i)
+    const c = s.charCodeAt(i)
     if (c < 48 || c > 57) break
     index = index * 10 + (c - 48)
     i++
   }
-  if (i === at || i - at > 6) return null
-  // The event and its delta close with `}}`; what is between the field name and them must be
-  // one JSON string.
-  if (text.charCodeAt(end - 1) !== 125 || text.charCodeAt(end - 2) !== 125) return null
+  // JSON numbers have no leading zeros.
+  if (i === at || i - at > 6 || (s.charCodeAt(at) === 48 && i - at > 1)) return null
+  if (s.charCodeAt(end - 1) !== 125 || s.charCodeAt(end - 2) !== 125) return null
   for (const shape of FAST_DELTAS) {
-    if (!text.startsWith(shape.head, i)) continue
+    if (!s.startsWith(shape.head, i)) continue
     const lit = i + shape.head.length
-    if (text.charCodeAt(lit) !== 34 || text.charCodeAt(end - 3) !== 34 || end - 3 <= lit)
-      return null
-    if (!readText && shape.field !== 'partialJson' && end - 2 - lit > 2)
-      return { index, field: shape.field, value: null }
-    try {
-      const value: unknown = JSON.parse(text.slice(lit, end - 2))
-      return typeof value === 'string' ? { index, field: shape.field, value } : null
-    } catch {
-      return null
-    }
+    if (s.charCodeAt(lit) !== 34 || s.charCodeAt(end - 3) !== 34 || end - 3 <= lit) return null
+    return { index, field: shape.field, lit }
   }
   return null
+}
+
+/** The string literal from `lit` to just before the closing `}}` at `end`, or null if not one. */
+function literal(s: string, lit: number, end: number): string | null {
+  try {
+    const value: unknown = JSON.parse(s.slice(lit, end - 2))
+    return typeof value === 'string' ? value : null
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Whether the first unescaped quote after the literal's opening one closes it just before `}}`
+ * (the literal is the whole rest of the event), without decoding it.
+ */
+function isOneLiteral(s: string, lit: number, end: number): boolean {
+  const close = end - 3
+  let q = s.indexOf('"', lit + 1)
+  while (q >= 0 && q < close) {
+    let slashes = 0
+    while (s.charCodeAt(q - 1 - slashes) === 92) slashes++
+    if (slashes % 2 === 0) return false
+    q = s.indexOf('"', q + 1)
+  }
+  return q === close
 }

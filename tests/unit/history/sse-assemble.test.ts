@@ -163,6 +163,91 @@ describe('assembleSse', () => {
   })
 })
 
+describe('lines the fast reading must not take', () => {
+  const head = sse([start(), blockStart(0, { type: 'text', text: '' })])
+  const line = (json: string) => `data: ${json}\n\n`
+
+  test('past the limit, a text delta with a second delta key is still parsed whole', () => {
+    const dup =
+      '{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"zz"},"delta":{"type":"input_json_delta","partial_json":"{\\"a\\":1}"}}'
+    const raw =
+      head +
+      sse([text(0, 'abc'), blockStart(1, { type: 'tool_use', id: 't', name: 'n', input: {} })]) +
+      line(dup) +
+      sse(end(1))
+    for (const limit of [3, Number.POSITIVE_INFINITY]) {
+      const blocks = assembleSse(raw, limit).message!.content as Ev[]
+      expect(blocks[1]).toEqual({ type: 'tool_use', id: 't', name: 'n', input: { a: 1 } })
+    }
+  })
+
+  test('an index with a leading zero is not JSON and is skipped', () => {
+    const raw =
+      head +
+      line('{"type":"content_block_delta","index":00,"delta":{"type":"text_delta","text":"X"}}') +
+      sse([text(0, 'ok')])
+    expect((assembleSse(raw).message!.content as Ev[])[0]).toEqual({ type: 'text', text: 'ok' })
+  })
+
+  test('the event is trimmed as String.prototype.trim does, and nothing more', () => {
+    const ev = JSON.stringify(text(0, 'a'))
+    const textOf = (l: string) => (assembleSse(head + l).message!.content as Ev[])[0]!.text
+    expect(textOf(`data:\u00a0${ev}\u2028\n\n`)).toBe('a')
+    expect(textOf(`data:\t${ev} \r\n\r\n`)).toBe('a')
+    expect(textOf(`data:${ev}\n\n`)).toBe('a')
+    // U+0001 is not whitespace: the line is not JSON.
+    expect(textOf(`data: ${ev}\u0001\n\n`)).toBe('')
+  })
+})
+
+describe('the limit leaves the stored prefix unchanged', () => {
+  /** A small deterministic generator, so a failure can be replayed. */
+  function rng(seed: number) {
+    let x = seed
+    return (n: number) => {
+      x = (x * 1103515245 + 12345) % 2147483648
+      return x % n
+    }
+  }
+  const PIECES = ['a', 'é', '"', '\\', '\n', '😀', '}}', 'word ', '\u0000']
+
+  test('for streams with blocks of every kind, deltas in any order', () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const r = rng(seed)
+      const kinds = Array.from({ length: 1 + r(4) }, () => ['text', 'thinking', 'tool_use'][r(3)]!)
+      const events: Ev[] = [start()]
+      for (const [i, kind] of kinds.entries())
+        events.push(
+          blockStart(
+            i,
+            kind === 'tool_use'
+              ? { type: kind, id: `t${i}`, name: 'n', input: {} }
+              : { type: kind, [kind]: '' },
+          ),
+        )
+      for (let n = 0; n < 40; n++) {
+        const i = r(kinds.length)
+        const kind = kinds[i]!
+        const piece = Array.from({ length: 1 + r(6) }, () => PIECES[r(PIECES.length)]).join('')
+        if (kind === 'tool_use') {
+          events.push(
+            delta(i, { type: 'input_json_delta', partial_json: piece.replace(/["\\]/g, '') }),
+          )
+        } else if (kind === 'text') events.push(text(i, piece))
+        else events.push(delta(i, { type: 'thinking_delta', thinking: piece }))
+      }
+      events.push(...end(40))
+      const raw = r(2) ? sse(events) : sseOddly(events)
+      const whole = JSON.stringify(assembleSse(raw).message)
+      for (const share of [0.01, 0.3, 0.5, 0.7, 0.9]) {
+        const limit = Math.ceil(whole.length * share)
+        const { message } = assembleSse(raw, limit)
+        expect(JSON.stringify(message).slice(0, limit)).toBe(whole.slice(0, limit))
+      }
+    }
+  })
+})
+
 describe('history record of a long stream', () => {
   const key = makeKey()
   const config = {
