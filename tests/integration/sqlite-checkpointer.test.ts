@@ -64,7 +64,10 @@ async function writeBursts(
   bursts: number,
 ) {
   let maxWal = 0
-  const body = 'x'.repeat(4096)
+  // Random printable text: bodies of 2 KB or more are stored compressed, and this one cannot shrink.
+  const body = String.fromCharCode(
+    ...crypto.getRandomValues(new Uint8Array(4096)).map((c) => 32 + (c % 95)),
+  )
   for (let b = 0; b < bursts; b++) {
     for (let i = 0; i < 3; i++) {
       await stores.history.write(

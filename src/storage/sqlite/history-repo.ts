@@ -267,10 +267,12 @@ export function createSqliteHistoryRepo(db: SqlDatabase): HistoryRepository {
   return {
     async write(records) {
       if (records.length === 0) return
+      // Bodies are compressed before the transaction, which then holds the write lock only to insert.
+      const rows = records.map(recordParams)
       db.transaction(() => {
         let bytes = 0
-        for (const r of records) {
-          const params = recordParams(r)
+        for (const [i, r] of records.entries()) {
+          const params = rows[i]!
           // A record written again (a retried batch) replaces the first copy; delete + insert
           // rather than INSERT OR REPLACE, so the delete trigger takes the old copy off the totals.
           if (db.run(INSERT_NEW_SQL, params).changes === 0) {
