@@ -621,7 +621,8 @@ export function createHistoryRepo(client: RedisClient, keys: RedisKeys): History
   return {
     async write(records) {
       if (records.length === 0) return
-      await aggregatesReady()
+      // No wait once known: the history service measures what a write does before its first wait.
+      if (!aggState) await aggregatesReady()
       const unique = new Map(records.map((r) => [r.id, r]))
       // Records are new in the common case: they are added in merged batches without reading
       // first. The few already stored (a retried batch) are swapped one by one, which keeps the
