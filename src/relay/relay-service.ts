@@ -574,8 +574,10 @@ export function createRelayService(deps: RelayDeps) {
       const limit = captureLimits().response
       base.responseBodyBytes = bytes.byteLength
       if (limit > 0) {
-        base.responseBody = capText(decoder.decode(bytes.subarray(0, limit * 4)), limit)
-        base.responseTruncated = bytes.byteLength > base.responseBody.length
+        const decoded = decoder.decode(bytes.subarray(0, limit * 4))
+        base.responseBody = capText(decoded, limit)
+        // Bytes left undecoded, or characters cut (a byte count is no character count).
+        base.responseTruncated = bytes.byteLength > limit * 4 || decoded.length > limit
       }
       overheadMs += performance.now() - tBody
       setOverheadHeaders(headers, overheadMs)

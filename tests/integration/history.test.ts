@@ -303,6 +303,22 @@ for (const [name, make] of backends) {
       expect((await r.admin('POST', '/admin/request-history/cleanup', {})).status).toBe(400)
     })
 
+    test('a whole answer with non-ASCII text is stored whole, with no truncation marker', async () => {
+      const { id, key } = await r.createKey()
+      const text = 'Grüße aus Köln — 東京 😀 '.repeat(40)
+      up.script('*', { kind: 'ok', text })
+      for (const stream of [false, true]) await (await post(key, body({ stream }))).text()
+      up.script('*', { kind: 'ok' })
+      await r.relay.services.history.flush()
+      const list = (await records(id)).history
+      expect(list.length).toBe(2)
+      for (const item of list) {
+        const rec = (await r.admin('GET', `/admin/request-history/${item.id}`)).json.data
+        expect(rec.responseBody).not.toContain('…[truncated:')
+        expect(JSON.parse(rec.responseBody).content[0].text).toBe(text)
+      }
+    })
+
     test('long bodies are capped with a clear marker and a size cap holds under large responses', async () => {
       await r.admin('PUT', '/admin/request-history/config', {
         maxRequestBodySize: 1000,
