@@ -23,6 +23,8 @@ export interface SqliteStoresOptions {
   /** Decides expiry for methods without a `now` argument; defaults to the system clock. */
   clock?: Clock
   logger?: Logger
+  /** Store large history bodies compressed (the default; see `body-codec.ts`). */
+  compressHistoryBodies?: boolean
 }
 
 /** Migrates `db` and returns every repository backed by it. */
@@ -41,7 +43,7 @@ export function createSqliteStores(db: SqlDatabase, options: SqliteStoresOptions
     accounts: createSqliteAccountRepo(db),
     usage: createSqliteUsageRepo(db, clock, costs),
     limits: createSqliteLimitsRepo(costs, clock, limitsState),
-    history: createSqliteHistoryRepo(db),
+    history: createSqliteHistoryRepo(db, { compressBodies: options.compressHistoryBodies }),
     settings: createSqliteSettingsRepo(db),
     coord,
     async ping() {

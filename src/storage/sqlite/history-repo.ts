@@ -74,8 +74,8 @@ function storedBytes(r: HistoryRecord, attempts: string, bodies: SqlValue[]): nu
 }
 
 /** A body as stored: compressed (a BLOB) when large, else the text (see `body-codec.ts`). */
-function storedBody(text: string): SqlValue {
-  return packBody(text) ?? text
+function storedBody(text: string, compress: boolean): SqlValue {
+  return (compress && packBody(text)) || text
 }
 
 /** The text of a stored body (a BLOB is a compressed body). */
@@ -124,14 +124,14 @@ function toRecord(row: Row): HistoryRecord {
   }
 }
 
-function recordParams(r: HistoryRecord): SqlValue[] {
+function recordParams(r: HistoryRecord, compress: boolean): SqlValue[] {
   const params: SqlValue[] = SUMMARY_COLUMNS.map(([field]) => {
     const v = r[field]
     if (typeof v === 'boolean') return v ? 1 : 0
     return v ?? null
   })
   const attempts = JSON.stringify(r.attempts ?? [])
-  const bodies = [storedBody(r.requestBody), storedBody(r.responseBody)]
+  const bodies = [storedBody(r.requestBody, compress), storedBody(r.responseBody, compress)]
   params.push(storedBytes(r, attempts, bodies), attempts, ...bodies)
   return params
 }
@@ -262,13 +262,20 @@ function computeStats(
   return stats
 }
 
-/** Creates the history repository over `db` (migrations already applied). */
-export function createSqliteHistoryRepo(db: SqlDatabase): HistoryRepository {
+/**
+ * Creates the history repository over `db` (migrations already applied). `compressBodies: false`
+ * stores every body as text (records stored compressed still read back).
+ */
+export function createSqliteHistoryRepo(
+  db: SqlDatabase,
+  options: { compressBodies?: boolean } = {},
+): HistoryRepository {
+  const compress = options.compressBodies ?? true
   return {
     async write(records) {
       if (records.length === 0) return
       // Bodies are compressed before the transaction, which then holds the write lock only to insert.
-      const rows = records.map(recordParams)
+      const rows = records.map((r) => recordParams(r, compress))
       db.transaction(() => {
         let bytes = 0
         for (const [i, r] of records.entries()) {
