@@ -228,6 +228,17 @@ const ask = (extra: Record<string, unknown> = {}, content = 'hello') =>
     ...extra,
   })
 
+/**
+ * Load a process serves before its first scenario (BENCH_PROCESS_WARMUP_MS). A relay in service
+ * runs compiled code; a fresh one spends its first ~15 s of load compiling (JIT thread CPU of
+ * 30–85 µs a request at 32 clients, on the cores the scenario needs).
+ */
+const PROCESS_WARMUP = Number(process.env.BENCH_PROCESS_WARMUP_MS ?? (QUICK ? 4000 : 15000))
+async function warm(url: string, keys: string[]): Promise<void> {
+  if (PROCESS_WARMUP > 0)
+    await load({ urls: [url], concurrency: 32, body: ask(), keys, durationMs: PROCESS_WARMUP })
+}
+
 interface Scenario {
   name: string
   concurrency: number
@@ -271,6 +282,7 @@ function table(name: string, rows: Row[]): string {
 const results: Record<string, Row[]> = {}
 const up = await startUpstream()
 const bare = await startPassthrough(up.url)
+await warm(`${bare.url}/v1/messages`, ['bare'])
 const redisPrefix = `bench${Date.now().toString(36)}`
 console.log(
   `# Benchmark (${QUICK ? 'quick' : 'full'}): ${DURATION / 1000} s per run after ${WARMUP / 1000} s warm-up; upstream streams 50 SSE events`,
@@ -321,6 +333,8 @@ try {
     // BENCH_HISTORY_CONFIG='{"maxResponseBodySize":1024}' runs with other history settings.
     if (process.env.BENCH_HISTORY_CONFIG)
       await a('PUT', '/admin/request-history/config', JSON.parse(process.env.BENCH_HISTORY_CONFIG))
+    await warm(`${relay.url}/api/v1/messages`, [key])
+    if (second) await warm(`${second.url}/api/v1/messages`, [key])
     const manyKeys: string[] = []
     for (const s of SCENARIOS) {
       if (ONLY && !s.name.includes(ONLY)) continue

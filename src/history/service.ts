@@ -85,8 +85,11 @@ export function createHistoryService(options: HistoryServiceOptions) {
   const SLICE = 64
   const SLICE_MS = 1
   let slice = 16
-  /** Past this many pending requests, slices are SLICE whatever they cost: the queue must drain. */
-  const BACKLOG = 2000
+  /**
+   * Past this many pending requests, slices are SLICE whatever they cost: under load, slices of
+   * 1 ms with a turn of the event loop between them fall behind and the queue (and memory) grows.
+   */
+  const BACKLOG = 500
   const SOON_CHARS = 8 * 1024 * 1024
   const charsOf = (o: RequestOutcome) => o.requestBody.length + o.responseBody.length
 
