@@ -65,7 +65,6 @@ export function toRecord(o: PendingOutcome, config: HistoryConfig, known: string
   // Text past the stored length is not assembled (it could not show).
   let responseText = o.responseBody
   let cut = o.responseTruncated
-  let total = o.responseTruncated ? o.responseBodyBytes : responseText.length
   if (o.stream && responseText) {
     const assembled = assembleSse(
       responseText,
@@ -73,12 +72,11 @@ export function toRecord(o: PendingOutcome, config: HistoryConfig, known: string
     )
     if (assembled.message) {
       responseText = JSON.stringify(assembled.message)
-      if (assembled.cut) {
-        cut = true
-        total = o.responseBodyBytes
-      } else if (!o.responseTruncated) total = responseText.length
+      cut ||= assembled.cut
     }
   }
+  // A cut answer reports the size it had; a whole one, the size of what is stored.
+  const total = cut ? o.responseBodyBytes : responseText.length
   const withBodies = config.captureBodies
   return {
     id: o.requestId,

@@ -10,6 +10,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { constants, zstdCompressSync, zstdDecompressSync } from 'node:zlib'
+import { utf8Length } from '../core/text.ts'
 
 /** Bodies shorter than this many UTF-8 bytes are stored as text. */
 export const PACK_FROM_BYTES = 2048
@@ -18,14 +19,28 @@ const OPTIONS = { params: { [constants.ZSTD_c_compressionLevel]: 1 } }
 const MAGIC = [0x28, 0xb5, 0x2f, 0xfd]
 
 /** `text` compressed, or null when it is short or does not shrink by a fifth (store it as text). */
-export function packBody(text: string): Uint8Array | null {
-  // A UTF-8 byte per character at least: shorter text is under the threshold.
+export function packBody(text: string): Buffer | null {
+  // At most three UTF-8 bytes per UTF-16 unit: shorter text is under the threshold.
   if (text.length < PACK_FROM_BYTES / 3) return null
   const raw = Buffer.from(text, 'utf8')
   if (raw.byteLength < PACK_FROM_BYTES) return null
   const packed = zstdCompressSync(raw, OPTIONS)
-  if (packed.byteLength > raw.byteLength * 0.8) return null
-  return new Uint8Array(packed.buffer, packed.byteOffset, packed.byteLength)
+  return packed.byteLength > raw.byteLength * 0.8 ? null : packed
+}
+
+/** `text` as stored: compressed when that pays, else the text itself. */
+export function storedBody(text: string): string | Buffer {
+  return packBody(text) ?? text
+}
+
+/** Bytes a stored body takes. */
+export function storedLength(body: string | Uint8Array): number {
+  return typeof body === 'string' ? utf8Length(body) : body.byteLength
+}
+
+/** The text of a stored body read back as bytes: compressed, or UTF-8 text. */
+export function readStoredBody(bytes: Uint8Array): string {
+  return isPacked(bytes) ? unpackBody(bytes) : new TextDecoder().decode(bytes)
 }
 
 /** Whether `bytes` is a body written by {@link packBody}. */

@@ -13,7 +13,7 @@
  * hours; combined filters, `q`, or series buckets that hours do not tile fall back to the scan.
  */
 
-import { Buffer } from 'node:buffer'
+import type { Buffer } from 'node:buffer'
 import type { Result } from 'ioredis'
 import { utf8Length } from '../../core/text.ts'
 import {
@@ -24,7 +24,7 @@ import {
   type HistorySummary,
 } from '../../history/model.ts'
 import type { HistoryRepository } from '../../history/repository.ts'
-import { isPacked, packBody, unpackBody } from '../body-codec.ts'
+import { readStoredBody, storedBody, storedLength } from '../body-codec.ts'
 import { execAll, type RedisClient, toInt } from './client.ts'
 import type { RedisKeys } from './keys.ts'
 
@@ -86,17 +86,15 @@ export function encodeHistoryRecord(record: HistoryRecord): {
 } {
   const { requestBody, responseBody, attempts, ...summary } = record
   const s = JSON.stringify(summary)
-  const text = JSON.stringify({ requestBody, responseBody, attempts })
   // Large bodies are stored compressed (see body-codec.ts): Redis keeps history in memory.
-  const packed = packBody(text)
-  const b = packed ? Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength) : text
-  return { s, b, z: utf8Length(s) + (typeof b === 'string' ? utf8Length(b) : b.byteLength) }
+  const b = storedBody(JSON.stringify({ requestBody, responseBody, attempts }))
+  return { s, b, z: utf8Length(s) + storedLength(b) }
 }
 
 /** The bodies stored in a record's `b` field (JSON text, or compressed JSON). */
 function decodeBodies(b: Buffer | null): object {
   if (!b || b.byteLength === 0) return {}
-  return JSON.parse(isPacked(b) ? unpackBody(b) : b.toString('utf8')) as object
+  return JSON.parse(readStoredBody(b)) as object
 }
 
 /** True when the summary contains `q` (lower-cased) in its id, model, names or error message. */

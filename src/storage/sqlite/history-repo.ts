@@ -15,7 +15,7 @@ import {
   type HistorySummary,
 } from '../../history/model.ts'
 import type { HistoryRepository } from '../../history/repository.ts'
-import { isPacked, packBody, unpackBody } from '../body-codec.ts'
+import { readStoredBody, storedBody, storedLength } from '../body-codec.ts'
 import type { SqlDatabase, SqlValue } from './driver.ts'
 
 /** Summary fields and their columns, in table order. */
@@ -65,23 +65,16 @@ type Row = Record<string, unknown>
  * Approximate stored size of a record: the bodies as stored plus the rest as JSON, so the history
  * cap bounds the whole record (like the Redis adapter's stored bytes), not only its bodies.
  */
-function storedBytes(r: HistoryRecord, attempts: string, bodies: SqlValue[]): number {
+function storedBytes(r: HistoryRecord, attempts: string, bodies: (string | Uint8Array)[]): number {
   const { requestBody: _q, responseBody: _r, attempts: _a, ...summary } = r
   let bytes = utf8Length(attempts) + utf8Length(JSON.stringify(summary))
-  for (const b of bodies)
-    bytes += typeof b === 'string' ? utf8Length(b) : (b as Uint8Array).byteLength
+  for (const b of bodies) bytes += storedLength(b)
   return bytes
 }
 
-/** A body as stored: compressed (a BLOB) when large, else the text (see `body-codec.ts`). */
-function storedBody(text: string, compress: boolean): SqlValue {
-  return (compress && packBody(text)) || text
-}
-
-/** The text of a stored body (a BLOB is a compressed body). */
+/** The text of a body column: TEXT, or a BLOB (compressed, see `body-codec.ts`). */
 function bodyText(v: unknown): string {
-  if (v instanceof Uint8Array) return isPacked(v) ? unpackBody(v) : new TextDecoder().decode(v)
-  return String(v ?? '')
+  return v instanceof Uint8Array ? readStoredBody(v) : String(v ?? '')
 }
 
 function toSummary(row: Row): HistorySummary {
@@ -131,7 +124,9 @@ function recordParams(r: HistoryRecord, compress: boolean): SqlValue[] {
     return v ?? null
   })
   const attempts = JSON.stringify(r.attempts ?? [])
-  const bodies = [storedBody(r.requestBody, compress), storedBody(r.responseBody, compress)]
+  const bodies = compress
+    ? [storedBody(r.requestBody), storedBody(r.responseBody)]
+    : [r.requestBody, r.responseBody]
   params.push(storedBytes(r, attempts, bodies), attempts, ...bodies)
   return params
 }
