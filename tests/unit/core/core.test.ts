@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { createSecretBox, sha256Hex, timingSafeEqual } from '../../../src/core/crypto.ts'
 import { InvalidRequestError, RateLimitError } from '../../../src/core/errors.ts'
+import { newRequestId } from '../../../src/core/ids.ts'
 import { createMemoryLogger, redactSecrets } from '../../../src/core/log.ts'
 import {
   localDayStart,
@@ -64,6 +65,31 @@ describe('crypto', () => {
     expect(timingSafeEqual('abc', 'abc')).toBe(true)
     expect(timingSafeEqual('abc', 'abd')).toBe(false)
     expect(timingSafeEqual('abc', 'abcd')).toBe(false)
+  })
+})
+
+describe('request ids', () => {
+  test('are req_ and 20 base64url characters, unique, and sort in the order of their clock', () => {
+    const ids = new Set<string>()
+    for (let i = 0; i < 20_000; i++) {
+      const id = newRequestId()
+      expect(id).toMatch(/^req_[-0-9A-Za-z_]{20}$/)
+      ids.add(id)
+    }
+    expect(ids.size).toBe(20_000)
+    // Later milliseconds sort later, across every boundary of the 8 clock characters.
+    const times = [0, 1, 63, 64, 2 ** 24 - 1, 2 ** 24, Date.UTC(2026, 0, 1), Date.now(), 2 ** 47]
+    for (let i = 1; i < times.length; i++) {
+      const a = newRequestId(times[i - 1])
+      const b = newRequestId(times[i])
+      expect(a < b).toBe(true)
+      expect(a.slice(0, 12) < b.slice(0, 12)).toBe(true)
+    }
+    // The same millisecond shares the prefix; the random tail differs.
+    const now = Date.now()
+    const [x, y] = [newRequestId(now), newRequestId(now)]
+    expect(x.slice(0, 12)).toBe(y.slice(0, 12))
+    expect(x.slice(12)).not.toBe(y.slice(12))
   })
 })
 
