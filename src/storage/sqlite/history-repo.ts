@@ -61,17 +61,6 @@ const TOKENS_SQL =
 
 type Row = Record<string, unknown>
 
-/**
- * Approximate stored size of a record: the bodies as stored plus the rest as JSON, so the history
- * cap bounds the whole record (like the Redis adapter's stored bytes), not only its bodies.
- */
-function storedBytes(r: HistoryRecord, attempts: string, bodies: (string | Uint8Array)[]): number {
-  const { requestBody: _q, responseBody: _r, attempts: _a, ...summary } = r
-  let bytes = utf8Length(attempts) + utf8Length(JSON.stringify(summary))
-  for (const b of bodies) bytes += storedLength(b)
-  return bytes
-}
-
 /** The text of a body column: TEXT, or a BLOB (compressed, see `body-codec.ts`). */
 function bodyText(v: unknown): string {
   return v instanceof Uint8Array ? readStoredBody(v) : String(v ?? '')
@@ -117,17 +106,36 @@ function toRecord(row: Row): HistoryRecord {
   }
 }
 
+/** `{"name":` and `,` around every summary field of a record's JSON, in bytes. */
+const SUMMARY_NAMES_BYTES = SUMMARY_COLUMNS.reduce((n, [field]) => n + field.length + 4, 1)
+
+/**
+ * The parameters of one insert. `bytes` is the record's approximate stored size: the bodies as
+ * stored, the attempts, and about what the summary takes as JSON (strings by their UTF-8 length,
+ * numbers at 8 bytes), so the history cap bounds the whole record like the Redis adapter's.
+ */
 function recordParams(r: HistoryRecord, compress: boolean): SqlValue[] {
-  const params: SqlValue[] = SUMMARY_COLUMNS.map(([field]) => {
+  const params: SqlValue[] = []
+  let bytes = SUMMARY_NAMES_BYTES
+  for (const [field] of SUMMARY_COLUMNS) {
     const v = r[field]
-    if (typeof v === 'boolean') return v ? 1 : 0
-    return v ?? null
-  })
+    if (typeof v === 'string') {
+      params.push(v)
+      bytes += utf8Length(v) + 2
+    } else if (typeof v === 'boolean') {
+      params.push(v ? 1 : 0)
+      bytes += 5
+    } else {
+      params.push(v ?? null)
+      bytes += 8
+    }
+  }
   const attempts = JSON.stringify(r.attempts ?? [])
   const bodies = compress
     ? [storedBody(r.requestBody), storedBody(r.responseBody)]
     : [r.requestBody, r.responseBody]
-  params.push(storedBytes(r, attempts, bodies), attempts, ...bodies)
+  bytes += utf8Length(attempts) + storedLength(bodies[0]!) + storedLength(bodies[1]!)
+  params.push(bytes, attempts, ...bodies)
   return params
 }
 
