@@ -31,10 +31,20 @@ export class Metric {
   ) {}
   /** Adds `by` (default 1) to the series with `labels`. */
   inc(labels: Labels = {}, by = 1): void {
+    this.series(labels).value += by
+  }
+  /**
+   * The series with `labels` (created at 0): a caller on the hot path keeps it and adds to
+   * `value` directly, without building labels and a key per request. Valid until `reset()`.
+   */
+  series(labels: Labels): { readonly labels: Labels; value: number } {
     const k = keyOf(labels)
-    const cur = this.#values.get(k)
-    if (cur) cur.value += by
-    else this.#values.set(k, { labels, value: by })
+    let cur = this.#values.get(k)
+    if (!cur) {
+      cur = { labels, value: 0 }
+      this.#values.set(k, cur)
+    }
+    return cur
   }
   /** Sets the series with `labels` (gauges). */
   set(labels: Labels, value: number): void {
@@ -52,12 +62,17 @@ export class Metric {
   }
 }
 
+/** One labelled series of a {@link Histogram}. */
+export interface HistogramSeries {
+  readonly labels: Labels
+  counts: number[]
+  sum: number
+  count: number
+}
+
 /** A histogram family with fixed buckets (seconds). */
 export class Histogram {
-  readonly #series = new Map<
-    string,
-    { labels: Labels; counts: number[]; sum: number; count: number }
-  >()
+  readonly #series = new Map<string, HistogramSeries>()
   constructor(
     readonly name: string,
     readonly help: string,
@@ -65,12 +80,20 @@ export class Histogram {
   ) {}
   /** Records one observation. */
   observe(labels: Labels, value: number): void {
+    this.observeIn(this.series(labels), value)
+  }
+  /** The series with `labels`, to keep and pass to {@link observeIn} (see `Metric.series`). */
+  series(labels: Labels): HistogramSeries {
     const k = keyOf(labels)
     let s = this.#series.get(k)
     if (!s) {
       s = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 }
       this.#series.set(k, s)
     }
+    return s
+  }
+  /** Records one observation in a series of this histogram. */
+  observeIn(s: HistogramSeries, value: number): void {
     for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) s.counts[i]!++
     s.sum += value
     s.count++

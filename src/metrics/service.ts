@@ -100,23 +100,64 @@ export function createMetrics(deps: MetricsDeps) {
   const info = new Metric('crs_build_info', 'Version of the relay.', 'gauge')
   const uptime = new Metric('crs_uptime_seconds', 'Seconds since start.', 'gauge')
 
+  // The series each finished request adds to, found once per label set: building label
+  // objects and keys for ten series measured about 3 µs a request.
+  const requestSeries = new Map<string, ReturnType<Metric['series']>>()
+  const durationSeries = new Map<string, ReturnType<Histogram['series']>>()
+  const ttfbSeries = new Map<string, ReturnType<Histogram['series']>>()
+  let overheadSeries: ReturnType<Histogram['series']> | null = null
+  const modelSeries = new Map<string, ReturnType<Metric['series']>[]>()
+  const cached = <S>(map: Map<string, S>, k: string, make: () => S): S => {
+    let s = map.get(k)
+    if (s === undefined) {
+      s = make()
+      map.set(k, s)
+    }
+    return s
+  }
+
   const recorder: RequestRecorder = {
     record(o) {
       const route = o.endpoint
-      requests.inc({ route, outcome: o.outcome, status: String(o.status) })
-      duration.observe({ route, outcome: o.outcome }, Math.max(0, o.endTime - o.startTime) / 1000)
-      if (o.ttfbMs !== null) ttfb.observe({ route }, o.ttfbMs / 1000)
-      if (o.overheadMs !== null) overhead.observe({}, o.overheadMs / 1000)
-      for (const a of o.attempts.slice(0, -1)) retries.inc({ status: String(a.status) })
+      const outcome = o.outcome
+      const status = o.status
+      cached(requestSeries, `${route}\u0000${outcome}\u0000${status}`, () =>
+        requests.series({ route, outcome, status: String(status) }),
+      ).value++
+      duration.observeIn(
+        cached(durationSeries, `${route}\u0000${outcome}`, () =>
+          duration.series({ route, outcome }),
+        ),
+        Math.max(0, o.endTime - o.startTime) / 1000,
+      )
+      if (o.ttfbMs !== null)
+        ttfb.observeIn(
+          cached(ttfbSeries, route, () => ttfb.series({ route })),
+          o.ttfbMs / 1000,
+        )
+      if (o.overheadMs !== null) {
+        overheadSeries ??= overhead.series({})
+        overhead.observeIn(overheadSeries, o.overheadMs / 1000)
+      }
+      for (let i = 0; i < o.attempts.length - 1; i++)
+        retries.inc({ status: String(o.attempts[i]!.status) })
       const u = o.usage
       if (u && o.billable) {
         const model = o.accountingModel || o.model
-        tokens.inc({ model, kind: 'input' }, u.inputTokens)
-        tokens.inc({ model, kind: 'output' }, u.outputTokens)
-        tokens.inc({ model, kind: 'cache_write_5m' }, u.cacheCreate5mTokens)
-        tokens.inc({ model, kind: 'cache_write_1h' }, u.cacheCreate1hTokens)
-        tokens.inc({ model, kind: 'cache_read' }, u.cacheReadTokens)
-        cost.inc({ model }, o.costNanos / 1e9)
+        const [input, output, write5m, write1h, read, dollars] = cached(modelSeries, model, () => [
+          tokens.series({ model, kind: 'input' }),
+          tokens.series({ model, kind: 'output' }),
+          tokens.series({ model, kind: 'cache_write_5m' }),
+          tokens.series({ model, kind: 'cache_write_1h' }),
+          tokens.series({ model, kind: 'cache_read' }),
+          cost.series({ model }),
+        ])
+        input!.value += u.inputTokens
+        output!.value += u.outputTokens
+        write5m!.value += u.cacheCreate5mTokens
+        write1h!.value += u.cacheCreate1hTokens
+        read!.value += u.cacheReadTokens
+        dollars!.value += o.costNanos / 1e9
         if (!o.priced) unpriced.inc({ model })
       }
     },
