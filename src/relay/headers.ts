@@ -46,20 +46,34 @@ export const CLAUDE_CODE_SYSTEM = "You are Claude Code, Anthropic's official CLI
 export const DEFAULT_CLAUDE_CLI_UA = 'claude-cli/2.0.52 (external, cli)'
 const OAUTH_BETA = 'oauth-2025-04-20'
 
+/** Header values by lower-case name: built as a plain object, which costs less than `Headers`. */
+export type HeaderMap = Record<string, string>
+
+/** Every header of `h` by name (one native call on Bun; iteration elsewhere). */
+function entriesOf(h: Headers): Record<string, string | string[]> {
+  const toJSON = (h as { toJSON?: () => Record<string, string | string[]> }).toJSON
+  if (toJSON) return toJSON.call(h)
+  const out: Record<string, string> = {}
+  for (const [k, v] of h) out[k] = v
+  return out
+}
+
 /** Whitelisted client headers. */
-export function forwardableHeaders(client: Headers): Headers {
-  const out = new Headers()
-  for (const [k, v] of client) if (FORWARD.has(k)) out.set(k, v)
+export function forwardableHeaders(client: Headers): HeaderMap {
+  const all = entriesOf(client)
+  const out: HeaderMap = Object.create(null)
+  for (const k in all) if (FORWARD.has(k)) out[k] = String(all[k])
   return out
 }
 
 /** Upstream response headers safe to send to the client. */
-export function responseHeaders(upstream: Headers, requestId: string): Headers {
-  const out = new Headers()
-  for (const [k, v] of upstream) if (!DROP_BACK.has(k)) out.set(k, v)
-  const upstreamId = upstream.get('request-id')
-  if (upstreamId) out.set('upstream-request-id', upstreamId)
-  out.set('request-id', requestId)
+export function responseHeaders(upstream: Headers, requestId: string): HeaderMap {
+  const all = entriesOf(upstream)
+  const out: HeaderMap = Object.create(null)
+  for (const k in all) if (!DROP_BACK.has(k)) out[k] = String(all[k])
+  const upstreamId = all['request-id']
+  if (upstreamId) out['upstream-request-id'] = String(upstreamId)
+  out['request-id'] = requestId
   return out
 }
 

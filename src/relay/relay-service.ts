@@ -34,6 +34,7 @@ import {
   countTokensUrl,
   DEFAULT_CLAUDE_CLI_UA,
   forwardableHeaders,
+  type HeaderMap,
   hasClaudeCodeSystem,
   oauthBeta,
   responseHeaders,
@@ -252,6 +253,16 @@ export function createRelayService(deps: RelayDeps) {
     }
     if (leaseHeld) leases.set(requestId, key.id)
 
+    let abortAction: (() => void) | null = null
+    let listening = false
+    const onClientAbort = (action: (() => void) | null) => {
+      abortAction = action
+      if (action && !listening) {
+        listening = true
+        request.signal.addEventListener('abort', () => abortAction?.(), { once: true })
+      }
+    }
+
     try {
       return await forward({
         request,
@@ -268,6 +279,7 @@ export function createRelayService(deps: RelayDeps) {
         base,
         t0,
         releaseLease,
+        onClientAbort,
       })
     } catch (err) {
       releaseLease()
@@ -291,6 +303,11 @@ export function createRelayService(deps: RelayDeps) {
     base: Omit<RequestOutcome, 'endTime' | 'status' | 'outcome' | 'errorType' | 'errorMessage'>
     t0: number
     releaseLease: () => void
+    /**
+     * Sets what a client disconnect does now (null: nothing). One listener on the client's
+     * signal serves every phase of the request: adding and removing one per phase cost ~3 µs.
+     */
+    onClientAbort: (action: (() => void) | null) => void
   }
 
   async function forward(f: ForwardInput): Promise<Response> {
@@ -411,14 +428,15 @@ export function createRelayService(deps: RelayDeps) {
           const init = await buildUpstream(entry, picked, f, upstreamAbort.signal)
           overheadMs += performance.now() - (attempt === 0 && !retriedAuth ? f.t0 : tAttempt)
           const watch = watchdog.watch(upstreamAbort)
-          const onClientAbort = () =>
-            upstreamAbort.abort(new DOMException('client closed the connection', 'AbortError'))
-          request.signal.addEventListener('abort', onClientAbort, { once: true })
+          const abortThis = upstreamAbort
+          f.onClientAbort(() =>
+            abortThis.abort(new DOMException('client closed the connection', 'AbortError')),
+          )
           try {
             res = await deps.fetchFor(entry)(init.url, init.init)
           } finally {
             watch.stop()
-            request.signal.removeEventListener('abort', onClientAbort)
+            f.onClientAbort(null)
           }
           if (res.status === 401 && entry.account.platform === 'claude-oauth' && !retriedAuth) {
             await res.body?.cancel().catch(() => {})
@@ -516,8 +534,8 @@ export function createRelayService(deps: RelayDeps) {
       const isSse = (res.headers.get('content-type') ?? '').includes('text/event-stream')
       if (isSse && res.body) {
         deps.disableIdleTimeout?.(f.clientRequest)
-        headers.set('x-accel-buffering', 'no')
-        headers.set('cache-control', 'no-cache')
+        headers['x-accel-buffering'] = 'no'
+        headers['cache-control'] = 'no-cache'
         overheadMs += performance.now() - tHeaders
         setOverheadHeaders(headers, overheadMs)
         return new Response(relayStream(res.body, upstreamAbort!, f, done), {
@@ -529,8 +547,8 @@ export function createRelayService(deps: RelayDeps) {
       let bytes: Uint8Array | null = null
       let unusable = ''
       const watch = watchdog.watch(upstreamAbort!)
-      const onAbort = () => upstreamAbort.abort()
-      request.signal.addEventListener('abort', onAbort, { once: true })
+      const abortThis = upstreamAbort!
+      f.onClientAbort(() => abortThis.abort())
       try {
         bytes = new Uint8Array(await res.arrayBuffer())
       } catch (err) {
@@ -541,7 +559,7 @@ export function createRelayService(deps: RelayDeps) {
         unusable = `Upstream connection lost while reading the response: ${describeNetworkError(err)}`
       } finally {
         watch.stop()
-        request.signal.removeEventListener('abort', onAbort)
+        f.onClientAbort(null)
       }
       const tBody = performance.now()
       if (bytes && f.endpoint === 'messages') {
@@ -612,8 +630,8 @@ export function createRelayService(deps: RelayDeps) {
   ): Promise<{ url: string; init: RequestInit }> {
     const a = entry.account
     const headers = forwardableHeaders(f.request.headers)
-    headers.set('content-type', 'application/json')
-    headers.set('accept-encoding', 'identity')
+    headers['content-type'] = 'application/json'
+    headers['accept-encoding'] = 'identity'
     let body: Record<string, unknown> | null = null
     let url: string
     if (a.platform === 'claude-oauth') {
@@ -622,23 +640,21 @@ export function createRelayService(deps: RelayDeps) {
         f.endpoint === 'count_tokens'
           ? countTokensUrl(config.CLAUDE_API_URL)
           : config.CLAUDE_API_URL
-      headers.set('authorization', `Bearer ${token}`)
-      if (!headers.has('anthropic-version'))
-        headers.set('anthropic-version', config.CLAUDE_API_VERSION)
-      headers.set('anthropic-beta', oauthBeta(f.request.headers.get('anthropic-beta'), f.model))
-      const ua = headers.get('user-agent') ?? ''
+      headers.authorization = `Bearer ${token}`
+      headers['anthropic-version'] ??= config.CLAUDE_API_VERSION
+      headers['anthropic-beta'] = oauthBeta(f.request.headers.get('anthropic-beta'), f.model)
+      const ua = headers['user-agent'] ?? ''
       const isClaudeCode = /^claude-cli\//i.test(ua) && hasClaudeCodeSystem(f.body)
-      if (!/^claude-cli\//i.test(ua)) headers.set('user-agent', DEFAULT_CLAUDE_CLI_UA)
+      if (!/^claude-cli\//i.test(ua)) headers['user-agent'] = DEFAULT_CLAUDE_CLI_UA
       if (!isClaudeCode && !hasClaudeCodeSystem(f.body)) body = withClaudeCodeSystem(f.body)
     } else {
       url = consoleMessagesUrl(a.apiUrl, f.endpoint === 'count_tokens')
       const apiKey = entry.secrets.apiKey ?? ''
-      if (apiKey.startsWith('sk-ant-')) headers.set('x-api-key', apiKey)
-      else headers.set('authorization', `Bearer ${apiKey}`)
-      if (!headers.has('anthropic-version'))
-        headers.set('anthropic-version', config.CLAUDE_API_VERSION)
-      if (a.userAgent) headers.set('user-agent', a.userAgent)
-      else if (!headers.has('user-agent')) headers.set('user-agent', DEFAULT_CLAUDE_CLI_UA)
+      if (apiKey.startsWith('sk-ant-')) headers['x-api-key'] = apiKey
+      else headers.authorization = `Bearer ${apiKey}`
+      headers['anthropic-version'] ??= config.CLAUDE_API_VERSION
+      if (a.userAgent) headers['user-agent'] = a.userAgent
+      else headers['user-agent'] ??= DEFAULT_CLAUDE_CLI_UA
     }
     if (pick.upstreamModel !== f.model) body = { ...(body ?? f.body), model: pick.upstreamModel }
     return {
@@ -673,7 +689,7 @@ export function createRelayService(deps: RelayDeps) {
       ended = true
       activeStreams.delete(onShutdown)
       watch.stop()
-      f.request.signal.removeEventListener('abort', onClientAbort)
+      f.onClientAbort(null)
       const facts = tap.finish()
       f.base.usage = facts.usage
       if (facts.model) f.base.accountingModel = facts.model
@@ -697,7 +713,7 @@ export function createRelayService(deps: RelayDeps) {
       abort.abort(new DOMException('server shutting down', 'AbortError'))
     }
     activeStreams.add(onShutdown)
-    f.request.signal.addEventListener('abort', onClientAbort, { once: true })
+    f.onClientAbort(onClientAbort)
     return new ReadableStream<Uint8Array>(
       {
         async pull(controller) {
@@ -853,10 +869,10 @@ function sseError(type: string, message: string, requestId: string): Uint8Array 
   )
 }
 
-function setOverheadHeaders(headers: Headers, ms: number): void {
+function setOverheadHeaders(headers: HeaderMap, ms: number): void {
   const v = ms.toFixed(3)
-  headers.set('x-relay-overhead-ms', v)
-  headers.set('server-timing', `relay;dur=${v}`)
+  headers['x-relay-overhead-ms'] = v
+  headers['server-timing'] = `relay;dur=${v}`
 }
 
 /**
