@@ -25,9 +25,8 @@ export interface StreamFacts {
   bytes: number
 }
 
-const NEEDLES = ['message_start', 'message_delta', 'message_stop', '"error"'].map((n) =>
-  Buffer.from(n),
-)
+/** `message_` finds message_start, message_delta and message_stop in one search. */
+const NEEDLES = ['message_', '"error"'].map((n) => Buffer.from(n))
 const NL = 10
 /** A single line longer than this (no newline) is dropped from the scan, bounding memory. */
 const MAX_LINE = 8 * 1024 * 1024
@@ -37,7 +36,8 @@ const decoder = new TextDecoder()
 export class UsageTap {
   readonly facts: StreamFacts
   #captureLimit: number
-  #capture: Uint8Array[] = []
+  /** The captured bytes, in one buffer that doubles as it fills (up to the limit). */
+  #capture: Uint8Array | null = null
   #captureBytes = 0
   /** Copies of the current partial line (bytes after the last newline seen), in order. */
   #tail: Buffer[] = []
@@ -73,12 +73,13 @@ export class UsageTap {
       // Only the line that straddles the boundary is joined; the rest is scanned in place.
       const firstNl = view.indexOf(NL)
       this.#tail.push(view.subarray(0, firstNl + 1))
-      this.#scan(Buffer.concat(this.#tail))
+      const joined = Buffer.concat(this.#tail)
+      this.#scan(joined, 0, joined.byteLength)
       this.#tail = []
       this.#tailBytes = 0
       from = firstNl + 1
     }
-    if (from <= lastNl) this.#scan(view.subarray(from, lastNl + 1))
+    if (from <= lastNl) this.#scan(view, from, lastNl + 1)
     if (lastNl + 1 < view.byteLength) this.#addTail(view.subarray(lastNl + 1))
   }
 
@@ -94,7 +95,8 @@ export class UsageTap {
   finish(): StreamFacts {
     if (this.#tail.length > 0) {
       this.#tail.push(Buffer.from([NL]))
-      this.#scan(Buffer.concat(this.#tail))
+      const joined = Buffer.concat(this.#tail)
+      this.#scan(joined, 0, joined.byteLength)
     }
     this.#tail = []
     this.#tailBytes = 0
@@ -108,11 +110,9 @@ export class UsageTap {
       usage.cacheReadTokens += u.cacheReadTokens
     }
     this.facts.usage = usage
-    if (this.#capture.length) {
-      this.facts.captured = decoder.decode(
-        this.#capture.length === 1 ? this.#capture[0] : Buffer.concat(this.#capture),
-      )
-      this.#capture = []
+    if (this.#capture) {
+      this.facts.captured = decoder.decode(this.#capture.subarray(0, this.#captureBytes))
+      this.#capture = null
     }
     return this.facts
   }
@@ -120,40 +120,55 @@ export class UsageTap {
   #keep(chunk: Uint8Array): void {
     if (this.facts.capturedTruncated || this.#captureLimit <= 0) return
     const room = this.#captureLimit - this.#captureBytes
-    if (chunk.byteLength <= room) {
-      // A copy: the forwarded chunk may be handed to the socket (and detached) after this call.
-      this.#capture.push(chunk.slice())
-      this.#captureBytes += chunk.byteLength
-    } else {
-      this.#capture.push(chunk.slice(0, room))
-      this.#captureBytes += room
-      this.facts.capturedTruncated = true
+    const take = Math.min(room, chunk.byteLength)
+    // A copy: the forwarded chunk may be handed to the socket (and detached) after this call.
+    const need = this.#captureBytes + take
+    let buf = this.#capture
+    if (!buf || buf.byteLength < need) {
+      const size = Math.min(this.#captureLimit, Math.max(need, (buf?.byteLength ?? 2048) * 2))
+      const grown = new Uint8Array(size)
+      if (buf) grown.set(buf.subarray(0, this.#captureBytes))
+      buf = this.#capture = grown
     }
+    buf.set(take === chunk.byteLength ? chunk : chunk.subarray(0, take), this.#captureBytes)
+    this.#captureBytes = need
+    if (take < chunk.byteLength) this.facts.capturedTruncated = true
   }
 
-  /** Finds the lines holding a marker in `lines` (complete lines) and handles them in order. */
-  #scan(lines: Buffer): void {
-    const starts: number[] = []
+  /**
+   * Finds the lines holding a marker in `buf` between `from` and `to` (complete lines, the last
+   * ending with a newline) and handles them in order.
+   */
+  #scan(buf: Buffer, from: number, to: number): void {
+    let starts: number[] | null = null
     for (const needle of NEEDLES) {
-      let i = lines.indexOf(needle)
-      while (i >= 0) {
-        const start = i === 0 ? 0 : lines.lastIndexOf(NL, i - 1) + 1
+      let i = buf.indexOf(needle, from)
+      while (i >= 0 && i < to) {
+        const start = i === from ? from : Math.max(from, buf.lastIndexOf(NL, i - 1) + 1)
+        if (starts === null) starts = []
         starts.push(start)
-        const end = lines.indexOf(NL, i)
-        i = end < 0 ? -1 : lines.indexOf(needle, end)
+        const end = buf.indexOf(NL, i)
+        i = end < 0 || end >= to ? -1 : buf.indexOf(needle, end)
       }
     }
-    if (starts.length === 0) return
-    starts.sort((a, b) => a - b)
+    if (starts === null) return
+    if (starts.length > 1) starts.sort((a, b) => a - b)
     let last = -1
     for (const start of starts) {
       if (start === last) continue
       last = start
-      const end = lines.indexOf(NL, start)
-      const line = lines.subarray(start, end < 0 ? lines.byteLength : end)
+      const nl = buf.indexOf(NL, start)
+      const end = nl < 0 || nl > to ? to : nl
       // `data:` lines only; `event:` lines name the same event and carry no JSON.
-      if (line[0] === 0x64 && line.subarray(0, 5).toString('latin1') === 'data:')
-        this.#line(decoder.decode(line.subarray(5)))
+      if (
+        end - start > 5 &&
+        buf[start] === 0x64 && // d
+        buf[start + 1] === 0x61 && // a
+        buf[start + 2] === 0x74 && // t
+        buf[start + 3] === 0x61 && // a
+        buf[start + 4] === 0x3a // :
+      )
+        this.#line(decoder.decode(buf.subarray(start + 5, end)))
     }
   }
 

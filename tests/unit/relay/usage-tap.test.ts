@@ -85,6 +85,33 @@ describe('UsageTap', () => {
     expect(f.error).toEqual({ type: 'overloaded_error', message: 'Overloaded' })
   })
 
+  test('the capture is the stream up to its limit, whatever the chunks, from reused buffers', () => {
+    const text = streamEvents('claude-sonnet-4-6', 'naïve ☕ '.repeat(3000), true).join('')
+    const bytes = enc.encode(text)
+    let seed = 11
+    const rand = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
+      return seed / 2_147_483_648
+    }
+    for (const limit of [1, 100, 2047, 2048, 5000, 65_536, bytes.length - 1, bytes.length, 1e9]) {
+      const tap = new UsageTap({ captureLimit: limit })
+      const scratch = new Uint8Array(4096)
+      for (let at = 0; at < bytes.length; ) {
+        const n = Math.min(bytes.length - at, 1 + Math.floor(rand() * 4096))
+        scratch.set(bytes.subarray(at, at + n))
+        tap.push(scratch.subarray(0, n))
+        scratch.fill(0x21)
+        at += n
+      }
+      const f = tap.finish()
+      const kept = Math.min(limit, bytes.length)
+      expect(f.captured).toBe(new TextDecoder().decode(bytes.subarray(0, kept)))
+      expect(f.capturedTruncated).toBe(limit < bytes.length)
+      expect(f.bytes).toBe(bytes.length)
+      expect(f.usage).toEqual(expected)
+    }
+  })
+
   test('capture stops at its limit and says so', () => {
     const f = run([full], 100)
     expect(f.captured.length).toBe(100)
