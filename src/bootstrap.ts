@@ -230,6 +230,8 @@ export async function buildRelay(options: BuildOptions) {
       }, config.PRICING_RELOAD_INTERVAL)
     : null
   ;(pricingTimer as { unref?: () => void } | null)?.unref?.()
+  // Flushes first record the relay's finished requests still waiting for their turn.
+  let settleRelay = () => {}
   const usage = createUsageService({
     repo: stores.usage,
     limits: stores.limits,
@@ -238,6 +240,7 @@ export async function buildRelay(options: BuildOptions) {
     tzOffsetHours: config.TIMEZONE_OFFSET,
     retentionMs: config.TOKEN_USAGE_RETENTION,
     flushMs: config.USAGE_FLUSH_INTERVAL,
+    beforeFlush: () => settleRelay(),
   })
 
   const history = createHistoryService({
@@ -255,6 +258,7 @@ export async function buildRelay(options: BuildOptions) {
       maxTotalBytes: 1024 * 1024 * 1024,
     },
     writer: options.historyWriter,
+    beforeFlush: () => settleRelay(),
     knownSecrets: () => [
       ...accounts.knownSecrets(),
       secrets.adminPassword,
@@ -316,6 +320,7 @@ export async function buildRelay(options: BuildOptions) {
     disableIdleTimeout: (request) => server.disableIdleTimeout?.(request),
     captureLimits: () => history.captureLimits(),
   })
+  settleRelay = () => relay.settle()
 
   let draining = false
   const app = createApp({

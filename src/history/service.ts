@@ -32,6 +32,8 @@ export interface HistoryServiceOptions {
   /** Literal secrets to redact (account tokens and keys, admin password…). */
   knownSecrets: () => string[]
   flushMs?: number
+  /** Runs before each `flush()`: hands over finished requests still waiting for their turn. */
+  beforeFlush?: () => void
   /** Who builds and stores the records (default: inline, on this thread). */
   writer?: HistoryWriter
 }
@@ -174,7 +176,11 @@ export function createHistoryService(options: HistoryServiceOptions) {
 
   return {
     recorder,
-    flush,
+    /** Writes everything recorded so far (finished requests waiting for their turn included). */
+    flush: () => {
+      options.beforeFlush?.()
+      return flush()
+    },
     ready,
     /** The current settings. */
     config: () => config,

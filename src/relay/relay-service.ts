@@ -599,8 +599,9 @@ export function createRelayService(deps: RelayDeps) {
       }
       overheadMs += performance.now() - tBody
       setOverheadHeaders(headers, overheadMs)
-      done(res.status, 'success')
-      return new Response(bytes, { status: res.status, headers })
+      const status = res.status
+      afterResponse(() => done(status, 'success'))
+      return new Response(bytes, { status, headers })
     }
 
     // Every try failed.
@@ -684,23 +685,33 @@ export function createRelayService(deps: RelayDeps) {
     const tap = new UsageTap({ captureLimit: captureLimits().response, model: f.model })
     const watch = watchdog.watch(abort)
     let ended = false
-    const end = (outcome: RequestOutcome['outcome'], errorType = '', errorMessage = '') => {
+    /** Ends the stream once; `later` records it on the next turn (after the client's last bytes). */
+    const end = (
+      outcome: RequestOutcome['outcome'],
+      errorType = '',
+      errorMessage = '',
+      later = false,
+    ) => {
       if (ended) return
       ended = true
       activeStreams.delete(onShutdown)
       watch.stop()
       f.onClientAbort(null)
-      const facts = tap.finish()
-      f.base.usage = facts.usage
-      if (facts.model) f.base.accountingModel = facts.model
-      f.base.responseBody = facts.captured
-      f.base.responseBodyBytes = facts.bytes
-      f.base.responseTruncated = facts.capturedTruncated
-      if (outcome === 'success' && facts.error)
-        done(200, 'error', facts.error.type, facts.error.message)
-      else if (outcome === 'success' && !facts.complete)
-        done(200, 'error', 'api_error', 'Upstream stream ended before message_stop')
-      else done(outcome === 'aborted' ? 499 : 200, outcome, errorType, errorMessage)
+      const record = () => {
+        const facts = tap.finish()
+        f.base.usage = facts.usage
+        if (facts.model) f.base.accountingModel = facts.model
+        f.base.responseBody = facts.captured
+        f.base.responseBodyBytes = facts.bytes
+        f.base.responseTruncated = facts.capturedTruncated
+        if (outcome === 'success' && facts.error)
+          done(200, 'error', facts.error.type, facts.error.message)
+        else if (outcome === 'success' && !facts.complete)
+          done(200, 'error', 'api_error', 'Upstream stream ended before message_stop')
+        else done(outcome === 'aborted' ? 499 : 200, outcome, errorType, errorMessage)
+      }
+      if (later) afterResponse(record)
+      else record()
     }
     const onClientAbort = () => {
       abort.abort(new DOMException('client closed the connection', 'AbortError'))
@@ -721,7 +732,8 @@ export function createRelayService(deps: RelayDeps) {
             const { done: finished, value } = await reader.read()
             if (finished) {
               const wasEnded = ended
-              end('success')
+              tap.close()
+              end('success', '', '', true)
               // Upstream ended without message_stop or its own error event: tell the client.
               if (!wasEnded && !tap.facts.complete && !tap.facts.error)
                 controller.enqueue(
@@ -770,6 +782,26 @@ export function createRelayService(deps: RelayDeps) {
 
   const leases = new Map<string, string>()
   const activeStreams = new Set<() => void>()
+  /**
+   * Recording of requests whose response is complete, run on the next turn of the event loop:
+   * usage, history, metrics and the lease release then follow the response's last bytes instead
+   * of delaying them (about 20 µs of p50 at 1 client). `stop()` runs what is still waiting.
+   */
+  const deferred = new Set<() => void>()
+  const nextTurn: (fn: () => void) => void =
+    typeof setImmediate === 'function' ? (fn) => setImmediate(fn) : (fn) => setTimeout(fn, 0)
+  function settle(): void {
+    for (const record of [...deferred]) {
+      deferred.delete(record)
+      record()
+    }
+  }
+  function afterResponse(record: () => void): void {
+    deferred.add(record)
+    nextTurn(() => {
+      if (deferred.delete(record)) record()
+    })
+  }
   const renewTimer = setInterval(
     () => {
       if (leases.size === 0) return
@@ -790,9 +822,12 @@ export function createRelayService(deps: RelayDeps) {
     abortAll: () => {
       for (const stop of [...activeStreams]) stop()
     },
+    /** Records now the finished requests still waiting for the event loop's next turn. */
+    settle,
     stop: () => {
       clearInterval(renewTimer)
       watchdog.stop()
+      settle()
     },
   }
 }

@@ -91,8 +91,8 @@ export class UsageTap {
     else this.#tail.push(Buffer.from(part))
   }
 
-  /** Scans the last partial line; call once when the stream ends. */
-  finish(): StreamFacts {
+  /** Scans the last partial line: `facts.complete` and `facts.error` are then final. */
+  close(): void {
     if (this.#tail.length > 0) {
       this.#tail.push(Buffer.from([NL]))
       const joined = Buffer.concat(this.#tail)
@@ -100,6 +100,11 @@ export class UsageTap {
     }
     this.#tail = []
     this.#tailBytes = 0
+  }
+
+  /** Closes the scan and returns every fact (usage summed, capture decoded); call once at the end. */
+  finish(): StreamFacts {
+    this.close()
     const all = this.#current ? [...this.#messages, this.#current] : this.#messages
     const usage = emptyUsage()
     for (const u of all) {

@@ -33,6 +33,8 @@ export interface UsageServiceOptions {
   /** How long hourly and daily counters are kept (ms). */
   retentionMs: number
   flushMs?: number
+  /** Runs before each `flush()`: hands over finished requests still waiting for their turn. */
+  beforeFlush?: () => void
   /** Most distinct counters held while storage is failing. */
   maxPending?: number
   /** Most counter increments in one write (default 200). */
@@ -360,7 +362,11 @@ export function createUsageService(options: UsageServiceOptions) {
 
   return {
     recorder,
-    flush,
+    /** Writes everything recorded so far (finished requests waiting for their turn included). */
+    flush: () => {
+      options.beforeFlush?.()
+      return flush()
+    },
     sumBy,
     sumRows,
     /** One field summed per subject over periods (for rankings). */

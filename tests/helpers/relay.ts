@@ -45,6 +45,11 @@ export interface TestRelay {
   createOAuthAccount(name: string, input?: Record<string, unknown>): Promise<string>
   /** Resolves once `n` outcomes were recorded. */
   waitOutcomes(n: number, timeoutMs?: number): Promise<RequestOutcome[]>
+  /**
+   * Resolves after the event loop's next turn, when requests whose response is complete are
+   * recorded (usage, history, lease release); call it before reading their effects in-process.
+   */
+  settle(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -169,7 +174,10 @@ export async function startRelay(options: TestRelayOptions): Promise<TestRelay> 
       if (r.status !== 200) throw new Error(`createOAuthAccount failed: ${JSON.stringify(r.json)}`)
       return r.json.data.id as string
     },
+    settle: () => new Promise((resolve) => setImmediate(resolve)),
     async waitOutcomes(n, timeoutMs = 5000) {
+      // A finished response is recorded on the event loop's next turn (after its last bytes).
+      await new Promise((resolve) => setImmediate(resolve))
       const t0 = Date.now()
       while (outcomes.length < n && Date.now() - t0 < timeoutMs) await Bun.sleep(5)
       return outcomes

@@ -179,6 +179,7 @@ for (const [name, make] of backends) {
       expect(results.filter((x) => x.status === 200).length).toBe(2)
       expect(results.filter((x) => x.status === 429).length).toBe(8)
       expect(bodies.find((b) => b.includes('concurrency'))).toBeDefined()
+      await r.settle()
       expect(await r.relay.stores.limits.countLeases(id, Date.now())).toBe(0)
     })
 
@@ -310,5 +311,37 @@ for (const [name, make] of backends) {
       )
       expect(disabled.status).toBe(403)
     })
+  })
+
+  test(`on ${name}, a relay stopped right after its last responses still records them`, async () => {
+    // Finished requests are recorded on the event loop's next turn; stopping first runs them.
+    const upstream = startFakeUpstream()
+    const b = await make()
+    const kept = { ...b.stores, close: async () => {} }
+    const own = await startRelay({ upstream, stores: kept })
+    try {
+      await own.createConsoleAccount('stop-acct')
+      const { id, key } = await own.createKey({ concurrencyLimit: 5 })
+      const send = (body: string) =>
+        own.handle(
+          new Request('http://localhost/api/v1/messages', {
+            method: 'POST',
+            headers: { 'x-api-key': key },
+            body,
+          }),
+        )
+      const [plain, streamed] = await Promise.all([send(ask()), send(ask({ stream: true }))])
+      await Promise.all([plain!.text(), streamed!.text()])
+      await own.stop()
+      const p = usagePeriods(Date.now(), own.relay.config.TIMEZONE_OFFSET)
+      const [day] = await b.stores.usage.get([{ scope: 'key', id, period: p.day }])
+      expect(day).toMatchObject({ requests: 2, costNanos: 2 * COST })
+      expect((await b.stores.history.query({ keyId: id }, { limit: 10, offset: 0 })).total).toBe(2)
+      expect(await b.stores.limits.countLeases(id, Date.now())).toBe(0)
+    } finally {
+      upstream.stop()
+      await b.stores.close()
+      await b.cleanup()
+    }
   })
 }
