@@ -208,6 +208,20 @@ function fastDelta(
 
 /** The string literal from `lit` to just before the closing `}}` at `end`, or null if not one. */
 function literal(s: string, lit: number, end: number): string | null {
+  // A literal with no escape is its characters: when its only quote after the opening one is the
+  // closing one and it holds no backslash or control character, it is read without parsing.
+  const close = end - 3
+  if (s.indexOf('"', lit + 1) === close) {
+    let plain = true
+    for (let i = lit + 1; i < close; i++) {
+      const c = s.charCodeAt(i)
+      if (c === 92 || c < 32) {
+        plain = false
+        break
+      }
+    }
+    if (plain) return s.slice(lit + 1, close)
+  }
   try {
     const value: unknown = JSON.parse(s.slice(lit, end - 2))
     return typeof value === 'string' ? value : null
