@@ -53,7 +53,7 @@ export type HeaderMap = Record<string, string>
 function entriesOf(h: Headers): Record<string, string | string[]> {
   const toJSON = (h as { toJSON?: () => Record<string, string | string[]> }).toJSON
   if (toJSON) return toJSON.call(h)
-  const out: Record<string, string> = {}
+  const out: Record<string, string> = Object.create(null)
   for (const [k, v] of h) out[k] = v
   return out
 }

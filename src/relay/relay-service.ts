@@ -790,16 +790,23 @@ export function createRelayService(deps: RelayDeps) {
   const deferred = new Set<() => void>()
   const nextTurn: (fn: () => void) => void =
     typeof setImmediate === 'function' ? (fn) => setImmediate(fn) : (fn) => setTimeout(fn, 0)
+  function run(record: () => void): void {
+    try {
+      record()
+    } catch (err) {
+      logger.error('cannot record a finished request', { error: err })
+    }
+  }
   function settle(): void {
     for (const record of [...deferred]) {
       deferred.delete(record)
-      record()
+      run(record)
     }
   }
   function afterResponse(record: () => void): void {
     deferred.add(record)
     nextTurn(() => {
-      if (deferred.delete(record)) record()
+      if (deferred.delete(record)) run(record)
     })
   }
   const renewTimer = setInterval(

@@ -83,6 +83,47 @@ describe('relay with the official SDK', () => {
     })
   })
 
+  test('headers: whitelisted ones go upstream, credentials and others do not; the answer carries both request ids', async () => {
+    await clean()
+    await r.createConsoleAccount('acc-h')
+    const { key } = await r.createKey()
+    for (const stream of [false, true]) {
+      up.reset()
+      const res = await fetch(`${r.url}/api/v1/messages`, {
+        method: 'POST',
+        headers: {
+          'x-api-key': key,
+          'content-type': 'application/json',
+          'anthropic-beta': 'tools-2024-04-04',
+          'x-stainless-lang': 'js',
+          cookie: 'session=secret-cookie',
+          'x-custom-header': 'not-forwarded',
+          'user-agent': 'my-client/1.0',
+        },
+        body: JSON.stringify({ ...ask, stream }),
+      })
+      expect(res.status).toBe(200)
+      await res.text()
+      expect(res.headers.get('request-id')).toMatch(/^req_[-0-9A-Za-z_]{20}$/)
+      expect(res.headers.get('upstream-request-id')).toBe(
+        stream ? 'req_upstream_s' : 'req_upstream_1',
+      )
+      expect(res.headers.get('x-relay-overhead-ms')).toMatch(/^\d+\.\d{3}$/)
+      expect(res.headers.get('server-timing')).toMatch(/^relay;dur=\d+\.\d{3}$/)
+      expect(res.headers.get('content-type')).toContain(stream ? 'text/event-stream' : 'json')
+      if (stream) expect(res.headers.get('cache-control')).toBe('no-cache')
+      const seen = up.received.find((x) => x.account === 'acc-h')!.headers
+      expect(seen['anthropic-beta']).toBe('tools-2024-04-04')
+      expect(seen['x-stainless-lang']).toBe('js')
+      expect(seen['anthropic-version']).toBe(r.relay.config.CLAUDE_API_VERSION)
+      expect(seen['user-agent']).toBe('my-client/1.0')
+      expect(seen.authorization).toBe('Bearer acc-h')
+      expect(seen.cookie).toBeUndefined()
+      expect(seen['x-custom-header']).toBeUndefined()
+      expect(JSON.stringify(seen)).not.toContain(key)
+    }
+  })
+
   test('count_tokens, models and me answer for a key', async () => {
     await clean()
     await r.createConsoleAccount('acc-c')
