@@ -5,7 +5,7 @@
  * that cannot start changes nothing, and a relay that stops leaves no WAL behind.
  */
 import { afterEach, describe, expect, test } from 'bun:test'
-import { existsSync, mkdtempSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bootstrap } from '../../src/bootstrap.ts'
@@ -53,11 +53,17 @@ async function start(thread = true) {
 const threshold = (db: SqlDatabase) =>
   db.get<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint')!.wal_autocheckpoint
 const walBytes = (path: string) => (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0)
+/** The WAL header's checkpoint sequence number: it goes up each time the WAL starts over. */
+function walStarts(path: string): number {
+  if (!existsSync(`${path}-wal`)) return 0
+  const header = readFileSync(`${path}-wal`).subarray(0, 32)
+  return header.byteLength < 32 ? 0 : new DataView(header.buffer, header.byteOffset).getUint32(12)
+}
 
 /**
  * Writes history the way the relay does: `bursts` bursts of 3 batches of 100 records (8 KB of
  * bodies each, about 2.4 MB a burst) with a turn of the event loop between batches and 60 ms
- * between bursts. Returns the largest the WAL file grew.
+ * between bursts. Returns the largest the WAL file grew and how often the WAL started over.
  */
 async function writeBursts(
   stores: ReturnType<typeof createSqliteStores>,
@@ -65,6 +71,7 @@ async function writeBursts(
   bursts: number,
 ) {
   let maxWal = 0
+  let firstStart = -1
   const body = 'x'.repeat(4096)
   for (let b = 0; b < bursts; b++) {
     for (let i = 0; i < 3; i++) {
@@ -74,30 +81,38 @@ async function writeBursts(
         ),
       )
       maxWal = Math.max(maxWal, walBytes(path))
+      if (firstStart < 0) firstStart = walStarts(path)
       await sleep(0)
     }
     await sleep(60)
   }
-  return maxWal
+  return { maxWal, restarts: walStarts(path) - firstStart }
 }
 
 describe('sqlite checkpoint thread', () => {
-  test('takes checkpoints off the serving connection and keeps the WAL small', async () => {
+  test('takes checkpoints off the serving connection: the WAL starts over between bursts', async () => {
     const { path, db, stores, checkpointer } = await start()
     expect(checkpointer).not.toBeNull()
     expect(threshold(db)).toBe(BACKSTOP_PAGES)
     // About 60 MB of history: left to the serving connection's raised threshold, the WAL would
     // grow to 32 MB before anything were copied back.
-    const maxWal = await writeBursts(stores, path, 25)
+    const { maxWal, restarts } = await writeBursts(stores, path, 25)
     expect(statSync(path).size).toBeGreaterThan(40 * MB)
-    expect(maxWal).toBeLessThan(16 * MB)
+    // The thread catches up in the pauses: the WAL starts over again and again (9-11 times in
+    // 25 bursts here, twice in the control), and never reaches the backstop, where the serving
+    // connection would checkpoint itself. It usually stays near 9 MB; on a cold or saturated
+    // machine the first bursts can outrun the thread (up to about 27 MB was seen).
+    expect(restarts).toBeGreaterThanOrEqual(5)
+    expect(maxWal).toBeLessThan(BACKSTOP_PAGES * 4096)
     expect(lines.join('\n')).not.toContain('checkpoint failed')
   })
 
   test('the same writes without the thread grow the WAL to the raised threshold (control)', async () => {
     const { path, db, stores } = await start(false)
     db.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`)
-    expect(await writeBursts(stores, path, 25)).toBeGreaterThan(24 * MB)
+    const { maxWal, restarts } = await writeBursts(stores, path, 25)
+    expect(maxWal).toBeGreaterThan(24 * MB)
+    expect(restarts).toBeLessThanOrEqual(2)
   })
 
   test('a thread that dies hands checkpoints back to the serving connection', async () => {
@@ -108,7 +123,7 @@ describe('sqlite checkpoint thread', () => {
     expect(threshold(db)).toBe(DEFAULT_AUTOCHECKPOINT_PAGES)
     expect(lines.join('\n')).toContain('sqlite checkpoint thread ended')
     // SQLite's own checkpoints keep the WAL at about 4 MB again.
-    expect(await writeBursts(stores, path, 10)).toBeLessThan(10 * MB)
+    expect((await writeBursts(stores, path, 10)).maxWal).toBeLessThan(10 * MB)
   })
 
   test('a thread that cannot open the file changes nothing', async () => {
