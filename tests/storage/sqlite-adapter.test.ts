@@ -6,6 +6,7 @@ import type { Clock } from '../../src/core/ports.ts'
 import type { HistoryRecord } from '../../src/history/model.ts'
 import { openBunSqlite } from '../../src/runtime/bun.ts'
 import { createSqliteStores } from '../../src/storage/sqlite/create.ts'
+import { LeaseSet } from '../../src/storage/sqlite/limits-repo.ts'
 import { MIGRATIONS } from '../../src/storage/sqlite/migrations.ts'
 import { makeHistory, makeKey } from '../helpers/fixtures.ts'
 
@@ -138,6 +139,64 @@ describe('sqlite limits', () => {
     expect(await stores.limits.getSticky('k', 's')).toBeNull()
     expect(await stores.sweepExpired(clock.now())).toBe(2)
     expect(await stores.sweepExpired(clock.now())).toBe(0)
+  })
+})
+
+describe('sqlite leases', () => {
+  test('leases of different lengths expire, renew and count right while the count costs O(1)', async () => {
+    const { stores } = memoryStores()
+    const t0 = Date.UTC(2026, 10, 27)
+    const admit = (leaseId: string, now: number, leaseMs: number, limit = 2) =>
+      stores.limits.admit({ keyId: 'k', leaseId, now, concurrency: { limit, leaseMs } })
+    expect((await admit('a', t0, 100)).ok).toBe(true)
+    expect((await admit('b', t0, 1000)).ok).toBe(true)
+    expect(await stores.limits.countLeases('k', t0 + 50)).toBe(2)
+    expect((await admit('x', t0 + 50, 1000)).ok).toBe(false)
+    // a expires at t0 + 100: its slot is free again.
+    expect(await stores.limits.countLeases('k', t0 + 150)).toBe(1)
+    await stores.limits.renew([{ keyId: 'k', leaseId: 'b' }], 1000, t0 + 150)
+    // A lease shorter than every lease held is tracked too.
+    expect((await admit('c', t0 + 200, 10)).ok).toBe(true)
+    expect(await stores.limits.countLeases('k', t0 + 205)).toBe(2)
+    expect((await admit('y', t0 + 205, 1000)).ok).toBe(false)
+    expect(await stores.limits.countLeases('k', t0 + 215)).toBe(1)
+    // b was renewed to t0 + 1150.
+    expect(await stores.limits.countLeases('k', t0 + 1100)).toBe(1)
+    expect(await stores.limits.countLeases('k', t0 + 1200)).toBe(0)
+    expect(await stores.limits.release('k', 'b')).toBe(false)
+    // A released lease frees its slot at once.
+    expect((await admit('d', t0 + 1200, 1000, 1)).ok).toBe(true)
+    expect((await admit('e', t0 + 1200, 1000, 1)).ok).toBe(false)
+    expect(await stores.limits.release('k', 'd')).toBe(true)
+    expect((await admit('e', t0 + 1200, 1000, 1)).ok).toBe(true)
+  })
+
+  test('admission does not scan the leases while none has expired (1,000 in flight)', async () => {
+    const { stores } = memoryStores()
+    const now = Date.UTC(2026, 10, 27)
+    const concurrency = { limit: 100_000, leaseMs: 600_000 }
+    for (let i = 0; i < 1000; i++)
+      await stores.limits.admit({ keyId: 'k', leaseId: `open${i}`, now, concurrency })
+    // Count the scans: a scan per admission made each one O(leases), ~20 µs with 1,000.
+    const iterate = LeaseSet.prototype[Symbol.iterator]
+    let scans = 0
+    LeaseSet.prototype[Symbol.iterator] = function (this: LeaseSet) {
+      scans++
+      return iterate.call(this)
+    }
+    try {
+      for (let i = 0; i < 1000; i++) {
+        const r = await stores.limits.admit({ keyId: 'k', leaseId: `l${i}`, now, concurrency })
+        expect(r).toMatchObject({ ok: true, concurrency: 1001 })
+        await stores.limits.release('k', `l${i}`)
+      }
+      expect(scans).toBe(0)
+      // Once one has expired, the next count scans once and drops it.
+      expect(await stores.limits.countLeases('k', now + 600_000)).toBe(0)
+      expect(scans).toBe(1)
+    } finally {
+      LeaseSet.prototype[Symbol.iterator] = iterate
+    }
   })
 })
 
