@@ -9,8 +9,15 @@
  * between the slices of a large batch.
  */
 
-/** Serialises `write` (which must not reject: it keeps failed batches itself). */
-export function serialFlush(write: () => Promise<void>) {
+/**
+ * Serialises `write` (which must not reject: it keeps failed batches itself). `beforeFlush` runs
+ * at each `flush()` call, first: it hands over entries still on their way (the relay's finished
+ * requests waiting for their turn), so that they are part of what the flush covers.
+ */
+export function serialFlush(
+  write: () => Promise<void>,
+  options: { beforeFlush?: () => void } = {},
+) {
   let running: Promise<void> | null = null
   const start = (): Promise<void> => {
     const p = write().finally(() => {
@@ -21,7 +28,10 @@ export function serialFlush(write: () => Promise<void>) {
   }
   const flush = (): Promise<void> => (running ? running.then(flush, flush) : start())
   return {
-    flush,
+    flush: (): Promise<void> => {
+      options.beforeFlush?.()
+      return flush()
+    },
     tick(): void {
       if (!running) void start()
     },

@@ -170,17 +170,14 @@ export function createHistoryService(options: HistoryServiceOptions) {
       if (left > 0) await nextTurn()
     }
   }
-  const { flush, tick } = serialFlush(writePending)
+  const { flush, tick } = serialFlush(writePending, { beforeFlush: options.beforeFlush })
   const timer = setInterval(tick, options.flushMs ?? 250)
   ;(timer as { unref?: () => void }).unref?.()
 
   return {
     recorder,
     /** Writes everything recorded so far (finished requests waiting for their turn included). */
-    flush: () => {
-      options.beforeFlush?.()
-      return flush()
-    },
+    flush,
     ready,
     /** The current settings. */
     config: () => config,

@@ -5,9 +5,10 @@
  *
  * Most of a stream is content deltas in the one shape the API writes them in, e.g.
  * `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"…"}}`. Those
- * are read without parsing the event: only the string literal at the end is parsed, which
- * also proves the line had that exact shape (a literal that swallowed more fields does not
- * parse). Anything else goes through `JSON.parse` of the whole event.
+ * are read without parsing the event: only the string literal at the end is read, which also
+ * proves the line had that exact shape (a literal that swallowed more fields does not parse, and
+ * one without escapes has no quote but its closing one). Anything else goes through
+ * `JSON.parse` of the whole event.
  */
 
 interface Block {

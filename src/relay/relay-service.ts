@@ -788,7 +788,7 @@ export function createRelayService(deps: RelayDeps) {
    * of delaying them (about 20 µs of p50 at 1 client). `stop()` runs what is still waiting.
    */
   const deferred = new Set<() => void>()
-  const nextTurn: (fn: () => void) => void =
+  const onNextTurn: (fn: () => void) => void =
     typeof setImmediate === 'function' ? (fn) => setImmediate(fn) : (fn) => setTimeout(fn, 0)
   function run(record: () => void): void {
     try {
@@ -805,7 +805,7 @@ export function createRelayService(deps: RelayDeps) {
   }
   function afterResponse(record: () => void): void {
     deferred.add(record)
-    nextTurn(() => {
+    onNextTurn(() => {
       if (deferred.delete(record)) run(record)
     })
   }

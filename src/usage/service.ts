@@ -321,7 +321,7 @@ export function createUsageService(options: UsageServiceOptions) {
       dropped = 0
     }
   }
-  const { flush, tick } = serialFlush(writePending)
+  const { flush, tick } = serialFlush(writePending, { beforeFlush: options.beforeFlush })
 
   const timer = setInterval(tick, flushMs)
   ;(timer as { unref?: () => void }).unref?.()
@@ -363,10 +363,7 @@ export function createUsageService(options: UsageServiceOptions) {
   return {
     recorder,
     /** Writes everything recorded so far (finished requests waiting for their turn included). */
-    flush: () => {
-      options.beforeFlush?.()
-      return flush()
-    },
+    flush,
     sumBy,
     sumRows,
     /** One field summed per subject over periods (for rankings). */

@@ -13,6 +13,29 @@ const expected = {
   cacheReadTokens: 40,
 }
 
+/** A deterministic generator of numbers in [0, 1). */
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
+    return seed / 2_147_483_648
+  }
+}
+
+/**
+ * Pushes `bytes` in random chunks of 1 to `max` bytes, each from one reused buffer overwritten
+ * after the push, as a socket's read buffer would be.
+ */
+function pushReused(tap: UsageTap, bytes: Uint8Array, max: number, rand: () => number): void {
+  const scratch = new Uint8Array(max)
+  for (let at = 0; at < bytes.length; ) {
+    const n = Math.min(bytes.length - at, 1 + Math.floor(rand() * max))
+    scratch.set(bytes.subarray(at, at + n))
+    tap.push(scratch.subarray(0, n))
+    scratch.fill(0x21)
+    at += n
+  }
+}
+
 function run(chunks: Uint8Array[], captureLimit = 1_000_000) {
   const tap = new UsageTap({ captureLimit })
   for (const c of chunks) tap.push(c)
@@ -40,22 +63,10 @@ describe('UsageTap', () => {
 
   test('gives the same result for random splits of a stream with 20 KB lines, chunks reused after push', () => {
     const big = enc.encode(streamEvents('claude-sonnet-4-6', 'x'.repeat(20_000), true).join(''))
-    let seed = 7
-    const rand = () => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
-      return seed / 2_147_483_648
-    }
+    const rand = seeded(7)
     for (let round = 0; round < 20; round++) {
       const tap = new UsageTap({ captureLimit: 0 })
-      // One reused buffer, overwritten after each push, as a socket's read buffer would be.
-      const scratch = new Uint8Array(8192)
-      for (let at = 0; at < big.length; ) {
-        const n = Math.min(big.length - at, 1 + Math.floor(rand() * 8192))
-        scratch.set(big.subarray(at, at + n))
-        tap.push(scratch.subarray(0, n))
-        scratch.fill(0x21)
-        at += n
-      }
+      pushReused(tap, big, 8192, rand)
       const f = tap.finish()
       expect(f.usage).toEqual(expected)
       expect(f.complete).toBe(true)
@@ -88,21 +99,10 @@ describe('UsageTap', () => {
   test('the capture is the stream up to its limit, whatever the chunks, from reused buffers', () => {
     const text = streamEvents('claude-sonnet-4-6', 'naïve ☕ '.repeat(3000), true).join('')
     const bytes = enc.encode(text)
-    let seed = 11
-    const rand = () => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
-      return seed / 2_147_483_648
-    }
+    const rand = seeded(11)
     for (const limit of [1, 100, 2047, 2048, 5000, 65_536, bytes.length - 1, bytes.length, 1e9]) {
       const tap = new UsageTap({ captureLimit: limit })
-      const scratch = new Uint8Array(4096)
-      for (let at = 0; at < bytes.length; ) {
-        const n = Math.min(bytes.length - at, 1 + Math.floor(rand() * 4096))
-        scratch.set(bytes.subarray(at, at + n))
-        tap.push(scratch.subarray(0, n))
-        scratch.fill(0x21)
-        at += n
-      }
+      pushReused(tap, bytes, 4096, rand)
       const f = tap.finish()
       const kept = Math.min(limit, bytes.length)
       expect(f.captured).toBe(new TextDecoder().decode(bytes.subarray(0, kept)))
