@@ -46,8 +46,9 @@ export interface TestRelay {
   /** Resolves once `n` outcomes were recorded. */
   waitOutcomes(n: number, timeoutMs?: number): Promise<RequestOutcome[]>
   /**
-   * Resolves after the event loop's next turn, when requests whose response is complete are
-   * recorded (usage, history, lease release); call it before reading their effects in-process.
+   * Records the requests whose response is complete (usage, history, outcome, lease release),
+   * which the relay otherwise does on the event loop's next turn; call it before reading their
+   * effects in-process.
    */
   settle(): Promise<void>
   stop(): Promise<void>
@@ -97,6 +98,11 @@ export async function startRelay(options: TestRelayOptions): Promise<TestRelay> 
   }
   const url = server ? `http://127.0.0.1:${server.port}` : 'http://localhost'
   const handle = (r: Request) => relay.app.handle(r)
+  const settle = async () => {
+    // A response's end may still be on its way out of the server: give it a turn, then record.
+    await new Promise((resolve) => setImmediate(resolve))
+    relay.services.relay.settle()
+  }
   let token: string | null = null
   const adminToken = async () => {
     if (token) return token
@@ -174,10 +180,9 @@ export async function startRelay(options: TestRelayOptions): Promise<TestRelay> 
       if (r.status !== 200) throw new Error(`createOAuthAccount failed: ${JSON.stringify(r.json)}`)
       return r.json.data.id as string
     },
-    settle: () => new Promise((resolve) => setImmediate(resolve)),
+    settle,
     async waitOutcomes(n, timeoutMs = 5000) {
-      // A finished response is recorded on the event loop's next turn (after its last bytes).
-      await new Promise((resolve) => setImmediate(resolve))
+      await settle()
       const t0 = Date.now()
       while (outcomes.length < n && Date.now() - t0 < timeoutMs) await Bun.sleep(5)
       return outcomes

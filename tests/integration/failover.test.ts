@@ -69,6 +69,7 @@ describe('failover', () => {
         if (skipMs === null) expect(accountsSeen()).toEqual(['first', 'second'])
         else if (stream) expect(accountsSeen()).toEqual(['second'])
       }
+      await r.settle()
       const last = r.outcomes.at(-1)!
       expect(last.outcome).toBe('success')
       if (skipMs && skipMs > 0) {
@@ -100,6 +101,7 @@ describe('failover', () => {
     const { key } = await r.createKey()
     const msg = await sdk(key).messages.create(ask)
     expect((msg.content[0] as { text: string }).text).toContain('alive')
+    await r.settle()
     const out = r.outcomes.at(-1)!
     expect(out.attempts.map((a) => a.accountName)).toEqual(['dead', 'alive'])
     expect(out.attempts[0]!.status).toBe(0)

@@ -40,6 +40,7 @@ test(
     expect(performance.now() - t0).toBeGreaterThan(59_000)
     expect(text).toContain('event: message_stop')
     expect(text).not.toContain('event: error')
+    await r.settle()
     expect(r.outcomes.at(-1)?.outcome).toBe('success')
   },
   { timeout: 90_000 },
