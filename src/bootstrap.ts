@@ -448,6 +448,7 @@ export async function bootstrap(
         await (await import('./storage/redis/create.ts')).createRedisStores({
           url: choice.url,
           prefix: choice.prefix,
+          cluster: choice.cluster,
           logger,
         })
       : createSqliteStores(sqlite!, { clock, logger })
@@ -461,7 +462,9 @@ export async function bootstrap(
   }
   logger.info('storage ready', {
     kind: choice.kind,
-    ...(choice.kind === 'sqlite' ? { path: choice.path } : { prefix: choice.prefix }),
+    ...(choice.kind === 'sqlite'
+      ? { path: choice.path }
+      : { prefix: choice.prefix, cluster: choice.cluster !== undefined }),
   })
   if (choice.kind === 'redis' && secrets.generated.includes('ENCRYPTION_KEY')) {
     logger.warn(

@@ -27,29 +27,57 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 
 /** How state is stored, derived from the configuration. */
 export type StorageChoice =
-  | { kind: 'redis'; url: string; tls: boolean; prefix: string }
+  | {
+      kind: 'redis'
+      url: string
+      tls: boolean
+      prefix: string
+      /** A Redis Cluster: `url` is one seed node, `nodes` (host:port) more. */
+      cluster?: { nodes: string[] }
+    }
   | { kind: 'sqlite'; path: string }
 
-/** Picks the storage backend: REDIS_URL, else REDIS_HOST, else SQLite under DATA_DIR. */
+/**
+ * Picks the storage backend: REDIS_URL, else REDIS_HOST, else REDIS_CLUSTER_NODES (a cluster),
+ * else SQLite under DATA_DIR. REDIS_CLUSTER or REDIS_CLUSTER_NODES make the Redis one a cluster.
+ */
 export function chooseStorage(
   config: Config,
   joinPath: (dir: string, file: string) => string,
 ): StorageChoice {
+  const nodes = (config.REDIS_CLUSTER_NODES ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean)
+  const cluster = config.REDIS_CLUSTER || nodes.length > 0 ? { nodes } : undefined
+  if (cluster) {
+    const db = config.REDIS_URL
+      ? /^rediss?:\/\/[^/]*\/(\d+)/.exec(config.REDIS_URL)?.[1]
+      : String(config.REDIS_DB)
+    if (db && db !== '0')
+      throw new ConfigError([
+        `${config.REDIS_URL ? 'REDIS_URL' : 'REDIS_DB'}: a Redis Cluster has only database 0 (got ${db})`,
+      ])
+  }
   if (config.REDIS_URL)
     return {
       kind: 'redis',
       url: config.REDIS_URL,
       tls: config.REDIS_URL.startsWith('rediss:'),
       prefix: config.REDIS_PREFIX,
+      ...(cluster ? { cluster } : {}),
     }
-  if (config.REDIS_HOST) {
+  const host = config.REDIS_HOST ? `${config.REDIS_HOST}:${config.REDIS_PORT}` : nodes[0]
+  if (host) {
     const auth = config.REDIS_PASSWORD ? `:${encodeURIComponent(config.REDIS_PASSWORD)}@` : ''
     const scheme = config.REDIS_ENABLE_TLS ? 'rediss' : 'redis'
+    const bracketed = /^[^[].*:.*:/.test(host) ? host.replace(/^(.*):(\d+)$/, '[$1]:$2') : host
     return {
       kind: 'redis',
-      url: `${scheme}://${auth}${config.REDIS_HOST}:${config.REDIS_PORT}/${config.REDIS_DB}`,
+      url: `${scheme}://${auth}${bracketed}/${config.REDIS_DB}`,
       tls: config.REDIS_ENABLE_TLS,
       prefix: config.REDIS_PREFIX,
+      ...(cluster ? { cluster: { nodes: config.REDIS_HOST ? nodes : nodes.slice(1) } } : {}),
     }
   }
   return { kind: 'sqlite', path: joinPath(config.DATA_DIR, 'relay.db') }

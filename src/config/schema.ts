@@ -71,6 +71,18 @@ export const ConfigSchema = T.Object({
     default: false,
     description: 'Use TLS to Redis, with REDIS_HOST.',
   }),
+  REDIS_CLUSTER: T.Boolean({
+    default: false,
+    description:
+      'The Redis of REDIS_URL (or REDIS_HOST) is a node of a Redis Cluster; the others are discovered from it.',
+  }),
+  REDIS_CLUSTER_NODES: T.Optional(
+    T.String({
+      pattern: '^\\s*[^,\\s]+:[0-9]{1,5}\\s*(,\\s*[^,\\s]+:[0-9]{1,5}\\s*)*$',
+      description:
+        'More Redis Cluster seed nodes, host:port,host:port; alone (without REDIS_URL/REDIS_HOST) it selects Redis Cluster storage, with REDIS_PASSWORD and REDIS_ENABLE_TLS.',
+    }),
+  ),
   REDIS_PREFIX: T.String({
     default: 'crs',
     pattern: '^[A-Za-z0-9_.-]{1,32}$',

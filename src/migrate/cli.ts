@@ -292,7 +292,12 @@ export async function runImport(
   if (!stores) {
     ownStores = true
     if (choice.kind === 'redis') {
-      stores = await createRedisStores({ url: choice.url, prefix: choice.prefix, logger })
+      stores = await createRedisStores({
+        url: choice.url,
+        prefix: choice.prefix,
+        cluster: choice.cluster,
+        logger,
+      })
     } else if (args.dryRun && !runtime.fileExists(choice.path)) {
       // Nothing to compare with yet, and a dry run must not create the database file.
       stores = createSqliteStores(runtime.openSqlite(':memory:'), { logger })

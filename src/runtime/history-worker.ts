@@ -33,8 +33,11 @@ async function open(spec: Extract<WorkerRequest, { type: 'init' }>['storage']): 
   const { createRedisClient } = await import('../storage/redis/client.ts')
   const { createRedisKeys } = await import('../storage/redis/keys.ts')
   const { createHistoryRepo } = await import('../storage/redis/history-repo.ts')
-  const client = createRedisClient({ url: spec.url })
-  repo = createHistoryRepo(client, createRedisKeys(spec.prefix))
+  const client = createRedisClient({ url: spec.url, cluster: spec.cluster })
+  repo = createHistoryRepo(
+    client,
+    createRedisKeys(spec.prefix, { cluster: spec.cluster !== undefined }),
+  )
   close = async () => {
     await client.quit().catch(() => client.disconnect())
   }

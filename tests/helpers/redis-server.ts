@@ -61,12 +61,12 @@ function pingOnce(port: number): Promise<boolean> {
   })
 }
 
-/** Starts a private redis-server on a free port. */
-export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
-  const persist = options.persist ?? true
-  const port = await freePort()
-  const dir = mkdtempSync(join(tmpdir(), 'crs-redis-'))
-  const args = [
+/**
+ * The command line of a private redis-server on `port` with its files in `dir`: no snapshots;
+ * with `persist` an append-only file fsynced on every write.
+ */
+export function redisServerArgs(port: number, dir: string, persist: boolean): string[] {
+  return [
     'redis-server',
     '--port',
     String(port),
@@ -85,6 +85,14 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     '--loglevel',
     'warning',
   ]
+}
+
+/** Starts a private redis-server on a free port. */
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const persist = options.persist ?? true
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'crs-redis-'))
+  const args = redisServerArgs(port, dir, persist)
   let proc: ReturnType<typeof Bun.spawn> | null = null
   const spawn = async () => {
     proc = Bun.spawn(args, { cwd: dir, stdout: 'ignore', stderr: 'ignore' })

@@ -1,10 +1,11 @@
 /**
  * @module
- * The ioredis connection of the Redis adapter: options, Lua script registration and typed script
- * commands (ioredis module augmentation, so pipelines know them too), plus small reply helpers.
+ * The ioredis connection of the Redis adapter: options (one node, or a Redis Cluster), Lua script
+ * registration and typed script commands (ioredis module augmentation, so pipelines know them
+ * too), the cluster-aware batch and SCAN helpers, and small reply helpers.
  */
 import type { Static, TObject } from '@sinclair/typebox'
-import Redis, { type ChainableCommander, type Result } from 'ioredis'
+import Redis, { type ChainableCommander, Cluster, type Result } from 'ioredis'
 import type { Logger } from '../../core/ports.ts'
 import { SCRIPTS } from './scripts.ts'
 
@@ -48,12 +49,18 @@ declare module 'ioredis' {
   }
 }
 
-/** The ioredis client type used by the repositories. */
-export type RedisClient = Redis
+/** The ioredis client type used by the repositories: one node, or a cluster. */
+export type RedisClient = Redis | Cluster
 
 /** Options of {@link createRedisClient}. */
 export interface RedisClientOptions {
+  /** The node (or, with `cluster`, one seed node): credentials and TLS come from it. */
   url: string
+  /**
+   * Connect to a Redis Cluster: `url` and these `host:port` nodes are the seeds the cluster's
+   * layout is discovered from.
+   */
+  cluster?: { nodes: string[] }
   logger?: Logger
 }
 
@@ -69,7 +76,16 @@ export function retryDelay(attempt: number): number {
 
 /** Opens a connection (connecting immediately) with every script registered. */
 export function createRedisClient(options: RedisClientOptions): RedisClient {
-  const client = new Redis(options.url, {
+  const client = options.cluster
+    ? openCluster(options.url, options.cluster.nodes)
+    : openNode(options.url)
+  for (const [name, script] of Object.entries(SCRIPTS)) client.defineCommand(name, script)
+  attachLogging(client, options.logger, 'main')
+  return client
+}
+
+function openNode(url: string): Redis {
+  return new Redis(url, {
     lazyConnect: false,
     // 0 = fail pending commands on every failed (re)connect attempt rather than every third one:
     // with 2, commands queued during an outage waited up to 3 reconnect delays (~5 s measured).
@@ -81,13 +97,99 @@ export function createRedisClient(options: RedisClientOptions): RedisClient {
     // admission script, lease releases and batched writes of many requests travel together.
     enableAutoPipelining: true,
   })
-  for (const [name, script] of Object.entries(SCRIPTS)) client.defineCommand(name, script)
-  attachLogging(client, options.logger, 'main')
-  return client
+}
+
+/** `host:port` of a seed, with IPv6 literals in brackets (`[::1]:7000`). */
+export function parseNode(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text.trim())
+  const port = m ? Number(m[3]) : 0
+  if (!m || port < 1 || port > 65535)
+    throw new RangeError(`Invalid Redis Cluster node "${text}": expected host:port`)
+  return { host: (m[1] ?? m[2])!, port }
+}
+
+function openCluster(url: string, nodes: string[]): Cluster {
+  const u = new URL(url)
+  const db = u.pathname.replace(/^\//, '')
+  if (db !== '' && db !== '0')
+    throw new RangeError(`Redis Cluster has only database 0; the URL selects ${db}`)
+  const seeds = [
+    { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 6379) },
+    ...nodes.map(parseNode),
+  ]
+  const tls = u.protocol === 'rediss:'
+  return new Cluster(seeds, {
+    // Same choices as for one node (see openNode): fail fast during an outage, share socket writes.
+    enableOfflineQueue: true,
+    enableAutoPipelining: true,
+    // Auto-pipelining groups commands by the slot of their first argument. A script called with
+    // its key count first would be grouped by the slot of that number and then refused for
+    // keys on other nodes, so those scripts go alone, routed by their declared keys.
+    autoPipeliningIgnoredCommands: Object.entries(SCRIPTS)
+      .filter(([, script]) => !('numberOfKeys' in script))
+      .map(([name]) => name),
+    clusterRetryStrategy: retryDelay,
+    // A slot moving or a failover in progress: ask again shortly, a few times.
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 100,
+    maxRedirections: 16,
+    scaleReads: 'master',
+    redisOptions: {
+      username: u.username ? decodeURIComponent(u.username) : undefined,
+      password: u.password ? decodeURIComponent(u.password) : undefined,
+      tls: tls ? {} : undefined,
+      maxRetriesPerRequest: 0,
+    },
+  })
+}
+
+/** Whether the client talks to a Redis Cluster. */
+export function isCluster(client: RedisClient): client is Cluster {
+  return client instanceof Cluster
+}
+
+/**
+ * A pipeline whose commands may touch keys in different cluster slots. On one node it is a
+ * plain pipeline. On a cluster, where a pipeline must stay on one node, the commands are sent
+ * one by one in the same tick; auto-pipelining still groups them into one write per node. Not a
+ * transaction either way; `exec()` answers like a pipeline's.
+ */
+export function spread(client: RedisClient): ChainableCommander {
+  if (!isCluster(client)) return client.pipeline()
+  const calls: [string, unknown[]][] = []
+  const recorder: ChainableCommander = new Proxy({} as ChainableCommander, {
+    get(_, name) {
+      if (name === 'exec')
+        return async () => {
+          const replies = await Promise.allSettled(
+            calls.map(([command, args]) =>
+              (client as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[
+                command
+              ]!(...args),
+            ),
+          )
+          return replies.map((r) =>
+            r.status === 'fulfilled' ? [null, r.value] : [r.reason as Error, null],
+          )
+        }
+      if (name === 'length') return calls.length
+      if (
+        typeof name !== 'string' ||
+        typeof (client as unknown as Record<string, unknown>)[name] !== 'function'
+      )
+        return undefined
+      return (...args: unknown[]) => {
+        calls.push([name, args])
+        return recorder
+      }
+    },
+  })
+  return recorder
 }
 
 /** Logs connection errors and reconnects (once per state change, not per retry storm). */
-export function attachLogging(client: Redis, logger: Logger | undefined, role: string): void {
+export function attachLogging(client: RedisClient, logger: Logger | undefined, role: string): void {
   if (!logger) {
     // ioredis prints unhandled 'error' events; an empty listener keeps tests quiet.
     client.on('error', () => {})
@@ -115,19 +217,29 @@ export async function execAll(pipeline: ChainableCommander): Promise<unknown[]> 
   })
 }
 
-/** Deletes every key matching `pattern` with SCAN (never KEYS), in batches; returns how many. */
-export async function scanDelete(client: Redis, pattern: string, batch = 500): Promise<number> {
-  let cursor = '0'
+/**
+ * Deletes every key matching `pattern` with SCAN (never KEYS), in batches; returns how many. On a
+ * cluster every master is scanned.
+ */
+export async function scanDelete(
+  client: RedisClient,
+  pattern: string,
+  batch = 500,
+): Promise<number> {
   let deleted = 0
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', batch)
-    cursor = next
-    if (keys.length > 0) {
-      const pipe = client.pipeline()
-      for (const key of keys) pipe.unlink(key)
-      for (const n of await execAll(pipe)) deleted += Number(n)
-    }
-  } while (cursor !== '0')
+  for (const node of isCluster(client) ? client.nodes('master') : [client]) {
+    let cursor = '0'
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', batch)
+      cursor = next
+      if (keys.length > 0) {
+        // On a cluster the node holds these keys, but a slot may be moving: go through the client.
+        const pipe = spread(client)
+        for (const key of keys) pipe.unlink(key)
+        for (const n of await execAll(pipe)) deleted += Number(n)
+      }
+    } while (cursor !== '0')
+  }
   return deleted
 }
 

@@ -1,7 +1,7 @@
 /**
  * @module
- * Wires the Redis adapter: one command connection with the Lua scripts registered, a duplicate
- * connection for pub/sub, and every repository over the configured key prefix. Lease releases
+ * Wires the Redis adapter: one command connection (to one node or a cluster) with the Lua scripts
+ * registered, a duplicate connection for pub/sub, and every repository over the configured key prefix. Lease releases
  * that fail while Redis is unreachable are retried in the background (see {@link retryReleases}).
  */
 import type { Logger } from '../../core/ports.ts'
@@ -23,6 +23,8 @@ export interface RedisStoresOptions {
   url: string
   /** Prefix of every key and channel, e.g. `crs`. */
   prefix: string
+  /** A Redis Cluster: `url` is one seed node, `nodes` (`host:port`) more. */
+  cluster?: { nodes: string[] }
   logger?: Logger
 }
 
@@ -104,10 +106,10 @@ export function retryReleases(limits: LimitsRepository, logger?: Logger) {
 
 /** Connects to Redis and returns every repository backed by it. */
 export async function createRedisStores(options: RedisStoresOptions): Promise<Stores> {
-  const client = createRedisClient({ url: options.url, logger: options.logger })
+  const client = createRedisClient(options)
   const subscriber = client.duplicate()
   attachLogging(subscriber, options.logger, 'subscriber')
-  const keys = createRedisKeys(options.prefix)
+  const keys = createRedisKeys(options.prefix, { cluster: options.cluster !== undefined })
   const limits = retryReleases(createLimitsRepo(client, keys), options.logger)
 
   return {

@@ -5,6 +5,12 @@
  * together share a hash tag so the scripts stay Redis Cluster safe: everything per API key lives
  * under `{k:<keyId>}`, account leases and account usage under `{a:<accountId>}`, history indexes
  * under `{h}`.
+ *
+ * On a Redis Cluster (`cluster: true`) a MULTI or a script must stay in one slot, so two more
+ * groups get a tag of their own: the catalog (API keys, accounts, groups, settings) lives under
+ * `{c}`, written together in MULTIs, and each history record under `{h}` with its indexes, written
+ * by one script. A cluster therefore has its own key names; a single-node keyspace is not read
+ * by a cluster relay.
  */
 import type { CounterScope } from '../../usage/model.ts'
 
@@ -13,37 +19,42 @@ export function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`)
 }
 
-/** Builds the keys of one prefix. */
-export function createRedisKeys(prefix: string) {
+/** Builds the keys of one prefix, for one node or (`cluster`) a Redis Cluster. */
+export function createRedisKeys(prefix: string, options: { cluster?: boolean } = {}) {
   const k = (keyId: string) => `${prefix}:{k:${keyId}}`
   const a = (accountId: string) => `${prefix}:{a:${accountId}}`
   const h = `${prefix}:{h}`
+  /** Head of catalog keys: `${prefix}`, or `${prefix}:{c}` on a cluster. */
+  const c = options.cluster ? `${prefix}:{c}` : prefix
+  /** Head of history record keys: `${prefix}`, or `${prefix}:{h}` on a cluster. */
+  const r = options.cluster ? h : prefix
   return {
     prefix,
+    cluster: options.cluster === true,
 
     /** `${prefix}:key:<id>`: JSON of an ApiKey. */
-    key: (id: string) => `${prefix}:key:${id}`,
+    key: (id: string) => `${c}:key:${id}`,
     /** `${prefix}:key:by-hash:<sha256>`: id of the key with that hash. */
-    keyByHash: (hash: string) => `${prefix}:key:by-hash:${hash}`,
+    keyByHash: (hash: string) => `${c}:key:by-hash:${hash}`,
     /** `${prefix}:keys`: ZSET of key ids scored by creation time (epoch ms). */
-    keyList: () => `${prefix}:keys`,
+    keyList: () => `${c}:keys`,
     /**
      * `${prefix}:keys:last-used`: HASH key id → epoch ms of its last use. Kept apart from the key's
      * JSON so recording a use never rewrites (and never undoes an edit of) the key; reads take the
      * later of this and the JSON's `lastUsedAt`.
      */
-    keyLastUsed: () => `${prefix}:keys:last-used`,
+    keyLastUsed: () => `${c}:keys:last-used`,
 
     /** `${prefix}:account:<id>`: JSON of an Account. */
-    account: (id: string) => `${prefix}:account:${id}`,
+    account: (id: string) => `${c}:account:${id}`,
     /** `${prefix}:accounts`: ZSET of account ids scored by creation time. */
-    accountList: () => `${prefix}:accounts`,
+    accountList: () => `${c}:accounts`,
     /** `${prefix}:account-state:<id>`: HASH of the AccountState fields. */
-    accountState: (id: string) => `${prefix}:account-state:${id}`,
+    accountState: (id: string) => `${c}:account-state:${id}`,
     /** `${prefix}:group:<id>`: JSON of an AccountGroup. */
-    group: (id: string) => `${prefix}:group:${id}`,
+    group: (id: string) => `${c}:group:${id}`,
     /** `${prefix}:groups`: ZSET of group ids scored by creation time. */
-    groupList: () => `${prefix}:groups`,
+    groupList: () => `${c}:groups`,
 
     /** `${prefix}:{k:<keyId>}:leases`: ZSET of lease ids scored by expiry (epoch ms). */
     keyLeases: (keyId: string) => `${k(keyId)}:leases`,
@@ -103,7 +114,7 @@ export function createRedisKeys(prefix: string) {
     },
 
     /** `${prefix}:hist:<id>`: HASH {s: summary JSON, b: body JSON, z: stored bytes}. */
-    history: (id: string) => `${prefix}:hist:${id}`,
+    history: (id: string) => `${r}:hist:${id}`,
     /** `${prefix}:{h}:idx:all`: ZSET of every history id scored by startTime. */
     historyAll: () => `${h}:idx:all`,
     /** `${prefix}:{h}:idx:key:<keyId>`: ZSET of history ids of a key, scored by startTime. */
@@ -139,7 +150,7 @@ export function createRedisKeys(prefix: string) {
     historyAggReady: () => `${h}:agg-ready`,
 
     /** `${prefix}:setting:<name>`: JSON of a settings document. */
-    setting: (name: string) => `${prefix}:setting:${name}`,
+    setting: (name: string) => `${c}:setting:${name}`,
     /** `${prefix}:audit`: ZSET of audit entry JSON scored by `at`. */
     audit: () => `${prefix}:audit`,
 

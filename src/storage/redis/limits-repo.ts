@@ -9,7 +9,7 @@ import type {
   AdmitResult,
   LimitsRepository,
 } from '../../limits/repository.ts'
-import { execAll, type RedisClient, toInt } from './client.ts'
+import { execAll, type RedisClient, spread, toInt } from './client.ts'
 import type { RedisKeys } from './keys.ts'
 
 /** Builds the KEYS and ARGV of the admit script for a request. */
@@ -71,7 +71,7 @@ export function createLimitsRepo(client: RedisClient, keys: RedisKeys): LimitsRe
 
     async renew(leases, leaseMs, now) {
       if (leases.length === 0) return
-      const pipe = client.pipeline()
+      const pipe = spread(client)
       for (const l of leases) pipe.crsRenewLease(keys.keyLeases(l.keyId), l.leaseId, now, leaseMs)
       await execAll(pipe)
     },
@@ -82,7 +82,7 @@ export function createLimitsRepo(client: RedisClient, keys: RedisKeys): LimitsRe
 
     async addWindowUsage(items, batchId) {
       if (items.length === 0) return
-      const pipe = client.pipeline()
+      const pipe = spread(client)
       for (const item of items) {
         pipe.crsAddWindowUsage(
           keys.keyWindow(item.keyId),

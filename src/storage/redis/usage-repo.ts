@@ -5,8 +5,10 @@
  * (scope, period), plus one per (subject, period) listing the models of a key or an account.
  */
 
+import type { ChainableCommander } from 'ioredis'
 import {
   COUNTER_FIELDS,
+  type CounterIncrement,
   type CounterRef,
   type CounterRow,
   type CounterScope,
@@ -14,8 +16,9 @@ import {
   emptyCounters,
 } from '../../usage/model.ts'
 import type { UsageRepository } from '../../usage/repository.ts'
-import { execAll, type RedisClient, scanDelete, toInt } from './client.ts'
+import { execAll, isCluster, type RedisClient, scanDelete, spread, toInt } from './client.ts'
 import type { RedisKeys } from './keys.ts'
+import { keySlot, slotTag } from './slot.ts'
 
 /** Counters from a HGETALL reply (missing fields are 0). */
 export function decodeCounters(hash: Record<string, string> | undefined): Counters {
@@ -39,51 +42,117 @@ function isModelScope(scope: CounterScope): scope is 'key-model' | 'account-mode
   return scope === 'key-model' || scope === 'account-model'
 }
 
+/** How long a batch's marker says it was written (retries come within seconds). */
+const BATCH_MARKER_MS = 3_600_000
+
+/** One command of a usage write: HINCRBY, SADD or PEXPIREAT on `key`. */
+type Op =
+  | [command: 'hincrby', key: string, field: string, by: number]
+  | [command: 'sadd', key: string, member: string]
+  | [command: 'pexpireat', key: string, at: number]
+
+function addOp(pipe: ChainableCommander, op: Op): void {
+  if (op[0] === 'hincrby') pipe.hincrby(op[1], op[2], op[3])
+  else if (op[0] === 'sadd') pipe.sadd(op[1], op[2])
+  else pipe.pexpireat(op[1], op[2])
+}
+
 /** Creates the Redis UsageRepository. */
 export function createUsageRepo(client: RedisClient, keys: RedisKeys): UsageRepository {
   const counterKey = (ref: CounterRef) => keys.counter(ref.scope, ref.id, ref.period, ref.model)
 
+  /** The commands that apply some increments: counters, their indexes and expiries. */
+  function incrementOps(increments: CounterIncrement[]): Op[] {
+    const ops: Op[] = []
+    for (const inc of increments) {
+      const key = counterKey(inc)
+      let touched = false
+      for (const f of COUNTER_FIELDS) {
+        const v = inc.values[f]
+        if (v) {
+          ops.push(['hincrby', key, f, v])
+          touched = true
+        }
+      }
+      // An all-zero increment still creates the counter so it is listed.
+      if (!touched) ops.push(['hincrby', key, 'requests', 0])
+      const indexes = [keys.counterIndex(inc.scope, inc.period)]
+      if (isModelScope(inc.scope)) {
+        const model = inc.model ?? ''
+        ops.push(['sadd', indexes[0]!, JSON.stringify([inc.id, model])])
+        const own = keys.subjectModelIndex(inc.scope, inc.id, inc.period)
+        ops.push(['sadd', own, model])
+        indexes.push(own)
+      } else {
+        ops.push(['sadd', indexes[0]!, inc.id])
+      }
+      if (inc.expiresAt != null) {
+        ops.push(['pexpireat', key, inc.expiresAt])
+        for (const index of indexes) ops.push(['pexpireat', index, inc.expiresAt])
+      }
+    }
+    return ops
+  }
+
+  /**
+   * On a cluster a MULTI stays in one slot, so a batch is written as one MULTI per slot, each
+   * with a marker of its own in that slot (`usage-batch:<id>:{<tag of the slot>}`): a retry skips
+   * the slots whose marker it finds and writes the others, so each counter still moves once.
+   */
+  async function incrementOnCluster(
+    cluster: RedisClient,
+    ops: Op[],
+    batchId: string | undefined,
+  ): Promise<void> {
+    if (!batchId) {
+      const pipe = spread(cluster)
+      for (const op of ops) addOp(pipe, op)
+      await execAll(pipe)
+      return
+    }
+    const bySlot = new Map<number, Op[]>()
+    for (const op of ops) {
+      const slot = keySlot(op[1])
+      const list = bySlot.get(slot)
+      if (list) list.push(op)
+      else bySlot.set(slot, [op])
+    }
+    const groups = [...bySlot].map(([slot, list]) => ({
+      marker: `${keys.usageBatch(batchId)}:{${slotTag(slot)}}`,
+      ops: list,
+    }))
+    const check = spread(cluster)
+    for (const g of groups) check.exists(g.marker)
+    const done = await execAll(check)
+    await Promise.all(
+      groups
+        .filter((_, i) => !done[i])
+        .map((g) => {
+          const tx = cluster.multi()
+          for (const op of g.ops) addOp(tx, op)
+          tx.set(g.marker, '1', 'PX', BATCH_MARKER_MS)
+          return execAll(tx)
+        }),
+    )
+  }
+
   return {
     async increment(increments, batchId) {
       if (increments.length === 0) return
+      const ops = incrementOps(increments)
+      if (isCluster(client)) return incrementOnCluster(client, ops, batchId)
       // A batch id makes the write idempotent: all of it and its marker apply atomically (MULTI),
       // and a retry finding the marker knows the first attempt went through.
       if (batchId && (await client.exists(keys.usageBatch(batchId)))) return
       const pipe = batchId ? client.multi() : client.pipeline()
-      for (const inc of increments) {
-        const key = counterKey(inc)
-        let touched = false
-        for (const f of COUNTER_FIELDS) {
-          const v = inc.values[f]
-          if (v) {
-            pipe.hincrby(key, f, v)
-            touched = true
-          }
-        }
-        // An all-zero increment still creates the counter so it is listed.
-        if (!touched) pipe.hincrby(key, 'requests', 0)
-        const indexes = [keys.counterIndex(inc.scope, inc.period)]
-        if (isModelScope(inc.scope)) {
-          const model = inc.model ?? ''
-          pipe.sadd(indexes[0] as string, JSON.stringify([inc.id, model]))
-          const own = keys.subjectModelIndex(inc.scope, inc.id, inc.period)
-          pipe.sadd(own, model)
-          indexes.push(own)
-        } else {
-          pipe.sadd(indexes[0] as string, inc.id)
-        }
-        if (inc.expiresAt != null) {
-          pipe.pexpireat(key, inc.expiresAt)
-          for (const index of indexes) pipe.pexpireat(index, inc.expiresAt)
-        }
-      }
-      if (batchId) pipe.set(keys.usageBatch(batchId), '1', 'PX', 3_600_000)
+      for (const op of ops) addOp(pipe, op)
+      if (batchId) pipe.set(keys.usageBatch(batchId), '1', 'PX', BATCH_MARKER_MS)
       await execAll(pipe)
     },
 
     async get(refs) {
       if (refs.length === 0) return []
-      const pipe = client.pipeline()
+      const pipe = spread(client)
       for (const ref of refs) pipe.hmget(counterKey(ref), ...COUNTER_FIELDS)
       const replies = await execAll(pipe)
       return refs.map(
@@ -101,6 +170,27 @@ export function createUsageRepo(client: RedisClient, keys: RedisKeys): UsageRepo
             rows.reduce((a, c) => a + c[field], 0),
           )
         }
+        return out
+      }
+      if (isCluster(client)) {
+        // The script reads counters of many subjects (slots): on a cluster, the same reads in
+        // two rounds, the index members and then each subject's field.
+        const members = await execAll(
+          periods.reduce(
+            (p, period) => p.smembers(keys.counterIndex(scope, period)),
+            spread(client),
+          ),
+        )
+        const refs = periods.flatMap((period, i) =>
+          (members[i] as string[]).map((id) => ({ id, period })),
+        )
+        const pipe = spread(client)
+        for (const ref of refs) pipe.hget(keys.counter(scope, ref.id, ref.period), field)
+        const values = await execAll(pipe)
+        refs.forEach((ref, i) => {
+          if (values[i] == null) return
+          out.set(ref.id, (out.get(ref.id) ?? 0) + Number(values[i]))
+        })
         return out
       }
       // The counter key of subject ID in period P, split around the two placeholders.
@@ -143,7 +233,7 @@ export function createUsageRepo(client: RedisClient, keys: RedisKeys): UsageRepo
         }
       }
       if (refs.length === 0) return []
-      const pipe = client.pipeline()
+      const pipe = spread(client)
       // HMGET with a fixed field order: array replies are much cheaper to parse than hashes.
       for (const ref of refs) pipe.hmget(counterKey(ref), ...COUNTER_FIELDS)
       const replies = await execAll(pipe)

@@ -74,6 +74,55 @@ describe('chooseStorage', () => {
       prefix: 'crs',
     })
   })
+  test('REDIS_CLUSTER makes the Redis of REDIS_URL or REDIS_HOST a cluster seed', () => {
+    expect(
+      chooseStorage(
+        loadConfig({ REDIS_URL: 'rediss://u:p@r1:7000', REDIS_CLUSTER: 'true' }),
+        join2,
+      ),
+    ).toEqual({
+      kind: 'redis',
+      url: 'rediss://u:p@r1:7000',
+      tls: true,
+      prefix: 'crs',
+      cluster: { nodes: [] },
+    })
+    expect(
+      chooseStorage(
+        loadConfig({
+          REDIS_HOST: 'r1',
+          REDIS_PORT: '7000',
+          REDIS_CLUSTER_NODES: 'r2:7001, r3:7002',
+        }),
+        join2,
+      ),
+    ).toMatchObject({ url: 'redis://r1:7000/0', cluster: { nodes: ['r2:7001', 'r3:7002'] } })
+  })
+  test('REDIS_CLUSTER_NODES alone selects a cluster, with REDIS_PASSWORD and REDIS_ENABLE_TLS', () => {
+    const c = loadConfig({
+      REDIS_CLUSTER_NODES: '[fd00::1]:7000,r2:7001',
+      REDIS_PASSWORD: 's3cret',
+      REDIS_ENABLE_TLS: 'true',
+    })
+    expect(chooseStorage(c, join2)).toEqual({
+      kind: 'redis',
+      url: 'rediss://:s3cret@[fd00::1]:7000/0',
+      tls: true,
+      prefix: 'crs',
+      cluster: { nodes: ['r2:7001'] },
+    })
+  })
+  test('a cluster refuses a database other than 0, and a malformed node list is a config error', () => {
+    const join = join2
+    expect(() =>
+      chooseStorage(loadConfig({ REDIS_URL: 'redis://r:7000/2', REDIS_CLUSTER: 'true' }), join),
+    ).toThrow('REDIS_URL: a Redis Cluster has only database 0 (got 2)')
+    expect(() =>
+      chooseStorage(loadConfig({ REDIS_HOST: 'r', REDIS_DB: '1', REDIS_CLUSTER: 'true' }), join),
+    ).toThrow('REDIS_DB: a Redis Cluster has only database 0 (got 1)')
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'r1:7000,r2' })).toThrow(ConfigError)
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'r1:7000,r2' })).toThrow('REDIS_CLUSTER_NODES')
+  })
 })
 
 describe('parseSize', () => {
