@@ -21,6 +21,8 @@ export interface SettingsRepository {
   get(name: string): Promise<unknown | null>
   put(name: string, value: unknown): Promise<void>
   delete(name: string): Promise<void>
+  /** Names of every stored setting, sorted. */
+  names(): Promise<string[]>
   /** Appends audit entries. */
   appendAudit(entries: AuditEntry[]): Promise<void>
   /** Newest first; `before` (epoch ms, exclusive) pages backwards. */

@@ -11,6 +11,12 @@ import type {
   Counters,
 } from './model.ts'
 
+/** A stored counter with its expiry (epoch ms, null = never), as `exportAll` yields it. */
+export interface StoredCounter extends CounterRef {
+  counters: Counters
+  expiresAt: number | null
+}
+
 /** Persistence of additive usage counters. */
 export interface UsageRepository {
   /**
@@ -39,4 +45,9 @@ export interface UsageRepository {
   ): Promise<Map<string, number>>
   /** Deletes every counter of a subject (a key or an account being purged); returns how many. */
   purgeSubject(scope: 'key' | 'account', id: string): Promise<number>
+  /**
+   * Every live counter with its expiry, in batches of about `batchSize`, in no particular order
+   * (moving data to another store).
+   */
+  exportAll(batchSize: number): AsyncIterable<StoredCounter[]>
 }

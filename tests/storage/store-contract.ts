@@ -165,6 +165,61 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     })
 
     describe('usage', () => {
+      test('exportAll yields every live counter once, with its model and expiry, in batches', async () => {
+        const [k, acct] = [crypto.randomUUID(), crypto.randomUUID()]
+        const later = Date.now() + 3_600_000
+        await s.usage.increment([
+          { scope: 'key', id: k, period: 'total', values: { requests: 2 }, expiresAt: null },
+          {
+            scope: 'key',
+            id: k,
+            period: 'd:2026-11-27',
+            values: { inputTokens: 5 },
+            expiresAt: later,
+          },
+          {
+            scope: 'key-model',
+            id: k,
+            model: 'claude-opus-4-1',
+            period: 'm:2026-11',
+            values: { costNanos: 9 },
+            expiresAt: later,
+          },
+          { scope: 'account', id: acct, period: 'total', values: { requests: 1 }, expiresAt: null },
+          // Already expired: not exported.
+          {
+            scope: 'account',
+            id: acct,
+            period: 'h:2020-01-01T00',
+            values: { requests: 1 },
+            expiresAt: Date.now() - 1000,
+          },
+        ])
+        const ours = []
+        let batches = 0
+        for await (const batch of s.usage.exportAll(2)) {
+          batches++
+          expect(batch.length).toBeLessThanOrEqual(2)
+          ours.push(...batch.filter((c) => c.id === k || c.id === acct))
+        }
+        expect(batches).toBeGreaterThanOrEqual(2)
+        const seen = ours
+          .map((c) => `${c.scope}|${c.id === k ? 'k' : 'a'}|${c.model ?? ''}|${c.period}`)
+          .sort()
+        expect(seen).toEqual([
+          'account|a||total',
+          'key-model|k|claude-opus-4-1|m:2026-11',
+          'key|k||d:2026-11-27',
+          'key|k||total',
+        ])
+        const byPeriod = new Map(ours.map((c) => [`${c.scope}|${c.period}`, c]))
+        expect(byPeriod.get('key|total')).toMatchObject({ expiresAt: null })
+        expect(byPeriod.get('key|total')?.counters.requests).toBe(2)
+        expect(byPeriod.get('key-model|m:2026-11')?.counters.costNanos).toBe(9)
+        const exp = byPeriod.get('key|d:2026-11-27')?.expiresAt ?? 0
+        expect(Math.abs(exp - later)).toBeLessThan(5000)
+      })
+
       test('increments add up and missing counters read as zero', async () => {
         const id = crypto.randomUUID()
         await s.usage.increment([
@@ -812,6 +867,15 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(await s.settings.get(name)).toEqual({ a: 1, b: ['x'] })
         await s.settings.delete(name)
         expect(await s.settings.get(name)).toBeNull()
+      })
+
+      test('names lists every stored setting, sorted', async () => {
+        const base = `names-${crypto.randomUUID()}`
+        for (const n of [`${base}:b`, `${base}:a`, `${base}:c*[x]`]) await s.settings.put(n, 1)
+        await s.settings.delete(`${base}:b`)
+        const names = await s.settings.names()
+        expect(names.filter((n) => n.startsWith(base))).toEqual([`${base}:a`, `${base}:c*[x]`])
+        expect(names).toEqual([...names].sort())
       })
 
       test('audit entries list newest first with filters and prune', async () => {

@@ -218,27 +218,36 @@ export async function execAll(pipeline: ChainableCommander): Promise<unknown[]> 
 }
 
 /**
- * Deletes every key matching `pattern` with SCAN (never KEYS), in batches; returns how many. On a
- * cluster every master is scanned.
+ * The keys matching `pattern`, in batches, with SCAN (never KEYS); on a cluster every master is
+ * scanned. A key may come twice (SCAN's guarantee); callers must not mind.
  */
+export async function* scanKeys(
+  client: RedisClient,
+  pattern: string,
+  batch = 500,
+): AsyncGenerator<string[]> {
+  for (const node of isCluster(client) ? client.nodes('master') : [client]) {
+    let cursor = '0'
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', batch)
+      cursor = next
+      if (keys.length > 0) yield keys
+    } while (cursor !== '0')
+  }
+}
+
+/** Deletes every key matching `pattern` (see {@link scanKeys}); returns how many. */
 export async function scanDelete(
   client: RedisClient,
   pattern: string,
   batch = 500,
 ): Promise<number> {
   let deleted = 0
-  for (const node of isCluster(client) ? client.nodes('master') : [client]) {
-    let cursor = '0'
-    do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', batch)
-      cursor = next
-      if (keys.length > 0) {
-        // On a cluster the node holds these keys, but a slot may be moving: go through the client.
-        const pipe = spread(client)
-        for (const key of keys) pipe.unlink(key)
-        for (const n of await execAll(pipe)) deleted += Number(n)
-      }
-    } while (cursor !== '0')
+  for await (const keys of scanKeys(client, pattern, batch)) {
+    // On a cluster a slot may be moving: delete through the client, not the node scanned.
+    const pipe = spread(client)
+    for (const key of keys) pipe.unlink(key)
+    for (const n of await execAll(pipe)) deleted += Number(n)
   }
   return deleted
 }

@@ -95,6 +95,8 @@ export function createRedisKeys(prefix: string, options: { cluster?: boolean } =
      * period; members are the id, or JSON `[id, model]` for the `*-model` scopes.
      */
     counterIndex: (scope: CounterScope, period: string) => `${prefix}:usage-idx:${scope}:${period}`,
+    /** `${prefix}:usage-idx:`: what every counterIndex key starts with. */
+    counterIndexHead: () => `${prefix}:usage-idx:`,
     /**
      * SET of the models of one subject in a period (`*-model` scopes only):
      * `${prefix}:{k:<keyId>}:usage-idx:model:<period>` or

@@ -4,8 +4,8 @@
  * of entry JSON scored by `at`, so paging backwards and pruning are range operations.
  */
 import type { AuditEntry, SettingsRepository } from '../../settings/repository.ts'
-import { execAll, type RedisClient } from './client.ts'
-import type { RedisKeys } from './keys.ts'
+import { execAll, type RedisClient, scanKeys } from './client.ts'
+import { escapeGlob, type RedisKeys } from './keys.ts'
 
 const AUDIT_BATCH = 500
 
@@ -23,6 +23,14 @@ export function createSettingsRepo(client: RedisClient, keys: RedisKeys): Settin
 
     async delete(name) {
       await client.del(keys.setting(name))
+    },
+
+    async names() {
+      const head = keys.setting('')
+      const names = new Set<string>()
+      for await (const found of scanKeys(client, `${escapeGlob(head)}*`))
+        for (const key of found) names.add(key.slice(head.length))
+      return [...names].sort()
     },
 
     async appendAudit(entries) {

@@ -15,9 +15,17 @@ import {
   type Counters,
   emptyCounters,
 } from '../../usage/model.ts'
-import type { UsageRepository } from '../../usage/repository.ts'
-import { execAll, isCluster, type RedisClient, scanDelete, spread, toInt } from './client.ts'
-import type { RedisKeys } from './keys.ts'
+import type { StoredCounter, UsageRepository } from '../../usage/repository.ts'
+import {
+  execAll,
+  isCluster,
+  type RedisClient,
+  scanDelete,
+  scanKeys,
+  spread,
+  toInt,
+} from './client.ts'
+import { escapeGlob, type RedisKeys } from './keys.ts'
 import { keySlot, slotTag } from './slot.ts'
 
 /** Counters from a HGETALL reply (missing fields are 0). */
@@ -248,6 +256,57 @@ export function createUsageRepo(client: RedisClient, keys: RedisKeys): UsageRepo
       })
       rows.sort((x, y) => (x.id + (x.model ?? '')).localeCompare(y.id + (y.model ?? '')))
       return rows
+    },
+
+    async *exportAll(batchSize) {
+      // Every counter is listed in its (scope, period) index: walk the indexes, then read the
+      // counters and their time to live.
+      const head = keys.counterIndexHead()
+      const size = Math.max(1, batchSize)
+      let refs: CounterRef[] = []
+      const read = async (list: CounterRef[]): Promise<StoredCounter[]> => {
+        const pipe = spread(client)
+        for (const ref of list) pipe.hmget(counterKey(ref), ...COUNTER_FIELDS).pttl(counterKey(ref))
+        const replies = await execAll(pipe)
+        const now = Date.now()
+        const out: StoredCounter[] = []
+        list.forEach((ref, i) => {
+          const counters = decodeFields(replies[2 * i] as (string | null)[])
+          const ttl = Number(replies[2 * i + 1])
+          if (!counters || ttl === -2) return
+          out.push({ ...ref, counters, expiresAt: ttl >= 0 ? now + ttl : null })
+        })
+        return out
+      }
+      const walked = new Set<string>()
+      for await (const indexKeys of scanKeys(client, `${escapeGlob(head)}*`)) {
+        for (const indexKey of indexKeys) {
+          // SCAN may return a key twice.
+          if (walked.has(indexKey)) continue
+          walked.add(indexKey)
+          const rest = indexKey.slice(head.length)
+          const colon = rest.indexOf(':')
+          const scope = rest.slice(0, colon) as CounterScope
+          const period = rest.slice(colon + 1)
+          for (const member of await client.smembers(indexKey)) {
+            if (!isModelScope(scope)) refs.push({ scope, id: member, period })
+            else {
+              const parsed: unknown = JSON.parse(member)
+              if (Array.isArray(parsed) && typeof parsed[0] === 'string')
+                refs.push({ scope, id: parsed[0], model: String(parsed[1] ?? ''), period })
+            }
+            if (refs.length >= size) {
+              const batch = await read(refs)
+              refs = []
+              if (batch.length) yield batch
+            }
+          }
+        }
+      }
+      if (refs.length) {
+        const batch = await read(refs)
+        if (batch.length) yield batch
+      }
     },
 
     async purgeSubject(scope, id) {

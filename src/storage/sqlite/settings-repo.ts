@@ -38,6 +38,9 @@ export function createSqliteSettingsRepo(db: SqlDatabase): SettingsRepository {
     async delete(name) {
       db.run('DELETE FROM settings WHERE name = ?', [name])
     },
+    async names() {
+      return db.all<{ name: string }>('SELECT name FROM settings ORDER BY name').map((r) => r.name)
+    },
     async appendAudit(entries) {
       if (entries.length === 0) return
       db.transaction(() => {

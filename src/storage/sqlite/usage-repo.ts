@@ -5,7 +5,13 @@
  * missing and is restarted by the next increment, exactly like an expired Redis hash.
  */
 import type { Clock } from '../../core/ports.ts'
-import { COUNTER_FIELDS, type CounterRef, type Counters, emptyCounters } from '../../usage/model.ts'
+import {
+  COUNTER_FIELDS,
+  type CounterRef,
+  type CounterScope,
+  type Counters,
+  emptyCounters,
+} from '../../usage/model.ts'
 import type { UsageRepository } from '../../usage/repository.ts'
 import type { CostMirror } from './cost-mirror.ts'
 import type { SqlDatabase } from './driver.ts'
@@ -48,6 +54,15 @@ export function readCounter(db: SqlDatabase, ref: CounterRef, now: number): Coun
       [ref.scope, ref.id, ref.model ?? '', ref.period, now],
     ),
   )
+}
+
+/** A row of `exportAll`'s query. */
+type ExportRow = Record<string, unknown> & {
+  scope: string
+  id: string
+  model: string
+  period: string
+  expires_at: number | null
 }
 
 /** Creates the usage repository over `db`; `clock` decides which counters have expired. */
@@ -119,6 +134,29 @@ export function createSqliteUsageRepo(
           ? { id: r.id, model: r.model, counters: toCounters(r) }
           : { id: r.id, counters: toCounters(r) },
       )
+    },
+    async *exportAll(batchSize) {
+      let after: [string, string, string, string] | null = null
+      for (;;) {
+        const now = clock.now()
+        const rows: ExportRow[] = db.all<ExportRow>(
+          `SELECT scope, id, model, period, expires_at, ${SELECT_COLUMNS} FROM usage_counters
+           WHERE ${LIVE}${after ? ' AND (scope, id, model, period) > (?, ?, ?, ?)' : ''}
+           ORDER BY scope, id, model, period LIMIT ?`,
+          after ? [now, ...after, Math.max(1, batchSize)] : [now, Math.max(1, batchSize)],
+        )
+        if (rows.length === 0) return
+        yield rows.map((r) => ({
+          scope: r.scope as CounterScope,
+          id: r.id,
+          ...(isModelScope(r.scope) ? { model: r.model } : {}),
+          period: r.period,
+          counters: toCounters(r),
+          expiresAt: r.expires_at == null ? null : Number(r.expires_at),
+        }))
+        const last: ExportRow = rows.at(-1)!
+        after = [last.scope, last.id, last.model, last.period]
+      }
     },
     async purgeSubject(scope, id) {
       mirror?.clear()

@@ -36,6 +36,7 @@ function memorySettings(): SettingsRepository & { docs: Map<string, unknown> } {
     delete: async (n) => {
       docs.delete(n)
     },
+    names: async () => [...docs.keys()].sort(),
     appendAudit: async (e) => {
       audit.push(...e)
     },
