@@ -1,6 +1,7 @@
 /**
  * Entry of the single binary: `claude-relay-service` serves the relay (web UI embedded);
- * `claude-relay-service import-crs --from redis://…` runs the importer.
+ * `claude-relay-service import-crs --from redis://…` runs the importer, and
+ * `claude-relay-service copy-store --to …` copies its storage into another store.
  */
 import { files } from '../dist/binary/embedded-web.ts'
 
@@ -16,6 +17,9 @@ const TYPES: Record<string, string> = {
 if (process.argv[2] === 'import-crs') {
   process.argv.splice(2, 1)
   await import('./import-crs.ts')
+} else if (process.argv[2] === 'copy-store') {
+  process.argv.splice(2, 1)
+  await import('./copy-store.ts')
 } else {
   const { main } = await import('../src/main.ts')
   await main(async (path) => {

@@ -45,6 +45,57 @@ Options:
   --yes                 do not ask for confirmation
   -h, --help            this text`
 
+/**
+ * Walks command-line options, `--name value` or `--name=value`. `--dry-run`, `--yes` (`-y`) and
+ * `--help` (`-h`) set the flags of `common`; `take` handles the others (calling `value()` for
+ * the value) and returns false for an unknown one, which throws.
+ */
+export function readOptions(
+  argv: string[],
+  common: { dryRun: boolean; yes: boolean; help: boolean },
+  take: (flag: string, value: () => string) => boolean,
+): void {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? ''
+    const [flag = a, inline] =
+      a.startsWith('--') && a.includes('=') ? a.split(/=(.*)/s) : [a, undefined]
+    const value = () => {
+      if (inline !== undefined) return inline
+      const v = argv[++i]
+      if (v === undefined) throw new Error(`Option ${flag} needs a value`)
+      return v
+    }
+    if (flag === '--dry-run') common.dryRun = true
+    else if (flag === '--yes' || flag === '-y') common.yes = true
+    else if (flag === '--help' || flag === '-h') common.help = true
+    else if (!take(flag, value)) throw new Error(`Unknown option ${a}`)
+  }
+}
+
+/**
+ * Asks before a command writes, unless `--yes` or `--dry-run`: false (exit code 2 for the
+ * caller) when declined, or when there is no terminal to ask and `--yes` is missing.
+ */
+export async function confirmWrite(
+  question: string,
+  args: { yes: boolean; dryRun: boolean },
+  options: {
+    err: { write(text: string): void }
+    confirm?: (question: string) => Promise<boolean>
+  },
+): Promise<boolean> {
+  if (args.dryRun || args.yes) return true
+  if (!options.confirm) {
+    options.err.write(
+      `${question}\nNot a terminal: pass --yes to confirm (or --dry-run to look first).\n`,
+    )
+    return false
+  }
+  if (await options.confirm(`${question} [y/N] `)) return true
+  options.err.write('Cancelled.\n')
+  return false
+}
+
 /** Parses `argv` (the arguments after the command). Throws on unknown or incomplete options. */
 export function parseImportArgs(argv: string[]): ImportArgs {
   const args: ImportArgs = {
@@ -55,22 +106,10 @@ export function parseImportArgs(argv: string[]): ImportArgs {
     initJson: null,
     help: false,
   }
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? ''
-    const [flag, inline] =
-      a.startsWith('--') && a.includes('=') ? a.split(/=(.*)/s) : [a, undefined]
-    const value = () => {
-      if (inline !== undefined) return inline
-      const v = argv[++i]
-      if (v === undefined) throw new Error(`Option ${flag} needs a value`)
-      return v
-    }
+  readOptions(argv, args, (flag, value) => {
     switch (flag) {
       case '--from':
         args.from = value()
-        break
-      case '--dry-run':
-        args.dryRun = true
         break
       case '--prefix-old':
         args.prefixOld = value()
@@ -78,18 +117,11 @@ export function parseImportArgs(argv: string[]): ImportArgs {
       case '--init-json':
         args.initJson = value()
         break
-      case '--yes':
-      case '-y':
-        args.yes = true
-        break
-      case '-h':
-      case '--help':
-        args.help = true
-        break
       default:
-        throw new Error(`Unknown option ${a}`)
+        return false
     }
-  }
+    return true
+  })
   if (!args.help && !args.from) throw new Error('Missing --from <redis url of the old system>')
   if (args.from && !/^rediss?:\/\//.test(args.from))
     throw new Error(`--from must be a redis:// or rediss:// URL, got "${args.from}"`)
@@ -272,19 +304,8 @@ export async function runImport(
     choice.kind === 'redis'
       ? `redis ${maskUrl(choice.url)} (prefix ${choice.prefix})`
       : `sqlite ${choice.path}`
-  if (!args.dryRun && !args.yes) {
-    const question = `Import from ${maskUrl(args.from)} into ${target}?`
-    if (!options.confirm) {
-      err.write(
-        `${question}\nNot a terminal: pass --yes to confirm (or --dry-run to look first).\n`,
-      )
-      return { code: 2 }
-    }
-    if (!(await options.confirm(`${question} [y/N] `))) {
-      err.write('Cancelled.\n')
-      return { code: 2 }
-    }
-  }
+  const question = `Import from ${maskUrl(args.from)} into ${target}?`
+  if (!(await confirmWrite(question, args, options))) return { code: 2 }
 
   const logger = createLogger({ level: 'warn', sink: { write: (l) => err.write(`${l}\n`) } })
   let stores = options.stores

@@ -84,3 +84,13 @@ test('the binary runs the importer as a subcommand', () => {
   expect(run.exitCode).toBe(2)
   expect(new TextDecoder().decode(run.stderr)).toContain('--from')
 })
+
+test('the binary runs the store copy as a subcommand', () => {
+  const run = Bun.spawnSync([binary, 'copy-store', '--help'], {
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: { PATH: process.env.PATH ?? '' },
+  })
+  expect(run.exitCode).toBe(0)
+  expect(new TextDecoder().decode(run.stdout)).toContain('--to-cluster')
+})
