@@ -12,6 +12,7 @@ import {
   ConflictError,
   InvalidRequestError,
   NotFoundError,
+  ServiceUnavailableError,
 } from '../core/errors.ts'
 import { newId } from '../core/ids.ts'
 import type { Clock, Logger } from '../core/ports.ts'
@@ -144,6 +145,35 @@ export function createKeyService(options: KeyServiceOptions) {
   }
 
   /**
+   * Reads a key by hash into the cache. When storage is down, a key seen before keeps working on
+   * its last read (`stale`, left as it is so the next request asks storage again; admission still
+   * needs storage for a key with limits); an unknown one gets a 503 rather than a 500.
+   */
+  async function lookUp(
+    hash: string,
+    stale: CacheEntry | undefined,
+    now: number,
+  ): Promise<CacheEntry> {
+    const seen = generation
+    let found: ApiKey | null
+    try {
+      found = await repo.findByHash(hash)
+    } catch (err) {
+      logger.warn('cannot look up an API key: storage unavailable', { error: err })
+      if (stale) return stale
+      throw new ServiceUnavailableError('Storage is unavailable; try again shortly', {
+        retryAfter: 2,
+      })
+    }
+    if (seen === generation) {
+      remember(hash, found, now)
+      return cache.get(hash)!
+    }
+    const expiresAtMs = found?.expiresAt ? Date.parse(found.expiresAt) : 0
+    return { key: found, until: 0, expiresAtMs }
+  }
+
+  /**
    * Resolves a plaintext key to its record or throws a 401 naming the reason. A key in activation
    * mode is activated by its first use unless `activate` is false (read-only lookups).
    */
@@ -167,17 +197,7 @@ export function createKeyService(options: KeyServiceOptions) {
       hashes.set(plain, hash)
     }
     let entry = cache.get(hash)
-    if (!entry || entry.until <= now) {
-      const seen = generation
-      const found = await repo.findByHash(hash)
-      if (seen === generation) {
-        remember(hash, found, now)
-        entry = cache.get(hash)!
-      } else {
-        const expiresAtMs = found?.expiresAt ? Date.parse(found.expiresAt) : 0
-        entry = { key: found, until: 0, expiresAtMs }
-      }
-    }
+    if (!entry || entry.until <= now) entry = await lookUp(hash, entry, now)
     const key = entry.key
     if (!key || key.isDeleted) throw new AuthenticationError('Invalid API key: API key not found')
     if (!key.isActive) throw new AuthenticationError('Invalid API key: API key is disabled')
