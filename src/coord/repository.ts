@@ -27,7 +27,9 @@ export interface CoordRepository {
   /**
    * Calls `handler` for every message on `channel`; resolves to an unsubscribe function. When the
    * broadcast connection was lost and is back, every handler receives {@link RESYNC}: messages
-   * may have been missed meanwhile, so whatever they would have invalidated must be re-read.
+   * may have been missed meanwhile, so whatever they would have invalidated must be re-read. A
+   * shared broadcast (Redis) also sends RESYNC once when a channel's subscription goes live:
+   * what a handler cached while it was being set up may be stale.
    */
   subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>
 }

@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import Anthropic from '@anthropic-ai/sdk'
+import Redis from 'ioredis'
+import { RESYNC } from '../../src/coord/repository.ts'
 import { createRedisStores } from '../../src/storage/redis/create.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
 import { adminOf, type RelayProcess, relayStreamedOnce, spawnRelay } from '../helpers/process.ts'
@@ -247,4 +249,28 @@ describe('relay on a Redis Cluster that loses a master', () => {
       `[redis cluster outage] ${results.length} requests, ${failures.length} failed (slowest ${Math.round(Math.max(...failures.map((f) => f.ms)))} ms), served again ${recoveredMs} ms after the master restarted`,
     )
   }, 60_000)
+
+  test('the invalidation connection moves to another node when its node dies, and says RESYNC', async () => {
+    const got: string[] = []
+    const unsubscribe = await r.relay.stores.coord.subscribe('moving', (m) => got.push(m))
+    // The subscriber connects to the first seed: take that node down for good (for this test).
+    await cluster.kill(0)
+    const [host, port] = cluster.nodes[1]!.split(':')
+    const other = new Redis(Number(port), host!, { maxRetriesPerRequest: 0 })
+    try {
+      const t0 = Date.now()
+      // PUBLISH on a cluster reaches the subscribers of every node.
+      while (!got.includes('hello') && Date.now() - t0 < 8000) {
+        await other.publish('crs:bus:moving', 'hello')
+        await Bun.sleep(100)
+      }
+      expect(got).toContain('hello')
+      // Messages may have been missed while it moved: the handler was told to re-read.
+      expect(got.indexOf(RESYNC)).toBeLessThan(got.indexOf('hello'))
+    } finally {
+      other.disconnect()
+      await unsubscribe()
+      await cluster.restart(0)
+    }
+  }, 40_000)
 })

@@ -105,9 +105,14 @@ export function createCoordRepo(
       if (!set) {
         set = new Set()
         handlers.set(channel, set)
+        const fresh = set
+        // Until SUBSCRIBE is answered, messages published on the channel do not reach this
+        // instance; what a handler cached meanwhile may be stale, so it hears RESYNC once.
         subscribed.set(
           channel,
-          whenReady().then(() => subscriber.subscribe(keys.channel(channel))),
+          whenReady()
+            .then(() => subscriber.subscribe(keys.channel(channel)))
+            .then(() => deliver(channel, fresh, RESYNC)),
         )
       }
       const entry = { handler }

@@ -8,7 +8,7 @@ import type { Logger } from '../../core/ports.ts'
 import type { LimitsRepository } from '../../limits/repository.ts'
 import type { Stores } from '../stores.ts'
 import { createAccountsRepo } from './accounts-repo.ts'
-import { attachLogging, createRedisClient } from './client.ts'
+import { attachLogging, createRedisClient, createSubscriber } from './client.ts'
 import { createCoordRepo } from './coord-repo.ts'
 import { createHistoryRepo } from './history-repo.ts'
 import { createRedisKeys } from './keys.ts'
@@ -107,7 +107,7 @@ export function retryReleases(limits: LimitsRepository, logger?: Logger) {
 /** Connects to Redis and returns every repository backed by it. */
 export async function createRedisStores(options: RedisStoresOptions): Promise<Stores> {
   const client = createRedisClient(options)
-  const subscriber = client.duplicate()
+  const subscriber = createSubscriber(client, options)
   attachLogging(subscriber, options.logger, 'subscriber')
   const keys = createRedisKeys(options.prefix, { cluster: options.cluster !== undefined })
   const limits = retryReleases(createLimitsRepo(client, keys), options.logger)
