@@ -6,8 +6,8 @@
  * settings), the audit log, usage counters with their expiry, and request history. Leases, rate
  * windows and sticky sessions are runtime state and are not copied.
  *
- * Running it again is safe: records are written by id, and a counter is raised by the difference
- * between source and target, never added twice.
+ * Running it again is safe: records are written by id, and a counter is raised to the source's
+ * value (by the difference, never added twice, never lowered).
  */
 
 import type { Stores } from '../storage/stores.ts'
@@ -24,7 +24,7 @@ export interface CopyReport {
   audit: number
   /** Counters read from the source. */
   counters: number
-  /** Of those, counters the target did not already hold with the same values. */
+  /** Of those, counters raised in the target (it held less). */
   countersChanged: number
   history: number
 }
@@ -125,8 +125,10 @@ export async function copyStores(
       const values: CounterIncrement['values'] = {}
       let changed = false
       for (const f of COUNTER_FIELDS) {
+        // Raised to the source's value, never lowered: a target that has started counting on
+        // its own keeps what it counted.
         const delta = c.counters[f] - (current[i]?.[f] ?? 0)
-        if (delta !== 0) {
+        if (delta > 0) {
           values[f] = delta
           changed = true
         }

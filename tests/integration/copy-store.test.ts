@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Anthropic from '@anthropic-ai/sdk'
 import { type CopyArgs, parseCopyArgs, runCopy } from '../../src/migrate/copy-cli.ts'
+import { copyStores } from '../../src/migrate/copy-store.ts'
 import { ensureDir, localSecretFiles, openBunSqlite } from '../../src/runtime/bun.ts'
 import { createRedisStores } from '../../src/storage/redis/create.ts'
 import { createSqliteStores } from '../../src/storage/sqlite/create.ts'
@@ -231,6 +232,28 @@ if (await shouldRunRedis('copy-store')) {
     })
   })
 }
+
+test('counters are raised to the source value, never lowered', async () => {
+  const [from, to] = [0, 1].map(() => createSqliteStores(openBunSqlite(':memory:')))
+  const inc = (id: string, requests: number) => ({
+    scope: 'key' as const,
+    id,
+    period: 'total',
+    values: { requests },
+    expiresAt: null,
+  })
+  await from!.usage.increment([inc('behind', 5), inc('ahead', 5)])
+  // The target already counted on its own: "ahead" past the source, "behind" not yet.
+  await to!.usage.increment([inc('behind', 3), inc('ahead', 8)])
+  const report = await copyStores(from!, to!)
+  expect(report).toMatchObject({ counters: 2, countersChanged: 1 })
+  const [behind, ahead] = await to!.usage.get([
+    { scope: 'key', id: 'behind', period: 'total' },
+    { scope: 'key', id: 'ahead', period: 'total' },
+  ])
+  expect([behind?.requests, ahead?.requests]).toEqual([5, 8])
+  await Promise.all([from!.close(), to!.close()])
+})
 
 describe('copy-store refuses what it cannot do', () => {
   const run = (argv: string[], env: Record<string, string> = {}) => copy(argv, env)
