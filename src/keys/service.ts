@@ -121,7 +121,9 @@ export function createKeyService(options: KeyServiceOptions) {
       generation++
       const hash = idToHash.get(id)
       if (hash) cache.delete(hash)
-      if (id === RESYNC) cache.clear()
+      // Invalidations may have been missed: every entry is read again on its next use, but stays
+      // as the last read to fall back on should storage not answer.
+      if (id === RESYNC) for (const entry of cache.values()) entry.until = 0
     })
     .catch((err) =>
       logger.warn('cannot subscribe to key invalidations; relying on cache expiry', { error: err }),

@@ -5,6 +5,7 @@
  * outage is not served from a stale read.
  */
 import { expect, test } from 'bun:test'
+import { RESYNC } from '../../../src/coord/repository.ts'
 import { ServiceUnavailableError } from '../../../src/core/errors.ts'
 import { createMemoryLogger } from '../../../src/core/log.ts'
 import { createKeyService } from '../../../src/keys/service.ts'
@@ -55,6 +56,15 @@ test('storage down: known keys keep working, unknown ones get a 503, storage is 
 
   down = false
   expect((await keys.authenticate(other.plaintext)).id).toBe(other.key.id)
+  // A resync (invalidations may have been missed) makes every key read again, yet a key seen
+  // before still has its last read to fall back on.
+  await stores.coord.publish('keys', RESYNC)
+  const beforeResync = lookups
+  expect((await keys.authenticate(other.plaintext)).id).toBe(other.key.id)
+  expect(lookups - beforeResync).toBe(1)
+  down = true
+  expect((await keys.authenticate(other.plaintext)).id).toBe(other.key.id)
+  down = false
   await expect(keys.authenticate(disabled.plaintext)).rejects.toThrow('disabled')
   await stores.close()
 })
