@@ -41,6 +41,9 @@ async function copy(argv: string[], env: Record<string, string>) {
   return { ...result, out: out.join('\n'), err: err.join('') }
 }
 
+/** Sorted by id: stores list records created in the same millisecond in different orders. */
+const byId = <T extends { id: string }>(list: T[]) => list.sort((a, b) => a.id.localeCompare(b.id))
+
 /** Everything a user would compare before and after a move, read through a relay. */
 async function snapshot(r: TestRelay, keyIds: string[]) {
   await r.relay.services.usage.flush()
@@ -63,12 +66,14 @@ async function snapshot(r: TestRelay, keyIds: string[]) {
     )
   }
   return {
-    keys: (await s.keys.list()).map((k) => ({ id: k.id, hash: k.hash, name: k.name })),
-    accounts: (await s.accounts.list()).map((a) => ({ id: a.id, name: a.name })),
-    states: [...(await s.accounts.getStates((await s.accounts.list()).map((a) => a.id)))].map(
-      ([id, st]) => ({ id, status: st.status, rateLimitedUntil: st.rateLimitedUntil }),
+    keys: byId((await s.keys.list()).map((k) => ({ id: k.id, hash: k.hash, name: k.name }))),
+    accounts: byId((await s.accounts.list()).map((a) => ({ id: a.id, name: a.name }))),
+    states: byId(
+      [...(await s.accounts.getStates((await s.accounts.list()).map((a) => a.id)))].map(
+        ([id, st]) => ({ id, status: st.status, rateLimitedUntil: st.rateLimitedUntil }),
+      ),
     ),
-    groups: (await s.accounts.listGroups()).map((g) => g.name),
+    groups: (await s.accounts.listGroups()).map((g) => g.name).sort(),
     settings: Object.fromEntries(
       await Promise.all((await s.settings.names()).map(async (n) => [n, await s.settings.get(n)])),
     ),
