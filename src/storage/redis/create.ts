@@ -1,8 +1,9 @@
 /**
  * @module
  * Wires the Redis adapter: one command connection (to one node or a cluster) with the Lua scripts
- * registered, a duplicate connection for pub/sub, and every repository over the configured key prefix. Lease releases
- * that fail while Redis is unreachable are retried in the background (see {@link retryReleases}).
+ * registered, a connection for pub/sub (see createSubscriber), and every repository over the
+ * configured key prefix. Lease releases that fail while Redis is unreachable are retried in the
+ * background (see {@link retryReleases}).
  */
 import type { Logger } from '../../core/ports.ts'
 import type { LimitsRepository } from '../../limits/repository.ts'

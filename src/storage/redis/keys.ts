@@ -30,7 +30,6 @@ export function createRedisKeys(prefix: string, options: { cluster?: boolean } =
   const r = options.cluster ? h : prefix
   return {
     prefix,
-    cluster: options.cluster === true,
 
     /** `${prefix}:key:<id>`: JSON of an ApiKey. */
     key: (id: string) => `${c}:key:${id}`,
