@@ -26,12 +26,20 @@ export function hashedPart(key: string): string {
   return key
 }
 
+/** CRC16 (XMODEM) of the UTF-8 bytes of `text`; ASCII is read without encoding. */
+function crc16(text: string): number {
+  let crc = 0
+  const add = (byte: number) => {
+    crc = ((crc << 8) ^ TABLE[((crc >> 8) ^ byte) & 0xff]!) & 0xffff
+  }
+  if (/^[\x00-\x7f]*$/.test(text)) for (let i = 0; i < text.length; i++) add(text.charCodeAt(i))
+  else for (const byte of encoder.encode(text)) add(byte)
+  return crc
+}
+
 /** The cluster slot (0–16383) of a key. */
 export function keySlot(key: string): number {
-  let crc = 0
-  for (const byte of encoder.encode(hashedPart(key)))
-    crc = ((crc << 8) ^ TABLE[((crc >> 8) ^ byte) & 0xff]!) & 0xffff
-  return crc & 0x3fff
+  return crc16(hashedPart(key)) & 0x3fff
 }
 
 let tags: string[] | null = null

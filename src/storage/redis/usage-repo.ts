@@ -279,16 +279,19 @@ export function createUsageRepo(client: RedisClient, keys: RedisKeys): UsageRepo
         return out
       }
       const walked = new Set<string>()
-      for await (const indexKeys of scanKeys(client, `${escapeGlob(head)}*`)) {
-        for (const indexKey of indexKeys) {
-          // SCAN may return a key twice.
-          if (walked.has(indexKey)) continue
-          walked.add(indexKey)
+      for await (const found of scanKeys(client, `${escapeGlob(head)}*`)) {
+        // SCAN may return a key twice.
+        const indexKeys = found.filter((k) => !walked.has(k))
+        for (const k of indexKeys) walked.add(k)
+        const members = await execAll(
+          indexKeys.reduce((p, indexKey) => p.smembers(indexKey), spread(client)),
+        )
+        for (const [i, indexKey] of indexKeys.entries()) {
           const rest = indexKey.slice(head.length)
           const colon = rest.indexOf(':')
           const scope = rest.slice(0, colon) as CounterScope
           const period = rest.slice(colon + 1)
-          for (const member of await client.smembers(indexKey)) {
+          for (const member of members[i] as string[]) {
             if (!isModelScope(scope)) refs.push({ scope, id: member, period })
             else {
               const parsed: unknown = JSON.parse(member)
