@@ -4,7 +4,7 @@
  * the storage this relay is configured for into another store. The logic lives in
  * src/migrate/; this file only wires the Bun runtime.
  */
-import { COPY_USAGE, parseCopyArgs, runCopy } from '../src/migrate/copy-cli.ts'
+import { COPY_USAGE, parseCopyArgs, runCopy } from '../src/cli/copy-store.ts'
 import { argsOrExit, io, storeRuntime, terminalConfirm } from './cli-io.ts'
 
 const { code } = await runCopy({

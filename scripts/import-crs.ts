@@ -5,7 +5,7 @@
  * lives in src/migrate/; this file only wires the Bun runtime.
  */
 import { readFileSync } from 'node:fs'
-import { IMPORT_USAGE, parseImportArgs, runImport } from '../src/migrate/cli.ts'
+import { IMPORT_USAGE, parseImportArgs, runImport } from '../src/cli/import-crs.ts'
 import { bunPasswordHasher } from '../src/runtime/bun.ts'
 import { argsOrExit, io, storeRuntime, terminalConfirm } from './cli-io.ts'
 

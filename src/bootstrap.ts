@@ -6,40 +6,42 @@
  */
 import pkg from '../package.json' with { type: 'json' }
 import { createTokenProvider } from './accounts/oauth.ts'
-import { createAccountService, type PoolEntry } from './accounts/service.ts'
+import { createAccountService } from './accounts/service.ts'
 import { createAuditLog } from './admin/audit.ts'
 import { createAdminAuthService } from './admin/auth-service.ts'
 import { chooseStorage, loadConfig, parseSize, type StorageChoice } from './config/load.ts'
 import type { Config } from './config/schema.ts'
 import { type ResolvedSecrets, resolveSecrets, type SecretFileAccess } from './config/secrets.ts'
 import { createSecretBox } from './core/crypto.ts'
+import { createLifecycle } from './core/lifecycle.ts'
 import { createLogger } from './core/log.ts'
 import { teeSink } from './core/log-sinks.ts'
 import type { Clock, FetchFn, Logger, LogSink, PasswordHasher } from './core/ports.ts'
 import { systemClock } from './core/time.ts'
 import { createHistoryService } from './history/service.ts'
-import { type HistoryWriter, inlineHistoryWriter } from './history/writer.ts'
+import { type HistoryWriter, historyDefaults, inlineHistoryWriter } from './history/writer.ts'
 import { createApp } from './http/app.ts'
+import { clientIpResolver } from './http/client-ip.ts'
+import { createServerHooks } from './http/server-hooks.ts'
 import { createKeyService } from './keys/service.ts'
+import { startMaintenance } from './maintenance.ts'
 import { createMetrics } from './metrics/service.ts'
 import { createWebhookService } from './notify/service.ts'
+import { createClaudeConsoleAdapter } from './platforms/claude/console-adapter.ts'
+import { createClaudeOAuthAdapter } from './platforms/claude/oauth-adapter.ts'
+import { createPlatformRegistry } from './platforms/registry.ts'
 import { accessLogRecorder } from './relay/access-log.ts'
-import { createProxyFetch } from './relay/proxy-fetch.ts'
+import { createAccountFetch } from './relay/account-fetch.ts'
+import { createDeferred } from './relay/deferred.ts'
+import { createRelayService } from './relay/pipeline.ts'
 import { fanOutRecorder, type RequestRecorder } from './relay/recorder.ts'
-import { createRelayService } from './relay/relay-service.ts'
 import { dnsResolver } from './runtime/dns.ts'
-import { redactErrorBodies } from './security/redact-errors.ts'
 import { createUrlPolicy, type HostResolver } from './security/url-policy.ts'
-import { createSqliteStores } from './storage/sqlite/create.ts'
+import { openStores } from './storage/open.ts'
 import type { SqlDatabase } from './storage/sqlite/driver.ts'
 import type { Stores } from './storage/stores.ts'
-import bundledPrices from './usage/pricing.json' with { type: 'json' }
-import {
-  createPricing,
-  type PriceSource,
-  type PriceTable,
-  urlPriceSource,
-} from './usage/pricing.ts'
+import { loadPricing } from './usage/price-loader.ts'
+import type { PriceSource } from './usage/pricing.ts'
 import { createUsageService } from './usage/service.ts'
 import type { WebAsset } from './web/serve-web.ts'
 
@@ -114,6 +116,9 @@ export async function buildRelay(options: BuildOptions) {
   const { config, secrets, stores, logger } = options
   const clock = options.clock ?? systemClock
   const baseFetch: FetchFn = options.fetch ?? ((input, init) => fetch(input, init))
+  const lifecycle = createLifecycle((name, err) =>
+    logger.error('error while stopping', { part: name, error: err }),
+  )
   const box = createSecretBox(secrets.encryptionKey)
   const keys = createKeyService({
     repo: stores.keys,
@@ -146,40 +151,7 @@ export async function buildRelay(options: BuildOptions) {
     accounts,
     urlPolicy,
   })
-  const directFetch = urlPolicy.guard(baseFetch)
-  const proxyFetches = new Map<string, { sig: string; fetch: FetchFn }>()
-  const accountSecrets = (entry: PoolEntry) => () => [
-    entry.secrets.apiKey,
-    entry.secrets.accessToken,
-    entry.secrets.refreshToken,
-    entry.secrets.proxyPassword,
-  ]
-  // One wrapper per pool entry (a snapshot refresh makes new entries), not one per request.
-  const entryFetches = new WeakMap<PoolEntry, { inner: FetchFn; fetch: FetchFn }>()
-  const fetchFor = (entry: PoolEntry): FetchFn => {
-    const inner = proxiedFetch(entry)
-    const hit = entryFetches.get(entry)
-    if (hit && hit.inner === inner) return hit.fetch
-    const wrapped = redactErrorBodies(inner, accountSecrets(entry))
-    entryFetches.set(entry, { inner, fetch: wrapped })
-    return wrapped
-  }
-  const proxiedFetch = (entry: PoolEntry): FetchFn => {
-    const proxy = entry.account.proxy
-    if (!proxy) return directFetch
-    const sig = `${JSON.stringify(proxy)}|${entry.secrets.proxyPassword ?? ''}`
-    const hit = proxyFetches.get(entry.account.id)
-    if (hit && hit.sig === sig) return hit.fetch
-    const f = urlPolicy.guard(
-      createProxyFetch(
-        { ...proxy, password: entry.secrets.proxyPassword },
-        { baseFetch: baseFetch as typeof fetch },
-      ) as FetchFn,
-      proxy.host,
-    )
-    proxyFetches.set(entry.account.id, { sig, fetch: f })
-    return f
-  }
+  const fetchFor = createAccountFetch({ baseFetch, urlPolicy })
   const tokens = createTokenProvider({
     accounts,
     coord: stores.coord,
@@ -188,6 +160,10 @@ export async function buildRelay(options: BuildOptions) {
     tokenUrl: config.CLAUDE_OAUTH_TOKEN_URL,
     fetchFor,
   })
+  const registry = createPlatformRegistry([
+    createClaudeOAuthAdapter({ config, tokens }),
+    createClaudeConsoleAdapter({ config }),
+  ])
   const adminAuth = createAdminAuthService({
     settings: stores.settings,
     coord: stores.coord,
@@ -200,38 +176,12 @@ export async function buildRelay(options: BuildOptions) {
     password: secrets.adminPassword,
     fromEnv: !secrets.adminPasswordFromFile,
   })
+  const prices = await loadPricing({ config, logger, filePriceSource: options.filePriceSource })
+  const pricing = prices.pricing
 
-  const override = !config.PRICING_FILE
-    ? undefined
-    : /^https?:\/\//.test(config.PRICING_FILE)
-      ? urlPriceSource(config.PRICING_FILE)
-      : options.filePriceSource?.(config.PRICING_FILE)
-  const pricing = createPricing({
-    bundled: bundledPrices as PriceTable,
-    override,
-    onError: (message) => logger.error(message, { source: config.PRICING_FILE }),
-  })
-  if (override) {
-    if (await pricing.refresh())
-      logger.info('price override loaded', {
-        source: config.PRICING_FILE,
-        version: pricing.overrideVersion(),
-      })
-  }
-  const pricingTimer = override
-    ? setInterval(() => {
-        void pricing.refresh().then((changed) => {
-          if (changed)
-            logger.info('price override reloaded', {
-              source: config.PRICING_FILE,
-              version: pricing.overrideVersion(),
-            })
-        })
-      }, config.PRICING_RELOAD_INTERVAL)
-    : null
-  ;(pricingTimer as { unref?: () => void } | null)?.unref?.()
-  // Flushes first record the relay's finished requests still waiting for their turn.
-  let settleRelay = () => {}
+  // Requests whose response is complete are recorded on the next turn; usage and history flushes
+  // first hand those over (the relay fills this queue).
+  const deferred = createDeferred(logger)
   const usage = createUsageService({
     repo: stores.usage,
     limits: stores.limits,
@@ -240,25 +190,17 @@ export async function buildRelay(options: BuildOptions) {
     tzOffsetHours: config.TIMEZONE_OFFSET,
     retentionMs: config.TOKEN_USAGE_RETENTION,
     flushMs: config.USAGE_FLUSH_INTERVAL,
-    beforeFlush: () => settleRelay(),
+    beforeFlush: deferred.settle,
   })
-
   const history = createHistoryService({
     repo: stores.history,
     settings: stores.settings,
     coord: stores.coord,
     clock,
     logger,
-    defaults: {
-      enabled: true,
-      captureBodies: true,
-      maxRequestBodySize: 64 * 1024,
-      maxResponseBodySize: 256 * 1024,
-      retentionDays: Math.max(1, Math.round(config.TOKEN_USAGE_RETENTION / 86_400_000)),
-      maxTotalBytes: 1024 * 1024 * 1024,
-    },
+    defaults: historyDefaults(config.TOKEN_USAGE_RETENTION),
     writer: options.historyWriter,
-    beforeFlush: () => settleRelay(),
+    beforeFlush: deferred.settle,
     knownSecrets: () => [
       ...accounts.knownSecrets(),
       secrets.adminPassword,
@@ -269,26 +211,12 @@ export async function buildRelay(options: BuildOptions) {
   await history.ready
 
   const audit = createAuditLog({ settings: stores.settings, clock, logger })
-  const server: {
-    disableIdleTimeout?: (request: Request) => void
-    requestIP?: (request: Request) => string | null
-  } = {}
-  const ipOf = (request: Request): string => {
-    if (config.TRUST_PROXY) {
-      const fwd = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim()
-      if (fwd) return fwd
-      const real = request.headers.get('x-real-ip')?.trim()
-      if (real) return real
-    }
-    return server.requestIP?.(request) ?? 'unknown'
-  }
+  const server = createServerHooks()
   const touchKeys: RequestRecorder = { record: (o) => void keys.touch(o.key).catch(() => {}) }
   const startedAt = clock.now()
   const metrics = createMetrics({
     accounts,
     ping: () => stores.ping(),
-    inFlightStreams: () => relay.activeStreams(),
-    inFlightLeases: () => relay.inFlight(),
     pending: () => ({ history: history.pendingCount(), usage: usage.pendingCount() }),
     memory: options.memory,
     version: VERSION,
@@ -310,17 +238,18 @@ export async function buildRelay(options: BuildOptions) {
     config,
     keys,
     accounts,
-    tokens,
+    registry,
     limits: stores.limits,
     recorder,
     pricing,
     clock,
     logger,
     fetchFor,
-    disableIdleTimeout: (request) => server.disableIdleTimeout?.(request),
+    deferred,
+    disableIdleTimeout: server.disableIdleTimeout,
     captureLimits: () => history.captureLimits(),
   })
-  settleRelay = () => relay.settle()
+  metrics.observeRelay(relay)
 
   let draining = false
   const app = createApp({
@@ -329,7 +258,7 @@ export async function buildRelay(options: BuildOptions) {
     logger,
     clock,
     version: VERSION,
-    startedAt: clock.now(),
+    startedAt,
     jwtSecret: secrets.jwtSecret,
     isDraining: () => draining,
     services: {
@@ -344,29 +273,30 @@ export async function buildRelay(options: BuildOptions) {
       webhooks,
       metrics,
     },
-    accountOps: { tokens, fetchFor, fetch: baseFetch, urlPolicy },
-    ipOf,
+    accountOps: { tokens, fetchFor, fetch: baseFetch, urlPolicy, registry },
+    ipOf: clientIpResolver(config, server),
     readAsset: options.readAsset,
   })
-  const flushTimer = setInterval(() => {
-    void accounts.flushLastUsed().catch(() => {})
-    void keys
-      .flushTouches()
-      .catch((err) => logger.warn('cannot store key last-use times', { error: err }))
-  }, 5000)
-  ;(flushTimer as { unref?: () => void }).unref?.()
-  /** Periodic maintenance: history retention, expired rows (SQLite). */
-  const cleanup = async () => {
-    try {
-      await history.cleanup()
-      const swept = await stores.sweepExpired(clock.now())
-      if (swept) logger.debug('expired rows swept', { swept })
-    } catch (err) {
-      logger.warn('cleanup failed', { error: err })
-    }
-  }
-  const cleanupTimer = setInterval(() => void cleanup(), config.CLEANUP_INTERVAL)
-  ;(cleanupTimer as { unref?: () => void }).unref?.()
+  const maintenance = startMaintenance({
+    accounts,
+    keys,
+    history,
+    stores,
+    clock,
+    logger,
+    cleanupIntervalMs: config.CLEANUP_INTERVAL,
+  })
+
+  // Stop order: nothing new is started, in-flight recording is handed over, queues are
+  // flushed, then storage closes.
+  lifecycle.add('price reloads', prices.stop)
+  lifecycle.add('relay', relay.stop)
+  lifecycle.add('webhooks', webhooks.stop)
+  lifecycle.add('usage', usage.stop)
+  lifecycle.add('history', history.stop)
+  lifecycle.add('audit log', audit.stop)
+  lifecycle.add('maintenance', maintenance.stop)
+  lifecycle.add('storage', stores.close)
 
   return {
     config,
@@ -385,9 +315,12 @@ export async function buildRelay(options: BuildOptions) {
       history,
       audit,
       webhooks,
+      registry,
     },
-    /** Runtime hooks the server sets once it listens. */
+    /** Server hooks: the entry point attaches its server once listening. */
     server,
+    /** The ordered list of parts stopped by `close()` (entry points add theirs at the end). */
+    lifecycle,
     startDraining: () => {
       draining = true
     },
@@ -396,21 +329,9 @@ export async function buildRelay(options: BuildOptions) {
     /** Ends open streams (after the drain timeout); each is recorded as aborted. */
     abortStreams: () => relay.abortAll(),
     /** Runs the periodic maintenance now. */
-    cleanup,
-    /** Flushes pending writes and closes storage. */
-    close: async () => {
-      clearInterval(flushTimer)
-      clearInterval(cleanupTimer)
-      if (pricingTimer) clearInterval(pricingTimer)
-      relay.stop()
-      await webhooks.stop()
-      await usage.stop()
-      await history.stop()
-      await audit.stop()
-      await accounts.flushLastUsed().catch(() => {})
-      await keys.flushTouches().catch(() => {})
-      await stores.close()
-    },
+    cleanup: maintenance.cleanup,
+    /** Flushes pending writes and closes storage (the lifecycle's parts, in order). */
+    close: () => lifecycle.stopAll(),
   }
 }
 
@@ -441,17 +362,7 @@ export async function bootstrap(
   announceSecrets(secrets, logger)
 
   const choice = chooseStorage(config, runtime.secretFiles.join)
-  const sqlite = choice.kind === 'sqlite' ? runtime.openSqlite(choice.path) : undefined
-  const stores =
-    choice.kind === 'redis'
-      ? // Loaded only when configured: ioredis costs an SQLite-mode process ~3 MB of RSS.
-        await (await import('./storage/redis/create.ts')).createRedisStores({
-          url: choice.url,
-          prefix: choice.prefix,
-          cluster: choice.cluster,
-          logger,
-        })
-      : createSqliteStores(sqlite!, { clock, logger })
+  const { stores, sqlite } = await openStores(choice, runtime, { clock, logger })
   try {
     await stores.ping()
   } catch (err) {
@@ -515,15 +426,8 @@ export async function bootstrap(
     readAsset: runtime.readAsset,
     memory: runtime.memory,
   })
-  if (checkpointer) {
-    const close = relay.close
-    const thread = checkpointer
-    // After the serving connection closed, the thread's last checkpoint empties the WAL.
-    relay.close = async () => {
-      await close()
-      await thread.stop()
-    }
-  }
+  // After the serving connection closed, the thread's last checkpoint empties the WAL.
+  if (checkpointer) relay.lifecycle.add('sqlite checkpoints', checkpointer.stop)
   return relay
 }
 

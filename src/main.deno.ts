@@ -25,7 +25,7 @@ try {
   })
   const { config, logger } = relay
   const ips = new WeakMap<Request, string>()
-  relay.server.requestIP = (request) => ips.get(request) ?? null
+  relay.server.attach({ requestIP: (request) => ips.get(request) ?? null })
   let pending = 0
   const server = Deno.serve(
     {

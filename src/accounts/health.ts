@@ -4,6 +4,7 @@
  * `…Until` timestamp) or explicit (`unauthorized`, `blocked`), so no sweeper is needed to bring an
  * account back: it becomes eligible again when its time passes.
  */
+import { isOpusModel } from '../usage/model-class.ts'
 import type { Account, AccountState } from './model.ts'
 
 /** Tunables of health marking. */
@@ -29,7 +30,7 @@ export const DEFAULT_HEALTH_POLICY: HealthPolicy = {
 /** What happened on one upstream attempt. */
 export type AttemptResult =
   | { kind: 'ok' }
-  | { kind: 'http'; status: number; headers: Headers; message: string; opus: boolean }
+  | { kind: 'http'; status: number; headers: Headers; message: string; model: string }
   | { kind: 'network'; message: string }
 
 const BLOCKED_RE =
@@ -90,7 +91,7 @@ export function healthPatch(
   const { status, headers, message } = result
   if (status === 429 || RATE_LIMIT_RE.test(message)) {
     const until = rateLimitResetAt(headers, now) ?? now + policy.defaultRateLimitMs
-    if (result.opus && headers.has('anthropic-ratelimit-unified-reset'))
+    if (isOpusModel(result.model) && headers.has('anthropic-ratelimit-unified-reset'))
       return { opusRateLimitedUntil: until, ...error(message) }
     return { rateLimitedUntil: until, ...error(message) }
   }

@@ -53,12 +53,16 @@ export const Account = T.Object({
 })
 export type Account = Static<typeof Account>
 
-/** Decrypted secrets of an account. */
+/**
+ * Decrypted secrets of an account. Account kinds add their own (an id token, AWS credentials…);
+ * every value here is a secret: it is sealed at rest and redacted wherever it could show.
+ */
 export interface AccountSecrets {
   accessToken?: string
   refreshToken?: string
   apiKey?: string
   proxyPassword?: string
+  [name: string]: string | undefined
 }
 
 /** Health status; rate limits and cool-downs are time-based fields next to it. */

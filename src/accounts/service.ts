@@ -92,43 +92,28 @@ export interface AccountServiceOptions {
   stateRefreshMs?: number
 }
 
-/** Whether an account serves `model` (and the model name to send upstream). */
-export function modelSupport(
+/**
+ * Whether an account's `supportedModels` takes `model`, and the model name to send upstream: a
+ * list allows its entries, a mapping `{requested: upstream}` renames (exact name first, then
+ * case-insensitive), an empty list or mapping takes every model. Plan limits of an account kind
+ * are its adapter's `modelOk`.
+ */
+export function modelMapping(
   account: Account,
   model: string,
 ): { ok: boolean; upstreamModel: string } {
   const sm = account.supportedModels
   if (Array.isArray(sm)) {
-    if (sm.length === 0 || sm.includes(model))
-      return { ok: oauthModelOk(account, model), upstreamModel: model }
+    if (sm.length === 0 || sm.includes(model)) return { ok: true, upstreamModel: model }
     return { ok: false, upstreamModel: model }
   }
   const entries = Object.entries(sm)
-  if (entries.length === 0) return { ok: oauthModelOk(account, model), upstreamModel: model }
+  if (entries.length === 0) return { ok: true, upstreamModel: model }
   const exact = sm[model]
   if (exact) return { ok: true, upstreamModel: exact }
   const lower = model.toLowerCase()
   const hit = entries.find(([k]) => k.toLowerCase() === lower)
   return hit ? { ok: true, upstreamModel: hit[1] } : { ok: false, upstreamModel: model }
-}
-
-function oauthModelOk(account: Account, model: string): boolean {
-  if (account.platform !== 'claude-oauth') return true
-  const m = model.toLowerCase()
-  if (!/claude|sonnet|opus|haiku/.test(m)) return false
-  if (m.includes('opus')) {
-    const info = account.subscriptionInfo ?? {}
-    const type = String(info.accountType ?? '')
-    if (
-      (info.hasClaudePro === true && info.hasClaudeMax !== true) ||
-      type === 'claude_pro' ||
-      type === 'claude_free' ||
-      type === 'free'
-    ) {
-      return false
-    }
-  }
-  return true
 }
 
 /**
@@ -562,15 +547,7 @@ export function createAccountService(options: AccountServiceOptions) {
   /** Every decrypted account secret currently loaded (for redaction). */
   function knownSecrets(): string[] {
     const out: string[] = []
-    for (const e of pool.values()) {
-      for (const v of [
-        e.secrets.accessToken,
-        e.secrets.refreshToken,
-        e.secrets.apiKey,
-        e.secrets.proxyPassword,
-      ])
-        if (v) out.push(v)
-    }
+    for (const e of pool.values()) for (const v of Object.values(e.secrets)) if (v) out.push(v)
     return out
   }
 

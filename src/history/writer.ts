@@ -9,11 +9,11 @@
  */
 import type { Logger } from '../core/ports.ts'
 import { utf8Length } from '../core/text.ts'
+import { dialectOf } from '../dialects/registry.ts'
 import type { RequestOutcome } from '../relay/recorder.ts'
 import type { HistoryRecord } from './model.ts'
 import { redactText } from './redact.ts'
 import type { HistoryRepository } from './repository.ts'
-import { assembleSse } from './sse-assemble.ts'
 
 /** Persisted history settings. */
 export interface HistoryConfig {
@@ -29,6 +29,18 @@ export interface HistoryConfig {
   retentionDays: number
   /** The oldest records are deleted while the history holds more than this. */
   maxTotalBytes: number
+}
+
+/** History settings before an admin changes them: on, bodies captured (64 KB / 256 KB). */
+export function historyDefaults(retentionMs: number): HistoryConfig {
+  return {
+    enabled: true,
+    captureBodies: true,
+    maxRequestBodySize: 64 * 1024,
+    maxResponseBodySize: 256 * 1024,
+    retentionDays: Math.max(1, Math.round(retentionMs / 86_400_000)),
+    maxTotalBytes: 1024 * 1024 * 1024,
+  }
 }
 
 /** A finished request as the history keeps it until written: the key reduced to id and name. */
@@ -66,11 +78,11 @@ export function toRecord(o: PendingOutcome, config: HistoryConfig, known: string
   let responseText = o.responseBody
   let cut = o.responseTruncated
   if (o.stream && responseText) {
-    const assembled = assembleSse(
+    const assembled = dialectOf(o.dialect)?.assemble(
       responseText,
       config.captureBodies ? config.maxResponseBodySize : 0,
     )
-    if (assembled.message) {
+    if (assembled) {
       responseText = JSON.stringify(assembled.message)
       cut ||= assembled.cut
     }
@@ -89,7 +101,7 @@ export function toRecord(o: PendingOutcome, config: HistoryConfig, known: string
     keyName: o.key.name,
     accountId: o.accountId,
     accountName: o.accountName,
-    model: o.accountingModel || o.model,
+    model: o.model,
     stream: o.stream,
     endpoint: o.endpoint,
     userAgent: o.userAgent.slice(0, 300),

@@ -21,25 +21,17 @@ import {
   type OnboardingProxy,
 } from '../accounts/onboarding.ts'
 import type { AccountRepository } from '../accounts/repository.ts'
-import {
-  type AccountInput,
-  type AccountService,
-  modelSupport,
-  type PoolEntry,
-} from '../accounts/service.ts'
+import type { AccountInput, AccountService, PoolEntry } from '../accounts/service.ts'
 import type { AdminAuthService } from '../admin/auth-service.ts'
 import type { Config } from '../config/schema.ts'
 import type { CoordRepository } from '../coord/repository.ts'
 import { InvalidRequestError, NotFoundError, RelayError } from '../core/errors.ts'
 import type { Clock, FetchFn } from '../core/ports.ts'
+import { dialectOf } from '../dialects/registry.ts'
 import type { ApiKey } from '../keys/model.ts'
 import type { KeyService } from '../keys/service.ts'
-import {
-  consoleMessagesUrl,
-  DEFAULT_CLAUDE_CLI_UA,
-  oauthBeta,
-  withClaudeCodeSystem,
-} from '../relay/headers.ts'
+import type { PlatformRegistry } from '../platforms/adapter.ts'
+import { probeAccount } from '../platforms/probe.ts'
 import { createProxyFetch } from '../relay/proxy-fetch.ts'
 import type { UrlPolicy } from '../security/url-policy.ts'
 import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
@@ -53,6 +45,8 @@ export interface AccountOps {
   fetch: FetchFn
   /** Outbound URL policy: checks admin-entered URLs and proxies (absent = no checks). */
   urlPolicy?: UrlPolicy
+  /** The platform adapters (the account test builds its request through them). */
+  registry: PlatformRegistry
 }
 
 /** What the account admin routes need. */
@@ -71,9 +65,6 @@ export interface AdminAccountRouteDeps {
 
 type Body = Record<string, unknown>
 type Platform = 'claude-oauth' | 'claude-console'
-
-const TEST_MODEL = 'claude-haiku-4-5'
-const enc = new TextEncoder()
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined
@@ -203,22 +194,6 @@ function proxyOf(v: unknown): OnboardingProxy | null {
   return out
 }
 
-function upstreamError(text: string, status: number): string {
-  try {
-    const j = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown }
-    const m =
-      typeof j.error === 'string'
-        ? j.error
-        : typeof j.error?.message === 'string'
-          ? j.error.message
-          : typeof j.message === 'string'
-            ? j.message
-            : ''
-    if (m) return m
-  } catch {}
-  return `upstream answered ${status}`
-}
-
 /** Account admin controller. */
 export function adminAccountRoutes(deps: AdminAccountRouteDeps) {
   const { keys, accounts, config, clock, ops } = deps
@@ -311,131 +286,6 @@ export function adminAccountRoutes(deps: AdminAccountRouteDeps) {
       extInfo: { ...(latest.extInfo ?? {}), usageWindows },
     })
     return usageWindows
-  }
-
-  /** Sends the test message to one account, as the relay would (auth, headers, proxy). */
-  async function callUpstream(entry: PoolEntry, model: string, signal: AbortSignal) {
-    const a = entry.account
-    const upstreamModel = modelSupport(a, model).upstreamModel
-    let body: Body = {
-      model: upstreamModel,
-      max_tokens: 20,
-      stream: true,
-      messages: [{ role: 'user', content: 'Say hi' }],
-    }
-    const headers = new Headers({
-      'content-type': 'application/json',
-      accept: 'text/event-stream',
-      'accept-encoding': 'identity',
-      'anthropic-version': config.CLAUDE_API_VERSION,
-    })
-    let url: string
-    if (a.platform === 'claude-oauth') {
-      url = config.CLAUDE_API_URL
-      headers.set('authorization', `Bearer ${await ops.tokens.accessToken(entry)}`)
-      headers.set('anthropic-beta', oauthBeta(null, upstreamModel))
-      headers.set('user-agent', DEFAULT_CLAUDE_CLI_UA)
-      body = withClaudeCodeSystem(body)
-    } else {
-      url = consoleMessagesUrl(a.apiUrl, false)
-      const apiKey = entry.secrets.apiKey ?? ''
-      if (apiKey.startsWith('sk-ant-')) headers.set('x-api-key', apiKey)
-      else headers.set('authorization', `Bearer ${apiKey}`)
-      headers.set('user-agent', a.userAgent || DEFAULT_CLAUDE_CLI_UA)
-    }
-    return ops.fetchFor(entry)(url, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(body),
-      signal,
-      redirect: 'manual',
-    })
-  }
-
-  /** The SSE test stream: upstream events as they arrive, then `event: test_complete`. */
-  function testStream(entry: PoolEntry, model: string): Response {
-    const abort = new AbortController()
-    const t0 = performance.now()
-    const stream = new ReadableStream<Uint8Array>({
-      async start(controller) {
-        const send = (data: Body) =>
-          controller.enqueue(enc.encode(`event: test_complete\ndata: ${JSON.stringify(data)}\n\n`))
-        let status = 0
-        let text = ''
-        const latency = () => Math.round(performance.now() - t0)
-        try {
-          const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(60_000)])
-          let res = await callUpstream(entry, model, signal)
-          if (res.status === 401 && entry.account.platform === 'claude-oauth') {
-            const fresh = await ops.tokens.afterUnauthorized(entry)
-            if (fresh) {
-              await res.body?.cancel()
-              res = await callUpstream(entry, model, signal)
-            }
-          }
-          status = res.status
-          if (!res.ok || !res.body) {
-            const error = upstreamError(await res.text(), res.status)
-            send({ success: false, latencyMs: latency(), status, text, error })
-            return controller.close()
-          }
-          if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) {
-            const j = obj(safeParse(await res.text()))
-            const content = Array.isArray(j?.content) ? (j.content as Body[]) : []
-            text = content.map((c) => (typeof c.text === 'string' ? c.text : '')).join('')
-            send({ success: true, latencyMs: latency(), status, text })
-            return controller.close()
-          }
-          const reader = res.body.getReader()
-          const dec = new TextDecoder()
-          let buf = ''
-          let tail = ''
-          let streamError: string | null = null
-          for (;;) {
-            const { done, value } = await reader.read()
-            if (done) break
-            controller.enqueue(value)
-            const chunk = dec.decode(value, { stream: true })
-            tail = (tail + chunk).slice(-2)
-            buf += chunk
-            for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-              const line = buf.slice(0, i).trim()
-              buf = buf.slice(i + 1)
-              if (!line.startsWith('data:')) continue
-              const ev = obj(safeParse(line.slice(5)))
-              const delta = obj(ev?.delta)
-              if (ev?.type === 'content_block_delta' && typeof delta?.text === 'string')
-                text += delta.text
-              if (ev?.type === 'error')
-                streamError = str(obj(ev.error)?.message) ?? 'upstream stream error'
-            }
-          }
-          if (tail !== '\n\n') controller.enqueue(enc.encode('\n\n'))
-          send({
-            success: streamError === null,
-            latencyMs: latency(),
-            status,
-            text,
-            ...(streamError ? { error: streamError } : {}),
-          })
-        } catch (err) {
-          if (abort.signal.aborted) return
-          const error = err instanceof Error ? err.message : String(err)
-          send({ success: false, latencyMs: latency(), status, text, error })
-        }
-        controller.close()
-      },
-      cancel() {
-        abort.abort()
-      },
-    })
-    return new Response(stream, {
-      headers: {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        'x-accel-buffering': 'no',
-      },
-    })
   }
 
   const admin = new Elysia({ prefix: '/admin', name: 'crs.admin-accounts' }).use(
@@ -747,9 +597,12 @@ export function adminAccountRoutes(deps: AdminAccountRouteDeps) {
         `${path}/:id/test`,
         async ({ params, body, audit }) => {
           const e = await entryOf(params.id, platform)
-          const model = str(((body ?? {}) as Body).model) || TEST_MODEL
+          const adapter = ops.registry.adapter(e.account.platform)
+          const model = str(((body ?? {}) as Body).model) || adapter.probeModel
           audit('account.test', params.id, null, { model })
-          return testStream(e, model)
+          const dialect = dialectOf(adapter.dialects[0] ?? 'anthropic')
+          if (!dialect) throw new InvalidRequestError(`Cannot test a ${label} account: no dialect`)
+          return probeAccount({ adapter, dialect, fetch: ops.fetchFor(e) }, e, model)
         },
         {
           detail: {
@@ -862,12 +715,4 @@ export function adminAccountRoutes(deps: AdminAccountRouteDeps) {
       { detail: { tags: ['accounts'], summary: 'Set the member accounts of a group' } },
     )
   return admin
-}
-
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return null
-  }
 }

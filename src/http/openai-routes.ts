@@ -19,9 +19,9 @@ import {
 import { validateChatRequest } from '../openai/model.ts'
 import { toAnthropic } from '../openai/request.ts'
 import { createChatStreamTransform, toChatCompletion } from '../openai/response.ts'
-import type { RelayService } from '../relay/relay-service.ts'
+import type { RelayRoute, RelayService } from '../relay/pipeline.ts'
 import { requestIdOf } from './error-plugin.ts'
-import { MODEL_LIST } from './relay-routes.ts'
+import { MODEL_LIST, messagesRoute } from './relay-routes.ts'
 
 /** What the OpenAI-compatible routes need. */
 export interface OpenAIRouteDeps {
@@ -43,9 +43,10 @@ const DOC = { tags: ['openai'] }
 export function openaiRoutes(deps: OpenAIRouteDeps) {
   let app = new Elysia({ name: 'crs.openai' })
   for (const path of CHAT_PATHS) {
+    const route = { ...messagesRoute(path, 'messages'), path }
     app = app.post(
       path,
-      ({ request }) => guarded(deps, request, (requestId) => chat(deps, request, requestId, path)),
+      ({ request }) => guarded(deps, request, (requestId) => chat(deps, request, requestId, route)),
       {
         parse: 'none',
         detail: {
@@ -88,7 +89,7 @@ async function chat(
   deps: OpenAIRouteDeps,
   request: Request,
   requestId: string,
-  path: string,
+  route: RelayRoute,
 ): Promise<Response> {
   // Credentials first, so a bad key is a 401 whatever the body (cached; the relay re-checks).
   await deps.keys.authenticate(extractApiKey(request.headers))
@@ -115,7 +116,7 @@ async function chat(
     body: JSON.stringify(toAnthropic(body)),
     signal: request.signal,
   })
-  const res = await deps.relay.handle(inner, requestId, 'messages', path, {
+  const res = await deps.relay.handle(inner, requestId, route, {
     clientRequest: request,
   })
   if (res.status >= 400) return fromAnthropicErrorResponse(res, requestId)

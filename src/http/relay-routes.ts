@@ -5,9 +5,10 @@
  * the original bytes can be forwarded untouched.
  */
 import { Elysia } from 'elysia'
+import { anthropicDialect } from '../dialects/anthropic/dialect.ts'
 import type { KeyService } from '../keys/service.ts'
 import { extractApiKey } from '../keys/service.ts'
-import type { RelayService } from '../relay/relay-service.ts'
+import type { RelayRoute, RelayService } from '../relay/pipeline.ts'
 import { requestIdOf } from './error-plugin.ts'
 
 /** Models listed by GET /v1/models (Anthropic list shape). */
@@ -36,26 +37,34 @@ const MESSAGE_PATHS = [
 ]
 const DOC = { tags: ['relay'] }
 
+/** The Messages route at `path` (and its count_tokens route). */
+export function messagesRoute(path: string, operation: 'messages' | 'count_tokens'): RelayRoute {
+  return {
+    path: operation === 'messages' ? path : `${path}/count_tokens`,
+    dialect: anthropicDialect,
+    operation,
+    family: 'claude',
+    billable: operation === 'messages',
+  }
+}
+
 /** Client (relay) controller. */
 export function relayRoutes(deps: RelayRouteDeps) {
   let app = new Elysia({ name: 'crs.relay' })
   for (const path of MESSAGE_PATHS) {
+    const messages = messagesRoute(path, 'messages')
+    const countTokens = messagesRoute(path, 'count_tokens')
     app = app
-      .post(
-        path,
-        ({ request }) => deps.relay.handle(request, requestIdOf(request), 'messages', path),
-        {
-          parse: 'none',
-          detail: {
-            ...DOC,
-            summary: 'Create a message (Anthropic Messages API), streaming or not',
-          },
+      .post(path, ({ request }) => deps.relay.handle(request, requestIdOf(request), messages), {
+        parse: 'none',
+        detail: {
+          ...DOC,
+          summary: 'Create a message (Anthropic Messages API), streaming or not',
         },
-      )
+      })
       .post(
         `${path}/count_tokens`,
-        ({ request }) =>
-          deps.relay.handle(request, requestIdOf(request), 'count_tokens', `${path}/count_tokens`),
+        ({ request }) => deps.relay.handle(request, requestIdOf(request), countTokens),
         {
           parse: 'none',
           detail: { ...DOC, summary: 'Count tokens of a Messages request' },

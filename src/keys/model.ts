@@ -5,8 +5,14 @@
  */
 import { type Static, Type as T } from '@sinclair/typebox'
 
-/** What a key may call. */
-export const KeyPermission = T.Union([T.Literal('all'), T.Literal('claude'), T.Literal('openai')])
+/** What a key may call: every platform, or one family of routes (the seed's values). */
+export const KeyPermission = T.Union([
+  T.Literal('all'),
+  T.Literal('claude'),
+  T.Literal('openai'),
+  T.Literal('gemini'),
+  T.Literal('droid'),
+])
 export type KeyPermission = Static<typeof KeyPermission>
 
 /** A stored API key. The plaintext key is never stored; `hash` = SHA-256(key + ENCRYPTION_KEY). */
@@ -48,8 +54,17 @@ export const ApiKey = T.Object({
   restrictedModels: T.Array(T.String(), { default: [] }),
   enableClientRestriction: T.Boolean({ default: false }),
   allowedClients: T.Array(T.String(), { default: [] }),
-  /** Binding: an account id, or `group:<groupId>`; empty = shared pool. */
+  /**
+   * Bindings per family (the seed's field names and value forms): an account id, `group:<id>`,
+   * or a prefixed id (`responses:<id>`, `api:<id>`); empty = shared pool. Claude routes use
+   * the Claude OAuth or Console binding first, then Bedrock.
+   */
   claudeAccountId: T.String({ default: '' }),
   claudeConsoleAccountId: T.String({ default: '' }),
+  bedrockAccountId: T.String({ default: '' }),
+  openaiAccountId: T.String({ default: '' }),
+  azureOpenaiAccountId: T.String({ default: '' }),
+  geminiAccountId: T.String({ default: '' }),
+  droidAccountId: T.String({ default: '' }),
 })
 export type ApiKey = Static<typeof ApiKey>

@@ -17,8 +17,6 @@ export interface MetricsDeps {
   accounts: AccountService
   /** Storage round trip in ms (throws when down). */
   ping: () => Promise<number>
-  inFlightStreams: () => number
-  inFlightLeases: () => number
   version: string
   startedAt: number
   now: () => number
@@ -30,6 +28,7 @@ export interface MetricsDeps {
 
 /** Creates the metrics service. */
 export function createMetrics(deps: MetricsDeps) {
+  let relay: RelayGauges | null = null
   const requests = new Metric(
     'crs_requests_total',
     'Requests through the relay by route, outcome and HTTP status.',
@@ -143,7 +142,7 @@ export function createMetrics(deps: MetricsDeps) {
         retries.inc({ status: String(o.attempts[i]!.status) })
       const u = o.usage
       if (u && o.billable) {
-        const model = o.accountingModel || o.model
+        const model = o.model
         const [input, output, write5m, write1h, read, dollars] = cached(modelSeries, model, () => [
           tokens.series({ model, kind: 'input' }),
           tokens.series({ model, kind: 'output' }),
@@ -182,8 +181,8 @@ export function createMetrics(deps: MetricsDeps) {
     } catch {
       storageLatency.set({}, -1)
     }
-    inflight.set({}, deps.inFlightStreams())
-    leases.set({}, deps.inFlightLeases())
+    inflight.set({}, relay?.activeStreams() ?? 0)
+    leases.set({}, relay?.inFlight() ?? 0)
     const queued = deps.pending?.()
     if (queued) {
       pendingWrites.set({ queue: 'history' }, queued.history)
@@ -217,7 +216,20 @@ export function createMetrics(deps: MetricsDeps) {
     ])
   }
 
-  return { recorder, render }
+  return {
+    recorder,
+    render,
+    /** Reads the relay's in-flight gauges at scrape time (the relay records into `recorder`). */
+    observeRelay(gauges: RelayGauges) {
+      relay = gauges
+    },
+  }
+}
+
+/** The relay's gauges: streams relayed and concurrency leases held right now. */
+export interface RelayGauges {
+  activeStreams(): number
+  inFlight(): number
 }
 
 /** The metrics service's interface. */

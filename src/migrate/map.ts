@@ -104,6 +104,11 @@ export function mapApiKey(id: string, h: Hash, hashes: string[]): Mapped<ApiKey>
     allowedClients: oldList(h.allowedClients),
     claudeAccountId: (h.claudeAccountId ?? '').trim(),
     claudeConsoleAccountId: (h.claudeConsoleAccountId ?? '').trim(),
+    bedrockAccountId: (h.bedrockAccountId ?? '').trim(),
+    openaiAccountId: (h.openaiAccountId ?? '').trim(),
+    azureOpenaiAccountId: (h.azureOpenaiAccountId ?? '').trim(),
+    geminiAccountId: (h.geminiAccountId ?? '').trim(),
+    droidAccountId: (h.droidAccountId ?? '').trim(),
   }
   // A fixed-mode key keeps whatever activation timestamp the old system had; only activation
   // mode decides expiry from it.

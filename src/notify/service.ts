@@ -8,10 +8,12 @@
  * 5xx and 429, never on other 4xx, and never following redirects. Logs name platforms by id and
  * name only, never by URL or secret.
  */
+
 import { Value } from '@sinclair/typebox/value'
 import type { AccountService } from '../accounts/service.ts'
 import type { SecretBox } from '../core/crypto.ts'
 import { InvalidRequestError, NotFoundError } from '../core/errors.ts'
+import { readLimited } from '../core/http-body.ts'
 import { newId } from '../core/ids.ts'
 import type { Clock, FetchFn, Logger } from '../core/ports.ts'
 import type { UrlPolicy } from '../security/url-policy.ts'
@@ -273,31 +275,6 @@ function errorText(err: unknown): string {
   return String(err)
 }
 
-/** Reads at most `max` bytes of a body as text, then cancels the rest. */
-async function readCapped(res: Response, max: number): Promise<string> {
-  if (!res.body) return ''
-  const reader = res.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  try {
-    while (size < max) {
-      const { done, value } = await reader.read()
-      if (done) break
-      chunks.push(value)
-      size += value.byteLength
-    }
-  } finally {
-    void reader.cancel().catch(() => {})
-  }
-  const all = new Uint8Array(size)
-  let o = 0
-  for (const c of chunks) {
-    all.set(c, o)
-    o += c.byteLength
-  }
-  return new TextDecoder().decode(all.subarray(0, max))
-}
-
 /** An error the platform reported inside a 2xx answer (Feishu, DingTalk, WeCom), or null. */
 export function platformError(type: WebhookPlatformType, text: string): string | null {
   if (type !== 'feishu' && type !== 'dingtalk' && type !== 'wecom') return null
@@ -447,7 +424,7 @@ export function createWebhookService(options: WebhookServiceOptions) {
           error: redactFor(verdict.reason, target),
         }
       const res = await fetchFn(req.url, { ...req.init, redirect: 'manual', signal })
-      const text = await readCapped(res, 4096)
+      const text = new TextDecoder().decode(await readLimited(res, 4096))
       const status = res.status
       if (status >= 200 && status < 300) {
         const appError = platformError(target.type, text)

@@ -2,7 +2,7 @@
  * @module
  * Anthropic Messages answers → OpenAI chat-completions answers (pure). `toChatCompletion` maps a
  * whole message; `createChatStreamTransform` maps an Anthropic SSE stream event by event as the
- * bytes arrive (lines are split across chunk boundaries like `relay/usage-tap.ts`). Text becomes
+ * bytes arrive (lines are split across chunk boundaries (`dialects/sse-lines.ts`)). Text becomes
  * `content`, `tool_use` blocks become `tool_calls` numbered among tool calls only, thinking and
  * ping events are dropped, and usage counts cache writes and reads as prompt tokens.
  */

@@ -3,8 +3,9 @@
  * The port through which the relay reports each finished request, exactly once, whatever the
  * path. Usage counters, cost and request history implement it; it must never throw or block.
  */
+import type { DialectName } from '../dialects/dialect.ts'
 import type { ApiKey } from '../keys/model.ts'
-import type { TokenUsage } from './usage.ts'
+import type { TokenUsage } from '../usage/tokens.ts'
 
 /** One upstream attempt of a request (failover trail). */
 export interface Attempt {
@@ -19,7 +20,18 @@ export interface Attempt {
 export interface RequestOutcome {
   requestId: string
   key: ApiKey
+  /** The path the client called. */
   endpoint: string
+  /** The dialect of the route (and of the stored bodies). */
+  dialect: DialectName
+  /** The model the client asked for. */
+  requestedModel: string
+  /** The model sent upstream (after the account's mapping); '' when no account was tried. */
+  upstreamModel: string
+  /**
+   * The model the request is accounted under: the priced canonical name, else the model the
+   * upstream reported, else the requested one. Usage, cost, history and logs use this one.
+   */
   model: string
   stream: boolean
   userAgent: string
@@ -29,6 +41,8 @@ export interface RequestOutcome {
   overheadMs: number | null
   accountId: string
   accountName: string
+  /** Platform of the account that answered ('' when none did). */
+  platform: string
   status: number
   outcome: 'success' | 'error' | 'aborted' | 'rejected'
   errorType: string
@@ -37,8 +51,6 @@ export interface RequestOutcome {
   usage: TokenUsage | null
   /** Whether usage should count toward billing (false for count_tokens). */
   billable: boolean
-  /** Model the usage is accounted under: the priced canonical name, else the model the upstream reported. */
-  accountingModel: string
   /** Cost of `usage` in nano-dollars (1e-9 USD); 0 when unpriced. */
   costNanos: number
   /** False when the model has no price (its cost is 0, shown as unpriced). */

@@ -1,16 +1,24 @@
 /**
  * @module
- * Account selection: the key's binding (an account or a group) first, else the sticky session's
- * account, else the shared pool by priority (lower first) then least recently used. Only healthy,
- * schedulable accounts that serve the model and were not already tried for this request qualify.
+ * Account selection within one family of accounts: the key's binding (an account or a group)
+ * first, else the sticky session's account, else the shared pool by priority (lower first) then
+ * least recently used. Only healthy, schedulable accounts that serve the model and were not
+ * already tried for this request qualify.
  */
 import { unavailableReason } from '../accounts/health.ts'
-import { modelSupport, type PoolEntry } from '../accounts/service.ts'
-import type { ApiKey } from '../keys/model.ts'
+import type { Account } from '../accounts/model.ts'
+import { modelMapping, type PoolEntry } from '../accounts/service.ts'
+import { isOpusModel } from '../usage/model-class.ts'
 
 /** Input of {@link pickAccount}. */
 export interface PickInput {
-  key: ApiKey
+  /** The key's binding for this family: an account id, `group:<id>`, or '' (shared pool). */
+  binding: string
+  /**
+   * Whether an account belongs to the family and its kind takes the (mapped) model: the adapter's
+   * plan rules, applied to what would be sent upstream.
+   */
+  serves: (account: Account, model: string) => boolean
   model: string
   stickyAccountId: string | null
   /** Accounts already tried for this request. */
@@ -34,9 +42,8 @@ export interface NoPick {
 
 /** Chooses an account for a request, or explains why none qualifies. */
 export function pickAccount(entries: PoolEntry[], input: PickInput): Pick | NoPick {
-  const { key, model, now, exclude } = input
-  const opus = model.toLowerCase().includes('opus')
-  const binding = key.claudeAccountId || key.claudeConsoleAccountId
+  const { binding, model, now, exclude } = input
+  const opus = isOpusModel(model)
   let candidates: PoolEntry[]
   let via: Pick['via'] = 'pool'
   if (binding.startsWith('group:')) {
@@ -52,7 +59,10 @@ export function pickAccount(entries: PoolEntry[], input: PickInput): Pick | NoPi
     candidates = entries.filter((e) => e.account.accountType === 'shared')
   }
 
-  const serving = candidates.filter((e) => modelSupport(e.account, model).ok)
+  const serving = candidates.filter((e) => {
+    const m = modelMapping(e.account, model)
+    return m.ok && input.serves(e.account, m.upstreamModel)
+  })
   const eligible = serving.filter(
     (e) => !exclude.has(e.account.id) && unavailableReason(e.account, e.state, now, opus) === null,
   )
@@ -72,7 +82,7 @@ export function pickAccount(entries: PoolEntry[], input: PickInput): Pick | NoPi
   }
   const pick = (entry: PoolEntry, how: Pick['via']): Pick => ({
     entry,
-    upstreamModel: modelSupport(entry.account, model).upstreamModel,
+    upstreamModel: modelMapping(entry.account, model).upstreamModel,
     via: how,
   })
   if (input.stickyAccountId && via !== 'binding') {

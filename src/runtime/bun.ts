@@ -66,8 +66,10 @@ export function serveBun(relay: Relay): ReturnType<typeof Bun.serve> {
       )
     },
   })
-  relay.server.disableIdleTimeout = (request) => server.timeout(request, 0)
-  relay.server.requestIP = (request) => server.requestIP(request)?.address ?? null
+  relay.server.attach({
+    disableIdleTimeout: (request) => server.timeout(request, 0),
+    requestIP: (request) => server.requestIP(request)?.address ?? null,
+  })
   logger.info('listening', { url: `http://${config.HOST}:${server.port}`, version: relay.version })
   if (!process.env.BUN_CONFIG_MAX_HTTP_REQUESTS)
     logger.warn(

@@ -11,7 +11,7 @@
  * Costs are integer nano-dollars: a price of P USD per million tokens is P × 1000 nano-dollars per
  * token, a whole number for every Anthropic price.
  */
-import type { TokenUsage } from '../relay/usage.ts'
+import type { TokenUsage } from './tokens.ts'
 
 /** Prices in USD per million tokens. */
 export interface ModelPrice {

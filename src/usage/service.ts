@@ -10,9 +10,9 @@
  */
 import type { Clock, Logger } from '../core/ports.ts'
 import { nextTurn, serialFlush } from '../core/serial-flush.ts'
-import { periodsOf } from '../core/time.ts'
 import type { LimitsRepository } from '../limits/repository.ts'
 import type { RequestOutcome, RequestRecorder } from '../relay/recorder.ts'
+import { usagePeriods } from './cost-caps.ts'
 import {
   type CounterField,
   type CounterIncrement,
@@ -21,7 +21,9 @@ import {
   type Counters,
   emptyCounters,
 } from './model.ts'
+import { isOpusModel } from './model-class.ts'
 import type { UsageRepository } from './repository.ts'
+import { totalTokens } from './tokens.ts'
 
 /** Options of {@link createUsageService}. */
 export interface UsageServiceOptions {
@@ -42,19 +44,6 @@ export interface UsageServiceOptions {
 }
 
 const DAY = 86_400_000
-
-/** Period names of a timestamp: `h:`, `d:`, `m:`, `w:` and the minute bucket. */
-export function usagePeriods(at: number, tz: number) {
-  const p = periodsOf(at, tz)
-  return {
-    hour: `h:${p.hour}`,
-    day: `d:${p.day}`,
-    month: `m:${p.month}`,
-    week: `w:${p.week}`,
-    opusWeek: `opus-w:${p.week}`,
-    minute: `min:${Math.floor(at / 60_000)}`,
-  }
-}
 
 function refKey(r: CounterRef): string {
   return `${r.scope}\u0000${r.id}\u0000${r.model ?? ''}\u0000${r.period}`
@@ -162,7 +151,7 @@ export function createUsageService(options: UsageServiceOptions) {
         if (accountId) put('account-model', accountId, period, exp, model)
       }
     }
-    if (model.toLowerCase().includes('opus') && (values.costNanos ?? 0) > 0) {
+    if (isOpusModel(model) && (values.costNanos ?? 0) > 0) {
       const opus = { costNanos: values.costNanos ?? 0, requests: values.requests ?? 0 }
       list.push({
         scope: 'key',
@@ -179,7 +168,7 @@ export function createUsageService(options: UsageServiceOptions) {
   /** Turns one finished request into counter increments (all at once; used by tests and tools). */
   function incrementsOf(o: RequestOutcome): CounterIncrement[] {
     const values = valuesOf(o)
-    const list = expand(o.key.id, o.accountId, o.accountingModel || o.model, o.startTime, values)
+    const list = expand(o.key.id, o.accountId, o.model, o.startTime, values)
     list.push({
       scope: 'global',
       id: 'all',
@@ -228,7 +217,7 @@ export function createUsageService(options: UsageServiceOptions) {
     record(o) {
       if (!o.billable || o.outcome === 'rejected') return
       const values = valuesOf(o)
-      const model = o.accountingModel || o.model
+      const model = o.model
       const at = hourStart(o.startTime)
       const rk = `${o.key.id}\u0000${o.accountId}\u0000${model}\u0000${at}`
       let r = rollups.get(rk)
@@ -438,13 +427,7 @@ export function periodRange(
 
 /** Sum of all token kinds of a counter. */
 export function allTokens(c: Counters): number {
-  return (
-    c.inputTokens +
-    c.outputTokens +
-    c.cacheCreate5mTokens +
-    c.cacheCreate1hTokens +
-    c.cacheReadTokens
-  )
+  return totalTokens(c)
 }
 
 export { emptyCounters }

@@ -106,8 +106,11 @@ export function makeOutcome(
   return {
     requestId: `req_${crypto.randomUUID().replaceAll('-', '')}`,
     endpoint: '/v1/messages',
+    dialect: 'anthropic',
+    requestedModel: overrides.model ?? 'claude-sonnet-4-6',
+    upstreamModel: overrides.model ?? 'claude-sonnet-4-6',
     model: 'claude-sonnet-4-6',
-    accountingModel: overrides.model ?? 'claude-sonnet-4-6',
+    platform: '',
     stream: true,
     userAgent: '',
     endTime: overrides.startTime + 1000,

@@ -93,8 +93,10 @@ export async function startRelay(options: TestRelayOptions): Promise<TestRelay> 
       fetch: (r) => relay.app.handle(r),
     })
     const srv = server
-    relay.server.disableIdleTimeout = (r) => srv.timeout(r, 0)
-    relay.server.requestIP = (r) => srv.requestIP(r)?.address ?? null
+    relay.server.attach({
+      disableIdleTimeout: (r) => srv.timeout(r, 0),
+      requestIP: (r) => srv.requestIP(r)?.address ?? null,
+    })
   }
   const url = server ? `http://127.0.0.1:${server.port}` : 'http://localhost'
   const handle = (r: Request) => relay.app.handle(r)

@@ -13,9 +13,9 @@ import { join } from 'node:path'
 import Redis from 'ioredis'
 import type { AccountSecrets } from '../../src/accounts/model.ts'
 import type { AdminDoc } from '../../src/admin/auth-service.ts'
+import { type ImportArgs, runImport } from '../../src/cli/import-crs.ts'
 import { createSecretBox } from '../../src/core/crypto.ts'
 import { periodsOf } from '../../src/core/time.ts'
-import { type ImportArgs, runImport } from '../../src/migrate/cli.ts'
 import type { ImportReport } from '../../src/migrate/import.ts'
 import {
   bunPasswordHasher,

@@ -2,7 +2,7 @@
  * Usage, cost and per-key limits end to end, on SQLite and on Redis.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
-import { usagePeriods } from '../../src/usage/service.ts'
+import { usagePeriods } from '../../src/usage/cost-caps.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
 import { storeBackends } from '../helpers/backends.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'

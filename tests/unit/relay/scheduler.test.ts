@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'bun:test'
 import { initialAccountState } from '../../../src/accounts/model.ts'
 import type { PoolEntry } from '../../../src/accounts/service.ts'
-import { pickAccount } from '../../../src/relay/scheduler.ts'
+import { subscriptionAllows } from '../../../src/platforms/claude/oauth-adapter.ts'
+import { FAMILIES } from '../../../src/platforms/families.ts'
+import { type PickInput, pickAccount } from '../../../src/relay/scheduler.ts'
 import { makeAccount, makeKey } from '../../helpers/fixtures.ts'
 
 const now = Date.now()
@@ -18,8 +20,17 @@ const pick = (
   entries: PoolEntry[],
   key = makeKey(),
   model = 'claude-sonnet-4-6',
-  extra: Partial<Parameters<typeof pickAccount>[1]> = {},
-) => pickAccount(entries, { key, model, stickyAccountId: null, exclude: new Set(), now, ...extra })
+  extra: Partial<PickInput> = {},
+) =>
+  pickAccount(entries, {
+    binding: FAMILIES.claude.bindingOf(key),
+    serves: (a, m) => a.platform !== 'claude-oauth' || subscriptionAllows(a, m),
+    model,
+    stickyAccountId: null,
+    exclude: new Set(),
+    now,
+    ...extra,
+  })
 const name = (p: ReturnType<typeof pick>) =>
   'entry' in p ? p.entry.account.name : `none: ${p.reason}`
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { usageFrom } from '../../../src/relay/usage.ts'
-import { UsageTap } from '../../../src/relay/usage-tap.ts'
+import { usageFrom } from '../../../src/dialects/anthropic/usage.ts'
+import { UsageTap } from '../../../src/dialects/anthropic/usage-tap.ts'
 import { streamEvents } from '../../fakes/fake-upstream.ts'
 
 const enc = new TextEncoder()

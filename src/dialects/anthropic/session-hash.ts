@@ -5,7 +5,7 @@
  * text (plus the first message when messages carry cache_control); else of the whole system
  * text; else of the first message's text; else none.
  */
-import { sha256Hex } from '../core/crypto.ts'
+import { sha256Hex } from '../../core/crypto.ts'
 
 type Block = { type?: unknown; text?: unknown; cache_control?: { type?: unknown } }
 type Message = { content?: unknown; cache_control?: { type?: unknown } }

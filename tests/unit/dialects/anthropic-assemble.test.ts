@@ -4,7 +4,7 @@
  * message; text past the stored length is left out without changing what is stored.
  */
 import { describe, expect, test } from 'bun:test'
-import { assembleSse } from '../../../src/history/sse-assemble.ts'
+import { assembleSse } from '../../../src/dialects/anthropic/assemble.ts'
 import { pendingOf, toRecord } from '../../../src/history/writer.ts'
 import { makeKey, makeOutcome } from '../../helpers/fixtures.ts'
 

@@ -8,12 +8,17 @@ import { chooseStorage, loadConfig, type StorageChoice } from '../config/load.ts
 import { resolveSecrets } from '../config/secrets.ts'
 import { ConfigError } from '../core/errors.ts'
 import { createLogger } from '../core/log.ts'
+import { type CopyReport, copyStores } from '../migrate/copy-store.ts'
+import { openStores } from '../storage/open.ts'
 import { parseNode } from '../storage/redis/client.ts'
-import { createRedisStores } from '../storage/redis/create.ts'
-import { createSqliteStores } from '../storage/sqlite/create.ts'
 import type { Stores } from '../storage/stores.ts'
-import { confirmWrite, createProgress, type ImportRuntime, maskUrl, readOptions } from './cli.ts'
-import { type CopyReport, copyStores } from './copy-store.ts'
+import {
+  confirmWrite,
+  createProgress,
+  type ImportRuntime,
+  maskUrl,
+  readOptions,
+} from './import-crs.ts'
 
 /** Parsed command-line options. */
 export interface CopyArgs {
@@ -135,23 +140,6 @@ export interface RunCopyOptions {
   confirm?: (question: string) => Promise<boolean>
 }
 
-async function openStores(
-  choice: StorageChoice,
-  runtime: RunCopyOptions['runtime'],
-  logger: ReturnType<typeof createLogger>,
-): Promise<Stores> {
-  if (choice.kind === 'redis')
-    return createRedisStores({
-      url: choice.url,
-      prefix: choice.prefix,
-      cluster: choice.cluster,
-      logger,
-    })
-  const slash = choice.path.lastIndexOf('/')
-  if (slash > 0) runtime.ensureDir(choice.path.slice(0, slash))
-  return createSqliteStores(runtime.openSqlite(choice.path), { logger })
-}
-
 /** Renders a report as text lines. */
 export function formatCopyReport(r: CopyReport, from: string, to: string): string[] {
   return [
@@ -204,13 +192,10 @@ export async function runCopy(
   let src: Stores | null = null
   let dst: Stores | null = null
   try {
-    src = await openStores(source, runtime, logger)
+    src = (await openStores(source, runtime, { logger })).stores
     await src.ping()
     // A dry run reads the target too (to say what would change) but must not create a file.
-    dst =
-      args.dryRun && target.kind === 'sqlite' && !runtime.fileExists(target.path)
-        ? createSqliteStores(runtime.openSqlite(':memory:'), { logger })
-        : await openStores(target, runtime, logger)
+    dst = (await openStores(target, runtime, { logger, dryRun: args.dryRun })).stores
     await dst.ping()
     const report = await copyStores(src, dst, {
       dryRun: args.dryRun,

@@ -12,12 +12,12 @@ import { createSecretBox, sha256Hex } from '../core/crypto.ts'
 import { ConfigError } from '../core/errors.ts'
 import { createLogger } from '../core/log.ts'
 import type { PasswordHasher } from '../core/ports.ts'
-import { createRedisStores } from '../storage/redis/create.ts'
-import { createSqliteStores } from '../storage/sqlite/create.ts'
+import { type ImportReport, importFromOld, type ProgressSink } from '../migrate/import.ts'
+import type { OldRedis } from '../migrate/read-old.ts'
+import { connectOldRedis } from '../storage/old-crs/redis-reader.ts'
+import { openStores } from '../storage/open.ts'
 import type { SqlDatabase } from '../storage/sqlite/driver.ts'
 import type { Stores } from '../storage/stores.ts'
-import { type ImportReport, importFromOld, type ProgressSink } from './import.ts'
-import { connectOldRedis, type OldRedis } from './read-old.ts'
 
 /** Parsed command-line options. */
 export interface ImportArgs {
@@ -312,20 +312,8 @@ export async function runImport(
   let ownStores = false
   if (!stores) {
     ownStores = true
-    if (choice.kind === 'redis') {
-      stores = await createRedisStores({
-        url: choice.url,
-        prefix: choice.prefix,
-        cluster: choice.cluster,
-        logger,
-      })
-    } else if (args.dryRun && !runtime.fileExists(choice.path)) {
-      // Nothing to compare with yet, and a dry run must not create the database file.
-      stores = createSqliteStores(runtime.openSqlite(':memory:'), { logger })
-    } else {
-      runtime.ensureDir(config.DATA_DIR)
-      stores = createSqliteStores(runtime.openSqlite(choice.path), { logger })
-    }
+    // Nothing to compare with yet, and a dry run must not create the database file.
+    stores = (await openStores(choice, runtime, { logger, dryRun: args.dryRun })).stores
   }
   let old: OldRedis | null = null
   try {

@@ -9,39 +9,25 @@
  * deltas) is never decoded here. The captured copy for history is kept as bytes and decoded once.
  */
 import { Buffer } from 'node:buffer'
-import { emptyUsage, type TokenUsage, usageFrom } from './usage.ts'
-
-/** What the tap learned from a stream. */
-export interface StreamFacts {
-  model: string
-  usage: TokenUsage
-  /** `message_stop` was seen: the stream ended normally. */
-  complete: boolean
-  /** An `error` event inside the stream (e.g. overloaded after HTTP 200). */
-  error: { type: string; message: string } | null
-  /** Raw stream text kept for history, at most `captureLimit` bytes. */
-  captured: string
-  capturedTruncated: boolean
-  bytes: number
-}
+import { addUsage, emptyUsage, type TokenUsage } from '../../usage/tokens.ts'
+import type { StreamFacts, StreamTap } from '../dialect.ts'
+import { type LineRegion, SseLines } from '../sse-lines.ts'
+import { usageFrom } from './usage.ts'
 
 /** `message_` finds message_start, message_delta and message_stop in one search. */
 const NEEDLES = ['message_', '"error"'].map((n) => Buffer.from(n))
 const NL = 10
-/** A single line longer than this (no newline) is dropped from the scan, bounding memory. */
-const MAX_LINE = 8 * 1024 * 1024
 const decoder = new TextDecoder()
 
-/** Incremental SSE usage reader. */
-export class UsageTap {
+/** Incremental SSE usage reader of Anthropic streams (`complete` = `message_stop` seen). */
+export class UsageTap implements StreamTap {
   readonly facts: StreamFacts
   #captureLimit: number
   /** The captured bytes, in one buffer that doubles as it fills (up to the limit). */
   #capture: Uint8Array | null = null
   #captureBytes = 0
-  /** Copies of the current partial line (bytes after the last newline seen), in order. */
-  #tail: Buffer[] = []
-  #tailBytes = 0
+  #lines = new SseLines()
+  #region: LineRegion = (buf, from, to) => this.#scan(buf as Buffer, from, to)
   #messages: TokenUsage[] = []
   #current: TokenUsage | null = null
 
@@ -62,44 +48,12 @@ export class UsageTap {
   push(chunk: Uint8Array): void {
     this.facts.bytes += chunk.byteLength
     this.#keep(chunk)
-    const view = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-    const lastNl = view.lastIndexOf(NL)
-    if (lastNl < 0) {
-      this.#addTail(view)
-      return
-    }
-    let from = 0
-    if (this.#tailBytes > 0) {
-      // Only the line that straddles the boundary is joined; the rest is scanned in place.
-      const firstNl = view.indexOf(NL)
-      this.#tail.push(view.subarray(0, firstNl + 1))
-      const joined = Buffer.concat(this.#tail)
-      this.#scan(joined, 0, joined.byteLength)
-      this.#tail = []
-      this.#tailBytes = 0
-      from = firstNl + 1
-    }
-    if (from <= lastNl) this.#scan(view, from, lastNl + 1)
-    if (lastNl + 1 < view.byteLength) this.#addTail(view.subarray(lastNl + 1))
-  }
-
-  /** Keeps a copy of a partial line (the chunk may be handed to the socket after `push`). */
-  #addTail(part: Buffer): void {
-    this.#tailBytes += part.byteLength
-    // A line longer than MAX_LINE is dropped from the scan (memory stays bounded).
-    if (this.#tailBytes > MAX_LINE) this.#tail = []
-    else this.#tail.push(Buffer.from(part))
+    this.#lines.push(chunk, this.#region)
   }
 
   /** Scans the last partial line: `facts.complete` and `facts.error` are then final. */
   close(): void {
-    if (this.#tail.length > 0) {
-      this.#tail.push(Buffer.from([NL]))
-      const joined = Buffer.concat(this.#tail)
-      this.#scan(joined, 0, joined.byteLength)
-    }
-    this.#tail = []
-    this.#tailBytes = 0
+    this.#lines.close(this.#region)
   }
 
   /** Closes the scan and returns every fact (usage summed, capture decoded); call once at the end. */
@@ -107,13 +61,7 @@ export class UsageTap {
     this.close()
     const all = this.#current ? [...this.#messages, this.#current] : this.#messages
     const usage = emptyUsage()
-    for (const u of all) {
-      usage.inputTokens += u.inputTokens
-      usage.outputTokens += u.outputTokens
-      usage.cacheCreate5mTokens += u.cacheCreate5mTokens
-      usage.cacheCreate1hTokens += u.cacheCreate1hTokens
-      usage.cacheReadTokens += u.cacheReadTokens
-    }
+    for (const u of all) addUsage(usage, u)
     this.facts.usage = usage
     if (this.#capture) {
       this.facts.captured = decoder.decode(this.#capture.subarray(0, this.#captureBytes))

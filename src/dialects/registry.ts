@@ -1,0 +1,19 @@
+/**
+ * @module
+ * Every dialect by name (history picks the assembler of a record's dialect; the account test
+ * picks an adapter's first dialect).
+ */
+import { anthropicDialect } from './anthropic/dialect.ts'
+import type { Dialect, DialectName } from './dialect.ts'
+
+const DIALECTS = new Map<DialectName, Dialect>([[anthropicDialect.name, anthropicDialect]])
+
+/** Adds a dialect (a platform module registers its own when it is loaded). */
+export function registerDialect(dialect: Dialect): void {
+  DIALECTS.set(dialect.name, dialect)
+}
+
+/** The dialect called `name`, or undefined. */
+export function dialectOf(name: string): Dialect | undefined {
+  return DIALECTS.get(name as DialectName)
+}

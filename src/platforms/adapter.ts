@@ -1,0 +1,101 @@
+/**
+ * @module
+ * The platform seam. A platform adapter describes one kind of upstream account (Claude OAuth,
+ * Claude Console, and later OpenAI, Gemini, Bedrock, …) by what the generic relay pipeline needs
+ * from it: which family of client routes it serves and in which dialects, which models it takes,
+ * how one try becomes an upstream request (URL, credentials, headers, body rewrite), how
+ * credentials are renewed after a 401, how an upstream failure counts against the account's
+ * health, and, where its framing differs from the dialect's, how its answer is turned into the
+ * dialect's bytes. Usage, stream completion, history assembly and error shapes come from the
+ * route's dialect (`dialects/`). The admin "test" probe builds its request through the same
+ * `prepare`, so a probe and real traffic cannot disagree.
+ */
+import type { AttemptResult } from '../accounts/health.ts'
+import type { Account, AccountPlatform } from '../accounts/model.ts'
+import type { PoolEntry } from '../accounts/service.ts'
+import type { DialectName } from '../dialects/dialect.ts'
+import type { ApiKey, KeyPermission } from '../keys/model.ts'
+
+/** Header values by lower-case name (a plain object costs less than `Headers`). */
+export type HeaderMap = Record<string, string>
+
+/** A group of client routes served by the same accounts (and the key permission they need). */
+export type FamilyName = 'claude' | 'openai' | 'azure' | 'gemini' | 'droid'
+
+/** One try of a request on one account, as the adapter sees it. */
+export interface UpstreamCall {
+  entry: PoolEntry
+  dialect: DialectName
+  /** The route's operation, e.g. `messages`, `count_tokens`. */
+  operation: string
+  /** The client's headers (never forwarded wholesale: adapters whitelist). */
+  clientHeaders: Headers
+  /** The client's body, parsed. */
+  body: Record<string, unknown>
+  /** The client's body as received; sent as is unless the adapter must change it. */
+  raw: Uint8Array
+  /** The model the client asked for. */
+  model: string
+  /** The model after the account's mapping (what upstream should be asked for). */
+  upstreamModel: string
+  stream: boolean
+}
+
+/** The upstream request of one try. */
+export interface UpstreamRequest {
+  url: string
+  method?: string
+  headers: HeaderMap
+  body: string | Uint8Array
+}
+
+/** An upstream failure as the adapter classifies it. */
+export interface UpstreamRefusal {
+  status: number
+  headers: Headers
+  /** The error message read from the body. */
+  message: string
+  model: string
+}
+
+/** One kind of upstream account. */
+export interface PlatformAdapter {
+  readonly platform: AccountPlatform
+  readonly family: FamilyName
+  /** Dialects this kind of account answers (after {@link adaptResponse}). */
+  readonly dialects: readonly DialectName[]
+  /** A model used by the admin test probe when none is given. */
+  readonly probeModel: string
+  /** Whether the account takes `model` beyond its `supportedModels` list (plan limits). */
+  modelOk?(account: Account, model: string): boolean
+  /** Builds the upstream request of one try (may refresh credentials first). */
+  prepare(call: UpstreamCall): Promise<UpstreamRequest>
+  /** After a 401: renews credentials; true when one more try on this account may pass. */
+  renewAfterUnauthorized?(entry: PoolEntry): Promise<boolean>
+  /** Health effect of a refusal (default: `accounts/health.ts` rules for HTTP statuses). */
+  classify?(refusal: UpstreamRefusal): AttemptResult
+  /** Turns the upstream answer into the dialect's framing when it differs (e.g. an event stream). */
+  adaptResponse?(res: Response, call: UpstreamCall): Response
+  /** Sees the headers of every upstream answer of this account (rate-limit windows). */
+  observe?(entry: PoolEntry, headers: Headers): void
+}
+
+/** A family of client routes. */
+export interface Family {
+  readonly name: FamilyName
+  /** The key permission (besides `all`) that opens these routes. */
+  readonly permission: KeyPermission
+  /**
+   * The key's binding for this family: an account id (any stored prefix such as `responses:`
+   * removed), `group:<id>`, or '' for the shared pool.
+   */
+  bindingOf(key: ApiKey): string
+}
+
+/** Every adapter, by platform. */
+export interface PlatformRegistry {
+  adapter(platform: AccountPlatform): PlatformAdapter
+  family(name: FamilyName): Family
+  /** Platforms of a family. */
+  platformsOf(family: FamilyName): readonly AccountPlatform[]
+}

@@ -1,0 +1,79 @@
+/**
+ * @module
+ * Claude subscription accounts (OAuth tokens of claude.ai). Requests go to the Anthropic API as
+ * Claude Code sends them: Bearer access token (refreshed lazily, renewed once after a 401), the
+ * OAuth beta flag, a Claude Code user agent, and the Claude Code system prompt first (subscription
+ * tokens refuse requests without it). Free and Pro plans cannot use Opus.
+ */
+
+import type { Account } from '../../accounts/model.ts'
+import type { TokenProvider } from '../../accounts/oauth.ts'
+import type { Config } from '../../config/schema.ts'
+import { forwardableHeaders } from '../../relay/headers.ts'
+import { isOpusModel } from '../../usage/model-class.ts'
+import type { PlatformAdapter, UpstreamCall, UpstreamRequest } from '../adapter.ts'
+import {
+  CLAUDE_FORWARD_HEADERS,
+  countTokensUrl,
+  DEFAULT_CLAUDE_CLI_UA,
+  hasClaudeCodeSystem,
+  oauthBeta,
+  withClaudeCodeSystem,
+} from './protocol.ts'
+
+/** Options of {@link createClaudeOAuthAdapter}. */
+export interface ClaudeOAuthAdapterOptions {
+  config: Pick<Config, 'CLAUDE_API_URL' | 'CLAUDE_API_VERSION'>
+  tokens: TokenProvider
+}
+
+/** Whether a subscription's plan allows `model` (Claude models only; Opus needs Max or better). */
+export function subscriptionAllows(account: Account, model: string): boolean {
+  if (!/claude|sonnet|opus|haiku/i.test(model)) return false
+  if (!isOpusModel(model)) return true
+  const info = account.subscriptionInfo ?? {}
+  const type = String(info.accountType ?? '')
+  return !(
+    (info.hasClaudePro === true && info.hasClaudeMax !== true) ||
+    type === 'claude_pro' ||
+    type === 'claude_free' ||
+    type === 'free'
+  )
+}
+
+/** The Claude OAuth adapter. */
+export function createClaudeOAuthAdapter(options: ClaudeOAuthAdapterOptions): PlatformAdapter {
+  const { config, tokens } = options
+  return {
+    platform: 'claude-oauth',
+    family: 'claude',
+    dialects: ['anthropic'],
+    probeModel: 'claude-haiku-4-5',
+    modelOk: subscriptionAllows,
+    async prepare(call: UpstreamCall): Promise<UpstreamRequest> {
+      const token = await tokens.accessToken(call.entry)
+      const headers = forwardableHeaders(call.clientHeaders, CLAUDE_FORWARD_HEADERS)
+      headers['content-type'] = 'application/json'
+      headers['accept-encoding'] = 'identity'
+      headers.authorization = `Bearer ${token}`
+      headers['anthropic-version'] ??= config.CLAUDE_API_VERSION
+      headers['anthropic-beta'] = oauthBeta(call.clientHeaders.get('anthropic-beta'), call.model)
+      if (!/^claude-cli\//i.test(headers['user-agent'] ?? ''))
+        headers['user-agent'] = DEFAULT_CLAUDE_CLI_UA
+      let body: Record<string, unknown> | null = hasClaudeCodeSystem(call.body)
+        ? null
+        : withClaudeCodeSystem(call.body)
+      if (call.upstreamModel !== call.model)
+        body = { ...(body ?? call.body), model: call.upstreamModel }
+      return {
+        url:
+          call.operation === 'count_tokens'
+            ? countTokensUrl(config.CLAUDE_API_URL)
+            : config.CLAUDE_API_URL,
+        headers,
+        body: body ? JSON.stringify(body) : call.raw,
+      }
+    },
+    renewAfterUnauthorized: async (entry) => (await tokens.afterUnauthorized(entry)) !== null,
+  }
+}

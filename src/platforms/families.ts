@@ -1,0 +1,43 @@
+/**
+ * @module
+ * The families of client routes and what binds a key to their accounts. The binding fields and
+ * their value forms are the seed's (`responses:<id>`, `api:<id>`, `group:<id>`), so imported keys
+ * keep their bindings; the prefix only says which account kind the id names and is removed here.
+ */
+import type { ApiKey } from '../keys/model.ts'
+import type { Family, FamilyName } from './adapter.ts'
+
+/** An account id with a seed kind prefix (`responses:`, `api:`) removed; `group:` is kept. */
+export function bindingTarget(value: string): string {
+  const m = /^(responses|api):(.+)$/.exec(value)
+  return m ? m[2]! : value
+}
+
+const family = (
+  name: FamilyName,
+  permission: Family['permission'],
+  fields: (keyof ApiKey)[],
+): Family => ({
+  name,
+  permission,
+  bindingOf(key) {
+    for (const f of fields) {
+      const v = key[f]
+      if (typeof v === 'string' && v) return bindingTarget(v)
+    }
+    return ''
+  },
+})
+
+/** Every family. Bedrock answers on the Claude routes, after the Claude bindings. */
+export const FAMILIES: Record<FamilyName, Family> = {
+  claude: family('claude', 'claude', [
+    'claudeAccountId',
+    'claudeConsoleAccountId',
+    'bedrockAccountId',
+  ]),
+  openai: family('openai', 'openai', ['openaiAccountId']),
+  azure: family('azure', 'openai', ['azureOpenaiAccountId']),
+  gemini: family('gemini', 'gemini', ['geminiAccountId']),
+  droid: family('droid', 'droid', ['droidAccountId']),
+}
