@@ -8,17 +8,17 @@ import { Value } from '@sinclair/typebox/value'
 import { ConflictError, InvalidRequestError, NotFoundError } from '../core/errors.ts'
 import { newId } from '../core/ids.ts'
 import type { Clock } from '../core/ports.ts'
+import { type BindingField, fieldsBoundTo } from '../keys/bindings.ts'
+import type { ApiKey } from '../keys/model.ts'
 import { type Account, AccountGroup } from './model.ts'
 import type { AccountRepository } from './repository.ts'
 import type { AccountService } from './service.ts'
 
 /** The key binding fields the group guard reads. */
-export interface KeyBinding {
-  id: string
-  isDeleted?: boolean
-  claudeAccountId: string
-  claudeConsoleAccountId: string
-}
+export type KeyBinding = Pick<ApiKey, 'id'> &
+  Partial<Pick<ApiKey, BindingField>> & {
+    isDeleted?: boolean
+  }
 
 /** Options of {@link createGroupService}. */
 export interface GroupServiceOptions {
@@ -28,7 +28,7 @@ export interface GroupServiceOptions {
   /** Every key with its binding. */
   keyBindings: () => Promise<KeyBinding[]>
   /** Clears a key's binding to a deleted group (soft-deleted keys only). */
-  unbindKey: (keyId: string, field: 'claudeAccountId' | 'claudeConsoleAccountId') => Promise<void>
+  unbindKey: (keyId: string, field: BindingField) => Promise<void>
 }
 
 /** Admin input of a group. */
@@ -78,10 +78,7 @@ export function createGroupService(options: GroupServiceOptions) {
 
   /** Keys bound to the group (including soft-deleted ones). */
   async function boundKeys(id: string): Promise<KeyBinding[]> {
-    const b = groupBinding(id)
-    return (await options.keyBindings()).filter(
-      (k) => k.claudeAccountId === b || k.claudeConsoleAccountId === b,
-    )
+    return (await options.keyBindings()).filter((k) => fieldsBoundTo(k, id).length > 0)
   }
 
   return {
@@ -136,11 +133,9 @@ export function createGroupService(options: GroupServiceOptions) {
           `Cannot delete group "${group.name}": ${live.length} API key(s) are bound to it`,
           { details: { boundKeys: live.length } },
         )
-      const b = groupBinding(id)
-      for (const k of keys) {
-        if (k.claudeAccountId === b) await options.unbindKey(k.id, 'claudeAccountId')
-        if (k.claudeConsoleAccountId === b) await options.unbindKey(k.id, 'claudeConsoleAccountId')
-      }
+      for (const k of keys)
+        for (const f of fieldsBoundTo(k, id))
+          if (k[f] === groupBinding(id)) await options.unbindKey(k.id, f)
       await repo.deleteGroup(id)
       return group
     },

@@ -134,8 +134,6 @@ export function createApp(deps: AppDeps) {
     )
     .use(
       adminAccountRoutes({
-        jwtSecret: deps.jwtSecret,
-        auth: deps.services.adminAuth,
         guard,
         keys: deps.services.keys,
         accounts: deps.services.accounts,

@@ -4,13 +4,14 @@
  * their value forms are the seed's (`responses:<id>`, `api:<id>`, `group:<id>`), so imported keys
  * keep their bindings; the prefix only says which account kind the id names and is removed here.
  */
+import { bindingTargetOf } from '../keys/bindings.ts'
 import type { ApiKey } from '../keys/model.ts'
 import type { Family, FamilyName } from './adapter.ts'
 
 /** An account id with a seed kind prefix (`responses:`, `api:`) removed; `group:` is kept. */
 export function bindingTarget(value: string): string {
-  const m = /^(responses|api):(.+)$/.exec(value)
-  return m ? m[2]! : value
+  const t = bindingTargetOf(value)
+  return t?.kind === 'account' ? t.id : value
 }
 
 const family = (

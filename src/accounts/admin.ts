@@ -1,0 +1,150 @@
+/**
+ * @module
+ * The admin's operations on accounts of any kind, with their rules: group ids must exist, URLs
+ * and proxy hosts the admin types pass the outbound URL policy, an account is only found under
+ * its own kind's routes, and deleting an account unbinds every key bound to it (in any family's
+ * binding field). Answers are {@link accountView}s.
+ */
+import { NotFoundError } from '../core/errors.ts'
+import type { Clock } from '../core/ports.ts'
+import { bindingCounts, fieldsBoundTo } from '../keys/bindings.ts'
+import type { KeyService } from '../keys/service.ts'
+import type { UrlPolicy } from '../security/url-policy.ts'
+import { createGroupService } from './groups.ts'
+import type { AccountPlatform, AccountState } from './model.ts'
+import type { AccountRepository } from './repository.ts'
+import type { AccountInput, AccountService, PoolEntry } from './service.ts'
+import { type AccountView, accountView, type ViewContext } from './views.ts'
+
+/** What the account admin needs. */
+export interface AccountAdminDeps {
+  accounts: AccountService
+  keys: KeyService
+  groupRepo: Pick<AccountRepository, 'putGroup' | 'getGroup' | 'listGroups' | 'deleteGroup'>
+  clock: Clock
+  /** Checks URLs and proxy hosts the admin enters (absent: no checks). */
+  urlPolicy?: UrlPolicy
+}
+
+/** Creates the account admin. */
+export function createAccountAdmin(deps: AccountAdminDeps) {
+  const { accounts, keys, clock } = deps
+  const groups = createGroupService({
+    repo: deps.groupRepo,
+    accounts,
+    clock,
+    keyBindings: () => keys.list(),
+    unbindKey: async (id, field) => {
+      await keys.update(id, { [field]: '' })
+    },
+  })
+
+  async function context(): Promise<ViewContext> {
+    const [keyList, groupList] = await Promise.all([keys.list(), deps.groupRepo.listGroups()])
+    return {
+      counts: bindingCounts(keyList),
+      groups: new Map(groupList.map((g) => [g.id, g])),
+      now: clock.now(),
+    }
+  }
+
+  /** A fresh entry of account `id` (of `platform` when given), or a 404. */
+  async function entryOf(id: string, platform?: AccountPlatform): Promise<PoolEntry> {
+    const e = await accounts.readEntry(id)
+    if (!e || (platform && e.account.platform !== platform))
+      throw new NotFoundError(`Cannot find account "${id}"`)
+    return e
+  }
+
+  async function viewOf(id: string): Promise<AccountView> {
+    return accountView(await entryOf(id), await context())
+  }
+
+  /** The outbound URL policy for what the admin entered (apiUrl, proxy host): a 400 if refused. */
+  async function checkUrls(input: { apiUrl?: string; proxy?: { host?: unknown } | null }) {
+    const policy = deps.urlPolicy
+    if (!policy) return
+    if (typeof input.apiUrl === 'string' && /^https?:\/\//i.test(input.apiUrl))
+      await policy.assertUrl('apiUrl', input.apiUrl)
+    if (input.proxy && typeof input.proxy.host === 'string' && input.proxy.host.trim())
+      await policy.assertProxyHost('proxy.host', input.proxy.host)
+  }
+
+  async function checkInput(input: AccountInput): Promise<void> {
+    if (input.groupIds) await groups.assertExist(input.groupIds)
+    await checkUrls(input)
+  }
+
+  return {
+    groups,
+    context,
+    entryOf,
+    viewOf,
+    checkUrls,
+    checkInput,
+    /** Accounts of `platform` (members of `groupId` when given), as views. */
+    async list(platform: AccountPlatform, groupId?: string): Promise<AccountView[]> {
+      const ctx = await context()
+      return (await accounts.readEntries())
+        .filter(
+          (e) =>
+            e.account.platform === platform && (!groupId || e.account.groupIds.includes(groupId)),
+        )
+        .map((e) => accountView(e, ctx))
+    },
+    /** Accounts that belong to a group, as views. */
+    async members(groupId: string): Promise<AccountView[]> {
+      await groups.get(groupId)
+      const ctx = await context()
+      const ids = new Set((await groups.members(groupId)).map((a) => a.id))
+      return (await accounts.readEntries())
+        .filter((e) => ids.has(e.account.id))
+        .map((e) => accountView(e, ctx))
+    },
+    /** One account of `platform`, as a view (404 for another kind's id). */
+    async get(id: string, platform: AccountPlatform): Promise<AccountView> {
+      return accountView(await entryOf(id, platform), await context())
+    },
+    async create(platform: AccountPlatform, input: AccountInput): Promise<AccountView> {
+      await checkInput(input)
+      const account = await accounts.create(platform, input)
+      return viewOf(account.id)
+    },
+    /** Edits an account of `platform`; returns the views before and after. */
+    async update(id: string, platform: AccountPlatform, input: AccountInput) {
+      const before = accountView(await entryOf(id, platform), await context())
+      await checkInput(input)
+      await accounts.update(id, input)
+      return { before, after: await viewOf(id) }
+    },
+    /** Deletes an account of `platform` and unbinds every key bound to it. */
+    async remove(id: string, platform: AccountPlatform) {
+      const before = accountView(await entryOf(id, platform), await context())
+      await accounts.remove(id)
+      let unbound = 0
+      for (const k of await keys.list()) {
+        const fields = fieldsBoundTo(k, id)
+        if (fields.length === 0) continue
+        unbound++
+        await keys.update(k.id, Object.fromEntries(fields.map((f) => [f, ''])))
+      }
+      return { before, unboundKeys: unbound }
+    },
+    /** Clears every health mark; returns the state before and after. */
+    async resetState(id: string, platform: AccountPlatform) {
+      const e = await entryOf(id, platform)
+      const after: AccountState = await accounts.resetState(id)
+      return { before: e.state, after }
+    },
+    /** Flips whether the account is scheduled; returns the new value. */
+    async toggleSchedulable(id: string, platform: AccountPlatform): Promise<boolean> {
+      const e = await entryOf(id, platform)
+      const schedulable = !e.account.schedulable
+      await accounts.update(id, { schedulable })
+      return schedulable
+    },
+  }
+}
+
+/** The account admin's interface. */
+export type AccountAdmin = ReturnType<typeof createAccountAdmin>
