@@ -117,6 +117,7 @@ function makeRecords(start: number, end: number, span: { from: number }): Histor
     const cacheCreate5mTokens = ok && r() < 0.3 ? Math.floor(r() * 5000) : 0
     out.push({
       id: `req_${i.toString(36).padStart(8, '0')}${Math.floor(r() * 1e9).toString(36)}`,
+      platform: 'claude-console',
       startTime,
       endTime: startTime + durationMs,
       durationMs,

@@ -5,7 +5,9 @@
  * its own kind's routes, and deleting an account unbinds every key bound to it (in any family's
  * binding field). Answers are {@link accountView}s.
  */
-import { NotFoundError } from '../core/errors.ts'
+import type { TObject } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { InvalidRequestError, NotFoundError } from '../core/errors.ts'
 import type { Clock } from '../core/ports.ts'
 import { bindingCounts, fieldsBoundTo } from '../keys/bindings.ts'
 import type { KeyService } from '../keys/service.ts'
@@ -24,6 +26,18 @@ export interface AccountAdminDeps {
   clock: Clock
   /** Checks URLs and proxy hosts the admin enters (absent: no checks). */
   urlPolicy?: UrlPolicy
+  /** The shape of a kind's `options` (its adapter's), checked on every write. */
+  optionsSchema?: (platform: AccountPlatform) => TObject | undefined
+}
+
+/** Throws a 400 naming the first field of `options` that does not fit `schema`. */
+export function checkOptions(schema: TObject | undefined, options: Record<string, unknown>): void {
+  if (!schema) return
+  const first = Value.Errors(schema, options).First()
+  if (first)
+    throw new InvalidRequestError(
+      `Invalid account field options${first.path.replaceAll('/', '.')}: ${first.message}`,
+    )
 }
 
 /** Creates the account admin. */
@@ -106,13 +120,17 @@ export function createAccountAdmin(deps: AccountAdminDeps) {
       return accountView(await entryOf(id, platform), await context())
     },
     async create(platform: AccountPlatform, input: AccountInput): Promise<AccountView> {
+      checkOptions(deps.optionsSchema?.(platform), input.options ?? {})
       await checkInput(input)
       const account = await accounts.create(platform, input)
       return viewOf(account.id)
     },
     /** Edits an account of `platform`; returns the views before and after. */
     async update(id: string, platform: AccountPlatform, input: AccountInput) {
-      const before = accountView(await entryOf(id, platform), await context())
+      const entry = await entryOf(id, platform)
+      const before = accountView(entry, await context())
+      if (input.options)
+        checkOptions(deps.optionsSchema?.(platform), { ...entry.account.options, ...input.options })
       await checkInput(input)
       await accounts.update(id, input)
       return { before, after: await viewOf(id) }

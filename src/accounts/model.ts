@@ -47,6 +47,11 @@ export const Account = T.Object({
   /** In-flight requests allowed on this account; 0 = unlimited. */
   maxConcurrency: T.Integer({ minimum: 0, default: 0 }),
   subscriptionInfo: T.Union([T.Record(T.String(), T.Unknown()), T.Null()], { default: null }),
+  /**
+   * Settings of this account kind beyond the shared fields (a region, deployments, a project…):
+   * their shape is the kind's adapter's `options` schema, checked when the admin writes them.
+   */
+  options: T.Record(T.String(), T.Unknown(), { default: {} }),
   extInfo: T.Union([T.Record(T.String(), T.Unknown()), T.Null()], { default: null }),
   createdAt: T.String(),
   updatedAt: T.String(),

@@ -78,6 +78,10 @@ export interface AccountInput {
   maxConcurrency?: number
   subscriptionInfo?: Record<string, unknown> | null
   extInfo?: Record<string, unknown> | null
+  /** The kind's own settings; an edit replaces the fields it names and keeps the others. */
+  options?: Record<string, unknown>
+  /** The kind's own secrets (sealed; an edit replaces the ones it names). */
+  secrets?: AccountSecrets
 }
 
 /** Options of {@link createAccountService}. */
@@ -326,11 +330,12 @@ export function createAccountService(options: AccountServiceOptions) {
       if (!input.apiUrl || !/^https?:\/\//.test(input.apiUrl))
         throw new InvalidRequestError('Invalid account: apiUrl must be an http(s) URL')
       if (!input.apiKey) throw new InvalidRequestError('Invalid account: apiKey is required')
-    } else if (!input.accessToken && !input.refreshToken) {
+    } else if (platform === 'claude-oauth' && !input.accessToken && !input.refreshToken) {
       throw new InvalidRequestError('Invalid account: accessToken or refreshToken is required')
     }
     const now = new Date(clock.now()).toISOString()
     const secrets: AccountSecrets = {
+      ...input.secrets,
       accessToken: input.accessToken,
       refreshToken: input.refreshToken,
       apiKey: input.apiKey,
@@ -358,6 +363,7 @@ export function createAccountService(options: AccountServiceOptions) {
         maxConcurrency: input.maxConcurrency ?? 0,
         subscriptionInfo: input.subscriptionInfo ?? null,
         extInfo: input.extInfo ?? null,
+        options: input.options ?? {},
         createdAt: now,
         updatedAt: now,
       }) as Account,
@@ -379,6 +385,7 @@ export function createAccountService(options: AccountServiceOptions) {
     }
     for (const k of ['accessToken', 'refreshToken', 'apiKey'] as const)
       if (input[k] !== undefined) secrets[k] = input[k]
+    for (const [k, v] of Object.entries(input.secrets ?? {})) if (v !== undefined) secrets[k] = v
     let proxy = current.proxy
     if (input.proxy !== undefined) {
       if (input.proxy === null) {
@@ -390,10 +397,19 @@ export function createAccountService(options: AccountServiceOptions) {
         if (password !== undefined) secrets.proxyPassword = password
       }
     }
-    const { accessToken: _a, refreshToken: _r, apiKey: _k, proxy: _p, ...plain } = input
+    const {
+      accessToken: _a,
+      refreshToken: _r,
+      apiKey: _k,
+      secrets: _s,
+      proxy: _p,
+      options,
+      ...plain
+    } = input
     const next = validate({
       ...current,
       ...plain,
+      options: options ? { ...current.options, ...options } : current.options,
       proxy,
       secret: await seal(secrets),
       updatedAt: new Date(clock.now()).toISOString(),

@@ -26,6 +26,8 @@ export const HistorySummary = T.Object({
   keyName: T.String(),
   accountId: T.String(),
   accountName: T.String(),
+  /** Platform of the account that answered (`claude-oauth`, …; '' when none did). */
+  platform: T.String({ default: '' }),
   model: T.String(),
   stream: T.Boolean(),
   endpoint: T.String(),
@@ -71,6 +73,8 @@ export interface HistoryFilter {
   accountId?: string
   model?: string
   outcome?: Outcome
+  /** Platform of the account that answered. */
+  platform?: string
   /** Case-insensitive substring of model, key name, account name, error message or id. */
   q?: string
 }

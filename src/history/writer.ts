@@ -101,6 +101,7 @@ export function toRecord(o: PendingOutcome, config: HistoryConfig, known: string
     keyName: o.key.name,
     accountId: o.accountId,
     accountName: o.accountName,
+    platform: o.platform,
     model: o.model,
     stream: o.stream,
     endpoint: o.endpoint,

@@ -180,6 +180,7 @@ export function adminAccountRoutes(deps: AdminAccountRouteDeps) {
     groupRepo: deps.groupRepo,
     clock: deps.clock,
     urlPolicy: ops.urlPolicy,
+    optionsSchema: (platform) => ops.registry.adapter(platform).options,
   })
   const app = new Elysia({ name: 'crs.admin-accounts' })
     .use(

@@ -72,6 +72,7 @@ export function parseFilter(q: Query, tz: number): HistoryFilter {
   if (keyId) f.keyId = keyId
   if (q.accountId) f.accountId = q.accountId
   if (q.model) f.model = q.model
+  if (q.platform) f.platform = q.platform
   const status = q.status ?? q.outcome
   if (status) {
     const o = Object.hasOwn(OUTCOMES, status) ? OUTCOMES[status] : undefined

@@ -160,6 +160,7 @@ function accountCommon(h: Hash, id: string, groupIds: string[]) {
     isActive: h.isActive === 'true',
     accountType: accountType as Account['accountType'],
     groupIds: [...groupIds].sort(),
+    options: {},
     createdAt,
     updatedAt: oldIso(h.updatedAt) ?? createdAt,
   }
@@ -328,6 +329,7 @@ export function mapHistory(id: string, h: Hash): Mapped<HistoryRecord> {
     startTime,
     endTime: Math.max(startTime, endTime),
     durationMs: duration || Math.max(0, endTime - startTime),
+    platform: '',
     ttfbMs: null,
     overheadMs: null,
     keyId: h.apiKeyId ?? '',

@@ -10,6 +10,7 @@
  * route's dialect (`dialects/`). The admin "test" probe builds its request through the same
  * `prepare`, so a probe and real traffic cannot disagree.
  */
+import type { TObject } from '@sinclair/typebox'
 import type { AttemptResult } from '../accounts/health.ts'
 import type { Account, AccountPlatform } from '../accounts/model.ts'
 import type { PoolEntry } from '../accounts/service.ts'
@@ -66,6 +67,8 @@ export interface PlatformAdapter {
   readonly dialects: readonly DialectName[]
   /** A model used by the admin test probe when none is given. */
   readonly probeModel: string
+  /** The shape of this kind's `account.options` (checked when the admin writes them). */
+  readonly options?: TObject
   /** Whether the account takes `model` beyond its `supportedModels` list (plan limits). */
   modelOk?(account: Account, model: string): boolean
   /** Builds the upstream request of one try (may refresh credentials first). */

@@ -68,6 +68,7 @@ export function makeHistory(overrides: Partial<HistoryRecord> = {}): HistoryReco
     durationMs: 100,
     ttfbMs: 20,
     overheadMs: 0.3,
+    platform: 'claude-console',
     keyId: 'k1',
     keyName: 'Key One',
     accountId: 'a1',

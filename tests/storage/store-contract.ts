@@ -674,6 +674,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           outcome: i % 5 === 0 ? 'error' : 'success',
           status: i % 5 === 0 ? 529 : 200,
           errorMessage: i % 5 === 0 ? `Overloaded ${tag}` : '',
+          platform: i % 3 === 1 ? 'claude-oauth' : 'claude-console',
           costNanos: i,
         }),
       )
@@ -736,6 +737,15 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           {
             filter: { q: tag.toUpperCase(), from, to },
             pred: (r: (typeof recs)[number]) => r.errorMessage.includes(tag),
+          },
+          {
+            filter: { platform: 'claude-oauth', from, to },
+            pred: (r: (typeof recs)[number]) => r.platform === 'claude-oauth',
+          },
+          {
+            filter: { accountId: `ha-${tag}-even`, platform: 'claude-console' },
+            pred: (r: (typeof recs)[number]) =>
+              r.accountId === `ha-${tag}-even` && r.platform === 'claude-console',
           },
         ]
         for (const c of cases) {

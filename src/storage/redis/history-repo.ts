@@ -252,7 +252,11 @@ export function createHistoryRepo(client: RedisClient, keys: RedisKeys): History
   }
 
   function parseSummary(json: unknown): HistorySummary | null {
-    return typeof json === 'string' ? (JSON.parse(json) as HistorySummary) : null
+    // Records written before a summary field existed get its default ('' platform).
+    if (typeof json !== 'string') return null
+    const s = JSON.parse(json) as HistorySummary
+    s.platform ??= ''
+    return s
   }
 
   async function loadSummaries(ids: string[]): Promise<(HistorySummary | null)[]> {
@@ -277,6 +281,7 @@ export function createHistoryRepo(client: RedisClient, keys: RedisKeys): History
         ...JSON.parse(s.toString('utf8')),
         ...decodeBodies(b ?? null),
       })
+      out[out.length - 1]!.platform ??= ''
     }
     return out
   }
@@ -336,6 +341,7 @@ export function createHistoryRepo(client: RedisClient, keys: RedisKeys): History
       others = filters.filter((_, i) => i !== best)
     }
     const q = f.q ? f.q.toLowerCase() : ''
+    const platform = f.platform
     for await (const ids of walkIndex(base, min, max, batch)) {
       let kept = ids
       if (others.length > 0) {
@@ -345,12 +351,18 @@ export function createHistoryRepo(client: RedisClient, keys: RedisKeys): History
         kept = kept.filter((_, i) => replies.every((scores) => scores[i] != null))
       }
       let loaded: Loaded[] = kept.map((id) => ({ id, summary: null }))
-      if (q && kept.length > 0) {
+      if ((q || platform !== undefined) && kept.length > 0) {
+        // Neither has an index: the summaries are read and checked.
         const summaries = await loadSummaries(kept)
         loaded = []
         kept.forEach((id, i) => {
           const summary = summaries[i]
-          if (summary && matchesText(summary, q)) loaded.push({ id, summary })
+          if (
+            summary &&
+            (!q || matchesText(summary, q)) &&
+            (platform === undefined || summary.platform === platform)
+          )
+            loaded.push({ id, summary })
         })
       }
       if (loaded.length > 0) yield loaded
@@ -371,7 +383,7 @@ export function createHistoryRepo(client: RedisClient, keys: RedisKeys): History
 
   /** The single aggregate dimension of a filter, or null when it needs the scan. */
   function aggDim(f: HistoryFilter): [AggDim, string] | null {
-    if (f.q) return null
+    if (f.q || f.platform !== undefined) return null
     const dims: [AggDim, string][] = []
     if (f.keyId !== undefined) dims.push(['key', f.keyId])
     if (f.accountId !== undefined) dims.push(['account', f.accountId])
@@ -639,7 +651,7 @@ export function createHistoryRepo(client: RedisClient, keys: RedisKeys): History
       const limit = Math.max(0, page.limit)
       const offset = Math.max(0, page.offset)
       const filters = filterIndexes(f)
-      if (filters.length <= 1 && !f.q) {
+      if (filters.length <= 1 && !f.q && f.platform === undefined) {
         const index = filters[0] ?? all
         const { min, max } = scoreRange(f)
         const pipe = client.pipeline()

@@ -30,6 +30,7 @@ const SUMMARY_COLUMNS = [
   ['keyName', 'key_name'],
   ['accountId', 'account_id'],
   ['accountName', 'account_name'],
+  ['platform', 'platform'],
   ['model', 'model'],
   ['stream', 'stream'],
   ['endpoint', 'endpoint'],
@@ -79,6 +80,7 @@ function toSummary(row: Row): HistorySummary {
     keyName: String(row.key_name),
     accountId: String(row.account_id),
     accountName: String(row.account_name),
+    platform: String(row.platform ?? ''),
     model: String(row.model),
     stream: Number(row.stream) !== 0,
     endpoint: String(row.endpoint),
@@ -161,6 +163,7 @@ export function historyWhere(filter: HistoryFilter): { sql: string; params: SqlV
     [filter.accountId, 'account_id'],
     [filter.model, 'model'],
     [filter.outcome, 'outcome'],
+    [filter.platform, 'platform'],
   ] as const) {
     if (value !== undefined) {
       parts.push(`${column} = ?`)

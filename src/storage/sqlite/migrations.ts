@@ -209,6 +209,10 @@ DROP TABLE sticky;
   `
 DROP TRIGGER history_totals_insert;
 `,
+  // 5: the platform of the account that answered (records written before: '').
+  `
+ALTER TABLE history ADD COLUMN platform TEXT NOT NULL DEFAULT '';
+`,
 ]
 
 /** Applies every migration newer than the database's `user_version`; returns the new version. */
