@@ -10,10 +10,9 @@
  */
 import { Elysia } from 'elysia'
 import { type AccountAdmin, createAccountAdmin } from '../accounts/admin.ts'
-import type { AccountPlatform } from '../accounts/model.ts'
 import type { TokenProvider } from '../accounts/oauth.ts'
 import type { AccountRepository } from '../accounts/repository.ts'
-import type { AccountInput, AccountService, PoolEntry } from '../accounts/service.ts'
+import type { AccountService, PoolEntry } from '../accounts/service.ts'
 import type { Config } from '../config/schema.ts'
 import type { CoordRepository } from '../coord/repository.ts'
 import { InvalidRequestError } from '../core/errors.ts'
@@ -24,13 +23,8 @@ import type { KeyService } from '../keys/service.ts'
 import type { PlatformRegistry } from '../platforms/adapter.ts'
 import { probeAccount } from '../platforms/probe.ts'
 import type { UrlPolicy } from '../security/url-policy.ts'
-import {
-  accountInputOf,
-  type Body,
-  claudeConsoleFields,
-  claudeOAuthFields,
-  str,
-} from './account-input.ts'
+import { accountInputOf, type Body, str } from './account-input.ts'
+import { ACCOUNT_KINDS, type AccountKindRoute } from './account-kinds.ts'
 import { adminClaudeRoutes } from './admin-claude-routes.ts'
 import { adminGroupRoutes } from './admin-groups-routes.ts'
 import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
@@ -59,33 +53,6 @@ export interface AdminAccountRouteDeps {
   clock: Clock
   ops: AccountOps
 }
-
-/** One account kind's admin path and how its own body fields map to {@link AccountInput}. */
-export interface AccountKindRoute {
-  /** e.g. `/claude-console-accounts` (under `/admin`). */
-  path: string
-  platform: AccountPlatform
-  /** Shown in docs and messages, e.g. `Claude Console`. */
-  label: string
-  /** The kind's own fields of a seed-shaped body (the shared ones are read for every kind). */
-  fields: (body: Body) => AccountInput
-}
-
-/** The Claude account kinds. */
-export const CLAUDE_ACCOUNT_KINDS: AccountKindRoute[] = [
-  {
-    path: '/claude-accounts',
-    platform: 'claude-oauth',
-    label: 'Claude OAuth',
-    fields: claudeOAuthFields,
-  },
-  {
-    path: '/claude-console-accounts',
-    platform: 'claude-console',
-    label: 'Claude Console',
-    fields: claudeConsoleFields,
-  },
-]
 
 /** The CRUD, health and test routes of one account kind. */
 export function accountKindRoutes(
@@ -211,7 +178,7 @@ export function adminAccountRoutes(deps: AdminAccountRouteDeps) {
         urlPolicy: ops.urlPolicy,
       }),
     )
-  for (const kind of CLAUDE_ACCOUNT_KINDS)
+  for (const kind of ACCOUNT_KINDS)
     app.use(accountKindRoutes({ guard: deps.guard, admin, ops }, kind))
   return app.use(adminGroupRoutes({ guard: deps.guard, admin, accounts }))
 }
