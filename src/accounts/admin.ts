@@ -75,13 +75,16 @@ export function createAccountAdmin(deps: AccountAdminDeps) {
   }
 
   /** The outbound URL policy for what the admin entered (apiUrl, proxy host): a 400 if refused. */
-  async function checkUrls(input: { apiUrl?: string; proxy?: { host?: unknown } | null }) {
+  async function checkUrls(input: {
+    apiUrl?: string
+    proxy?: { host?: unknown; port?: unknown } | null
+  }) {
     const policy = deps.urlPolicy
     if (!policy) return
     if (typeof input.apiUrl === 'string' && /^https?:\/\//i.test(input.apiUrl))
       await policy.assertUrl('apiUrl', input.apiUrl)
     if (input.proxy && typeof input.proxy.host === 'string' && input.proxy.host.trim())
-      await policy.assertProxyHost('proxy.host', input.proxy.host)
+      await policy.assertProxyHost('proxy.host', input.proxy.host, Number(input.proxy.port))
   }
 
   async function checkInput(input: AccountInput): Promise<void> {

@@ -226,12 +226,12 @@ export const ConfigSchema = T.Object({
   UPSTREAM_ALLOW_HOSTS: T.String({
     default: '',
     description:
-      'Comma list of hostnames (.suffix for subdomains), IPs and CIDRs that admin-entered URLs (console apiUrl, proxies, webhooks) may always reach, e.g. 127.0.0.1,gateway.lan.',
+      'Comma list of hostnames (.suffix for subdomains), IPs and CIDRs, each optionally with :port, that admin-entered URLs (console apiUrl, proxies, webhooks) may always reach, e.g. 127.0.0.1:8080,gateway.lan. A listed name may be one only a proxy resolves; cloud metadata stays refused.',
   }),
   UPSTREAM_DENY_HOSTS: T.String({
     default: '',
     description:
-      'Comma list of hostnames, IPs and CIDRs that admin-entered URLs may never reach (wins over UPSTREAM_ALLOW_HOSTS).',
+      'Comma list of hostnames, IPs and CIDRs (optionally with :port) that admin-entered URLs may never reach (wins over UPSTREAM_ALLOW_HOSTS).',
   }),
   UPSTREAM_ALLOW_PRIVATE: T.Boolean({
     default: false,

@@ -52,7 +52,7 @@ export function adminClaudeRoutes(deps: AdminClaudeRouteDeps) {
     fetchVia: (proxy) => {
       if (!proxy) return deps.fetch
       const f = createProxyFetch(proxy, { baseFetch: deps.fetch as typeof fetch }) as FetchFn
-      return deps.urlPolicy ? deps.urlPolicy.guard(f, proxy.host) : f
+      return deps.urlPolicy ? deps.urlPolicy.guard(f, proxy) : f
     },
     authorizeUrl: config.CLAUDE_OAUTH_AUTHORIZE_URL,
     redirectUri: config.CLAUDE_OAUTH_REDIRECT_URI,

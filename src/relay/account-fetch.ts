@@ -35,7 +35,7 @@ export function createAccountFetch(options: {
         { ...proxy, password: entry.secrets.proxyPassword },
         { baseFetch: baseFetch as typeof fetch },
       ) as FetchFn,
-      proxy.host,
+      proxy,
     )
     proxyFetches.set(entry.account.id, { sig, fetch: f })
     return f

@@ -12,6 +12,7 @@ import type { Socket } from 'node:net'
 import { isIP, connect as netConnect } from 'node:net'
 import type { ConnectionOptions } from 'node:tls'
 import { connect as tlsConnect } from 'node:tls'
+import { canonicalHost } from '../security/url-policy.ts'
 
 /** Where and how to reach an outbound proxy. */
 export interface ProxySettings {
@@ -52,6 +53,7 @@ const BODY_HIGH_WATER_MARK = 64 * 1024
 const CRLF = Buffer.from('\r\n')
 const EMPTY = Buffer.alloc(0)
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+const PROXY_TYPES: ProxySettings['type'][] = ['http', 'https', 'socks5']
 /** Request headers we always set ourselves (framing, connection and proxy headers). */
 const OWN_HEADERS = new Set([
   'host',
@@ -83,11 +85,19 @@ export function createProxyFetch(
   options: ProxyFetchOptions = {},
 ): ProxyFetch {
   validateProxy(proxy)
+  // A host that is not a hostname or an IP address (`x@y@127.0.0.1`, stored before it was
+  // refused at entry) fails every request as a network error instead of reaching somewhere else.
+  const host = canonicalHost(proxy.host)
+  if (host === null) {
+    const error = new TypeError(`Proxy host "${proxy.host}" is not a hostname or an IP address`)
+    return () => Promise.reject(error)
+  }
+  const settings = { ...proxy, host }
   if (proxy.type === 'socks5') {
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
-    return (input, init) => socksFetch(proxy, timeoutMs, input, init)
+    return (input, init) => socksFetch(settings, timeoutMs, input, init)
   }
-  const url = proxyUrl(proxy)
+  const url = proxyUrl(settings)
   if (typeof (globalThis as { Bun?: unknown }).Bun === 'undefined') {
     // Only Bun's fetch takes a `proxy` option; elsewhere the request would silently go direct.
     return () =>
@@ -104,21 +114,30 @@ export function createProxyFetch(
   }
 }
 
-/** A proxy URL with credentials percent-encoded, e.g. http://u%40x:p%3Aw@host:8080 (never log it). */
+/**
+ * A proxy URL built with the URL API (credentials percent-encoded by it), e.g.
+ * `http://u%40x:p%3Aw@host:8080` (never log it). Throws a TypeError when the host is not a
+ * hostname or an IP address.
+ */
 export function proxyUrl(proxy: ProxySettings): string {
-  const host =
-    proxy.host.includes(':') && !proxy.host.startsWith('[') ? `[${proxy.host}]` : proxy.host
-  const user = proxy.username ?? ''
-  const pass = proxy.password ?? ''
-  let auth = ''
-  if (user !== '' || pass !== '') {
-    auth = encodeURIComponent(user) + (pass !== '' ? ':' + encodeURIComponent(pass) : '') + '@'
-  }
-  return `${proxy.type}://${auth}${host}:${proxy.port}`
+  const host = canonicalHost(proxy.host)
+  if (host === null)
+    throw new TypeError(`Proxy host "${proxy.host}" is not a hostname or an IP address`)
+  if (!PROXY_TYPES.includes(proxy.type))
+    throw new TypeError(`Unsupported proxy type: ${String(proxy.type)}`)
+  const url = new URL(`${proxy.type}://proxy.invalid`)
+  url.hostname = host
+  url.port = String(proxy.port)
+  const port = url.port || { 'http:': '80', 'https:': '443' }[url.protocol]
+  if (url.hostname !== host || port !== String(proxy.port))
+    throw new TypeError(`Cannot build a proxy URL for ${host}:${proxy.port}`)
+  url.username = proxy.username ?? ''
+  url.password = proxy.password ?? ''
+  return url.href.replace(/\/$/, '')
 }
 
 function validateProxy(proxy: ProxySettings): void {
-  if (!['http', 'https', 'socks5'].includes(proxy.type)) {
+  if (!PROXY_TYPES.includes(proxy.type)) {
     throw new TypeError(`Unsupported proxy type: ${String(proxy.type)}`)
   }
   if (typeof proxy.host !== 'string' || proxy.host.trim() === '') {

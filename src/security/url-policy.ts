@@ -1,19 +1,35 @@
 /**
  * @module
  * Outbound URL policy (SSRF guard) for URLs an admin enters: console account `apiUrl`s, account
- * and onboarding proxies, webhook URLs. By default loopback, unspecified, link-local and cloud
- * metadata addresses (also as IPv4-mapped / NAT64 IPv6) and non-standard IPv4 spellings
- * (`2130706433`, `0x7f.1`, `0177.0.0.1`) are refused; private RFC 1918 / ULA ranges are allowed.
- * `UPSTREAM_ALLOW_HOSTS` / `UPSTREAM_DENY_HOSTS` (hostnames, `.suffix` / `*.suffix`, IPs, CIDRs)
- * and `UPSTREAM_ALLOW_PRIVATE` adjust it. Hostnames are resolved through an injected
- * {@link HostResolver} and every address is checked, at entry (400) and again at send time
- * (DNS rebinding), with the verdict cached per hostname so the hot path rarely waits for DNS.
- * {@link UrlPolicy.guard} wraps a fetch: checks the target (and proxy), never follows redirects
- * and turns an upstream 3xx into a 502. Operator-configured URLs (CLAUDE_API_URL,
- * CLAUDE_OAUTH_TOKEN_URL) are passed as trusted origins and exempt.
+ * and onboarding proxies, webhook URLs. A URL is read by the WHATWG URL parser, the one `fetch`
+ * uses, so the host checked is the host connected to whatever the spelling (userinfo,
+ * percent-encoding, tabs, `2130706433`, `0x7f.1`…); a proxy host must be a hostname or an IP
+ * address and is read by the same parser. By default loopback, unspecified, link-local and cloud
+ * metadata addresses (also as IPv4-mapped / NAT64 IPv6) are refused, and so is a name that does
+ * not resolve; private RFC 1918 / ULA ranges are allowed. `UPSTREAM_ALLOW_HOSTS` /
+ * `UPSTREAM_DENY_HOSTS` (hostnames, `.suffix` / `*.suffix`, IPs, CIDRs, each optionally with a
+ * `:port`) and `UPSTREAM_ALLOW_PRIVATE` adjust it; cloud metadata is refused whatever they say.
+ * Hostnames are resolved through an injected {@link HostResolver} and every address is checked, at
+ * entry (400) and again at send time (DNS rebinding), with the addresses cached per hostname so
+ * the hot path rarely waits for DNS. {@link UrlPolicy.guard} wraps a fetch: checks the target (and
+ * proxy), sends the URL as parsed, never follows redirects and turns an upstream 3xx into a 502.
+ * Operator-configured URLs (CLAUDE_API_URL, CLAUDE_OAUTH_TOKEN_URL) are trusted origins, exempt.
  */
 import { InvalidRequestError } from '../core/errors.ts'
 import type { FetchFn } from '../core/ports.ts'
+import {
+  type AddressCategory,
+  categoryOf,
+  type Ip,
+  inCidr,
+  ipText,
+  parseCidr,
+  parseIp,
+  parseLooseIPv4,
+} from './ip.ts'
+
+export type { AddressCategory } from './ip.ts'
+export { categoryOf, parseIPv6, parseLooseIPv4 } from './ip.ts'
 
 /** Resolves a hostname to its IP addresses (the runtime implements it with node:dns). */
 export type HostResolver = (hostname: string) => Promise<string[]>
@@ -32,7 +48,7 @@ export interface UrlPolicySettings {
 export interface UrlPolicyOptions extends UrlPolicySettings {
   resolve: HostResolver
   now?: () => number
-  /** How long a hostname's verdict is reused (ms). @default 30000 */
+  /** How long a hostname's addresses are reused (ms). @default 30000 */
   cacheMs?: number
   /** DNS lookups taking longer count as unresolved (ms). @default 3000 */
   resolveTimeoutMs?: number
@@ -40,17 +56,14 @@ export interface UrlPolicyOptions extends UrlPolicySettings {
   trustedUrls?: string[]
 }
 
-/** Why an address is special. */
-export type AddressCategory =
-  | 'loopback'
-  | 'unspecified'
-  | 'link-local'
-  | 'metadata'
-  | 'private'
-  | 'public'
+/** The outcome of a check. */
+export type Verdict = { ok: true } | { ok: false; reason: string }
 
-/** The outcome of a check. `unresolved`: the name did not resolve (no verdict on addresses). */
-export type Verdict = { ok: true; unresolved?: boolean } | { ok: false; reason: string }
+/** A proxy as the policy sees it. */
+export interface ProxyTarget {
+  host: string
+  port: number
+}
 
 /** Thrown by a guarded fetch when the target or proxy is refused (a network-level failure). */
 export class UrlPolicyError extends TypeError {
@@ -63,128 +76,15 @@ const PRIVATE_VAR = 'UPSTREAM_ALLOW_PRIVATE'
 const DEFAULT_CACHE_MS = 30_000
 const UNRESOLVED_CACHE_MS = 5000
 const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata.goog', 'metadata'])
+/** What a hostname or an IP address may contain before the URL parser reads it. */
+const HOST_CHARS = /^[a-z0-9_.-]+$/i
+const LABEL = /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/i
 
-interface Ip {
-  family: 4 | 6
-  bytes: Uint8Array
-}
-
-type ListEntry =
+type ListEntry = (
   | { kind: 'name'; name: string }
   | { kind: 'suffix'; suffix: string }
   | { kind: 'cidr'; ip: Ip; bits: number }
-
-/** Strict dotted-quad IPv4 (no leading zeros). */
-function parseIPv4(text: string): Ip | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text)
-  if (!m) return null
-  const parts = m.slice(1).map((p) => (p.length > 1 && p.startsWith('0') ? -1 : Number(p)))
-  if (parts.some((p) => p < 0 || p > 255)) return null
-  return { family: 4, bytes: Uint8Array.from(parts) }
-}
-
-/**
- * IPv4 as inet_aton (and getaddrinfo) reads it: 1–4 parts, each decimal, octal (leading 0) or hex
- * (0x), the last part filling the remaining bytes. Null when `text` is not such a number.
- */
-export function parseLooseIPv4(text: string): Ip | null {
-  const parts = text.split('.')
-  if (parts.length === 0 || parts.length > 4) return null
-  const nums: number[] = []
-  for (const p of parts) {
-    let n: number
-    if (/^0x[0-9a-f]*$/i.test(p)) n = p.length === 2 ? 0 : Number.parseInt(p.slice(2), 16)
-    else if (/^0[0-7]*$/.test(p)) n = p.length === 1 ? 0 : Number.parseInt(p.slice(1), 8)
-    else if (/^[1-9][0-9]*$/.test(p)) n = Number(p)
-    else return null
-    if (!Number.isSafeInteger(n)) return null
-    nums.push(n)
-  }
-  const last = nums.pop()!
-  if (nums.some((n) => n > 255) || last >= 256 ** (4 - nums.length)) return null
-  const bytes = new Uint8Array(4)
-  nums.forEach((n, i) => {
-    bytes[i] = n
-  })
-  for (let i = 3, v = last; i >= nums.length; i--, v = Math.floor(v / 256)) bytes[i] = v % 256
-  return { family: 4, bytes }
-}
-
-/** IPv6 literal (zone id ignored, embedded IPv4 tail allowed) as 16 bytes; null if invalid. */
-export function parseIPv6(text: string): Ip | null {
-  let s = text.split('%')[0] ?? ''
-  if (!/^[0-9a-f:.]+$/i.test(s) || !s.includes(':')) return null
-  const tail: number[] = []
-  const v4 = /(?:^|:)(\d+\.\d+\.\d+\.\d+)$/.exec(s)
-  if (v4) {
-    const ip = parseIPv4(v4[1]!)
-    if (!ip) return null
-    tail.push((ip.bytes[0]! << 8) | ip.bytes[1]!, (ip.bytes[2]! << 8) | ip.bytes[3]!)
-    s = s.slice(0, s.length - v4[1]!.length)
-    if (s.endsWith(':') && !s.endsWith('::')) s = s.slice(0, -1)
-  }
-  const halves = s.split('::')
-  if (halves.length > 2) return null
-  const group = (g: string) => (/^[0-9a-f]{1,4}$/i.test(g) ? Number.parseInt(g, 16) : Number.NaN)
-  const side = (h: string) => (h === '' ? [] : h.split(':').map(group))
-  const head = side(halves[0]!)
-  const rest = halves.length === 2 ? side(halves[1]!) : []
-  const known = head.length + rest.length + tail.length
-  if ([...head, ...rest].some(Number.isNaN)) return null
-  if (halves.length === 1 ? known !== 8 : known > 7) return null
-  const groups = [...head, ...new Array<number>(8 - known).fill(0), ...rest, ...tail]
-  const bytes = new Uint8Array(16)
-  groups.forEach((g, i) => {
-    bytes[i * 2] = g >> 8
-    bytes[i * 2 + 1] = g & 0xff
-  })
-  return { family: 6, bytes }
-}
-
-/** The IPv4 address an IPv6 address embeds (mapped, compatible, NAT64), else the address itself. */
-function unwrap(ip: Ip): Ip {
-  if (ip.family === 4) return ip
-  const b = ip.bytes
-  const zeros = (from: number, to: number) => b.subarray(from, to).every((x) => x === 0)
-  const v4 = { family: 4 as const, bytes: b.slice(12) }
-  if (zeros(0, 10) && b[10] === 0xff && b[11] === 0xff) return v4
-  // NAT64 well-known prefix 64:ff9b::/96
-  if (b[0] === 0 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zeros(4, 12)) return v4
-  // Deprecated IPv4-compatible ::a.b.c.d (not :: and ::1)
-  if (zeros(0, 12) && !(b[12] === 0 && b[13] === 0 && b[14] === 0 && (b[15] ?? 0) <= 1)) return v4
-  return ip
-}
-
-function ipText(ip: Ip): string {
-  if (ip.family === 4) return ip.bytes.join('.')
-  const groups: string[] = []
-  for (let i = 0; i < 16; i += 2) groups.push(((ip.bytes[i]! << 8) | ip.bytes[i + 1]!).toString(16))
-  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')
-}
-
-/** What kind of address `ip` is (IPv4 embedded in IPv6 is judged as the IPv4 address). */
-export function categoryOf(address: Ip): AddressCategory {
-  const ip = unwrap(address)
-  const b = ip.bytes
-  if (ip.family === 4) {
-    const [a, c, d, e] = [b[0]!, b[1]!, b[2]!, b[3]!]
-    if (a === 169 && c === 254 && d === 169 && e === 254) return 'metadata'
-    if (a === 100 && c === 100 && d === 100 && e === 200) return 'metadata'
-    if (a === 127) return 'loopback'
-    if (a === 0) return 'unspecified'
-    if (a === 169 && c === 254) return 'link-local'
-    if (a === 10 || (a === 172 && c >= 16 && c < 32) || (a === 192 && c === 168)) return 'private'
-    if (a === 100 && c >= 64 && c < 128) return 'private'
-    return 'public'
-  }
-  if (b.every((x) => x === 0)) return 'unspecified'
-  if (b.subarray(0, 15).every((x) => x === 0) && b[15] === 1) return 'loopback'
-  const metadata = parseIPv6('fd00:ec2::254')!.bytes
-  if (b.every((x, i) => x === metadata[i])) return 'metadata'
-  if (b[0] === 0xfe && (b[1]! & 0xc0) === 0x80) return 'link-local'
-  if ((b[0]! & 0xfe) === 0xfc) return 'private'
-  return 'public'
-}
+) & { port?: number }
 
 const DESCRIBE: Record<AddressCategory, string> = {
   loopback: 'a loopback address',
@@ -195,22 +95,39 @@ const DESCRIBE: Record<AddressCategory, string> = {
   public: 'a public address',
 }
 
-function inCidr(ip: Ip, net: Ip, bits: number): boolean {
-  const a = unwrap(ip)
-  if (a.family !== net.family) return false
-  for (let i = 0; i < bits; i++) {
-    const byte = i >> 3
-    const mask = 0x80 >> (i & 7)
-    if ((a.bytes[byte]! & mask) !== (net.bytes[byte]! & mask)) return false
-  }
-  return true
-}
-
+/** Lower case, no brackets, no trailing dot: the form names and list entries are compared in. */
 function normalizeName(host: string): string {
   let h = host.trim().toLowerCase()
   if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1)
   if (h.endsWith('.') && h.length > 1) h = h.slice(0, -1)
   return h
+}
+
+/**
+ * A host (of a proxy, or as an admin typed it) as the URL parser reads it, or null when it is not
+ * a hostname or an IP address: no userinfo, port, path, whitespace or percent sign. IPv6 may come
+ * with or without brackets; the result is WHATWG's `hostname` (`2130706433` → `127.0.0.1`,
+ * `::1` → `[::1]`, names in lower case).
+ */
+export function canonicalHost(host: string): string | null {
+  if (typeof host !== 'string') return null
+  let h = host.trim()
+  if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1)
+  if (h.includes(':')) {
+    const ip = parseIp(h)
+    return ip && !h.includes('%') ? `[${ipText(ip)}]` : null
+  }
+  if (!HOST_CHARS.test(h)) return null
+  const labels = (h.endsWith('.') ? h.slice(0, -1) : h).split('.')
+  if (h.length > 253 || !labels.every((l) => LABEL.test(l))) return null
+  try {
+    // The characters were checked above: nothing in `h` can end the host part of this URL.
+    const url = new URL(`http://${h}/`)
+    if (url.username || url.password || url.port || url.pathname !== '/') return null
+    return url.hostname
+  } catch {
+    return null
+  }
 }
 
 /** Parses a comma list of the allow/deny variables; throws naming `varName` on a bad entry. */
@@ -219,52 +136,72 @@ export function parseHostList(text: string, varName: string): ListEntry[] {
   for (const raw of text.split(',')) {
     const item = raw.trim().toLowerCase()
     if (!item) continue
-    const slash = item.indexOf('/')
-    if (slash >= 0) {
-      const ip = literalIp(item.slice(0, slash))
-      const bits = Number(item.slice(slash + 1))
-      const max = ip?.family === 4 ? 32 : 128
-      if (!ip || !/^\d{1,3}$/.test(item.slice(slash + 1)) || bits > max)
-        throw new TypeError(`${varName}: "${raw.trim()}" is not a valid CIDR (like 10.0.0.0/8)`)
-      out.push({ kind: 'cidr', ip: unwrap(ip), bits })
+    const bad = (what: string) =>
+      new TypeError(
+        `${varName}: "${raw.trim()}" is not ${what} (like 10.0.0.0/8, gateway.lan, 127.0.0.1:8080)`,
+      )
+    // host:port, [v6]:port; a bare IPv6 address has colons and no port.
+    let host = item
+    let port: number | undefined
+    const withPort = /^(\[[^\]]+\]|[^:[\]]+):(\d{1,5})$/.exec(item)
+    if (withPort) {
+      host = withPort[1]!
+      port = Number(withPort[2])
+      if (port < 1 || port > 65535) throw bad('a valid port')
+    }
+    const portPart = port === undefined ? {} : { port }
+    if (host.includes('/')) {
+      const net = parseCidr(host)
+      if (!net || port !== undefined) throw bad('a valid CIDR')
+      out.push({ kind: 'cidr', ...net, ...portPart })
       continue
     }
-    const ip = literalIp(item)
-    if (ip) {
-      const u = unwrap(ip)
-      out.push({ kind: 'cidr', ip: u, bits: u.family === 4 ? 32 : 128 })
-    } else if (item.startsWith('*.') || item.startsWith('.')) {
-      out.push({ kind: 'suffix', suffix: normalizeName(item.slice(item.indexOf('.'))) })
-    } else if (/^[a-z0-9_.-]+$/.test(item)) {
-      out.push({ kind: 'name', name: normalizeName(item) })
-    } else {
-      throw new TypeError(`${varName}: "${raw.trim()}" is not a hostname, IP address or CIDR`)
-    }
+    const net = parseCidr(host)
+    if (net) out.push({ kind: 'cidr', ...net, ...portPart })
+    else if (host.startsWith('*.') || host.startsWith('.')) {
+      out.push({
+        kind: 'suffix',
+        suffix: normalizeName(host.slice(host.indexOf('.'))),
+        ...portPart,
+      })
+    } else if (canonicalHost(host) && !parseLooseIPv4(normalizeName(host))) {
+      out.push({ kind: 'name', name: normalizeName(canonicalHost(host)!), ...portPart })
+    } else throw bad('a hostname, IP address or CIDR')
   }
   return out
 }
 
-function literalIp(host: string): Ip | null {
-  const h = normalizeName(host)
-  return h.includes(':') ? parseIPv6(h) : parseIPv4(h)
-}
+const portMatches = (e: ListEntry, port: number | undefined) =>
+  e.port === undefined || e.port === port
 
-function matchesName(list: ListEntry[], name: string): boolean {
+function matchesName(list: ListEntry[], name: string, port: number | undefined): boolean {
   return list.some(
     (e) =>
-      (e.kind === 'name' && e.name === name) ||
-      (e.kind === 'suffix' && (name.endsWith(e.suffix) || name === e.suffix.slice(1))),
+      portMatches(e, port) &&
+      ((e.kind === 'name' && e.name === name) ||
+        (e.kind === 'suffix' && (name.endsWith(e.suffix) || name === e.suffix.slice(1)))),
   )
 }
 
-function matchesIp(list: ListEntry[], ip: Ip): boolean {
-  return list.some((e) => e.kind === 'cidr' && inCidr(ip, e.ip, e.bits))
+function matchesIp(list: ListEntry[], ip: Ip, port: number | undefined): boolean {
+  return list.some((e) => e.kind === 'cidr' && portMatches(e, port) && inCidr(ip, e.ip, e.bits))
 }
 
-/** The host part of a URL as written (before WHATWG normalisation turns `2130706433` into an IP). */
-function rawHostOf(url: string): string | null {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#\\]*@)?(\[[^\]]*\]|[^:/?#\\]*)/i.exec(url.trim())
-  return m ? (m[1] ?? null) : null
+/** The host and port `fetch` connects to for `url`, and the URL as it sends it. */
+export function targetOf(
+  url: string,
+): { host: string; port: number; href: string; origin: string } | string {
+  let u: URL
+  try {
+    u = new URL(url)
+  } catch {
+    return 'it is not a valid URL'
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    return 'only http and https URLs are allowed'
+  if (!u.hostname) return 'the URL has no host'
+  const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80
+  return { host: u.hostname, port, href: u.href, origin: u.origin }
 }
 
 /** Creates the policy. Throws a TypeError naming the variable when a list entry is invalid. */
@@ -280,38 +217,35 @@ export function createUrlPolicy(options: UrlPolicyOptions) {
       trusted.add(new URL(u).origin)
     } catch {}
   }
-  const cache = new Map<string, { verdict: Verdict; until: number }>()
+  const cache = new Map<string, { addresses: string[] | null; until: number }>()
 
   function refuse(host: string, why: string, hint: string): Verdict {
     return {
       ok: false,
-      reason: `${host} is refused by the outbound URL policy: ${why}. ${hint}`,
+      reason: `${host} is refused by the outbound URL policy: ${why}.${hint ? ` ${hint}` : ''}`,
     }
   }
   const allowHint = (category: AddressCategory) =>
     category === 'metadata'
-      ? `To allow it anyway, add it to ${ALLOW_VAR}.`
-      : `To allow it, add it to ${ALLOW_VAR} (or set ${PRIVATE_VAR}=true for loopback and link-local addresses during development).`
+      ? 'Cloud metadata addresses are never allowed.'
+      : `To allow it, add it to ${ALLOW_VAR} (best with its port, like 127.0.0.1:8080), or set ${PRIVATE_VAR}=true for loopback and link-local addresses during development.`
+  const denied = (host: string, shown: string) =>
+    refuse(host, `${shown} listed in ${DENY_VAR}`, `Remove it from ${DENY_VAR} to allow it.`)
 
-  function checkIp(host: string, ip: Ip, via?: string): Verdict {
-    const shown = via ? `it resolves to ${ipText(ip)}` : `it is`
-    if (matchesIp(deny, ip))
-      return refuse(
-        host,
-        `${shown} listed in ${DENY_VAR}`,
-        `Remove it from ${DENY_VAR} to allow it.`,
-      )
-    if (matchesIp(allow, ip)) return { ok: true }
+  /** `via`: the name that resolved to `ip`. */
+  function checkIp(host: string, ip: Ip, port: number | undefined, via?: string): Verdict {
+    const shown = via ? `it resolves to ${ipText(ip)},` : 'it is'
     const category = categoryOf(ip)
-    const denied =
-      category === 'metadata' ||
-      (!options.allowPrivate &&
-        (category === 'loopback' || category === 'unspecified' || category === 'link-local'))
-    if (!denied) return { ok: true }
-    const what = via
-      ? `it resolves to ${ipText(ip)}, ${DESCRIBE[category]}`
-      : `it is ${DESCRIBE[category]}`
-    return refuse(host, what, allowHint(category))
+    if (category === 'metadata')
+      return refuse(host, `${shown} ${DESCRIBE[category]}`, allowHint(category))
+    if (matchesIp(deny, ip, port)) return denied(host, shown)
+    if (matchesIp(allow, ip, port)) return { ok: true }
+    const refused =
+      !options.allowPrivate &&
+      (category === 'loopback' || category === 'unspecified' || category === 'link-local')
+    return refused
+      ? refuse(host, `${shown} ${DESCRIBE[category]}`, allowHint(category))
+      : { ok: true }
   }
 
   async function resolveWithTimeout(name: string): Promise<string[] | null> {
@@ -330,59 +264,64 @@ export function createUrlPolicy(options: UrlPolicyOptions) {
     }
   }
 
-  async function checkName(name: string): Promise<Verdict> {
+  /** The addresses of `name`, cached (a name that does not resolve, for a shorter time). */
+  async function addressesOf(name: string): Promise<string[] | null> {
     const hit = cache.get(name)
-    if (hit && hit.until > now()) return hit.verdict
-    const addresses = await resolveWithTimeout(name)
-    let verdict: Verdict = { ok: true }
-    if (!addresses || addresses.length === 0) verdict = { ok: true, unresolved: true }
-    else {
-      for (const a of addresses) {
-        const ip = literalIp(a)
-        const v = ip
-          ? checkIp(name, ip, a)
-          : refuse(name, `it resolves to "${a}", not an IP address`, '')
-        if (!v.ok) {
-          verdict = v
-          break
-        }
-      }
-    }
+    if (hit && hit.until > now()) return hit.addresses
+    const found = await resolveWithTimeout(name)
+    const addresses = found && found.length > 0 ? found : null
     if (cache.size > 10_000) cache.clear()
-    cache.set(name, {
-      verdict,
-      until: now() + (verdict.ok && verdict.unresolved ? UNRESOLVED_CACHE_MS : cacheMs),
-    })
-    return verdict
+    cache.set(name, { addresses, until: now() + (addresses ? cacheMs : UNRESOLVED_CACHE_MS) })
+    return addresses
   }
 
-  /** Checks a host as written (URL host or proxy host); resolves names (cached). */
-  function checkHost(rawHost: string): Verdict | Promise<Verdict> {
-    const host = normalizeName(rawHost)
-    if (!host) return { ok: false, reason: 'the host is empty' }
-    if (host.includes(':')) {
-      const ip = parseIPv6(host)
-      return ip ? checkIp(host, ip) : { ok: false, reason: `${host} is not a valid IPv6 address` }
-    }
-    const v4 = parseIPv4(host)
-    if (v4) return checkIp(host, v4)
-    const loose = parseLooseIPv4(host)
-    if (loose)
-      return refuse(
-        host,
-        `it is a non-standard spelling of the IP address ${ipText(loose)}`,
-        `Write the address as four decimal numbers (${ipText(loose)}); ${ALLOW_VAR} and ${DENY_VAR} apply to that form.`,
-      )
-    if (matchesName(deny, host))
-      return refuse(host, `it is listed in ${DENY_VAR}`, `Remove it from ${DENY_VAR} to allow it.`)
-    if (matchesName(allow, host)) return { ok: true }
-    if (host === 'localhost' || host.endsWith('.localhost'))
-      return options.allowPrivate
+  async function checkName(name: string, port: number | undefined): Promise<Verdict> {
+    // Listed by name: its addresses are not judged by category, and it may be a name only a proxy
+    // resolves; deny entries and cloud metadata still apply to every address it has.
+    const listed = matchesName(allow, name, port)
+    if (!listed && (name === 'localhost' || name.endsWith('.localhost')) && !options.allowPrivate)
+      return refuse(name, 'it is a loopback name', allowHint('loopback'))
+    const addresses = await addressesOf(name)
+    if (!addresses)
+      return listed
         ? { ok: true }
-        : refuse(host, 'it is a loopback name', allowHint('loopback'))
+        : refuse(
+            name,
+            'the name does not resolve',
+            `If only the proxy can resolve it, add it to ${ALLOW_VAR}.`,
+          )
+    for (const a of addresses) {
+      const ip = parseIp(a)
+      if (!ip) return refuse(name, `it resolves to "${a}", not an IP address`, '')
+      const category = categoryOf(ip)
+      const v =
+        listed && category !== 'metadata' && !matchesIp(deny, ip, port)
+          ? { ok: true as const }
+          : checkIp(name, ip, port, a)
+      if (!v.ok) return v
+    }
+    return { ok: true }
+  }
+
+  /**
+   * Checks a host (a URL's hostname, a proxy host) connected to on `port` (entries with a port
+   * match only that port); resolves names (cached). Anything but a hostname or IP is refused.
+   */
+  function checkHost(rawHost: string, port?: number): Verdict | Promise<Verdict> {
+    const canonical = canonicalHost(rawHost)
+    if (!canonical)
+      return {
+        ok: false,
+        reason: `"${String(rawHost).slice(0, 100)}" is not a hostname or an IP address`,
+      }
+    const host = normalizeName(canonical)
+    const ip = parseIp(host)
+    if (ip) return checkIp(host, ip, port)
     if (METADATA_NAMES.has(host))
       return refuse(host, 'it is a cloud metadata name', allowHint('metadata'))
-    return checkName(host)
+    if (matchesName(deny, host, port))
+      return refuse(host, `it is listed in ${DENY_VAR}`, `Remove it from ${DENY_VAR} to allow it.`)
+    return checkName(host, port)
   }
 
   function isTrusted(url: string): boolean {
@@ -393,52 +332,58 @@ export function createUrlPolicy(options: UrlPolicyOptions) {
     }
   }
 
-  async function urlVerdict(url: string): Promise<Verdict> {
-    if (isTrusted(url)) return { ok: true }
-    const raw = rawHostOf(url)
-    if (raw === null) return { ok: false, reason: 'the URL has no host' }
-    return checkHost(raw)
+  /** The verdict on `url` and the URL as fetch sends it. */
+  async function inspect(url: string): Promise<{ verdict: Verdict; href: string }> {
+    const target = targetOf(url)
+    if (typeof target === 'string') return { verdict: { ok: false, reason: target }, href: url }
+    if (trusted.has(target.origin)) return { verdict: { ok: true }, href: target.href }
+    return { verdict: await checkHost(target.host, target.port), href: target.href }
   }
 
-  /** Admin entry check of a URL: a 400 naming the policy when refused (unresolvable names pass). */
+  /** The verdict on a URL, read as fetch reads it. */
+  async function checkUrl(url: string): Promise<Verdict> {
+    return (await inspect(url)).verdict
+  }
+
+  /** Admin entry check of a URL: a 400 naming the policy when refused. */
   async function assertUrl(field: string, url: string): Promise<void> {
-    const v = await urlVerdict(url)
+    const v = await checkUrl(url)
     if (!v.ok) throw new InvalidRequestError(`${field}: ${v.reason}`)
   }
 
-  /** Admin entry check of a proxy host. */
-  async function assertProxyHost(field: string, host: string): Promise<void> {
-    const v = await checkHost(host)
+  /** Admin entry check of a proxy host (and port, for `host:port` list entries). */
+  async function assertProxyHost(field: string, host: string, port?: number): Promise<void> {
+    const v = await checkHost(host, port)
     if (!v.ok) throw new InvalidRequestError(`${field}: ${v.reason}`)
   }
 
   /**
-   * Wraps `fetch`: every request's target (unless trusted) and `proxyHost` are checked first
-   * (cached verdicts), redirects are never followed and a 3xx answer becomes a 502 error.
+   * Wraps `fetch`: every request's target (unless trusted) and the proxy are checked first
+   * (cached), the URL is sent as the check parsed it, redirects are never followed and a 3xx
+   * answer becomes a 502 error.
    */
-  function guard(fetchFn: FetchFn, proxyHost?: string): FetchFn {
-    // URLs that passed, until their verdict's cache time: the relay's hot path then pays one
-    // map lookup per request instead of parsing the URL and its host again.
-    const passed = new Map<string, number>()
+  function guard(fetchFn: FetchFn, proxy?: string | ProxyTarget): FetchFn {
+    const proxyHost = typeof proxy === 'string' ? proxy : proxy?.host
+    const proxyPort = typeof proxy === 'string' ? undefined : proxy?.port
+    // URLs that passed, until their verdict's cache time, with the URL as parsed: the relay's hot
+    // path then pays one map lookup per request instead of parsing the URL and its host again.
+    const passed = new Map<string, { until: number; href: string }>()
     return async (input, init) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
-      const until = passed.get(url)
-      if (until === undefined || until <= now()) {
+      let hit = passed.get(url)
+      if (hit === undefined || hit.until <= now()) {
         if (proxyHost !== undefined) {
-          const pv = await checkHost(proxyHost)
+          const pv = await checkHost(proxyHost, proxyPort)
           if (!pv.ok) throw new UrlPolicyError(`Proxy ${pv.reason}`)
         }
-        const v = await urlVerdict(url)
-        if (!v.ok) throw new UrlPolicyError(`Upstream ${v.reason}`)
-        if (v.unresolved && proxyHost === undefined)
-          throw new UrlPolicyError(
-            `Upstream host of ${new URL(url).origin} cannot be resolved (refused by the outbound URL policy)`,
-          )
+        const { verdict, href } = await inspect(url)
+        if (!verdict.ok) throw new UrlPolicyError(`Upstream ${verdict.reason}`)
         if (passed.size > 1000) passed.clear()
-        passed.set(url, now() + Math.min(cacheMs, UNRESOLVED_CACHE_MS))
+        hit = { until: now() + Math.min(cacheMs, UNRESOLVED_CACHE_MS), href }
+        passed.set(url, hit)
       }
       const res = await fetchFn(
-        input,
+        typeof input === 'string' ? hit.href : input,
         init?.redirect === 'manual' ? init : { ...init, redirect: 'manual' },
       )
       if (res.status < 300 || res.status >= 400) return res
@@ -454,7 +399,7 @@ export function createUrlPolicy(options: UrlPolicyOptions) {
     }
   }
 
-  return { checkHost, checkUrl: urlVerdict, assertUrl, assertProxyHost, guard, isTrusted }
+  return { checkHost, checkUrl, assertUrl, assertProxyHost, guard, isTrusted }
 }
 
 /** The URL policy's interface. */

@@ -4,6 +4,7 @@
  * checks against DNS rebinding; operator-trusted CLAUDE_API_URL; redirects never followed.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { createServer, type Server } from 'node:net'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
 
@@ -81,7 +82,9 @@ describe('SSRF: outbound URL policy (default policy, no opt-in)', () => {
       expect(res.json.type).toBe('error')
       expect(res.json.error.type).toBe('invalid_request_error')
       expect(res.json.error.message).toContain('outbound URL policy')
-      expect(res.json.error.message).toContain('UPSTREAM_ALLOW_HOSTS')
+      expect(res.json.error.message).toContain(
+        res.json.error.message.includes('metadata') ? 'never allowed' : 'UPSTREAM_ALLOW_HOSTS',
+      )
     }
     const odd = await console('http://2130706433/')
     expect(odd.json.error.message).toContain('127.0.0.1')
@@ -305,19 +308,25 @@ describe('SSRF: policy configuration', () => {
     Object.fromEntries(Object.entries(out).map(([url, r]) => [url, r.status]))
 
   test('UPSTREAM_ALLOW_HOSTS allows listed hosts, IPs and CIDRs', async () => {
-    const out = await tryUrls({ UPSTREAM_ALLOW_HOSTS: '127.0.0.0/8, localhost,169.254.169.254' }, [
-      'http://127.0.0.1:1/',
-      'http://127.3.0.1/',
-      'http://localhost/',
-      'http://169.254.169.254/',
-      'http://[::1]/',
-    ])
+    const out = await tryUrls(
+      { UPSTREAM_ALLOW_HOSTS: '127.0.0.0/8, localhost,169.254.169.254,[::1]:8080' },
+      [
+        'http://127.0.0.1:1/',
+        'http://127.3.0.1/',
+        'http://localhost/',
+        'http://169.254.169.254/',
+        'http://[::1]/',
+        'http://[::1]:8080/',
+      ],
+    )
     expect(statuses(out)).toEqual({
       'http://127.0.0.1:1/': 200,
       'http://127.3.0.1/': 200,
       'http://localhost/': 200,
-      'http://169.254.169.254/': 200,
+      // Cloud metadata is refused whatever the lists say.
+      'http://169.254.169.254/': 400,
       'http://[::1]/': 400,
+      'http://[::1]:8080/': 200,
     })
   })
 
@@ -353,7 +362,8 @@ describe('SSRF: policy configuration', () => {
       'http://[fe80::1]/': 200,
       'http://169.254.169.254/': 400,
       'http://metadata.google.internal/': 400,
-      'http://2130706433/': 400,
+      // The address fetch connects to is judged: this is 127.0.0.1, allowed like it.
+      'http://2130706433/': 200,
     })
   })
 
@@ -361,5 +371,119 @@ describe('SSRF: policy configuration', () => {
     await expect(
       startRelay({ upstream: up, env: { UPSTREAM_ALLOW_HOSTS: '10.0.0.0/99' } }),
     ).rejects.toThrow('UPSTREAM_ALLOW_HOSTS')
+  })
+})
+
+describe('SSRF: URLs and proxy hosts that other parsers read differently', () => {
+  let up: FakeUpstream
+  let r: TestRelay
+  let canary: Server
+  let canaryPort = 0
+  let received = ''
+  let connections = 0
+
+  beforeAll(async () => {
+    up = startFakeUpstream()
+    r = await startRelay({ upstream: up, env: DEFAULT_POLICY })
+    // Any connection counts: a webhook POST, a proxied request or a CONNECT tunnel.
+    canary = createServer((socket) => {
+      connections++
+      socket.on('data', (d) => {
+        received += d.toString('latin1')
+        socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok')
+      })
+      socket.on('error', () => {})
+    })
+    await new Promise<void>((resolve) => canary.listen(0, '127.0.0.1', resolve))
+    canaryPort = (canary.address() as { port: number }).port
+  })
+  afterAll(async () => {
+    await r.stop()
+    up.stop()
+    canary.close()
+  })
+
+  const spellings = () => [
+    `http://x@y@127.0.0.1:${canaryPort}/`,
+    `http://127.0.0.%31:${canaryPort}/`,
+    `http://1\t27.0.0.1:${canaryPort}/`,
+    `http://2130706433:${canaryPort}/`,
+    `http://[::ffff:127.0.0.1]:${canaryPort}/`,
+  ]
+
+  test('webhook tests and saved webhooks: every spelling of loopback is refused and nothing is delivered', async () => {
+    for (const url of spellings()) {
+      const tested = await r.admin('POST', '/admin/webhook/test', { type: 'custom', url })
+      expect({ url, status: tested.status }).toEqual({ url, status: 400 })
+      expect(tested.json.error.message).toContain('outbound URL policy')
+      const saved = await r.admin('POST', '/admin/webhook/platforms', { type: 'custom', url })
+      expect({ url, status: saved.status }).toEqual({ url, status: 400 })
+    }
+    for (const apiBaseUrl of spellings()) {
+      const tg = await r.admin('POST', '/admin/webhook/test', {
+        type: 'telegram',
+        botToken: '123:abc',
+        chatId: '1',
+        apiBaseUrl,
+      })
+      expect({ apiBaseUrl, status: tg.status }).toEqual({ apiBaseUrl, status: 400 })
+    }
+    expect(connections).toBe(0)
+  })
+
+  test('an account proxy host with userinfo (or anything but a hostname or IP) is refused at entry', async () => {
+    for (const host of [
+      'x@y@127.0.0.1',
+      'a@10.0.0.1',
+      '10.0.0.1:8080',
+      '10.0.0.1/x',
+      ' 10.0.0.1 x',
+    ]) {
+      const res = await r.admin('POST', '/admin/claude-console-accounts', {
+        name: 'p',
+        apiUrl: 'https://1.2.3.4/',
+        apiKey: 'sk-test-proxy',
+        proxy: { type: 'http', host, port: canaryPort },
+      })
+      expect({ host, status: res.status }).toEqual({ host, status: 400 })
+      expect(res.json.error.message).toContain('proxy.host')
+      const start = await r.admin('POST', '/admin/claude-accounts/generate-auth-url', {
+        proxy: { type: 'http', host, port: canaryPort },
+      })
+      expect({ host, status: start.status }).toEqual({ host, status: 400 })
+    }
+    expect(connections).toBe(0)
+  })
+
+  test('a proxy host stored before it was refused never carries the account key anywhere', async () => {
+    const account = await r.relay.services.accounts.create('claude-console', {
+      name: 'legacy-proxy',
+      apiUrl: 'http://1.2.3.4/',
+      apiKey: 'sk-ant-legacy-proxy-key-0123456789',
+      proxy: { type: 'http', host: 'x@y@127.0.0.1', port: canaryPort },
+    } as never)
+    const { key } = await r.createKey({ claudeConsoleAccountId: account.id })
+    for (const path of ['/api/v1/messages']) {
+      const res = await r.handle(
+        new Request(`http://localhost${path}`, {
+          method: 'POST',
+          headers: { 'x-api-key': key, 'content-type': 'application/json' },
+          body: body(),
+        }),
+      )
+      expect(res.status).toBeGreaterThanOrEqual(500)
+      await res.text()
+    }
+    const tested = await r.handle(
+      new Request(`http://localhost/admin/claude-console-accounts/${account.id}/test`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await r.adminToken()}` },
+      }),
+    )
+    const sse = await tested.text()
+    expect(sse).toContain('"success":false')
+    expect(sse).toContain('not a hostname or an IP address')
+    expect(connections).toBe(0)
+    expect(received).not.toContain('sk-ant-legacy')
   })
 })

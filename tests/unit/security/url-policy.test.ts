@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import {
+  canonicalHost,
   categoryOf,
   createUrlPolicy,
   parseIPv6,
@@ -102,9 +103,79 @@ describe('url policy: checks', () => {
     expect(!v.ok && v.reason).toContain('resolves to 127.0.0.1')
   })
 
-  test('a slow resolver counts as unresolved', async () => {
+  test('a name that does not resolve (or too slowly) is refused', async () => {
     const p = policy({ resolveTimeoutMs: 20, resolve: () => new Promise(() => {}) })
-    expect(await p.checkHost('slow.example')).toEqual({ ok: true, unresolved: true })
+    const slow = await p.checkHost('slow.example')
+    expect(slow.ok).toBe(false)
+    expect(!slow.ok && slow.reason).toContain('does not resolve')
+    const none = await policy().checkUrl('https://nowhere.invalid/')
+    expect(!none.ok && none.reason).toContain('UPSTREAM_ALLOW_HOSTS')
+  })
+
+  test('a name listed in UPSTREAM_ALLOW_HOSTS may be one only a proxy resolves', async () => {
+    const p = policy({ allowHosts: 'internal-only.corp' })
+    expect(await p.checkUrl('https://internal-only.corp/')).toEqual({ ok: true })
+    expect((await p.checkUrl('https://other.corp/')).ok).toBe(false)
+  })
+
+  test('host:port entries allow that port only (not every loopback port)', async () => {
+    const p = policy({ allowHosts: '127.0.0.1:8080, [::1]:9090, gateway.lan:443' })
+    expect((await p.checkUrl('http://127.0.0.1:8080/v1')).ok).toBe(true)
+    expect((await p.checkUrl('http://2130706433:8080/v1')).ok).toBe(true)
+    expect((await p.checkUrl('http://127.0.0.1:3000/')).ok).toBe(false)
+    expect((await p.checkUrl('http://127.0.0.1/')).ok).toBe(false)
+    expect((await p.checkUrl('http://[::1]:9090/')).ok).toBe(true)
+    expect((await p.checkUrl('http://[::1]:9091/')).ok).toBe(false)
+    expect((await p.checkUrl('https://gateway.lan/')).ok).toBe(true)
+    expect((await p.checkUrl('http://gateway.lan/')).ok).toBe(false)
+    expect((await p.checkHost('127.0.0.1', 8080)).ok).toBe(true)
+    expect((await p.checkHost('127.0.0.1', 8081)).ok).toBe(false)
+    const denyPort = policy({ denyHosts: '10.0.0.1:22' })
+    expect((await denyPort.checkUrl('http://10.0.0.1:22/')).ok).toBe(false)
+    expect((await denyPort.checkUrl('http://10.0.0.1:80/')).ok).toBe(true)
+    expect(() => policy({ allowHosts: '127.0.0.1:0' })).toThrow('UPSTREAM_ALLOW_HOSTS')
+    expect(() => policy({ allowHosts: '127.0.0.1:99999' })).toThrow('UPSTREAM_ALLOW_HOSTS')
+    expect(() => policy({ allowHosts: '10.0.0.0/8:80' })).toThrow('UPSTREAM_ALLOW_HOSTS')
+  })
+
+  test('cloud metadata is refused even when listed in UPSTREAM_ALLOW_HOSTS or behind a listed name', async () => {
+    const p = policy({
+      allowHosts: '169.254.169.254,fd00:ec2::254,metadata.google.internal,meta.lan',
+      allowPrivate: true,
+      resolve: async () => ['169.254.169.254'],
+    })
+    for (const url of [
+      'http://169.254.169.254/',
+      'http://[fd00:ec2::254]/',
+      'http://[::ffff:a9fe:a9fe]/',
+      'http://metadata.google.internal/',
+      'http://meta.lan/',
+    ])
+      expect({ url, ok: (await p.checkUrl(url)).ok }).toEqual({ url, ok: false })
+  })
+
+  test('a proxy host is a hostname or an IP address, nothing else', async () => {
+    const p = policy({ resolve: async () => ['10.0.0.1'] })
+    for (const host of [
+      'x@y@127.0.0.1',
+      'a@10.0.0.1',
+      '10.0.0.1:8080',
+      'h/p',
+      'a b',
+      '',
+      'a%2e',
+      '::1%eth0',
+    ])
+      expect({ host, ok: (await p.checkHost(host)).ok }).toEqual({ host, ok: false })
+    const bad = await p.checkHost('x@y@127.0.0.1')
+    expect(!bad.ok && bad.reason).toContain('not a hostname or an IP address')
+    for (const host of ['10.0.0.1', 'proxy.lan', '[fd12::1]', 'fd12::1'])
+      expect({ host, ok: (await p.checkHost(host)).ok }).toEqual({ host, ok: true })
+    expect((await p.checkHost('2130706433')).ok).toBe(false)
+    expect(canonicalHost('2130706433')).toBe('127.0.0.1')
+    expect(canonicalHost('::1')).toBe('[::1]')
+    expect(canonicalHost('Proxy.LAN')).toBe('proxy.lan')
+    expect(canonicalHost('x@y@127.0.0.1')).toBeNull()
   })
 
   test('trusted origins are exempt', async () => {
@@ -136,11 +207,22 @@ describe('url policy: checks', () => {
     await expect(viaBadProxy('https://api.example.com/')).rejects.toThrow('Proxy 127.0.0.1')
   })
 
-  test('an unresolvable host is refused when sending directly (the fetch would resolve it itself)', async () => {
+  test('an unresolvable host is refused, directly and through a proxy', async () => {
     const p = policy()
     const f = p.guard(async () => new Response('ok'))
-    await expect(f('https://nowhere.invalid/')).rejects.toThrow('cannot be resolved')
-    const viaProxy = p.guard(async () => new Response('ok'), '10.0.0.1')
-    expect((await viaProxy('https://internal-only.corp/')).status).toBe(200)
+    await expect(f('https://nowhere.invalid/')).rejects.toThrow('does not resolve')
+    const viaProxy = p.guard(async () => new Response('ok'), { host: '10.0.0.1', port: 3128 })
+    await expect(viaProxy('https://internal-only.corp/')).rejects.toThrow('does not resolve')
+  })
+
+  test('guarded fetch sends the URL as the check parsed it', async () => {
+    const sent: string[] = []
+    const p = policy({ resolve: async () => ['10.0.0.1'] })
+    const f = p.guard(async (input) => {
+      sent.push(String(input))
+      return new Response('ok')
+    })
+    await f('HTTP://API.example.com\\v1\tmessages')
+    expect(sent).toEqual(['http://api.example.com/v1messages'])
   })
 })
