@@ -20,6 +20,7 @@ import type { KeyInput, KeyService } from '../keys/service.ts'
 import { type Counters, emptyCounters } from '../usage/model.ts'
 import { periodRange, type UsageService } from '../usage/service.ts'
 import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
+import { BODY_LIMITS, parseLimitedBody } from './body-limit.ts'
 import { usageView } from './key-routes.ts'
 
 /** What the admin routes need. */
@@ -147,6 +148,8 @@ export function adminRoutes(deps: AdminRouteDeps) {
         return { success: true, token, expiresIn: DAY, username: claims.sub }
       },
       {
+        parse: ({ request, contentType }) =>
+          parseLimitedBody(request, contentType, BODY_LIMITS.signIn),
         body: LoginBody,
         detail: {
           tags: ['admin sessions'],

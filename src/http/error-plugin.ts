@@ -53,6 +53,9 @@ export function errorPlugin(logger: Logger) {
     .onError({ as: 'global' }, ({ code, error, request, path }) => {
       const requestId = requestIdOf(request)
       if (error instanceof RelayError) return error.toResponse(requestId)
+      // A parse hook's own error (a bounded body, a session checked before it) arrives wrapped.
+      const cause = (error as { cause?: unknown }).cause
+      if (code === 'PARSE' && cause instanceof RelayError) return cause.toResponse(requestId)
       switch (code) {
         case 'NOT_FOUND':
           return jsonError(

@@ -13,6 +13,7 @@ import { extractApiKey, type KeyService } from '../keys/service.ts'
 import type { LimitsRepository } from '../limits/repository.ts'
 import type { Counters } from '../usage/model.ts'
 import { allTokens, type UsageService } from '../usage/service.ts'
+import { BODY_LIMITS, parseLimitedBody } from './body-limit.ts'
 
 /** What the key-holder routes need. */
 export interface KeyRouteDeps {
@@ -156,6 +157,9 @@ export function keyRoutes(deps: KeyRouteDeps) {
       )
   }
   return app
+    .onParse(({ request, contentType }) =>
+      parseLimitedBody(request, contentType, BODY_LIMITS.public),
+    )
     .post(
       '/apiStats/api/get-key-id',
       async ({ body }) => {
