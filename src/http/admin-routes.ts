@@ -1,8 +1,9 @@
 /**
  * @module
  * Admin sessions and API keys (seed-compatible paths and `{ success, data }` envelopes).
- * Sessions: sign-in with per-IP and per-user attempt limits, sign-out (revokes the token),
- * password change (revokes every token), token refresh, current user. Keys: server-side paging,
+ * Sessions: sign-in with per-address and per-user+address attempt limits and a growing per-user
+ * delay (see {@link LOGIN_LIMITS}), sign-out (revokes the token), password change (limited;
+ * revokes every token), token refresh, current user. Keys: server-side paging,
  * search, tag and status filters, sorting by any column including cost over a period, batch
  * create (up to 500) and batch edit, trash (soft delete, restore, permanent delete), expiry
  * changes, secret regeneration, per-key model statistics.
@@ -42,8 +43,35 @@ export function keyView(key: ApiKey) {
   return rest
 }
 
-/** Sign-in attempt limits: failures per IP and per user name within the window. */
-export const LOGIN_LIMITS = { perIp: 20, perUser: 5, windowMs: 15 * 60_000 }
+/**
+ * Sign-in attempt limits. Attempts are counted before the password is checked (atomically, so
+ * concurrent guesses cannot all pass) per client address and per user name + address; a success
+ * clears that address's counts. Failures from one address never block another: a user name's
+ * failures from every address only slow each of its sign-ins down, by a delay that doubles per
+ * failure up to `delayMaxMs`, which a stranger can make the admin wait but never lock them out.
+ */
+export const LOGIN_LIMITS = {
+  /** Attempts per client address (any user name) within the window. */
+  perIp: 20,
+  /** Attempts per user name from one address within the window. */
+  perUserAndIp: 5,
+  windowMs: 15 * 60_000,
+  /** Failures of a user name (from any address) before its sign-ins are slowed down. */
+  delayAfter: 5,
+  delayBaseMs: 250,
+  delayMaxMs: 8000,
+  /** Wrong current passwords per admin within the window (change-password). */
+  passwordChanges: 5,
+}
+
+/** How long a sign-in for a user name with `failures` recent failures waits first (ms). */
+export function loginDelayMs(failures: number): number {
+  if (failures < LOGIN_LIMITS.delayAfter) return 0
+  const doublings = Math.min(failures - LOGIN_LIMITS.delayAfter, 16)
+  return Math.min(LOGIN_LIMITS.delayMaxMs, LOGIN_LIMITS.delayBaseMs * 2 ** doublings)
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 const LoginBody = t.Object({
   username: t.String({ minLength: 1, maxLength: 200 }),
@@ -111,29 +139,28 @@ export function adminRoutes(deps: AdminRouteDeps) {
       '/web/auth/login',
       async ({ body, adminJwt, request }) => {
         const ip = deps.ipOf(request)
-        const ipKey = `login-fail:ip:${ip}`
-        const userKey = `login-fail:user:${body.username.toLowerCase()}`
-        const [ipFails, userFails] = await Promise.all([
-          coord.getTemp(ipKey),
-          coord.getTemp(userKey),
+        const user = body.username.toLowerCase()
+        const ipKey = `login-attempt:ip:${ip}`
+        const pairKey = `login-attempt:user-ip:${user}\n${ip}`
+        const userKey = `login-fail:user:${user}`
+        // Count the attempt before checking it: an increment returns the new count atomically.
+        const [ipCount, pairCount] = await Promise.all([
+          coord.incrementTemp(ipKey, LOGIN_LIMITS.windowMs),
+          coord.incrementTemp(pairKey, LOGIN_LIMITS.windowMs),
         ])
-        if (
-          Number(ipFails ?? 0) >= LOGIN_LIMITS.perIp ||
-          Number(userFails ?? 0) >= LOGIN_LIMITS.perUser
-        ) {
-          throw new RateLimitError('Too many failed sign-in attempts; try again later', {
+        if (ipCount > LOGIN_LIMITS.perIp || pairCount > LOGIN_LIMITS.perUserAndIp) {
+          throw new RateLimitError('Too many sign-in attempts from this address; try again later', {
             retryAfter: LOGIN_LIMITS.windowMs / 1000,
             details: { limit_type: 'login_attempts' },
           })
         }
+        const delay = loginDelayMs(Number((await coord.getTemp(userKey)) ?? 0))
+        if (delay > 0) await sleep(delay)
         let claims: { sub: string; epoch: number }
         try {
           claims = await deps.auth.login(body.username, body.password)
         } catch (err) {
-          await Promise.all([
-            coord.incrementTemp(ipKey, LOGIN_LIMITS.windowMs),
-            coord.incrementTemp(userKey, LOGIN_LIMITS.windowMs),
-          ])
+          await coord.incrementTemp(userKey, LOGIN_LIMITS.windowMs)
           deps.guard.audit.record({
             actor: body.username.slice(0, 100),
             ip,
@@ -142,7 +169,7 @@ export function adminRoutes(deps: AdminRouteDeps) {
           })
           throw err
         }
-        await coord.deleteTemp(userKey)
+        await Promise.all([coord.deleteTemp(pairKey), coord.deleteTemp(ipKey)])
         deps.guard.audit.record({ actor: claims.sub, ip, action: 'auth.login', target: '' })
         const token = await adminJwt.sign({ ...claims, jti: newId() })
         return { success: true, token, expiresIn: DAY, username: claims.sub }
@@ -154,7 +181,7 @@ export function adminRoutes(deps: AdminRouteDeps) {
         detail: {
           tags: ['admin sessions'],
           summary:
-            'Sign in; returns a JWT (24 h). Failed attempts are limited per IP and per user name.',
+            'Sign in; returns a JWT (24 h). Attempts are limited per address and per user name + address; a user name with recent failures is answered more slowly.',
         },
       },
     )
@@ -205,7 +232,18 @@ export function adminRoutes(deps: AdminRouteDeps) {
     .post(
       '/web/auth/change-password',
       async ({ body, audit, admin }) => {
+        // A stolen session must not be able to guess the current password at full speed.
+        const attemptsKey = `password-change-attempt:${admin.toLowerCase()}`
+        if (
+          (await coord.incrementTemp(attemptsKey, LOGIN_LIMITS.windowMs)) >
+          LOGIN_LIMITS.passwordChanges
+        )
+          throw new RateLimitError('Too many password change attempts; try again later', {
+            retryAfter: LOGIN_LIMITS.windowMs / 1000,
+            details: { limit_type: 'password_change_attempts' },
+          })
         await deps.auth.changePassword(body.currentPassword, body.newPassword, body.newUsername)
+        await coord.deleteTemp(attemptsKey)
         audit(
           'auth.change_password',
           admin,

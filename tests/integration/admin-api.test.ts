@@ -108,13 +108,15 @@ describe('sessions', () => {
     expect((await login()).status).toBe(200)
   })
 
-  test('failed sign-ins are limited per user name and per IP with a clear 429', async () => {
+  test('failed sign-ins are limited per user name + address and per address with a clear 429', async () => {
     for (let i = 0; i < 5; i++)
-      expect((await login('wrong', 'someone', `10.1.0.${i}`)).status).toBe(401)
-    const limited = await login('wrong', 'someone', '10.1.0.99')
+      expect((await login('wrong', 'someone', '10.1.0.1')).status).toBe(401)
+    const limited = await login('wrong', 'someone', '10.1.0.1')
     expect(limited.status).toBe(429)
     expect(((await limited.json()) as any).error.type).toBe('rate_limit_error')
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
+    // The same user name from another address is slowed down, not refused.
+    expect((await login('wrong', 'someone', '10.1.0.2')).status).toBe(401)
     // Another user name from a fresh IP is not affected by that user's failures.
     expect((await login(ADMIN.password, ADMIN.username, '10.2.0.1')).status).toBe(200)
     for (let i = 0; i < 20; i++) await login('wrong', `user${i}`, '10.3.0.1')

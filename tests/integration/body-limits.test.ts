@@ -40,7 +40,7 @@ describe('body limits and the session before the body (in process)', () => {
     up.stop()
   })
 
-  const post = (path: string, body: BodyInit, headers: Record<string, string> = {}) =>
+  const post = (path: string, body: RequestInit['body'], headers: Record<string, string> = {}) =>
     r.handle(
       new Request(`http://localhost${path}`, {
         method: 'POST',
