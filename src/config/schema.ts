@@ -13,15 +13,17 @@ const Int = (def: number, min: number, max: number, description: string) =>
 export const ConfigSchema = T.Object({
   PORT: Int(3000, 1, 65535, 'TCP port to listen on.'),
   HOST: T.String({ default: '0.0.0.0', minLength: 1, description: 'Interface to bind.' }),
-  TRUST_PROXY: T.Boolean({
-    default: false,
+  TRUST_PROXY: T.String({
+    default: 'false',
+    pattern: '^[0-9A-Za-z.:/,\\s\\[\\]]+$',
     description:
-      'Take the client IP from X-Forwarded-For / X-Real-IP (only behind a reverse proxy you run).',
+      "Reverse proxies in front of the relay whose X-Forwarded-For entries are trusted: false (the socket address is the client), true or a number of proxies (the client is that many entries from the right), or a comma list of proxy IPs/CIDRs (loopback, private, linklocal allowed) skipped from the right. Entries left of those are the client's own and never trusted.",
   }),
   METRICS_TOKEN: T.Optional(
     T.String({
       minLength: 16,
-      description: 'Bearer token for /metrics; when unset, /metrics answers loopback clients only.',
+      description:
+        'Bearer token for /metrics; when unset, /metrics answers loopback clients only (and, without TRUST_PROXY, only requests no proxy forwarded).',
     }),
   ),
   DATA_DIR: T.String({

@@ -13,6 +13,7 @@ import type { KeyService } from '../keys/service.ts'
 import type { MetricsService } from '../metrics/service.ts'
 import type { WebhookService } from '../notify/service.ts'
 import type { RelayService } from '../relay/pipeline.ts'
+import { trustsProxy } from '../security/client-ip.ts'
 import type { Stores } from '../storage/stores.ts'
 import type { Pricing } from '../usage/pricing.ts'
 import type { UsageService } from '../usage/service.ts'
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps) {
         metrics: deps.services.metrics,
         token: deps.config.METRICS_TOKEN,
         ipOf: deps.ipOf,
+        trustProxy: trustsProxy(deps.config.TRUST_PROXY),
       }),
     )
     .use(relayRoutes({ relay: deps.services.relay, keys: deps.services.keys }))

@@ -1,23 +1,17 @@
 /**
  * @module
  * The client address of a request, for sign-in throttling, the audit log and `/metrics` access:
- * the socket's peer, or with TRUST_PROXY the address a reverse proxy reports.
+ * the socket's peer, or with TRUST_PROXY the first untrusted hop from the right of
+ * X-Forwarded-For.
  */
 import type { Config } from '../config/schema.ts'
+import { createClientIp, parseTrustProxy } from '../security/client-ip.ts'
 import type { ServerHooks } from './server-hooks.ts'
 
-/** The client-IP resolver of a relay. */
+/** The client-IP resolver of a relay (see `security/client-ip.ts` for how TRUST_PROXY reads). */
 export function clientIpResolver(
   config: Pick<Config, 'TRUST_PROXY'>,
   server: ServerHooks,
 ): (request: Request) => string {
-  return (request) => {
-    if (config.TRUST_PROXY) {
-      const fwd = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim()
-      if (fwd) return fwd
-      const real = request.headers.get('x-real-ip')?.trim()
-      if (real) return real
-    }
-    return server.requestIP(request) ?? 'unknown'
-  }
+  return createClientIp(parseTrustProxy(config.TRUST_PROXY), (request) => server.requestIP(request))
 }

@@ -1,7 +1,10 @@
 /**
  * @module
  * `GET /metrics` in Prometheus text format. With METRICS_TOKEN set it requires
- * `Authorization: Bearer <token>`; without, only loopback clients may read it.
+ * `Authorization: Bearer <token>`; without, only loopback clients may read it. Behind a reverse
+ * proxy on the same host every client's socket address is loopback: unless TRUST_PROXY says how
+ * to find the real one, a request that a proxy forwarded (it carries forwarding headers) is
+ * refused too, so the proxy does not make the metrics public by accident.
  */
 import { Elysia } from 'elysia'
 import { timingSafeEqual } from '../core/crypto.ts'
@@ -13,7 +16,12 @@ export interface MetricsRouteDeps {
   metrics: MetricsService
   token?: string
   ipOf: (request: Request) => string
+  /** TRUST_PROXY is set: `ipOf` already reads the client behind the proxies. */
+  trustProxy?: boolean
 }
+
+/** Headers a reverse proxy adds (nginx's X-Forwarded-For and X-Real-IP, RFC 7239, Via). */
+const FORWARDING = ['x-forwarded-for', 'x-real-ip', 'forwarded', 'via', 'x-forwarded-host']
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/
 
@@ -27,9 +35,12 @@ export function metricsRoutes(deps: MetricsRouteDeps) {
           /^bearer\s+(.+)$/i.exec(request.headers.get('authorization') ?? '')?.[1]?.trim() ?? ''
         if (!timingSafeEqual(given, deps.token))
           throw new AuthenticationError('Metrics need Authorization: Bearer <METRICS_TOKEN>')
-      } else if (!LOOPBACK.test(deps.ipOf(request))) {
+      } else if (
+        !LOOPBACK.test(deps.ipOf(request)) ||
+        (!deps.trustProxy && FORWARDING.some((h) => request.headers.has(h)))
+      ) {
         throw new PermissionError(
-          'Metrics are only served to loopback clients unless METRICS_TOKEN is set',
+          'Metrics are only served to loopback clients (not through a reverse proxy) unless METRICS_TOKEN is set',
         )
       }
       return new Response(await deps.metrics.render(), {
