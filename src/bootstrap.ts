@@ -201,12 +201,8 @@ export async function buildRelay(options: BuildOptions) {
     defaults: historyDefaults(config.TOKEN_USAGE_RETENTION),
     writer: options.historyWriter,
     beforeFlush: deferred.settle,
-    knownSecrets: () => [
-      ...accounts.knownSecrets(),
-      secrets.adminPassword,
-      secrets.jwtSecret,
-      secrets.encryptionKey,
-    ],
+    // Never the admin password or other chosen values: a redacted guess would confirm it.
+    knownSecrets: () => accounts.knownSecrets(),
   })
   await history.ready
 

@@ -560,10 +560,15 @@ export function createAccountService(options: AccountServiceOptions) {
     return st
   }
 
-  /** Every decrypted account secret currently loaded (for redaction). */
+  /**
+   * Every decrypted account key and token currently loaded (for redaction). Not proxy passwords:
+   * they are chosen by people, and redacting them would confirm a key holder's guesses.
+   */
   function knownSecrets(): string[] {
     const out: string[] = []
-    for (const e of pool.values()) for (const v of Object.values(e.secrets)) if (v) out.push(v)
+    for (const e of pool.values())
+      for (const [name, v] of Object.entries(e.secrets))
+        if (v && name !== 'proxyPassword') out.push(v)
     return out
   }
 

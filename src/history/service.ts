@@ -13,7 +13,12 @@ import type { RequestOutcome, RequestRecorder } from '../relay/recorder.ts'
 import type { SettingsRepository } from '../settings/repository.ts'
 import type { HistoryFilter } from './model.ts'
 import type { HistoryRepository } from './repository.ts'
-import { type HistoryConfig, type HistoryWriter, inlineHistoryWriter } from './writer.ts'
+import {
+  type HistoryConfig,
+  type HistoryWriter,
+  inlineHistoryWriter,
+  REDACT_MARGIN,
+} from './writer.ts'
 
 export type { HistoryConfig } from './writer.ts'
 
@@ -29,7 +34,7 @@ export interface HistoryServiceOptions {
   clock: Clock
   logger: Logger
   defaults: HistoryConfig
-  /** Literal secrets to redact (account tokens and keys, admin password…). */
+  /** Literal secrets to redact (account keys and tokens; only high-entropy ones are used). */
   knownSecrets: () => string[]
   flushMs?: number
   /** Runs before each `flush()`: hands over finished requests still waiting for their turn. */
@@ -188,7 +193,10 @@ export function createHistoryService(options: HistoryServiceOptions) {
     /** Capture limits the relay applies while reading bodies (characters; 0 = none). */
     captureLimits: () =>
       config.enabled && config.captureBodies
-        ? { request: config.maxRequestBodySize, response: config.maxResponseBodySize * 4 }
+        ? {
+            request: config.maxRequestBodySize + REDACT_MARGIN,
+            response: config.maxResponseBodySize * 4 + REDACT_MARGIN,
+          }
         : { request: 0, response: 0 },
     /** Saves new settings for every instance. */
     async updateConfig(input: Record<string, unknown>): Promise<HistoryConfig> {

@@ -50,7 +50,7 @@ export type PendingOutcome = Omit<RequestOutcome, 'key'> & { key: { id: string; 
 export interface HistoryWriter {
   /** Which writer this is (`inline` or `worker`), for logs and /health. */
   readonly kind: string
-  /** Turns `outcomes` into records (capped, assembled, redacted) and stores them, all or none. */
+  /** Turns `outcomes` into records (assembled, redacted, capped) and stores them, all or none. */
   write(outcomes: RequestOutcome[], config: HistoryConfig, known: string[]): Promise<void>
   /** Releases what the writer holds (a worker thread, its connection). */
   stop?(): Promise<void>
@@ -61,16 +61,29 @@ export function pendingOf(o: RequestOutcome): PendingOutcome {
   return { ...o, key: { id: o.key.id, name: o.key.name } }
 }
 
-function capped(text: string, limit: number, totalBytes: number, cut = false): string {
+/**
+ * Characters captured past a body's stored length, so that a secret crossing the cut is whole
+ * when redaction runs (redact first, then cut): the relay captures this much more.
+ */
+export const REDACT_MARGIN = 4096
+
+/** Redacts `text`, then cuts it to `limit` characters with a note of what was there. */
+function redactCapped(
+  text: string,
+  limit: number,
+  totalBytes: number,
+  known: string[],
+  cut = false,
+): string {
   if (limit <= 0) return ''
-  const over = text.length > limit
-  const more = cut || over || totalBytes > utf8Length(text)
+  const more = cut || text.length > limit || totalBytes > utf8Length(text)
+  const clean = redactText(text, known)
   return more
-    ? `${over ? text.slice(0, limit) : text}\n…[truncated: ${totalBytes} bytes in total, ${limit} characters kept]`
-    : text
+    ? `${clean.length > limit ? clean.slice(0, limit) : clean}\n…[truncated: ${totalBytes} bytes in total, ${limit} characters kept]`
+    : clean
 }
 
-/** Turns a finished request into a stored record (bodies capped and redacted). */
+/** Turns a finished request into a stored record (bodies redacted, then capped). */
 export function toRecord(o: PendingOutcome, config: HistoryConfig, known: string[]): HistoryRecord {
   // A streamed answer is assembled into the message before redaction: a secret the model
   // echoes can be split across deltas, and only the assembled text shows it whole.
@@ -80,7 +93,7 @@ export function toRecord(o: PendingOutcome, config: HistoryConfig, known: string
   if (o.stream && responseText) {
     const assembled = dialectOf(o.dialect)?.assemble(
       responseText,
-      config.captureBodies ? config.maxResponseBodySize : 0,
+      config.captureBodies ? config.maxResponseBodySize + REDACT_MARGIN : 0,
     )
     if (assembled) {
       responseText = JSON.stringify(assembled.message)
@@ -118,10 +131,10 @@ export function toRecord(o: PendingOutcome, config: HistoryConfig, known: string
     costNanos: o.costNanos,
     tries: o.attempts.length,
     requestBody: withBodies
-      ? redactText(capped(o.requestBody, config.maxRequestBodySize, o.requestBodyBytes), known)
+      ? redactCapped(o.requestBody, config.maxRequestBodySize, o.requestBodyBytes, known)
       : '',
     responseBody: withBodies
-      ? redactText(capped(responseText, config.maxResponseBodySize, total, cut), known)
+      ? redactCapped(responseText, config.maxResponseBodySize, total, known, cut)
       : '',
     attempts: o.attempts.map((a) => ({ ...a, error: redactText(a.error, known) })),
   }

@@ -241,11 +241,54 @@ for (const [name, make] of backends) {
       for (const secret of [
         key,
         'sk-ant-api03-account-secret-value-123',
-        ADMIN.password,
         'abcdefghijklmnop',
         'plain-secret-in-field',
       ])
         expect(all).not.toContain(secret)
+    })
+
+    test('redaction is not a password oracle: guesses at the admin password come back as sent', async () => {
+      const { key } = await r.createKey()
+      const guesses = ['password123', 'admin123456', ADMIN.password, 'letmein-2024', 'hunter2!']
+      const res = await post(
+        key,
+        body({ messages: [{ role: 'user', content: `guesses: ${guesses.join(' | ')}` }] }),
+      )
+      const requestId = res.headers.get('request-id')!
+      await res.text()
+      await r.relay.services.history.flush()
+      // What the key holder reads back about its own request.
+      const mine = await fetch(`${r.url}/api/v1/request-history/${requestId}`, {
+        headers: { 'x-api-key': key },
+      })
+      const stored = ((await mine.json()) as any).request.requestBody as string
+      expect(stored).toContain(`guesses: ${guesses.join(' | ')}`)
+      expect(stored).not.toContain('[REDACTED]')
+    })
+
+    test('a key cut at the stored length keeps none of its characters (redacted before cutting)', async () => {
+      const { key } = await r.createKey()
+      const victim = (await r.createKey()).key
+      const limit = 2000
+      await r.admin('PUT', '/admin/request-history/config', { maxRequestBodySize: limit })
+      try {
+        // The key starts 60 characters before the cut: cutting first kept 60 of its characters.
+        const prefix = body({ messages: [{ role: 'user', content: 'P' }] })
+        const fill = limit - (prefix.indexOf('"P"') + 1) - 60
+        const res = await post(
+          key,
+          body({ messages: [{ role: 'user', content: `${'x'.repeat(fill)}${victim} tail` }] }),
+        )
+        const requestId = res.headers.get('request-id')!
+        await res.text()
+        await r.relay.services.history.flush()
+        const detail = (await r.admin('GET', `/admin/request-history/${requestId}`)).json.data
+        expect(detail.requestBody).toContain('[truncated:')
+        for (let i = 0; i + 8 <= victim.length; i++)
+          expect(detail.requestBody.includes(victim.slice(i, i + 8))).toBe(false)
+      } finally {
+        await r.admin('PUT', '/admin/request-history/config', { maxRequestBodySize: 64 * 1024 })
+      }
     })
 
     test('export streams JSONL and CSV of the filtered selection', async () => {
