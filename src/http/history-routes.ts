@@ -160,8 +160,8 @@ const CSV_FIELDS = [
 
 function csvCell(v: unknown): string {
   let s = v === null || v === undefined ? '' : String(v)
-  // Cells starting with = + - @ are neutralised so spreadsheets do not run them as formulas.
-  if (/^[=+\-@]/.test(s)) s = `'${s}`
+  // Cells starting with = + - @ TAB CR are neutralised so spreadsheets do not run them as formulas.
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`
   return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s
 }
 

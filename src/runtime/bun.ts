@@ -9,9 +9,11 @@ import {
   type SqlDatabase,
   type SqlValue,
 } from '../storage/sqlite/driver.ts'
+import { prepareSqliteFile } from './node-fs.ts'
 
-/** Opens (creating if needed) a SQLite database with WAL and sane pragmas. */
+/** Opens (creating if needed, mode 0600) a SQLite database with WAL and sane pragmas. */
 export function openBunSqlite(path: string): SqlDatabase {
+  prepareSqliteFile(path)
   const db = new Database(path, { create: true, strict: true })
   for (const pragma of OPEN_PRAGMAS) db.exec(pragma)
   const { prepare, clear } = cachedPrepare(
@@ -130,7 +132,11 @@ export function distAssetReader(
   return async (path) => {
     const full = resolve(root, path)
     if (full !== root && !full.startsWith(root + sep)) return null
-    if (!statSync(full, { throwIfNoEntry: false })?.isFile()) return null
+    try {
+      if (!statSync(full, { throwIfNoEntry: false })?.isFile()) return null
+    } catch {
+      return null // ENAMETOOLONG, ENOTDIR: no such file
+    }
     const file = Bun.file(full)
     return { body: file, type: file.type }
   }

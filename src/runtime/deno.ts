@@ -15,9 +15,11 @@ import {
   type SqlDatabase,
   type SqlValue,
 } from '../storage/sqlite/driver.ts'
+import { prepareSqliteFile } from './node-fs.ts'
 
 /** Opens a SQLite database with node:sqlite, WAL and the same pragmas as on Bun. */
 export function openNodeSqlite(path: string): SqlDatabase {
+  prepareSqliteFile(path)
   const db = new DatabaseSync(path)
   for (const pragma of OPEN_PRAGMAS) db.exec(pragma)
   const { prepare, clear } = cachedPrepare((sql) => db.prepare(sql))

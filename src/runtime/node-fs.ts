@@ -4,8 +4,10 @@
  */
 import {
   chmodSync,
+  closeSync,
   existsSync,
   mkdirSync,
+  openSync,
   readFileSync,
   renameSync,
   statSync,
@@ -28,9 +30,31 @@ export const localSecretFiles: SecretFileAccess = {
   join,
 }
 
-/** Creates a directory and its parents. */
+/**
+ * Creates a directory and its parents, the directory itself readable by this user only (0700);
+ * an existing one is tightened (it holds the database with every prompt and answer, and secrets).
+ */
 export function ensureDir(path: string): void {
-  mkdirSync(path, { recursive: true })
+  mkdirSync(path, { recursive: true, mode: 0o700 })
+  tighten(path, 0o700)
+}
+
+/**
+ * Creates the SQLite file `path` with mode 0600 before SQLite opens it, and tightens it and its
+ * `-wal` / `-shm` files when they exist; SQLite creates those with the database file's mode.
+ */
+export function prepareSqliteFile(path: string): void {
+  if (path === ':memory:' || path.startsWith('file:') || path === '') return
+  closeSync(openSync(path, 'a', 0o600))
+  for (const p of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`])
+    if (existsSync(p)) tighten(p, 0o600)
+}
+
+/** chmod when the mode differs; a file this user does not own is left as it is. */
+function tighten(path: string, mode: number): void {
+  try {
+    if ((statSync(path).mode & 0o777) !== mode) chmodSync(path, mode)
+  } catch {}
 }
 
 /** Log sink writing lines to stdout. */

@@ -86,8 +86,12 @@ export function webRoutes(options: WebRouteOptions) {
       return respond('Bad path\n', 400, { 'content-type': 'text/plain; charset=utf-8' })
     }
     path = path.replace(/^\/+/, '')
-    if (path.split(/[\\/]/).some((seg) => seg === '..') || path.includes('\0'))
+    const segments = path.split(/[\\/]/)
+    if (segments.some((seg) => seg === '..') || path.includes('\0'))
       return respond('Bad path\n', 400, { 'content-type': 'text/plain; charset=utf-8' })
+    // No file has a name this long (NAME_MAX): a 404, never a file-system error.
+    if (path.length > 1024 || segments.some((seg) => seg.length > 255))
+      return respond('Not found\n', 404, { 'content-type': 'text/plain; charset=utf-8' })
     if (path === '' || path === 'index.html') return serveIndex()
     const asset = read ? await read(path) : null
     if (asset)
