@@ -9,6 +9,7 @@
 import { Elysia } from 'elysia'
 import { RelayError } from '../core/errors.ts'
 import type { Logger } from '../core/ports.ts'
+import { keyAllowsModel } from '../keys/model-rules.ts'
 import type { KeyService } from '../keys/service.ts'
 import { extractApiKey } from '../keys/service.ts'
 import {
@@ -155,12 +156,7 @@ async function chat(
 /** The model list in OpenAI's shape, filtered by the key's model rules. */
 async function listModels(deps: OpenAIRouteDeps, request: Request): Promise<Response> {
   const key = await deps.keys.authenticate(extractApiKey(request.headers))
-  const allowed = (id: string) => {
-    if (!key.enableModelRestriction || key.restrictedModels.length === 0) return true
-    const listed = key.restrictedModels.includes(id)
-    return key.modelRestrictionMode === 'allow' ? listed : !listed
-  }
-  const data = MODEL_LIST.filter(([id]) => allowed(id)).map(([id, , created]) => ({
+  const data = MODEL_LIST.filter(([id]) => keyAllowsModel(key, id)).map(([id, , created]) => ({
     id,
     object: 'model',
     created: Math.floor(Date.parse(created) / 1000),

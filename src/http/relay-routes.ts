@@ -6,6 +6,7 @@
  */
 import { Elysia } from 'elysia'
 import { anthropicDialect } from '../dialects/anthropic/dialect.ts'
+import { keyAllowsModel } from '../keys/model-rules.ts'
 import type { KeyService } from '../keys/service.ts'
 import { extractApiKey } from '../keys/service.ts'
 import type { RelayRoute, RelayService } from '../relay/pipeline.ts'
@@ -77,17 +78,14 @@ export function relayRoutes(deps: RelayRouteDeps) {
         `${prefix}/v1/models`,
         async ({ request }) => {
           const key = await deps.keys.authenticate(extractApiKey(request.headers))
-          const allowed = (id: string) => {
-            if (!key.enableModelRestriction || key.restrictedModels.length === 0) return true
-            const listed = key.restrictedModels.includes(id)
-            return key.modelRestrictionMode === 'allow' ? listed : !listed
-          }
-          const data = MODEL_LIST.filter(([id]) => allowed(id)).map(([id, name, created]) => ({
-            type: 'model',
-            id,
-            display_name: name,
-            created_at: created,
-          }))
+          const data = MODEL_LIST.filter(([id]) => keyAllowsModel(key, id)).map(
+            ([id, name, created]) => ({
+              type: 'model',
+              id,
+              display_name: name,
+              created_at: created,
+            }),
+          )
           return {
             data,
             has_more: false,

@@ -13,6 +13,7 @@ import {
 } from '../core/errors.ts'
 import type { Logger } from '../core/ports.ts'
 import type { ApiKey } from '../keys/model.ts'
+import { keyAllowsModel } from '../keys/model-rules.ts'
 import type { AdmitResult, LimitsRepository } from '../limits/repository.ts'
 import type { Family } from '../platforms/adapter.ts'
 import { costCapsOf } from '../usage/cost-caps.ts'
@@ -44,12 +45,8 @@ export function checkKeyRules(
       `This API key is not allowed to use ${FAMILY_TITLE[family.name] ?? family.name} (permissions: ${key.permissions})`,
     )
   }
-  if (key.enableModelRestriction && key.restrictedModels.length > 0) {
-    const bare = model.replace(/^[a-z0-9-]+,/i, '')
-    const listed = key.restrictedModels.includes(bare) || key.restrictedModels.includes(model)
-    if (key.modelRestrictionMode === 'allow' ? !listed : listed)
-      throw new PermissionError(`This API key may not use model "${model}"`)
-  }
+  if (!keyAllowsModel(key, model))
+    throw new PermissionError(`This API key may not use model "${model}"`)
   if (request.checkClient && key.enableClientRestriction && key.allowedClients.length > 0) {
     const ok = key.allowedClients.some((c) => CLIENT_RE[c]?.test(userAgent))
     if (!ok)

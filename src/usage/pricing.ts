@@ -48,7 +48,8 @@ export interface Cost {
   longContext: boolean
 }
 
-const NORMALISERS: ((m: string) => string)[] = [
+/** Normalisation steps, in order (also how key model lists compare names: `keys/model-rules.ts`). */
+export const NORMALISERS: ((m: string) => string)[] = [
   (m) => m.toLowerCase().trim(),
   (m) => m.replace(/\[1m\]$/, ''),
   (m) => m.replace(/^[a-z0-9_-]+,/, ''),
