@@ -170,6 +170,7 @@ export async function buildRelay(options: BuildOptions) {
     hasher: options.hasher,
     clock,
     logger,
+    sessionMaxAgeMs: config.ADMIN_SESSION_MAX_AGE,
   })
   await adminAuth.ensure({
     username: secrets.adminUsername,

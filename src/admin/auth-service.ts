@@ -3,7 +3,9 @@
  * The admin account: one user whose argon2id password hash lives in settings. The initial
  * password comes from ADMIN_PASSWORD or the generated secrets file; changing ADMIN_PASSWORD in
  * the environment later resets it (the digest of the applied value is remembered). Sessions are
- * JWTs carrying an epoch; bumping the epoch revokes every issued token.
+ * JWTs carrying an epoch (bumping it revokes every issued token), a `jti` (sign-out revokes that
+ * one), an `exp` and the sign-in time `auth_time`: a token lives 24 hours, a session (refreshes
+ * included) at most `sessionMaxAgeMs`. A token missing any of them is refused.
  */
 
 import type { CoordRepository } from '../coord/repository.ts'
@@ -32,11 +34,27 @@ export interface AdminAuthOptions {
   hasher: PasswordHasher
   clock: Clock
   logger: Logger
+  /** Longest a session lasts from its sign-in, refreshes included (ms). @default 7 days */
+  sessionMaxAgeMs?: number
+}
+
+/** Lifetime of one session token (refresh before it ends). */
+export const TOKEN_TTL_MS = 86_400_000
+
+/** The claims of an admin session token as the guard verified them. */
+export interface SessionClaims {
+  sub?: unknown
+  epoch?: unknown
+  jti?: unknown
+  exp?: unknown
+  iat?: unknown
+  auth_time?: unknown
 }
 
 /** Creates the admin credential service. */
 export function createAdminAuthService(options: AdminAuthOptions) {
   const { settings, coord, hasher, clock, logger } = options
+  const maxAgeMs = options.sessionMaxAgeMs ?? 7 * 86_400_000
   let cached: { doc: AdminDoc; at: number } | null = null
 
   async function load(): Promise<AdminDoc | null> {
@@ -91,19 +109,37 @@ export function createAdminAuthService(options: AdminAuthOptions) {
       return { sub: doc.username, epoch: doc.sessionEpoch }
     },
 
-    /** True when a token's claims are still valid (not revoked one by one or all at once). */
-    async valid(claims: { sub?: unknown; epoch?: unknown; jti?: unknown }): Promise<boolean> {
+    /**
+     * The claims of a new token for a session signed in at `authTime` (epoch seconds; now when
+     * absent): expiring in 24 hours or at the session's end, whichever comes first. Null when the
+     * session has reached its maximum age.
+     */
+    tokenClaims(authTime?: number): { auth_time: number; exp: number } | null {
+      const now = clock.now()
+      const signedIn = authTime ?? Math.floor(now / 1000)
+      const end = signedIn * 1000 + maxAgeMs
+      if (end <= now) return null
+      return { auth_time: signedIn, exp: Math.floor(Math.min(now + TOKEN_TTL_MS, end) / 1000) }
+    },
+
+    /**
+     * True when a token's claims are still valid: `exp` and `jti` present, the session within its
+     * maximum age, and not revoked one by one or all at once.
+     */
+    async valid(claims: SessionClaims): Promise<boolean> {
+      if (typeof claims.exp !== 'number' || typeof claims.jti !== 'string') return false
+      if (typeof claims.auth_time !== 'number') return false
+      if (claims.auth_time * 1000 + maxAgeMs <= clock.now()) return false
       const doc = await load()
       if (!doc || claims.sub !== doc.username || claims.epoch !== doc.sessionEpoch) return false
-      if (typeof claims.jti === 'string' && (await coord.getTemp(`jwt-revoked:${claims.jti}`)))
-        return false
+      if (await coord.getTemp(`jwt-revoked:${claims.jti}`)) return false
       return true
     },
 
     /** Revokes one token until it would have expired anyway (logout). */
     async revoke(claims: { jti?: unknown; exp?: unknown }): Promise<void> {
       if (typeof claims.jti !== 'string') return
-      const ttl = typeof claims.exp === 'number' ? claims.exp * 1000 - clock.now() : 86_400_000
+      const ttl = typeof claims.exp === 'number' ? claims.exp * 1000 - clock.now() : TOKEN_TTL_MS
       if (ttl > 0) await coord.setTemp(`jwt-revoked:${claims.jti}`, '1', ttl)
     },
 

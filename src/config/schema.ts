@@ -26,6 +26,12 @@ export const ConfigSchema = T.Object({
         'Bearer token for /metrics; when unset, /metrics answers loopback clients only (and, without TRUST_PROXY, only requests no proxy forwarded).',
     }),
   ),
+  ADMIN_SESSION_MAX_AGE: Int(
+    7 * 86_400_000,
+    3_600_000,
+    90 * 86_400_000,
+    'Milliseconds an admin sign-in lasts at most: refreshing the 24-hour token never extends a session past this.',
+  ),
   DATA_DIR: T.String({
     default: './data',
     minLength: 1,

@@ -26,7 +26,14 @@ export interface AdminGuardDeps {
 const audited = new WeakSet<Request>()
 
 /** The verified claims of an admin token. */
-export type AdminClaims = { sub: string; jti?: string; exp?: number; iat?: number; epoch?: number }
+export type AdminClaims = {
+  sub: string
+  jti: string
+  exp: number
+  iat?: number
+  epoch?: number
+  auth_time: number
+}
 
 type Verifier = { verify(token: string): Promise<false | Record<string, unknown>> }
 
@@ -48,10 +55,7 @@ export function adminGuard(deps: AdminGuardDeps) {
     if (!token)
       throw new AuthenticationError('Admin session required: send Authorization: Bearer <token>')
     const claims = await adminJwt.verify(token)
-    if (
-      !claims ||
-      !(await deps.auth.valid(claims as { sub?: unknown; epoch?: unknown; jti?: unknown }))
-    ) {
+    if (!claims || !(await deps.auth.valid(claims))) {
       throw new AuthenticationError('Admin session is invalid, expired or revoked')
     }
     return claims as AdminClaims

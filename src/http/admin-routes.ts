@@ -13,7 +13,12 @@ import { Elysia, t } from 'elysia'
 import type { AdminAuthService } from '../admin/auth-service.ts'
 import type { Config } from '../config/schema.ts'
 import type { CoordRepository } from '../coord/repository.ts'
-import { InvalidRequestError, NotFoundError, RateLimitError } from '../core/errors.ts'
+import {
+  AuthenticationError,
+  InvalidRequestError,
+  NotFoundError,
+  RateLimitError,
+} from '../core/errors.ts'
 import { newId } from '../core/ids.ts'
 import type { Clock } from '../core/ports.ts'
 import type { ApiKey } from '../keys/model.ts'
@@ -171,8 +176,10 @@ export function adminRoutes(deps: AdminRouteDeps) {
         }
         await Promise.all([coord.deleteTemp(pairKey), coord.deleteTemp(ipKey)])
         deps.guard.audit.record({ actor: claims.sub, ip, action: 'auth.login', target: '' })
-        const token = await adminJwt.sign({ ...claims, jti: newId() })
-        return { success: true, token, expiresIn: DAY, username: claims.sub }
+        const lifetime = deps.auth.tokenClaims()!
+        const token = await adminJwt.sign({ ...claims, jti: newId(), ...lifetime })
+        const expiresIn = lifetime.exp * 1000 - clock.now()
+        return { success: true, token, expiresIn, username: claims.sub }
       },
       {
         parse: ({ request, contentType }) =>
@@ -201,19 +208,30 @@ export function adminRoutes(deps: AdminRouteDeps) {
     .post(
       '/web/auth/refresh',
       async ({ session: s, adminJwt, admin, audit }) => {
+        // The new token keeps the sign-in time: refreshing never extends the session's life.
+        const lifetime = deps.auth.tokenClaims(s.auth_time)
+        if (!lifetime)
+          throw new AuthenticationError('The session reached its maximum age; sign in again')
         await deps.auth.revoke(s)
         const token = await adminJwt.sign({
           sub: admin,
-          epoch: (s as { epoch?: number }).epoch ?? 1,
+          epoch: s.epoch ?? 1,
           jti: newId(),
+          ...lifetime,
         })
         audit('auth.refresh', '')
-        return { success: true, token, expiresIn: DAY, username: admin }
+        return {
+          success: true,
+          token,
+          expiresIn: lifetime.exp * 1000 - clock.now(),
+          username: admin,
+        }
       },
       {
         detail: {
           tags: ['admin sessions'],
-          summary: 'Exchange a valid token for a fresh one (the old one is revoked)',
+          summary:
+            'Exchange a valid token for a fresh one (the old one is revoked); a session ends ADMIN_SESSION_MAX_AGE after its sign-in whatever the refreshes',
         },
       },
     )
