@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { distAssetReader } from '../../src/runtime/bun.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
+import { messagesRequest } from '../helpers/messages.ts'
 import { adminOf, spawnRelay } from '../helpers/process.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
 
@@ -89,17 +90,7 @@ describe('CSV export', () => {
     const names = ['\t=HYPERLINK("http://x","y")', '\r=1+1', '=1+1', '+1', '-1', '@SUM(A1)']
     for (const name of names) {
       const { key } = await r.createKey({ name })
-      const res = await r.handle(
-        new Request('http://localhost/api/v1/messages', {
-          method: 'POST',
-          headers: { 'x-api-key': key, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            model: 'claude-sonnet-4-6',
-            max_tokens: 5,
-            messages: [{ role: 'user', content: 'hi' }],
-          }),
-        }),
-      )
+      const res = await r.handle(messagesRequest(key))
       await res.text()
     }
     await r.settle()

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { canonicalModel, keyAllowsModel } from '../../src/keys/model-rules.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
+import { messagesRequest } from '../helpers/messages.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
 
 const SPELLINGS = [
@@ -34,14 +35,7 @@ describe('model allow and deny lists', () => {
     up.stop()
   })
 
-  const send = (key: string, model: string) =>
-    r.handle(
-      new Request('http://localhost/api/v1/messages', {
-        method: 'POST',
-        headers: { 'x-api-key': key, 'content-type': 'application/json' },
-        body: JSON.stringify({ model, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
-      }),
-    )
+  const send = (key: string, model: string) => r.handle(messagesRequest(key, { model }))
 
   test('denying claude-opus-4-1-20250805 denies every spelling of it, and nothing else', async () => {
     const { key } = await r.createKey({
