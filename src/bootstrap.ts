@@ -271,7 +271,7 @@ export async function buildRelay(options: BuildOptions) {
       metrics,
     },
     accountOps: { tokens, fetchFor, fetch: baseFetch, urlPolicy, registry },
-    ipOf: clientIpResolver(config, server),
+    ipOf: clientIpResolver(config, server, (message) => logger.warn(message)),
     readAsset: options.readAsset,
   })
   const maintenance = startMaintenance({

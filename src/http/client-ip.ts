@@ -12,6 +12,12 @@ import type { ServerHooks } from './server-hooks.ts'
 export function clientIpResolver(
   config: Pick<Config, 'TRUST_PROXY'>,
   server: ServerHooks,
+  /** Told once when forwarded requests arrive while TRUST_PROXY is off. */
+  warn?: (message: string) => void,
 ): (request: Request) => string {
-  return createClientIp(parseTrustProxy(config.TRUST_PROXY), (request) => server.requestIP(request))
+  return createClientIp(
+    parseTrustProxy(config.TRUST_PROXY),
+    (request) => server.requestIP(request),
+    warn,
+  )
 }

@@ -75,8 +75,21 @@ function addressOf(entry: string): string {
 export function createClientIp(
   trust: TrustProxy,
   socketIp: (request: Request) => string | null,
+  /** Told once when requests arrive with X-Forwarded-For while TRUST_PROXY is off. */
+  warn?: (message: string) => void,
 ): (request: Request) => string {
-  if (trust.kind === 'none') return (request) => socketIp(request) ?? 'unknown'
+  if (trust.kind === 'none') {
+    let warned = !warn
+    return (request) => {
+      if (!warned && request.headers.has('x-forwarded-for')) {
+        warned = true
+        warn?.(
+          'requests arrive with X-Forwarded-For but TRUST_PROXY is not set: behind a reverse proxy every client shares the proxy address for sign-in limits and the audit log (set TRUST_PROXY, see the README security notes)',
+        )
+      }
+      return socketIp(request) ?? 'unknown'
+    }
+  }
   const trusted = (address: string) => {
     if (trust.kind !== 'proxies') return true
     const ip = parseIp(address)

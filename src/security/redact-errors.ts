@@ -2,9 +2,9 @@
  * @module
  * Upstream error bodies that echo a credential. Some gateways answer "invalid key sk-ant-…" with
  * the key they were sent; the relay passes upstream error bodies to clients and into history, so
- * a fetch wrapped here replaces the account's own secrets (and anything shaped like a key or
- * token) in every error answer (status ≥ 400) before anyone reads it. Success answers stream
- * through untouched.
+ * a fetch wrapped here replaces the account's own secrets (the high-entropy ones: see
+ * `history/redact.ts`) and anything shaped like a key or token in every error answer (status ≥
+ * 400) before anyone reads it. Success answers stream through untouched.
  */
 import type { FetchFn } from '../core/ports.ts'
 import { redactText } from '../history/redact.ts'

@@ -42,6 +42,21 @@ describe('client address behind reverse proxies', () => {
     expect(ipOf('private', '192.168.1.2', '[2001:db8::1]:443, 1.2.3.4:5678')).toBe('1.2.3.4')
   })
 
+  test('without TRUST_PROXY, forwarded requests are reported once (every client shares the proxy address)', () => {
+    const warnings: string[] = []
+    const ipOf = createClientIp(
+      parseTrustProxy('false'),
+      () => '127.0.0.1',
+      (m) => warnings.push(m),
+    )
+    ipOf(new Request('http://relay/'))
+    expect(warnings).toEqual([])
+    for (let i = 0; i < 3; i++)
+      ipOf(new Request('http://relay/', { headers: { 'x-forwarded-for': '8.8.8.8' } }))
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toContain('TRUST_PROXY')
+  })
+
   test('a bad TRUST_PROXY names the variable', () => {
     expect(() => parseTrustProxy('yes please')).toThrow('TRUST_PROXY')
     expect(() => parseTrustProxy('10.0.0.0/99')).toThrow('TRUST_PROXY')
