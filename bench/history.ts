@@ -144,6 +144,7 @@ function makeRecords(start: number, end: number, span: { from: number }): Histor
       tries: 1,
       requestBody: REQUEST_BODY,
       responseBody: ok ? RESPONSE_BODY : '',
+      requestHeaders: {},
       attempts: [],
     })
   }

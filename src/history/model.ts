@@ -52,6 +52,8 @@ export const HistoryRecord = T.Composite([
   T.Object({
     requestBody: T.String(),
     responseBody: T.String(),
+    /** The client's request headers, credentials replaced by `[REDACTED]` (empty: not captured). */
+    requestHeaders: T.Record(T.String(), T.String()),
     attempts: T.Array(
       T.Object({
         accountId: T.String(),

@@ -11,6 +11,7 @@ import type { Logger } from '../core/ports.ts'
 import { utf8Length } from '../core/text.ts'
 import { dialectOf } from '../dialects/registry.ts'
 import type { RequestOutcome } from '../relay/recorder.ts'
+import { closeJsonPrefix, looksLikeJson, truncationMarker } from './json-prefix.ts'
 import type { HistoryRecord } from './model.ts'
 import { redactText } from './redact.ts'
 import type { HistoryRepository } from './repository.ts'
@@ -43,7 +44,10 @@ export function historyDefaults(retentionMs: number): HistoryConfig {
   }
 }
 
-/** A finished request as the history keeps it until written: the key reduced to id and name. */
+/**
+ * A finished request as the history keeps it until written: the key reduced to id and name, the
+ * headers a plain object (a writer thread gets a structured clone).
+ */
 export type PendingOutcome = Omit<RequestOutcome, 'key'> & { key: { id: string; name: string } }
 
 /** Stores batches of finished requests as history records. */
@@ -58,7 +62,35 @@ export interface HistoryWriter {
 
 /** The part of an outcome a writer thread needs (drops the key's other fields, shares the rest). */
 export function pendingOf(o: RequestOutcome): PendingOutcome {
-  return { ...o, key: { id: o.key.id, name: o.key.name } }
+  const h = o.requestHeaders
+  return {
+    ...o,
+    key: { id: o.key.id, name: o.key.name },
+    requestHeaders: h instanceof Headers ? Object.fromEntries(h) : h,
+  }
+}
+
+/** Header names whose values are credentials (also any name that says key, token or secret). */
+const CREDENTIAL_HEADERS =
+  /^(?:authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-goog-api-key)$|key|token|secret|passw|session|signature/i
+
+/** Request headers as history keeps them: credentials redacted, values bounded. */
+export function capturedHeaders(
+  headers: Headers | Record<string, string> | undefined,
+  known: readonly string[],
+): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (!headers) return out
+  const entries = headers instanceof Headers ? headers.entries() : Object.entries(headers)
+  let n = 0
+  for (const [name, value] of entries) {
+    if (++n > 100) break
+    const lower = name.toLowerCase()
+    out[lower] = CREDENTIAL_HEADERS.test(lower)
+      ? '[REDACTED]'
+      : redactText(String(value).slice(0, 1000), known)
+  }
+  return out
 }
 
 /**
@@ -67,7 +99,11 @@ export function pendingOf(o: RequestOutcome): PendingOutcome {
  */
 export const REDACT_MARGIN = 4096
 
-/** Redacts `text`, then cuts it to `limit` characters with a note of what was there. */
+/**
+ * Redacts `text`, then cuts it to `limit` characters with a note of what was there. A JSON body
+ * stays JSON (the string it was cut in ends with the note, open brackets are closed), since
+ * readers parse it; other text ends with the note on a line of its own.
+ */
 function redactCapped(
   text: string,
   limit: number,
@@ -78,9 +114,11 @@ function redactCapped(
   if (limit <= 0) return ''
   const more = cut || text.length > limit || totalBytes > utf8Length(text)
   const clean = redactText(text, known)
-  return more
-    ? `${clean.length > limit ? clean.slice(0, limit) : clean}\n…[truncated: ${totalBytes} bytes in total, ${limit} characters kept]`
-    : clean
+  if (!more) return clean
+  const kept = clean.length > limit ? clean.slice(0, limit) : clean
+  const note = { totalBytes, keptChars: kept.length }
+  const json = looksLikeJson(kept) ? closeJsonPrefix(kept, note) : null
+  return json ?? `${kept}\n${truncationMarker(note)}`
 }
 
 /** Turns a finished request into a stored record (bodies redacted, then capped). */
@@ -136,6 +174,7 @@ export function toRecord(o: PendingOutcome, config: HistoryConfig, known: string
     responseBody: withBodies
       ? redactCapped(responseText, config.maxResponseBodySize, total, known, cut)
       : '',
+    requestHeaders: withBodies ? capturedHeaders(o.requestHeaders, known) : {},
     attempts: o.attempts.map((a) => ({ ...a, error: redactText(a.error, known) })),
   }
 }

@@ -8,10 +8,11 @@
 import { Elysia } from 'elysia'
 import type { AdminAuthService } from '../admin/auth-service.ts'
 import type { Config } from '../config/schema.ts'
-import { InvalidRequestError, NotFoundError, PermissionError } from '../core/errors.ts'
+import { InvalidRequestError, NotFoundError } from '../core/errors.ts'
 import type { Clock } from '../core/ports.ts'
 import { localDayStart } from '../core/time.ts'
 import type { HistoryFilter, HistoryRecord, HistoryStats, Outcome } from '../history/model.ts'
+import { seedRecord, seedStats, seedSummary } from '../history/seed-view.ts'
 import type { HistoryService } from '../history/service.ts'
 import { extractApiKey, type KeyService } from '../keys/service.ts'
 import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
@@ -40,7 +41,8 @@ const OUTCOMES: Record<string, Outcome> = {
 function time(name: string, v: string | undefined): number | undefined {
   if (v === undefined || v === '') return undefined
   const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v)
-  if (!Number.isFinite(n))
+  // Beyond ±8.64e15 ms there is no date to show (and none to store).
+  if (!Number.isFinite(n) || Math.abs(n) > 8.64e15)
     throw new InvalidRequestError(`${name}: expected an ISO date or epoch milliseconds`)
   return n
 }
@@ -170,6 +172,27 @@ export function historyRoutes(deps: HistoryRouteDeps) {
   const { history, keys, config } = deps
   const tz = config.TIMEZONE_OFFSET
   const client = new Elysia({ name: 'crs.history-client' })
+  /**
+   * The key holder's day: `date` (a day at TIMEZONE_OFFSET), else `from`/`to`, else today. The
+   * answer echoes the day and the instants it covered, so a day that looks empty can be explained.
+   */
+  function keyHolderFilter(query: Query, keyId: string) {
+    const q = { date: query.date, from: query.from, to: query.to, model: query.model }
+    let date = query.date || null
+    if (!q.date && !q.from && !q.to) {
+      date = new Date(deps.clock.now() + tz * 3_600_000).toISOString().slice(0, 10)
+      q.date = date
+    }
+    const filter = { ...parseFilter({ ...q, status: query.status }, tz), keyId }
+    const covered = {
+      date,
+      from: filter.from === undefined ? null : new Date(filter.from).toISOString(),
+      to: filter.to === undefined ? null : new Date(filter.to).toISOString(),
+      timezoneOffset: tz,
+    }
+    return { filter, covered }
+  }
+  const now = () => new Date(deps.clock.now()).toISOString()
   for (const prefix of ['/api', '/claude']) {
     client
       .get(
@@ -177,68 +200,73 @@ export function historyRoutes(deps: HistoryRouteDeps) {
         async ({ request, query }) => {
           const key = await keys.authenticate(extractApiKey(request.headers), { activate: false })
           const p = page(query)
-          const result = await history.query(
-            {
-              ...parseFilter({ ...query, apiKeyId: undefined, keyId: undefined, q: undefined }, tz),
-              keyId: key.id,
-            },
-            p,
-          )
+          const { filter, covered } = keyHolderFilter(query, key.id)
+          const result = await history.query(filter, p)
           return {
-            history: result.items,
+            history: result.items.map(seedSummary),
             pagination: {
               ...p,
-              total: result.total,
               hasMore: p.offset + result.items.length < result.total,
+              total: result.total,
             },
-            timestamp: new Date(deps.clock.now()).toISOString(),
+            ...covered,
+            timestamp: now(),
           }
         },
         {
           detail: {
             tags: ['history'],
-            summary: "The calling key's request history (filters: date, from, to, model, status)",
+            summary:
+              "The calling key's requests of a day (`date` at TIMEZONE_OFFSET, default today; or from/to), newest first, in the old system's item shape plus ours",
           },
         },
       )
       .get(
         `${prefix}/v1/request-history/:requestId`,
-        async ({ request, params }) => {
+        async ({ request, params, set }) => {
           const key = await keys.authenticate(extractApiKey(request.headers), { activate: false })
           const record = await history.get(params.requestId)
-          if (!record) throw new NotFoundError(`Cannot find request "${params.requestId}"`)
-          if (record.keyId !== key.id)
-            throw new PermissionError('Access denied: this request belongs to another API key')
-          return {
-            request: recordView(record),
-            timestamp: new Date(deps.clock.now()).toISOString(),
+          // The old system's error bodies on this route (scripts test `error`).
+          if (!record) {
+            set.status = 404
+            return {
+              error: 'Request not found',
+              message: `Cannot find request "${params.requestId}"`,
+            }
           }
+          if (record.keyId !== key.id) {
+            set.status = 403
+            return {
+              error: 'Access denied',
+              message: 'This request belongs to another API key',
+            }
+          }
+          return { request: seedRecord(record), timestamp: now() }
         },
-        { detail: { tags: ['history'], summary: 'One request of the calling key, with bodies' } },
+        {
+          detail: {
+            tags: ['history'],
+            summary:
+              'One request of the calling key with bodies (JSON values), headers and attempts; 404/403 as `{error, message}`',
+          },
+        },
       )
       .get(
         `${prefix}/v1/request-stats`,
         async ({ request, query }) => {
           const key = await keys.authenticate(extractApiKey(request.headers), { activate: false })
-          const filter = {
-            ...parseFilter({ date: query.date, from: query.from, to: query.to }, tz),
-            keyId: key.id,
-          }
-          if (filter.from === undefined && filter.to === undefined) {
-            const today = new Date(deps.clock.now() + tz * 3_600_000).toISOString().slice(0, 10)
-            Object.assign(filter, parseFilter({ date: today }, tz))
-          }
+          const { filter, covered } = keyHolderFilter(
+            { date: query.date, from: query.from, to: query.to },
+            key.id,
+          )
           const stats = await history.stats(filter)
-          return {
-            stats: statsView(stats),
-            date: query.date ?? null,
-            timestamp: new Date(deps.clock.now()).toISOString(),
-          }
+          return { stats: seedStats(stats), ...covered, timestamp: now() }
         },
         {
           detail: {
             tags: ['history'],
-            summary: "Statistics of the calling key's requests for a day (default today)",
+            summary:
+              "Statistics of the calling key's requests for a day (`date` at TIMEZONE_OFFSET, default today)",
           },
         },
       )

@@ -14,6 +14,7 @@ import {
 } from '../accounts/model.ts'
 import { errorTypeForStatus } from '../core/errors.ts'
 import type { HistoryRecord } from '../history/model.ts'
+import { capturedHeaders } from '../history/writer.ts'
 import { ApiKey, type KeyPermission } from '../keys/model.ts'
 import { CONSOLE_SALT, decryptLegacy, OAUTH_SALT } from './legacy-crypto.ts'
 import {
@@ -308,6 +309,13 @@ export function mapGroup(id: string, h: Hash | null): Mapped<AccountGroup> {
   return err ? { ok: false, reason: `invalid field ${err}` } : { ok: true, value: group, notes: [] }
 }
 
+function stringValues(o: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(o))
+    if (v !== null && v !== undefined) out[k] = typeof v === 'string' ? v : JSON.stringify(v)
+  return out
+}
+
 /** Maps `request_history:<id>` to a final record (pending ones become errors). */
 export function mapHistory(id: string, h: Hash): Mapped<HistoryRecord> {
   const startTime = oldEpochMs(h.startTime) || oldEpochMs(h.timestamp)
@@ -353,6 +361,8 @@ export function mapHistory(id: string, h: Hash): Mapped<HistoryRecord> {
     tries: 1,
     requestBody: h.requestBody ?? '',
     responseBody: h.responseBody ?? '',
+    // The old system stored some credential headers (x-goog-api-key, api-key) in plain text.
+    requestHeaders: headers ? capturedHeaders(stringValues(headers), []) : {},
     attempts: [],
   }
   return { ok: true, value: record, notes: [] }

@@ -118,6 +118,7 @@ export function createRelayService(deps: RelayDeps) {
       model,
       stream,
       userAgent,
+      requestHeaders: (options.clientRequest ?? request).headers,
       startTime,
       ttfbMs: null,
       overheadMs: null,

@@ -58,6 +58,11 @@ export interface RequestOutcome {
   /** Whether the long-context price tier applied. */
   longContext: boolean
   attempts: Attempt[]
+  /**
+   * The client's request headers, kept by reference (credentials are removed when the history
+   * record is built, off the response path); a plain object once handed to a writer thread.
+   */
+  requestHeaders?: Headers | Record<string, string>
   /** The request body as received (capped), and the response as sent (capped). */
   requestBody: string
   /** Size of the whole request body in bytes. */

@@ -90,6 +90,7 @@ export function makeHistory(overrides: Partial<HistoryRecord> = {}): HistoryReco
     tries: 1,
     requestBody: '{"messages":[]}',
     responseBody: 'hello',
+    requestHeaders: { 'user-agent': 'test', 'x-api-key': '[REDACTED]' },
     attempts: [],
     ...overrides,
   }

@@ -278,7 +278,13 @@ async function judge(res: Response, path: string): Promise<string | null> {
       typeof j.error?.message === 'string'
     const openai =
       isOpenAI(path) && typeof j?.error?.message === 'string' && typeof j.error?.type === 'string'
-    if (!anthropic && !openai)
+    // One history record's 404/403 keep the old system's `{error, message}` for its scripts.
+    const seed =
+      /\/v1\/request-history\/./.test(path) &&
+      (status === 404 || status === 403) &&
+      typeof j?.error === 'string' &&
+      typeof j.message === 'string'
+    if (!anthropic && !openai && !seed)
       return `status ${status}, error body not Anthropic-shaped: ${text.slice(0, 200)}`
   }
   return null

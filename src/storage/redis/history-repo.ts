@@ -84,10 +84,10 @@ export function encodeHistoryRecord(record: HistoryRecord): {
   b: string | Buffer
   z: number
 } {
-  const { requestBody, responseBody, attempts, ...summary } = record
+  const { requestBody, responseBody, attempts, requestHeaders, ...summary } = record
   const s = JSON.stringify(summary)
   // Large bodies are stored compressed (see body-codec.ts): Redis keeps history in memory.
-  const b = storedBody(JSON.stringify({ requestBody, responseBody, attempts }))
+  const b = storedBody(JSON.stringify({ requestBody, responseBody, attempts, requestHeaders }))
   return { s, b, z: utf8Length(s) + storedLength(b) }
 }
 
@@ -278,6 +278,7 @@ export function createHistoryRepo(client: RedisClient, keys: RedisKeys): History
         requestBody: '',
         responseBody: '',
         attempts: [],
+        requestHeaders: {},
         ...JSON.parse(s.toString('utf8')),
         ...decodeBodies(b ?? null),
       })

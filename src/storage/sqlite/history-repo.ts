@@ -49,9 +49,9 @@ const SUMMARY_COLUMNS = [
 ] as const satisfies readonly (readonly [keyof HistorySummary, string])[]
 
 const SUMMARY_SELECT = SUMMARY_COLUMNS.map(([, c]) => c).join(', ')
-const RECORD_SELECT = `${SUMMARY_SELECT}, attempts, request_body, response_body`
-const INSERT_SQL = `INSERT INTO history (${SUMMARY_SELECT}, bytes, attempts, request_body, response_body)
-VALUES (${SUMMARY_COLUMNS.map(() => '?').join(', ')}, ?, ?, ?, ?)`
+const RECORD_SELECT = `${SUMMARY_SELECT}, attempts, request_headers, request_body, response_body`
+const INSERT_SQL = `INSERT INTO history (${SUMMARY_SELECT}, bytes, attempts, request_headers, request_body, response_body)
+VALUES (${SUMMARY_COLUMNS.map(() => '?').join(', ')}, ?, ?, ?, ?, ?)`
 
 /** Position of `bytes` in {@link recordParams}. */
 const BYTES_PARAM = SUMMARY_COLUMNS.length
@@ -105,6 +105,10 @@ function toRecord(row: Row): HistoryRecord {
     requestBody: bodyText(row.request_body),
     responseBody: bodyText(row.response_body),
     attempts: JSON.parse(String(row.attempts)) as HistoryRecord['attempts'],
+    // Rows written before headers were kept have ''.
+    requestHeaders: row.request_headers
+      ? (JSON.parse(String(row.request_headers)) as HistoryRecord['requestHeaders'])
+      : {},
   }
 }
 
@@ -133,11 +137,14 @@ function recordParams(r: HistoryRecord, compress: boolean): SqlValue[] {
     }
   }
   const attempts = JSON.stringify(r.attempts ?? [])
+  const headers =
+    r.requestHeaders && Object.keys(r.requestHeaders).length ? JSON.stringify(r.requestHeaders) : ''
   const bodies = compress
     ? [storedBody(r.requestBody), storedBody(r.responseBody)]
     : [r.requestBody, r.responseBody]
-  bytes += utf8Length(attempts) + storedLength(bodies[0]!) + storedLength(bodies[1]!)
-  params.push(bytes, attempts, ...bodies)
+  bytes +=
+    utf8Length(attempts) + utf8Length(headers) + storedLength(bodies[0]!) + storedLength(bodies[1]!)
+  params.push(bytes, attempts, headers, ...bodies)
   return params
 }
 

@@ -213,6 +213,10 @@ DROP TRIGGER history_totals_insert;
   `
 ALTER TABLE history ADD COLUMN platform TEXT NOT NULL DEFAULT '';
 `,
+  // 6: the client's request headers (JSON, credentials redacted; '' on older rows).
+  `
+ALTER TABLE history ADD COLUMN request_headers TEXT NOT NULL DEFAULT '';
+`,
 ]
 
 /** Applies every migration newer than the database's `user_version`; returns the new version. */

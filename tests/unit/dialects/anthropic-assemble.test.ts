@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from 'bun:test'
 import { assembleSse } from '../../../src/dialects/anthropic/assemble.ts'
+import { closeJsonPrefix } from '../../../src/history/json-prefix.ts'
 import { pendingOf, toRecord } from '../../../src/history/writer.ts'
 import { makeKey, makeOutcome } from '../../helpers/fixtures.ts'
 
@@ -281,9 +282,17 @@ describe('history record of a long stream', () => {
       [],
     )
     expect(full.length).toBeGreaterThan(2000)
+    // The stored prefix stays a JSON message: the cut text ends with the note.
     expect(record.responseBody).toBe(
-      `${full.slice(0, 2000)}\n…[truncated: ${Buffer.byteLength(raw)} bytes in total, 2000 characters kept]`,
+      closeJsonPrefix(full.slice(0, 2000), {
+        totalBytes: Buffer.byteLength(raw),
+        keptChars: 2000,
+      })!,
     )
+    expect(record.responseBody).toContain(
+      `…[truncated: ${Buffer.byteLength(raw)} bytes in total, 2000 characters kept]`,
+    )
+    expect(JSON.parse(record.responseBody).type).toBe('message')
   })
 
   test('a capture cut by the relay reports the stream size as it was', () => {
@@ -301,10 +310,15 @@ describe('history record of a long stream', () => {
       config,
       [],
     )
-    expect(record.responseBody).toEndWith(
-      '\n…[truncated: 5000000 bytes in total, 2000 characters kept]',
+    const message = JSON.stringify(assembleSse(part).message)
+    expect(record.responseBody).toBe(
+      closeJsonPrefix(message.slice(0, 2000), {
+        totalBytes: 5_000_000,
+        keptChars: Math.min(2000, message.length),
+      })!,
     )
-    expect(record.responseBody.startsWith(JSON.stringify(assembleSse(part).message))).toBe(true)
+    expect(record.responseBody).toContain('…[truncated: 5000000 bytes in total')
+    expect(JSON.parse(record.responseBody).type).toBe('message')
   })
 
   test('a short stream is stored whole, with no note', () => {

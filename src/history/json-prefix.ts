@@ -1,0 +1,162 @@
+/**
+ * @module
+ * Turning the first characters of a JSON document into a valid JSON document. Captured bodies
+ * are cut at a character limit; a script that reads a record's `requestBody.messages` needs JSON,
+ * so the cut is closed where it fell: a string cut in the middle keeps its text and ends with a
+ * marker, a value cut elsewhere (a number, a key, `tru…`) is left out, and the open arrays and
+ * objects are closed. When no string carries the marker (the cut fell elsewhere, or the text is
+ * whole but was made from a cut capture), an object at the top gets a `_truncated` member.
+ */
+
+/** What a cut JSON body says about itself. */
+export interface TruncationNote {
+  /** Size of the whole body in bytes. */
+  totalBytes: number
+  /** Characters of it kept. */
+  keptChars: number
+}
+
+const WS = new Set([' ', '\t', '\n', '\r'])
+
+/** The text a cut string ends with. */
+export function truncationMarker(note: TruncationNote): string {
+  return `…[truncated: ${note.totalBytes} bytes in total, ${note.keptChars} characters kept]`
+}
+
+/** Whether `text` looks like the start of a JSON object or array. */
+export function looksLikeJson(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!
+    if (WS.has(c)) continue
+    return c === '{' || c === '['
+  }
+  return false
+}
+
+/**
+ * Closes the JSON prefix `text` into a valid document marked as cut, or returns null when the
+ * text is not a JSON object or array prefix (then the caller keeps it as text).
+ */
+export function closeJsonPrefix(text: string, note: TruncationNote): string | null {
+  // Containers open at each point: '{' or '['. In an object, `key` tells whether the next
+  // string is a member name.
+  const stack: string[] = []
+  let key = false
+  /** Longest prefix that is complete up to a value or an opening bracket, and its state. */
+  let safe = -1
+  let safeStack = ''
+  let inString = false
+  let stringStart = 0
+  /** Where a string's cut escape sequence (`\`, `\u00`) begins, if the text ends in one. */
+  let cutEscape = -1
+  let stringIsKey = false
+  let started = false
+  let i = 0
+  const n = text.length
+  const mark = () => {
+    safe = i + 1
+    safeStack = stack.join('')
+  }
+  while (i < n) {
+    const c = text[i]!
+    if (inString) {
+      if (c === '\\') {
+        const len = text[i + 1] === 'u' ? 6 : 2
+        if (i + len > n) {
+          cutEscape = i
+          break
+        }
+        i += len
+        continue
+      }
+      if (c === '"') {
+        inString = false
+        if (stringIsKey) key = false
+        else mark()
+      }
+      i++
+      continue
+    }
+    if (WS.has(c)) {
+      i++
+      continue
+    }
+    if (!started) {
+      if (c !== '{' && c !== '[') return null
+      started = true
+    } else if (stack.length === 0) {
+      return null // text after the document: not a prefix of one document
+    }
+    switch (c) {
+      case '{':
+        stack.push('{')
+        key = true
+        mark()
+        break
+      case '[':
+        stack.push('[')
+        mark()
+        break
+      case '}':
+      case ']':
+        if (stack.pop() !== (c === '}' ? '{' : '[')) return null
+        key = false
+        mark()
+        break
+      case ',':
+        key = stack.at(-1) === '{'
+        break
+      case ':':
+        break
+      case '"':
+        inString = true
+        stringStart = i
+        stringIsKey = key && stack.at(-1) === '{'
+        break
+      default: {
+        // A number or a literal: complete only when a delimiter follows it.
+        let j = i
+        while (j < n && !WS.has(text[j]!) && !',]}:'.includes(text[j]!)) j++
+        if (j === n) {
+          i = n
+          continue
+        }
+        i = j - 1
+        mark()
+      }
+    }
+    i++
+  }
+  if (!started) return null
+  if (stack.length === 0) {
+    // Whole, but what it was made from was cut (an assembled stream): note it in the object.
+    const end = text.lastIndexOf('}')
+    if (end < 0 || text.trimStart()[0] !== '{') return null
+    const empty = /\{\s*$/.test(text.slice(0, end))
+    const member = `"_truncated":${JSON.stringify(truncationMarker(note))}`
+    return `${text.slice(0, end)}${empty ? '' : ','}${member}${text.slice(end)}`
+  }
+  const closers = (open: string) =>
+    [...open]
+      .reverse()
+      .map((b) => (b === '{' ? '}' : ']'))
+      .join('')
+  const marker = truncationMarker(note)
+  if (inString && !stringIsKey) {
+    let body = text.slice(stringStart + 1, cutEscape < 0 ? n : cutEscape)
+    // Half of a surrogate pair at the end cannot be encoded.
+    if (/[\uD800-\uDBFF]$/.test(body)) body = body.slice(0, -1)
+    return `${text.slice(0, stringStart)}"${body}${jsonEscape(marker)}"${closers(stack.join(''))}`
+  }
+  // `safe` ends a complete value or an opening bracket, so no member name dangles there.
+  const head = text.slice(0, safe)
+  const open = safeStack
+  if (!open.startsWith('{')) return `${head}${closers(open)}`
+  // The note goes into the top-level object, after its containers still open are closed.
+  const sep = head.endsWith('{') && open.length === 1 ? '' : ','
+  return `${head}${closers(open.slice(1))}${sep}"_truncated":${JSON.stringify(marker)}}`
+}
+
+function jsonEscape(s: string): string {
+  return JSON.stringify(s).slice(1, -1)
+}
