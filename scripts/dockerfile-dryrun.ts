@@ -37,18 +37,26 @@ export function runStages(dockerfile: string): {
   dir: string
   env: Record<string, string>
   cmd: string[]
+  /** The final ENTRYPOINT (exec form), empty when there is none. */
+  entrypoint: string[]
 } {
   const stages = new Map<string, string>()
+  const stageEnv = new Map<string, Record<string, string>>()
   let dir = ''
   let env: Record<string, string> = {}
   let cmd: string[] = []
+  let entrypoint: string[] = []
   for (const ins of parseDockerfile(readFileSync(dockerfile, 'utf8'))) {
     switch (ins.op) {
       case 'FROM': {
         dir = mkdtempSync(join(tmpdir(), 'crs-docker-stage-'))
-        env = {}
+        // `FROM <earlier stage>` starts from that stage's files and environment.
+        const base = stages.get(ins.args.split(/\s+/)[0]!)
+        if (base) cpSync(base, dir, { recursive: true })
+        env = { ...(base ? stageEnv.get(base) : {}) }
         const name = /\bAS\s+(\S+)/i.exec(ins.args)?.[1]
         if (name) stages.set(name, dir)
+        stageEnv.set(dir, env)
         break
       }
       case 'ENV':
@@ -89,7 +97,10 @@ export function runStages(dockerfile: string): {
       case 'CMD':
         cmd = JSON.parse(ins.args) as string[]
         break
+      case 'ENTRYPOINT':
+        entrypoint = JSON.parse(ins.args) as string[]
+        break
     }
   }
-  return { dir, env, cmd }
+  return { dir, env, cmd, entrypoint }
 }

@@ -176,7 +176,7 @@ export function messageJson(
 }
 
 /** Starts a fake upstream. Credentials name accounts: `Bearer <account>` or `x-api-key: <account>`. */
-export function startFakeUpstream() {
+export function startFakeUpstream(options: { hostname?: string } = {}) {
   const received: Received[] = []
   const scripts = new Map<string, Script[]>()
   const tokenRequests: Record<string, unknown>[] = []
@@ -195,7 +195,8 @@ export function startFakeUpstream() {
 
   const server = Bun.serve({
     port: 0,
-    hostname: '127.0.0.1',
+    // 0.0.0.0 lets a container reach it (the Docker check); tests stay on loopback.
+    hostname: options.hostname ?? '127.0.0.1',
     idleTimeout: 0,
     async fetch(req, srv) {
       const url = new URL(req.url)

@@ -17,13 +17,51 @@ test('the Dockerfile lints clean and keeps the production rules', () => {
   expect(problems.map((p) => p.message)).toEqual([])
   const ins = parseDockerfile(text)
   const froms = ins.filter((i) => i.op === 'FROM')
-  expect(froms.every((i) => i.args.startsWith('oven/bun:'))).toBe(true)
+  // Every stage starts from the official Bun image or an earlier stage.
+  const stages = froms.map((i) => /\bAS\s+(\S+)/i.exec(i.args)?.[1])
+  expect(
+    froms.every(
+      (i, n) =>
+        i.args.startsWith('oven/bun:') || stages.slice(0, n).includes(i.args.split(/\s+/)[0]),
+    ),
+  ).toBe(true)
   expect(froms.length).toBeGreaterThanOrEqual(2)
   const last = ins.slice(ins.lastIndexOf(froms.at(-1)!))
-  expect(last.some((i) => i.op === 'USER' && i.args !== 'root')).toBe(true)
-  expect(last.some((i) => i.op === 'HEALTHCHECK' && i.args.includes('/health'))).toBe(true)
+  // The relay never runs as root: either the image's user is another, or its entry point drops
+  // root after giving the (bind-mounted) data and log folders to `bun`.
+  const user = last.filter((i) => i.op === 'USER').at(-1)?.args
+  const entry = last.find((i) => i.op === 'ENTRYPOINT')?.args ?? ''
+  if (!user || user === 'root') {
+    expect(entry).toContain('scripts/docker-entrypoint.sh')
+    const script = readFileSync(join(import.meta.dir, '../../scripts/docker-entrypoint.sh'), 'utf8')
+    expect(script).toContain('exec setpriv --reuid=bun --regid=bun --init-groups "$@"')
+    expect(script).toMatch(/chown -h bun:bun/)
+  }
+  const health = last.find((i) => i.op === 'HEALTHCHECK')?.args ?? ''
+  expect(health).toContain('/health')
+  // Healthy within seconds of the start, on Docker 20.10 too (no --start-interval there).
+  expect(health).toMatch(/--interval=[1-9]s/)
+  expect(health).toMatch(/--start-period=\d+s/)
+  expect(health).not.toContain('--start-interval')
   expect(last.find((i) => i.op === 'VOLUME')?.args).toContain('/app/data')
   expect(last.find((i) => i.op === 'VOLUME')?.args).toContain('/app/logs')
+})
+
+test('.dockerignore keeps secrets, data, logs and build output out of the build context', () => {
+  const lines = readFileSync(join(import.meta.dir, '../../.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+  for (const entry of ['.git', '.env', 'data/', 'logs/', 'redis_data/', 'node_modules/', 'dist/'])
+    expect(lines).toContain(entry)
+})
+
+test('the compose file stays within what docker-compose v1 understands', () => {
+  const text = readFileSync(join(import.meta.dir, '../../docker-compose-user.yml'), 'utf8')
+  expect(text).not.toMatch(/^\s*start_interval:/m)
+  expect(text).not.toMatch(/^\s*(include|develop|configs):/m)
+  expect(text).toMatch(/start_period: \d+s/)
+  expect(text).toContain('- ./data:/app/data')
+  expect(text).toContain('- ./logs:/app/logs')
 })
 
 test('the Dockerfile steps build an app that serves /health and /web', async () => {
