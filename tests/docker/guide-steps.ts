@@ -201,7 +201,7 @@ async function main(): Promise<void> {
       log(`healthy ${((performance.now() - start) / 1000).toFixed(1)}s after up -d returned`)
       return cid
     }
-    const cid = await healthy()
+    await healthy()
     check((await fetch(`${base}/health`)).status === 200, '/health is 200')
 
     // Sign in, create an account that points at the fake upstream, and a key.
