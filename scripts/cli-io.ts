@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs'
 import { createInterface } from 'node:readline/promises'
 import { ensureDir, localSecretFiles, openBunSqlite } from '../src/runtime/bun.ts'
+import { dnsResolver } from '../src/runtime/dns.ts'
 
 /** Parses the arguments after the command, or prints the error and `usage` and exits with 2. */
 export function argsOrExit<T>(parse: (argv: string[]) => T, usage: string): T {
@@ -45,4 +46,5 @@ export const storeRuntime = {
   secretFiles: localSecretFiles,
   ensureDir,
   fileExists: existsSync,
+  resolveHost: dnsResolver,
 }

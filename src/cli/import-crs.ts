@@ -14,10 +14,12 @@ import { createLogger } from '../core/log.ts'
 import type { PasswordHasher } from '../core/ports.ts'
 import { type ImportReport, importFromOld, type ProgressSink } from '../migrate/import.ts'
 import type { OldRedis } from '../migrate/read-old.ts'
+import { createUrlPolicy, type HostResolver } from '../security/url-policy.ts'
 import { connectOldRedis } from '../storage/old-crs/redis-reader.ts'
 import { openStores } from '../storage/open.ts'
 import type { SqlDatabase } from '../storage/sqlite/driver.ts'
 import type { Stores } from '../storage/stores.ts'
+import { loadPricing } from '../usage/price-loader.ts'
 
 /** Parsed command-line options. */
 export interface ImportArgs {
@@ -137,6 +139,8 @@ export interface ImportRuntime {
   fileExists(path: string): boolean
   readFile(path: string): string
   hasher: PasswordHasher
+  /** DNS of the outbound URL policy the account URLs are checked with (none: names pass). */
+  resolveHost?: HostResolver
 }
 
 /** Inputs of {@link runImport}. */
@@ -251,6 +255,14 @@ export function formatReport(report: ImportReport, target: string): string[] {
       '',
       `old keys not imported (sessions, indexes, runtime state): ${ignored.map(([f, n]) => `${f} ${n}`).join(', ')}`,
     )
+  if (report.refusedUrls.length) {
+    lines.push(
+      '',
+      `account URLs refused by the outbound URL policy (imported as not schedulable; allow them with UPSTREAM_ALLOW_HOSTS and run again, or edit the account):`,
+    )
+    for (const r of report.refusedUrls)
+      lines.push(`  - ${r.name} (${r.accountId}) ${r.field} ${r.value}`)
+  }
   if (report.notes.length) {
     lines.push('', 'notes:')
     const shown = report.notes.slice(0, 50)
@@ -317,6 +329,21 @@ export async function runImport(
   }
   let old: OldRedis | null = null
   try {
+    // The prices the relay uses (bundled table plus PRICING_FILE), and the URL policy it applies.
+    const prices = await loadPricing({
+      config,
+      logger,
+      filePriceSource: (path) => ({ read: async () => runtime.readFile(path) }),
+    })
+    prices.stop() // loaded once: no reloading during an import
+    const { pricing } = prices
+    const urlPolicy = createUrlPolicy({
+      allowHosts: config.UPSTREAM_ALLOW_HOSTS,
+      denyHosts: config.UPSTREAM_DENY_HOSTS,
+      allowPrivate: config.UPSTREAM_ALLOW_PRIVATE,
+      resolve: runtime.resolveHost ?? (async () => []),
+      trustedUrls: [config.CLAUDE_API_URL, config.CLAUDE_OAUTH_TOKEN_URL],
+    })
     old = await connectOldRedis(args.from)
     const report = await importFromOld({
       old,
@@ -333,6 +360,8 @@ export async function runImport(
       initJson,
       now: options.now,
       progress: createProgress(err, options.now),
+      pricing,
+      urlPolicy,
     })
     report.source = maskUrl(args.from) + (args.prefixOld ? ` (prefix "${args.prefixOld}")` : '')
     for (const line of formatReport(report, target)) out(line)

@@ -7,6 +7,7 @@
  */
 import { localDayStart } from '../core/time.ts'
 import { type CounterRef, type Counters, emptyCounters } from '../usage/model.ts'
+import type { TokenUsage } from '../usage/tokens.ts'
 import { oldInt, oldNumber } from './read-old.ts'
 
 /** What an old usage key holds. */
@@ -208,6 +209,160 @@ export function counterExpiry(p: string, tz: number, retentionMs: number): numbe
   if (p.startsWith('m:')) return span.end + Math.max(retentionMs, 400 * DAY)
   if (p.startsWith('opus-w:')) return span.end + 15 * DAY
   return span.end + retentionMs
+}
+
+/** A counter's identity parsed back from {@link counterId}. */
+export function counterRefOf(id: string): CounterRef | null {
+  const parts = id.split('|')
+  if (parts.length !== 4) return null
+  const [scope, subject, model, period] = parts as [CounterRef['scope'], string, string, string]
+  return model ? { scope, id: subject, model, period } : { scope, id: subject, period }
+}
+
+/** The price table as the importer reads it (`createPriceIndex`'s interface). */
+export interface PriceLookup {
+  find(model: string): {
+    canonical: string
+    price: {
+      input: number
+      output: number
+      cacheWrite5m: number
+      cacheWrite1h: number
+      cacheRead: number
+    }
+  } | null
+  cost(model: string, usage: TokenUsage): { costNanos: number; priced: boolean; model: string }
+}
+
+/** A counter as the importer sums it. */
+export interface CounterTotal {
+  ref: CounterRef
+  values: Partial<Counters>
+}
+
+/** What {@link normaliseAndPrice} did, for the summary. */
+export interface PricingReport {
+  /** Rows whose model got the name new traffic is counted under. */
+  renamed: number
+  /** Per-model rows priced from their tokens. */
+  pricedModelRows: number
+  /** Per-account rows priced from that account's per-model rows. */
+  pricedAccountRows: number
+  /** Per-account rows with tokens but no per-model rows to price them from (hourly ones). */
+  unpricedAccountRows: number
+  /** Models the price table does not know (their rows keep cost 0, counted as unpriced). */
+  unpricedModels: string[]
+}
+
+/** The name new traffic is counted under: the price table's name, else the name as given. */
+export function canonicalModel(pricing: PriceLookup, model: string): string {
+  return pricing.find(model)?.canonical ?? model
+}
+
+/** The counter with its model renamed to the canonical name (same object when unchanged). */
+export function withCanonicalModel(pricing: PriceLookup, ref: CounterRef): CounterRef {
+  if (ref.scope === 'model') {
+    const c = canonicalModel(pricing, ref.id)
+    return c === ref.id ? ref : { ...ref, id: c }
+  }
+  if (ref.model === undefined) return ref
+  const c = canonicalModel(pricing, ref.model)
+  return c === ref.model ? ref : { ...ref, model: c }
+}
+
+/**
+ * Summed tokens at the base rates (nano-dollars). A counter sums many requests, so the
+ * long-context rates, which depend on one request's prompt, cannot be told apart and are not used.
+ */
+function baseCostNanos(
+  price: NonNullable<ReturnType<PriceLookup['find']>>['price'],
+  v: Partial<Counters>,
+): number {
+  const per = (usdPerMTok: number) => Math.round(usdPerMTok * 1000)
+  return (
+    (v.inputTokens ?? 0) * per(price.input) +
+    (v.outputTokens ?? 0) * per(price.output) +
+    (v.cacheCreate5mTokens ?? 0) * per(price.cacheWrite5m) +
+    (v.cacheCreate1hTokens ?? 0) * per(price.cacheWrite1h) +
+    (v.cacheReadTokens ?? 0) * per(price.cacheRead)
+  )
+}
+
+function tokensOf(v: Partial<Counters>): number {
+  return (
+    (v.inputTokens ?? 0) +
+    (v.outputTokens ?? 0) +
+    (v.cacheCreate5mTokens ?? 0) +
+    (v.cacheCreate1hTokens ?? 0) +
+    (v.cacheReadTokens ?? 0)
+  )
+}
+
+/**
+ * Makes imported counters read as new traffic's do. The old system stored dated model names
+ * (`claude-sonnet-4-5-20250929`) and no cost per model or per account (it priced them when shown):
+ * rows are renamed to the names new traffic is counted under (merging rows that meet), per-model
+ * rows without a cost are priced from their tokens, and per-account rows get the sum of that
+ * account's per-model rows of the same period (the lifetime row: of its months). Unknown models
+ * keep cost 0 and count their requests as unpriced, as new traffic does.
+ */
+export function normaliseAndPrice(
+  totals: Iterable<CounterTotal>,
+  pricing: PriceLookup,
+): { totals: CounterTotal[]; report: PricingReport } {
+  const out = new Map<string, CounterTotal>()
+  let renamed = 0
+  for (const t of totals) {
+    const ref = withCanonicalModel(pricing, t.ref)
+    if (ref !== t.ref) renamed++
+    const id = counterId(ref)
+    const cur = out.get(id)
+    if (cur) addInto(cur.values, t.values)
+    else out.set(id, { ref, values: { ...t.values } })
+  }
+  const unpriced = new Set<string>()
+  const accountCost = new Map<string, number>()
+  const addCost = (k: string, n: number) => accountCost.set(k, (accountCost.get(k) ?? 0) + n)
+  let pricedModelRows = 0
+  for (const t of out.values()) {
+    const model = t.ref.scope === 'model' ? t.ref.id : t.ref.model
+    if (model === undefined) continue
+    const v = t.values
+    if (!v.costNanos && tokensOf(v) > 0) {
+      const hit = pricing.find(model)
+      if (hit) {
+        v.costNanos = baseCostNanos(hit.price, v)
+        pricedModelRows++
+      } else {
+        unpriced.add(model)
+        v.unpricedRequests = v.requests ?? 0
+      }
+    }
+    if (t.ref.scope === 'account-model') {
+      addCost(`${t.ref.id}|${t.ref.period}`, v.costNanos ?? 0)
+      if (t.ref.period.startsWith('m:')) addCost(`${t.ref.id}|total`, v.costNanos ?? 0)
+    }
+  }
+  let pricedAccountRows = 0
+  let unpricedAccountRows = 0
+  for (const t of out.values()) {
+    if (t.ref.scope !== 'account' || t.values.costNanos || tokensOf(t.values) === 0) continue
+    const c = accountCost.get(`${t.ref.id}|${t.ref.period}`)
+    if (c) {
+      t.values.costNanos = c
+      pricedAccountRows++
+    } else unpricedAccountRows++
+  }
+  return {
+    totals: [...out.values()],
+    report: {
+      renamed,
+      pricedModelRows,
+      pricedAccountRows,
+      unpricedAccountRows,
+      unpricedModels: [...unpriced].sort(),
+    },
+  }
 }
 
 export { emptyCounters }

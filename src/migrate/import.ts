@@ -23,12 +23,17 @@ import {
 } from '../usage/model.ts'
 import {
   addInto,
+  type CounterTotal,
   counterExpiry,
   counterId,
+  counterRefOf,
   countersFromHash,
+  normaliseAndPrice,
+  type PriceLookup,
   parseCounterKey,
   toArray,
   usdToNanos,
+  withCanonicalModel,
 } from './counters.ts'
 import { type Ledger, loadLedger } from './ledger.ts'
 import {
@@ -67,7 +72,18 @@ export interface ImportReport {
   ignored: Record<string, number>
   /** Warnings and facts worth reading (one line each). */
   notes: string[]
+  /** Account URLs (console apiUrl, proxy host) the outbound URL policy refuses. */
+  refusedUrls: { accountId: string; name: string; field: string; value: string; reason: string }[]
 }
+
+/** The outbound URL policy as the importer uses it (`createUrlPolicy`'s interface). */
+export interface ImportUrlPolicy {
+  checkUrl(url: string): Promise<UrlVerdict> | UrlVerdict
+  checkHost(host: string): Promise<UrlVerdict> | UrlVerdict
+}
+
+/** A URL policy's answer (the import only reads `ok` and `reason`). */
+export type UrlVerdict = { ok: true } | { ok: false; reason: string }
 
 /** Inputs of {@link importFromOld}. */
 export interface ImportOptions {
@@ -93,6 +109,16 @@ export interface ImportOptions {
   progress?: ProgressSink
   /** Batch size of reads and writes. */
   batch?: number
+  /**
+   * Our price table: model names become the ones new traffic is counted under, and counters and
+   * history records the old system stored no cost for are priced from their tokens.
+   */
+  pricing?: PriceLookup
+  /**
+   * The outbound URL policy admin-entered URLs get: an account whose apiUrl or proxy host it
+   * refuses is imported as not schedulable and reported.
+   */
+  urlPolicy?: ImportUrlPolicy
 }
 
 const UNSUPPORTED_ACCOUNTS = [
@@ -222,6 +248,7 @@ export async function importFromOld(options: ImportOptions): Promise<ImportRepor
     },
     ignored: {},
     notes: [],
+    refusedUrls: [],
   }
   const note = (line: string) => report.notes.push(line)
   const K = (key: string) => prefix + key
@@ -307,7 +334,19 @@ export async function importFromOld(options: ImportOptions): Promise<ImportRepor
       }
       accountIds.add(job.id)
       for (const n of mapped.notes) note(`account ${job.id}: ${n}`)
-      const fp = fingerprint({ h, groups })
+      const refused = await refusedUrls(options.urlPolicy, mapped.value.account)
+      for (const r of refused) {
+        report.refusedUrls.push(r)
+        note(
+          `account ${job.id} ("${r.name}"): ${r.field} refused: ${r.reason} Imported as not schedulable.`,
+        )
+      }
+      if (refused.length) mapped.value.account.schedulable = false
+      // A refusal is part of what was imported: once the policy allows the URL, a new run
+      // imports the account again as the source has it.
+      const fp = fingerprint(
+        refused.length ? { h, groups, refused: refused.length } : { h, groups },
+      )
       const r = await upsertAccount(stores, box, mapped.value, ledger, fp, dryRun)
       count(report.kinds.accounts, r)
       if (r !== 'unchanged') changedAccounts.push(job.id)
@@ -410,6 +449,29 @@ export async function importFromOld(options: ImportOptions): Promise<ImportRepor
 }
 
 type Outcome = 'imported' | 'updated' | 'unchanged'
+
+/** Version of the history mapping (2: priced, canonical model names, request headers kept). */
+const HISTORY_MAPPING = 2
+
+/** The account's URLs the outbound URL policy refuses (typed in, they would get a 400). */
+async function refusedUrls(
+  policy: ImportUrlPolicy | undefined,
+  account: Omit<Account, 'secret'>,
+): Promise<ImportReport['refusedUrls']> {
+  if (!policy) return []
+  const out: ImportReport['refusedUrls'] = []
+  const base = { accountId: account.id, name: account.name }
+  if (account.platform === 'claude-console' && account.apiUrl) {
+    const v = await policy.checkUrl(account.apiUrl)
+    if (!v.ok) out.push({ ...base, field: 'apiUrl', value: account.apiUrl, reason: v.reason })
+  }
+  const host = account.proxy?.host?.trim()
+  if (host) {
+    const v = await policy.checkHost(host)
+    if (!v.ok) out.push({ ...base, field: 'proxy.host', value: host, reason: v.reason })
+  }
+  return out
+}
 
 function count(k: KindReport, o: Outcome): void {
   k[o]++
@@ -537,12 +599,39 @@ async function importCounters(
     options.progress?.tick(part.length)
   }
   options.progress?.done()
+  if (options.pricing) {
+    const priced = normaliseAndPrice(totals.values(), options.pricing)
+    totals.clear()
+    for (const t of priced.totals) totals.set(counterId(t.ref), t)
+    const r = priced.report
+    if (r.renamed)
+      note(
+        report,
+        `${r.renamed} per-model counters renamed to the model names new requests are counted under (e.g. dated names such as claude-sonnet-4-5-20250929 → claude-sonnet-4-5)`,
+      )
+    if (r.pricedModelRows || r.pricedAccountRows)
+      note(
+        report,
+        `costs priced at import with this relay's price table (the old system stored none per model or account): ${r.pricedModelRows} per-model counters from their tokens at base rates, ${r.pricedAccountRows} per-account counters as the sum of that account's per-model counters`,
+      )
+    if (r.unpricedAccountRows)
+      note(
+        report,
+        `${r.unpricedAccountRows} per-account counters (hourly ones: the old system kept no hourly per-model account counters) keep cost 0`,
+      )
+    if (r.unpricedModels.length)
+      note(
+        report,
+        `models without a price (cost 0, counted as unpriced): ${r.unpricedModels.join(', ')}`,
+      )
+  }
   // The old system kept no global counters: they are the sum over keys, as its dashboard did.
   for (const { ref, values } of [...totals.values()]) {
     if (ref.scope !== 'key' || ref.period.startsWith('opus-')) continue
     add({ scope: 'global', id: 'all', period: ref.period }, values)
   }
   const increments: CounterIncrement[] = []
+  if (options.pricing) moveRenamedCounters(options, totals, ledger, { increments, report, nowMs })
   for (const [id, { ref, values }] of [...totals.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const expiresAt = counterExpiry(ref.period, options.tzOffsetHours, options.retentionMs)
     if (expiresAt !== null && expiresAt <= nowMs) {
@@ -584,6 +673,42 @@ async function importCounters(
   }
 }
 
+/**
+ * Counters an earlier run imported under a model name that is now renamed (a dated name): what
+ * they added is taken back out (the renamed row is imported whole under its new name), and their
+ * ledger entries are dropped, so a re-run leaves one row per model instead of two.
+ */
+function moveRenamedCounters(
+  options: ImportOptions,
+  totals: Map<string, CounterTotal>,
+  ledger: Ledger,
+  out: { increments: CounterIncrement[]; report: ImportReport; nowMs: number },
+): void {
+  const { increments, report, nowMs } = out
+  const pricing = options.pricing
+  if (!pricing) return
+  let moved = 0
+  for (const [id, before] of ledger.entries<number[]>('counters')) {
+    if (totals.has(id)) continue
+    const ref = counterRefOf(id)
+    if (!ref || withCanonicalModel(pricing, ref) === ref) continue
+    ledger.delete('counters', id)
+    const expiresAt = counterExpiry(ref.period, options.tzOffsetHours, options.retentionMs)
+    if (expiresAt !== null && expiresAt <= nowMs) continue
+    const values: Partial<Counters> = {}
+    COUNTER_FIELDS.forEach((f, i) => {
+      if (before[i]) values[f] = -before[i]!
+    })
+    increments.push({ ...ref, values, expiresAt })
+    moved++
+  }
+  if (moved)
+    note(
+      report,
+      `${moved} counters imported earlier under dated model names were moved to the new names`,
+    )
+}
+
 async function importHistory(
   options: ImportOptions,
   ids: string[],
@@ -612,13 +737,27 @@ async function importHistory(
         continue
       }
       const record = mapped.value
+      if (options.pricing) {
+        // Priced per request (long-context rates apply as they would have), under the model
+        // name new requests are recorded with.
+        const c = options.pricing.cost(record.model, {
+          inputTokens: record.inputTokens,
+          outputTokens: record.outputTokens,
+          cacheCreate5mTokens: record.cacheCreate5mTokens,
+          cacheCreate1hTokens: record.cacheCreate1hTokens,
+          cacheReadTokens: record.cacheReadTokens,
+        })
+        record.model = c.model
+        record.costNanos = c.costNanos
+      }
       if (done.has(record.id)) {
         skip(kind, 'duplicate of a record already imported in this run')
         continue
       }
       done.add(record.id)
       if (h.status === 'pending') pending++
-      const fp = fingerprint(h)
+      // `v`: how records are mapped; a run with a newer mapping writes every record again.
+      const fp = fingerprint({ h, v: HISTORY_MAPPING })
       if (ledger.get<string>('history', record.id) === fp) {
         kind.unchanged++
         continue

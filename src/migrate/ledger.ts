@@ -42,6 +42,10 @@ export interface Ledger {
   meta: LedgerMeta | null
   get<T>(section: LedgerSection, id: string): T | undefined
   set(section: LedgerSection, id: string, value: unknown): void
+  /** Forgets one entry. */
+  delete(section: LedgerSection, id: string): void
+  /** Every entry of a section. */
+  entries<T>(section: LedgerSection): [string, T][]
   /** Writes changed shards and the meta document. */
   save(run: LedgerRun): Promise<void>
 }
@@ -74,6 +78,20 @@ export async function loadLedger(settings: SettingsRepository, source: string): 
       }
       doc[id] = value
       dirty.add(n)
+    },
+    delete(section, id) {
+      const n = shard(section, id)
+      const doc = shards.get(n)
+      if (!doc || !Object.hasOwn(doc, id)) return
+      delete doc[id]
+      dirty.add(n)
+    },
+    entries<T>(section: LedgerSection): [string, T][] {
+      const out: [string, T][] = []
+      for (let i = 0; i < SHARDS; i++)
+        for (const [id, v] of Object.entries(shards.get(name(section, i)) ?? {}))
+          out.push([id, v as T])
+      return out
     },
     async save(run) {
       for (const n of dirty) await settings.put(n, shards.get(n) ?? {})

@@ -16,16 +16,19 @@ import type { AdminDoc } from '../../src/admin/auth-service.ts'
 import { type ImportArgs, runImport } from '../../src/cli/import-crs.ts'
 import { createSecretBox } from '../../src/core/crypto.ts'
 import { periodsOf } from '../../src/core/time.ts'
-import type { ImportReport } from '../../src/migrate/import.ts'
+import { type ImportReport, importFromOld } from '../../src/migrate/import.ts'
 import {
   bunPasswordHasher,
   ensureDir,
   localSecretFiles,
   openBunSqlite,
 } from '../../src/runtime/bun.ts'
+import { connectOldRedis } from '../../src/storage/old-crs/redis-reader.ts'
 import { createRedisStores } from '../../src/storage/redis/create.ts'
 import { createSqliteStores } from '../../src/storage/sqlite/create.ts'
 import type { Stores } from '../../src/storage/stores.ts'
+import bundledPrices from '../../src/usage/pricing.json' with { type: 'json' }
+import { createPricing, type PriceTable } from '../../src/usage/pricing.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
 import { freePort } from '../helpers/net.ts'
 import { deletePrefix, REDIS_TEST_URL, shouldRunRedis } from '../helpers/redis.ts'
@@ -76,6 +79,12 @@ const K = {
 const OAUTH_A = 'acct-oauth-a'
 const OAUTH_B = 'acct-oauth-legacy'
 const CONSOLE_C = 'acct-console-c'
+/** A console account whose URL the outbound URL policy refuses (cloud metadata). */
+const CONSOLE_D = 'acct-console-metadata'
+const DATED = 'claude-sonnet-4-5-20250929'
+const CANONICAL = 'claude-sonnet-4-5'
+/** Cost of the `daily` fixture hash on MODEL at base rates: 100×3000 + 50×15000 + 30×3750 + 20×300. */
+const DAILY_NANOS = 1_168_500
 const GROUP = 'grp-1'
 const ACCESS_A = 'sk-ant-oat01-old-access-token-A'
 const REFRESH_A = 'sk-ant-ort01-old-refresh-token-A'
@@ -227,6 +236,16 @@ async function writeFixture(r: Redis, upstreamUrl: string): Promise<void> {
     proxy: JSON.stringify({ type: 'http', host: 'proxy.example', port: 'eighty' }),
     createdAt: iso(now - 30 * 86_400_000),
   })
+  await r.hset(`claude_console_account:${CONSOLE_D}`, {
+    id: CONSOLE_D,
+    name: 'Metadata console',
+    apiUrl: 'http://169.254.169.254/latest',
+    apiKey: oldEncrypt('sk-ant-api03-metadata', 'claude-console-salt'),
+    isActive: 'true',
+    schedulable: 'true',
+    accountType: 'shared',
+    createdAt: iso(now - 30 * 86_400_000),
+  })
   await r.sadd('shared_claude_console_accounts', CONSOLE_C)
   await r.sadd('account_groups', GROUP, 'grp-gemini')
   await r.hset(`account_group:${GROUP}`, {
@@ -276,7 +295,12 @@ async function writeFixture(r: Redis, upstreamUrl: string): Promise<void> {
     totalRequests: '10',
   })
   await r.hset(`account_usage:daily:${OAUTH_A}:${day}`, daily)
+  await r.hset(`account_usage:model:daily:${OAUTH_A}:${MODEL}:${day}`, daily)
   await r.hset(`account_usage:model:monthly:${OAUTH_A}:${MODEL}:${p.month}`, daily)
+  // The old system counted models under the name the client sent, dated ones included.
+  await r.hset(`usage:${k}:model:daily:${DATED}:${day}`, daily)
+  await r.hset(`usage:${k}:model:daily:${CANONICAL}:${day}`, daily)
+  await r.hset(`usage:model:daily:${DATED}:${day}`, daily)
   await r.set(`usage:cost:daily:${k}:${day}`, '0.123456789')
   await r.set(`usage:cost:monthly:${k}:${p.month}`, '0.5')
   await r.set(`usage:cost:hourly:${k}:${day}:${hourHH}`, '0.1')
@@ -463,6 +487,8 @@ for (const [backend, makeTarget] of targets) {
           // the same environment the relay runs with: its ADMIN_PASSWORD must not reset the import
           ADMIN_PASSWORD: ADMIN.password,
           LOG_LEVEL: 'error',
+          // CONSOLE_C points at the fake upstream on loopback, as the relay under test allows.
+          UPSTREAM_ALLOW_HOSTS: '127.0.0.1',
         },
         runtime: {
           openSqlite: openBunSqlite,
@@ -498,6 +524,11 @@ for (const [backend, makeTarget] of targets) {
         { scope: 'model', id: MODEL, period: `d:${day}` },
         { scope: 'account-model', id: OAUTH_A, model: MODEL, period: `m:${p.month}` },
         { scope: 'key', id: K.active.id, period: 'd:2020-01-01' },
+        { scope: 'account', id: OAUTH_A, period: `d:${day}` },
+        { scope: 'key-model', id: K.active.id, model: CANONICAL, period: `d:${day}` },
+        { scope: 'key-model', id: K.active.id, model: DATED, period: `d:${day}` },
+        { scope: 'model', id: CANONICAL, period: `d:${day}` },
+        { scope: 'model', id: DATED, period: `d:${day}` },
       ])
     let before: Map<string, string>
 
@@ -514,7 +545,7 @@ for (const [backend, makeTarget] of targets) {
       const { report, out } = await run({ dryRun: true })
       expect(report.dryRun).toBe(true)
       expect(report.kinds.apiKeys.imported).toBe(6)
-      expect(report.kinds.accounts.imported).toBe(3)
+      expect(report.kinds.accounts.imported).toBe(4)
       expect(report.kinds.history.imported).toBe(3)
       expect(out.join('\n')).toContain('DRY RUN')
       expect(await target.empty()).toBe(true)
@@ -524,7 +555,7 @@ for (const [backend, makeTarget] of targets) {
       const { report, out } = await run()
       const k = report.kinds
       expect(k.apiKeys).toEqual({ imported: 6, updated: 0, unchanged: 0, skipped: {} })
-      expect(k.accounts.imported).toBe(3)
+      expect(k.accounts.imported).toBe(4)
       expect(k.accounts.skipped).toEqual({
         'gemini_account accounts are not served by this relay': 1,
       })
@@ -540,6 +571,30 @@ for (const [backend, makeTarget] of targets) {
       expect(text).toContain('history records were still pending')
       expect(text).toContain('apikey:hash_map entries point at keys that no longer exist')
       expect(report.ignored.request_index).toBe(3)
+      // The summary says what was priced and renamed, and which URLs the policy refuses.
+      expect(text).toContain('costs priced at import')
+      expect(text).toContain('renamed to the model names new requests are counted under')
+      expect(report.refusedUrls).toEqual([
+        {
+          accountId: CONSOLE_D,
+          name: 'Metadata console',
+          field: 'apiUrl',
+          value: 'http://169.254.169.254/latest',
+          reason: expect.stringContaining('refused by the outbound URL policy'),
+        },
+      ])
+      expect(text).toContain('account URLs refused by the outbound URL policy')
+      expect(text).toContain(`Metadata console (${CONSOLE_D}) apiUrl http://169.254.169.254/latest`)
+    })
+
+    test('an account whose URL the policy refuses is imported as not schedulable', async () => {
+      await withStores(async (s) => {
+        expect(await s.accounts.get(CONSOLE_D)).toMatchObject({
+          apiUrl: 'http://169.254.169.254/latest',
+          schedulable: false,
+        })
+        expect((await s.accounts.get(CONSOLE_C))?.schedulable).toBe(true)
+      })
     })
 
     test('keys, accounts and groups carry the old fields; secrets decrypt', async () => {
@@ -615,8 +670,23 @@ for (const [backend, makeTarget] of targets) {
 
     test('counters match the source (5m/1h split, cost in nano-dollars, global = sum of keys)', async () => {
       await withStores(async (s) => {
-        const [total, today, hour, global, opus, keyModel, account, model, accModel, old] =
-          await counters(s)
+        const [
+          total,
+          today,
+          hour,
+          global,
+          opus,
+          keyModel,
+          account,
+          model,
+          accModel,
+          old,
+          accountDay,
+          canonicalKeyModel,
+          datedKeyModel,
+          canonicalModel,
+          datedModel,
+        ] = await counters(s)
         expect(total).toMatchObject({
           requests: 10,
           inputTokens: 1000,
@@ -635,11 +705,19 @@ for (const [backend, makeTarget] of targets) {
         expect(hour).toMatchObject({ requests: 3, costNanos: 100_000_000 })
         expect(global).toMatchObject({ requests: 12, inputTokens: 1010, costNanos: 1_500_000_000 })
         expect(opus?.costNanos).toBe(750_000_000)
-        expect(keyModel?.requests).toBe(3)
-        expect(account).toMatchObject({ requests: 10, inputTokens: 1000 })
-        expect(model?.requests).toBe(3)
-        expect(accModel?.requests).toBe(3)
+        // Per-model and per-account counters carry no cost in the old store: priced at import.
+        expect(keyModel).toMatchObject({ requests: 3, costNanos: DAILY_NANOS })
+        expect(model).toMatchObject({ requests: 3, costNanos: DAILY_NANOS })
+        expect(accModel).toMatchObject({ requests: 3, costNanos: DAILY_NANOS })
+        expect(accountDay).toMatchObject({ requests: 3, costNanos: DAILY_NANOS })
+        // The lifetime account row: the sum of its months' per-model costs.
+        expect(account).toMatchObject({ requests: 10, inputTokens: 1000, costNanos: DAILY_NANOS })
         expect(old?.requests).toBe(0)
+        // Dated and undated names of one model are one row, under the name new traffic uses.
+        expect(canonicalKeyModel).toMatchObject({ requests: 6, costNanos: 2 * DAILY_NANOS })
+        expect(datedKeyModel?.requests).toBe(0)
+        expect(canonicalModel).toMatchObject({ requests: 3, costNanos: DAILY_NANOS })
+        expect(datedModel?.requests).toBe(0)
       })
     })
 
@@ -659,7 +737,8 @@ for (const [backend, makeTarget] of targets) {
           outputTokens: 22,
           cacheCreate5mTokens: 3,
           cacheReadTokens: 4,
-          costNanos: 0,
+          // Priced per request from its tokens: 11×3000 + 22×15000 + 3×3750 + 4×300.
+          costNanos: 375_450,
           stream: true,
           keyId: K.active.id,
           userAgent: 'claude-cli/2.0.1',
@@ -764,6 +843,18 @@ for (const [backend, makeTarget] of targets) {
         expect((await ask(K.expired.plain)).status).toBe(401)
         expect((await ask(K.deleted.plain)).status).toBe(401)
         expect((await ask(K.active.plain, 'claude-opus-4-1')).status).toBe(403)
+        // New traffic on a dated name lands in the imported row of that model, not a second one.
+        const dated = await ask(K.active.plain, DATED)
+        expect(dated.status).toBe(200)
+        await dated.text()
+        await relay.settle()
+        await relay.relay.services.usage.flush()
+        const [canonicalRow, datedRow] = await stores.usage.get([
+          { scope: 'key-model', id: K.active.id, model: CANONICAL, period: `d:${day}` },
+          { scope: 'key-model', id: K.active.id, model: DATED, period: `d:${day}` },
+        ])
+        expect(canonicalRow?.requests).toBe(7)
+        expect(datedRow?.requests).toBe(0)
         const login = await relay.handle(
           new Request('http://localhost/web/auth/login', {
             method: 'POST',
@@ -779,3 +870,52 @@ for (const [backend, makeTarget] of targets) {
     })
   })
 }
+
+describe('import-crs after an import that kept dated model names', () => {
+  test('a new run moves those counters to the names new traffic uses, once', async () => {
+    const stores = createSqliteStores(openBunSqlite(':memory:'))
+    const old = await connectOldRedis(sourceUrl)
+    const base = {
+      old,
+      oldPrefix: '',
+      source: 'earlier-import',
+      stores,
+      encryptionKey: ENC,
+      box: createSecretBox(ENC),
+      hasher: bunPasswordHasher,
+      tzOffsetHours: TZ,
+      retentionMs: 30 * 86_400_000,
+      dryRun: false,
+      adminEnvDigest: null,
+    }
+    const rows = () =>
+      stores.usage.get([
+        { scope: 'key-model', id: K.active.id, model: DATED, period: `d:${day}` },
+        { scope: 'key-model', id: K.active.id, model: CANONICAL, period: `d:${day}` },
+        { scope: 'model', id: DATED, period: `d:${day}` },
+        { scope: 'model', id: CANONICAL, period: `d:${day}` },
+      ])
+    try {
+      // As earlier versions imported: no price table, names as the old system kept them.
+      await importFromOld(base)
+      const [dated0, canonical0] = await rows()
+      expect(dated0).toMatchObject({ requests: 3, costNanos: 0 })
+      expect(canonical0?.requests).toBe(3)
+      const pricing = createPricing({ bundled: bundledPrices as PriceTable })
+      const report = await importFromOld({ ...base, pricing })
+      expect(report.notes.join('\n')).toContain('moved to the new names')
+      const after = await rows()
+      const [dated, canonical, datedModel, canonicalModel] = after
+      expect(dated).toMatchObject({ requests: 0, inputTokens: 0, costNanos: 0 })
+      expect(canonical).toMatchObject({ requests: 6, costNanos: 2 * DAILY_NANOS })
+      expect(datedModel?.requests).toBe(0)
+      expect(canonicalModel).toMatchObject({ requests: 3, costNanos: DAILY_NANOS })
+      // And a third run changes nothing.
+      await importFromOld({ ...base, pricing })
+      expect(await rows()).toEqual(after)
+    } finally {
+      await old.close()
+      await stores.close()
+    }
+  })
+})
