@@ -136,6 +136,75 @@ export function unavailableReason(
   return null
 }
 
+/**
+ * Why an account cannot take a request, by how it ends: `off` until an admin acts (inactive, not
+ * schedulable, unauthorized, blocked, error), `rate_limited` by the upstream until a time, `busy`
+ * (overloaded or cooling down) until a time. `until` covers every mark the account has.
+ */
+export type Unavailability =
+  | { kind: 'available' }
+  | { kind: 'off' }
+  | { kind: 'rate_limited' | 'busy'; until: number }
+
+/** The {@link Unavailability} of an account for a request (Opus or not) at `now`. */
+export function unavailabilityOf(
+  account: Account,
+  state: AccountState,
+  now: number,
+  opus: boolean,
+): Unavailability {
+  if (unavailableReason(account, state, now, opus) === null) return { kind: 'available' }
+  if (!account.isActive || !account.schedulable || state.status !== 'active') return { kind: 'off' }
+  const rate = Math.max(state.rateLimitedUntil, opus ? state.opusRateLimitedUntil : 0)
+  const until = Math.max(rate, state.overloadedUntil, state.coolingUntil)
+  return { kind: rate > now ? 'rate_limited' : 'busy', until }
+}
+
+/** Effective status words of the account list (`status`). */
+export type EffectiveStatus =
+  | 'active'
+  | 'inactive'
+  | 'paused'
+  | Exclude<AccountState['status'], 'active'>
+  | 'rate_limited'
+  | 'overloaded'
+  | 'cooling_down'
+
+/**
+ * Where an account stands now, every health mark applied: the list shows this as `status` (with
+ * the sentence and the time it ends), not the stored `active` beside a rate limit an hour long.
+ * An Opus-only limit leaves the account `active` for other models and is told in `detail`.
+ */
+export function effectiveStatus(
+  account: Account,
+  state: AccountState,
+  now: number,
+): { status: EffectiveStatus; detail: string | null; until: number | null } {
+  const at = (t: number) => new Date(t).toISOString()
+  if (!account.isActive) return { status: 'inactive', detail: 'inactive', until: null }
+  if (state.status !== 'active') return { status: state.status, detail: state.status, until: null }
+  const marks: [EffectiveStatus, number, string][] = [
+    ['rate_limited', state.rateLimitedUntil, 'rate-limited'],
+    ['overloaded', state.overloadedUntil, 'overloaded'],
+    ['cooling_down', state.coolingUntil, 'cooling down'],
+  ]
+  for (const [status, t, words] of marks)
+    if (t > now)
+      return {
+        status,
+        detail: `${words} until ${at(recoversAt(state, now) ?? t)}`,
+        until: recoversAt(state, now),
+      }
+  if (!account.schedulable) return { status: 'paused', detail: 'not schedulable', until: null }
+  if (state.opusRateLimitedUntil > now)
+    return {
+      status: 'active',
+      detail: `Opus rate-limited until ${at(state.opusRateLimitedUntil)}`,
+      until: state.opusRateLimitedUntil,
+    }
+  return { status: 'active', detail: null, until: null }
+}
+
 /** One word for where an account stands right now (metrics labels, dashboard counts). */
 export type HealthBucket =
   | 'available'

@@ -342,32 +342,32 @@ export function createAccountService(options: AccountServiceOptions) {
       proxyPassword: input.proxy?.password,
     }
     const { password: _pw, ...proxy } = input.proxy ?? ({} as ProxyConfig & { password?: string })
-    const account = validate(
-      Value.Default(Account, {
-        id: newId(),
-        platform,
-        name: input.name,
-        description: input.description ?? '',
-        secret: await seal(secrets),
-        tokenExpiresAt: input.tokenExpiresAt ?? 0,
-        scopes: input.scopes ?? [],
-        apiUrl: input.apiUrl ?? '',
-        userAgent: input.userAgent ?? '',
-        priority: input.priority ?? 50,
-        schedulable: input.schedulable ?? true,
-        isActive: input.isActive ?? true,
-        accountType: input.accountType ?? 'shared',
-        groupIds: input.groupIds ?? [],
-        proxy: input.proxy ? proxy : null,
-        supportedModels: input.supportedModels ?? [],
-        maxConcurrency: input.maxConcurrency ?? 0,
-        subscriptionInfo: input.subscriptionInfo ?? null,
-        extInfo: input.extInfo ?? null,
-        options: input.options ?? {},
-        createdAt: now,
-        updatedAt: now,
-      }) as Account,
-    )
+    const defaults = Value.Default(Account, {
+      id: newId(),
+      platform,
+      name: input.name,
+      description: input.description ?? '',
+      secret: await seal(secrets),
+      tokenExpiresAt: input.tokenExpiresAt ?? 0,
+      scopes: input.scopes ?? [],
+      apiUrl: input.apiUrl ?? '',
+      userAgent: input.userAgent ?? '',
+      priority: input.priority ?? 50,
+      schedulable: input.schedulable ?? true,
+      isActive: input.isActive ?? true,
+      accountType: input.accountType ?? 'shared',
+      groupIds: input.groupIds ?? [],
+      proxy: input.proxy ? proxy : null,
+      supportedModels: input.supportedModels ?? [],
+      maxConcurrency: input.maxConcurrency ?? 0,
+      subscriptionInfo: input.subscriptionInfo ?? null,
+      extInfo: input.extInfo ?? null,
+      options: input.options ?? {},
+      createdAt: now,
+      updatedAt: now,
+    }) as Account
+    // Value.Default swaps a mapping object for the union's default ([]): set the given value again.
+    const account = validate({ ...defaults, supportedModels: input.supportedModels ?? [] })
     await repo.put(account)
     await publishConfig(account.id)
     return account

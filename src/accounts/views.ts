@@ -1,10 +1,11 @@
 /**
  * @module
  * An account as the admin API shows it: its configuration without the sealed secret, its health
- * (state, why it is unavailable, when it recovers by itself), which secrets it has, how many keys
+ * (`status` where it stands now, e.g. `rate_limited`, with `statusDetail`; the stored `state`; why
+ * it is unavailable, when it recovers by itself), which secrets it has, how many keys
  * are bound to it, its groups and its usage windows. Never a secret.
  */
-import { recoversAt, unavailableReason } from './health.ts'
+import { effectiveStatus, recoversAt, unavailableReason } from './health.ts'
 import type { AccountGroup } from './model.ts'
 import type { PoolEntry } from './service.ts'
 
@@ -28,11 +29,14 @@ export function accountView(entry: PoolEntry, ctx: ViewContext) {
   const windows = account.extInfo?.usageWindows
   const usageWindows =
     windows && typeof windows === 'object' && !Array.isArray(windows) ? windows : null
+  // `status` is where the account stands now (`rate_limited`…); the stored one is `state.status`.
+  const effective = effectiveStatus(account, state, now)
   return {
     ...rest,
     proxy: proxy ? { ...proxy, hasPassword: !!secrets.proxyPassword } : null,
     state,
-    status: state.status,
+    status: effective.status,
+    statusDetail: effective.detail,
     unavailableReason: unavailableReason(account, state, now, false),
     recoversAt: back ? new Date(back).toISOString() : null,
     hasAccessToken: !!secrets.accessToken,

@@ -5,7 +5,9 @@
  * the original bytes can be forwarded untouched.
  */
 import { Elysia } from 'elysia'
+import { NotFoundError } from '../core/errors.ts'
 import { anthropicDialect } from '../dialects/anthropic/dialect.ts'
+import type { ApiKey } from '../keys/model.ts'
 import { keyAllowsModel } from '../keys/model-rules.ts'
 import type { KeyService } from '../keys/service.ts'
 import { extractApiKey } from '../keys/service.ts'
@@ -23,6 +25,11 @@ export const MODEL_LIST = [
   ['claude-3-7-sonnet-20250219', 'Claude Sonnet 3.7', '2025-02-19T00:00:00Z'],
   ['claude-3-5-haiku-20241022', 'Claude Haiku 3.5', '2024-10-22T00:00:00Z'],
 ] as const
+
+/** A model id without its date suffix (`claude-sonnet-4-5-20250929` → `claude-sonnet-4-5`). */
+function undated(id: string): string {
+  return id.replace(/-\d{8}$/, '')
+}
 
 /** What the client routes need. */
 export interface RelayRouteDeps {
@@ -72,20 +79,21 @@ export function relayRoutes(deps: RelayRouteDeps) {
         },
       )
   }
+  /** The models the key may use (its allow or deny list applied). */
+  const modelsOf = (key: ApiKey) =>
+    MODEL_LIST.filter(([id]) => keyAllowsModel(key, id)).map(([id, name, created]) => ({
+      type: 'model' as const,
+      id,
+      display_name: name,
+      created_at: created,
+    }))
   for (const prefix of ['/api', '/claude']) {
     app = app
       .get(
         `${prefix}/v1/models`,
         async ({ request }) => {
           const key = await deps.keys.authenticate(extractApiKey(request.headers))
-          const data = MODEL_LIST.filter(([id]) => keyAllowsModel(key, id)).map(
-            ([id, name, created]) => ({
-              type: 'model',
-              id,
-              display_name: name,
-              created_at: created,
-            }),
-          )
+          const data = modelsOf(key)
           return {
             data,
             has_more: false,
@@ -94,6 +102,25 @@ export function relayRoutes(deps: RelayRouteDeps) {
           }
         },
         { detail: { ...DOC, summary: 'List models (Anthropic list shape)' } },
+      )
+      .get(
+        `${prefix}/v1/models/:modelId`,
+        async ({ request, params }) => {
+          const key = await deps.keys.authenticate(extractApiKey(request.headers))
+          const wanted = decodeURIComponent(params.modelId)
+          // By its id or its alias without the date (`claude-sonnet-4-5`), as the API answers.
+          const models = modelsOf(key)
+          const found =
+            models.find((m) => m.id === wanted) ?? models.find((m) => undated(m.id) === wanted)
+          if (!found) throw new NotFoundError(`model: ${wanted}`)
+          return found
+        },
+        {
+          detail: {
+            ...DOC,
+            summary: 'One model by id or alias (Anthropic shape; the SDK’s models.retrieve)',
+          },
+        },
       )
       .get(
         `${prefix}/v1/me`,

@@ -15,13 +15,7 @@
  */
 import type { AccountService, PoolEntry } from '../accounts/service.ts'
 import type { Config } from '../config/schema.ts'
-import {
-  errorTypeForStatus,
-  RelayError,
-  RequestTooLargeError,
-  ServiceUnavailableError,
-  UpstreamUnavailableError,
-} from '../core/errors.ts'
+import { errorTypeForStatus, RelayError, RequestTooLargeError } from '../core/errors.ts'
 import type { Clock, FetchFn, Logger } from '../core/ports.ts'
 import type { UpstreamFailure } from '../dialects/dialect.ts'
 import { extractApiKey, type KeyService } from '../keys/service.ts'
@@ -35,6 +29,7 @@ import type { Finish, OutcomeDraft, RelayRoute, RequestContext } from './context
 import { createDeferred, type Deferred } from './deferred.ts'
 import { createLeases } from './leases.ts'
 import type { RequestRecorder } from './recorder.ts'
+import { noPickError } from './scheduler.ts'
 import { createStreamRelay } from './stream-relay.ts'
 import { createIdleWatchdog } from './watchdog.ts'
 
@@ -233,14 +228,7 @@ export function createRelayService(deps: RelayDeps) {
       const next = await candidates.next()
       if ('done' in next) {
         if (next.noPick) {
-          const err = next.noPick.anyServes
-            ? new UpstreamUnavailableError(
-                `No account is available for model "${ctx.model}": ${next.noPick.reason}`,
-                { retryAfter: 30 },
-              )
-            : new ServiceUnavailableError(
-                `No account can serve model "${ctx.model}": ${next.noPick.reason}`,
-              )
+          const err = noPickError(next.noPick, ctx.model, clock.now())
           finish(err.status, 'error', err.type, err.message)
           throw err
         }

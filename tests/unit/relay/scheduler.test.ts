@@ -3,7 +3,12 @@ import { initialAccountState } from '../../../src/accounts/model.ts'
 import type { PoolEntry } from '../../../src/accounts/service.ts'
 import { subscriptionAllows } from '../../../src/platforms/claude/oauth-adapter.ts'
 import { FAMILIES } from '../../../src/platforms/families.ts'
-import { type PickInput, pickAccount } from '../../../src/relay/scheduler.ts'
+import {
+  type NoPick,
+  noPickError,
+  type PickInput,
+  pickAccount,
+} from '../../../src/relay/scheduler.ts'
 import { makeAccount, makeKey } from '../../helpers/fixtures.ts'
 
 const now = Date.now()
@@ -101,5 +106,43 @@ describe('pickAccount', () => {
     expect(name(pick(pool, undefined, undefined, { stickyAccountId: 'b' }))).toBe('b')
     const dead = [entry('a', { priority: 1 }), entry('b', { priority: 2 }, { status: 'blocked' })]
     expect(name(pick(dead, undefined, undefined, { stickyAccountId: 'b' }))).toBe('a')
+  })
+})
+
+describe('when nothing can be picked', () => {
+  test('every account rate-limited: the earliest time one is free; others aside when turned off', () => {
+    const pool = [
+      entry('late', {}, { rateLimitedUntil: now + 3_600_000 }),
+      entry('soon', {}, { rateLimitedUntil: now + 60_000, coolingUntil: now + 90_000 }),
+      entry('off', { isActive: false }),
+      entry('unauth', {}, { status: 'unauthorized' }),
+    ]
+    const p = pick(pool)
+    expect('entry' in p).toBe(false)
+    // `soon` is back when its last mark ends.
+    expect(!('entry' in p) && p.rateLimitedUntil).toBe(now + 90_000)
+    const err = noPickError(p as NoPick, 'claude-sonnet-4-6', now)
+    expect(err).toMatchObject({ status: 429, type: 'rate_limit_error', retryAfter: 90 })
+  })
+
+  test('a rate limit beside an overloaded account is no 429; nor are accounts all turned off', () => {
+    const mixed = pick([
+      entry('limited', {}, { rateLimitedUntil: now + 60_000 }),
+      entry('over', {}, { overloadedUntil: now + 60_000 }),
+    ]) as NoPick
+    expect(mixed.rateLimitedUntil).toBeNull()
+    expect(noPickError(mixed, 'm', now)).toMatchObject({ status: 529, type: 'overloaded_error' })
+    const off = pick([entry('unauth', {}, { status: 'unauthorized' })]) as NoPick
+    expect(off.rateLimitedUntil).toBeNull()
+    expect(noPickError(off, 'm', now).status).toBe(529)
+    const none = pick([entry('x', { supportedModels: ['other'] })]) as NoPick
+    expect(noPickError(none, 'm', now).status).toBe(503)
+  })
+
+  test('an Opus limit counts for Opus requests only', () => {
+    const pool = [entry('opus-limited', {}, { opusRateLimitedUntil: now + 60_000 })]
+    expect(name(pick(pool))).toBe('opus-limited')
+    const p = pick(pool, undefined, 'claude-opus-4-1') as NoPick
+    expect(p.rateLimitedUntil).toBe(now + 60_000)
   })
 })
