@@ -10,9 +10,13 @@ import { ensureDir, localSecretFiles, openBunSqlite } from '../src/runtime/bun.t
 import { dnsResolver } from '../src/runtime/dns.ts'
 
 /** Parses the arguments after the command, or prints the error and `usage` and exits with 2. */
-export function argsOrExit<T>(parse: (argv: string[]) => T, usage: string): T {
+export function argsOrExit<T>(
+  parse: (argv: string[]) => T,
+  usage: string,
+  argv = process.argv.slice(2),
+): T {
   try {
-    return parse(process.argv.slice(2))
+    return parse(argv)
   } catch (err) {
     console.error(`${err instanceof Error ? err.message : String(err)}\n\n${usage}`)
     process.exit(2)

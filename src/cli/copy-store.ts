@@ -32,8 +32,9 @@ export interface CopyArgs {
   help: boolean
 }
 
-/** Usage text of the command. */
-export const COPY_USAGE = `Usage: npm run copy-store -- --to <store> [options]
+/** Usage text of the command, as invoked by `command` (`npm run copy-store --`, or the binary's). */
+export function copyUsage(command = 'npm run copy-store --'): string {
+  return `Usage: ${command} --to <store> [options]
 
 Copies everything this relay keeps (API keys, accounts and their health, groups, settings and the
 admin login, the audit log, usage counters, request history) from the storage it is configured
@@ -50,6 +51,10 @@ Options:
   --dry-run                 read and count everything, write nothing
   --yes                     do not ask for confirmation
   -h, --help                this text`
+}
+
+/** Usage text of `npm run copy-store`. */
+export const COPY_USAGE = copyUsage()
 
 /** Parses `argv` (the arguments after the command). Throws on unknown or incomplete options. */
 export function parseCopyArgs(argv: string[]): CopyArgs {
@@ -138,6 +143,8 @@ export interface RunCopyOptions {
   out: (line: string) => void
   err: { write(text: string): void; isTTY: boolean }
   confirm?: (question: string) => Promise<boolean>
+  /** Usage text for `--help` (default: the npm script's). */
+  usage?: string
 }
 
 /** Renders a report as text lines. */
@@ -156,7 +163,7 @@ export async function runCopy(
 ): Promise<{ code: number; report?: CopyReport }> {
   const { args, runtime, out, err } = options
   if (args.help) {
-    out(COPY_USAGE)
+    out(options.usage ?? COPY_USAGE)
     return { code: 0 }
   }
   let source: StorageChoice

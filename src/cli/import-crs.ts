@@ -31,13 +31,18 @@ export interface ImportArgs {
   help: boolean
 }
 
-/** Usage text of the command. */
-export const IMPORT_USAGE = `Usage: npm run import-crs -- --from redis://host:6379/0 [options]
+/** Usage text of the command, as invoked by `command` (`npm run import-crs --`, or the binary's). */
+export function importUsage(command = 'npm run import-crs --'): string {
+  return `Usage: ${command} --from redis://host:6379/0 [options]
 
 Imports API keys, Claude accounts, groups, usage counters, request history and the admin login
 from a claude-relay-service Redis into the storage this relay is configured for (REDIS_URL /
 REDIS_HOST, else SQLite in DATA_DIR). ENCRYPTION_KEY must be the old system's. The old Redis is
 only read (SCAN, HGETALL, GET, SMEMBERS). Running it again imports only what changed.
+Costs the old system did not store (per model, per account, per request) are priced with this
+relay's price table, and models are counted under the names new requests use. Account URLs are
+checked against the outbound URL policy (UPSTREAM_ALLOW_HOSTS…): refused ones are imported as
+not schedulable and listed.
 
 Options:
   --from <url>          the old Redis (required), e.g. redis://:password@10.0.0.5:6379/0
@@ -46,6 +51,10 @@ Options:
   --init-json <path>    the old data/init.json: its plaintext admin password is hashed anew
   --yes                 do not ask for confirmation
   -h, --help            this text`
+}
+
+/** Usage text of `npm run import-crs`. */
+export const IMPORT_USAGE = importUsage()
 
 /**
  * Walks command-line options, `--name value` or `--name=value`. `--dry-run`, `--yes` (`-y`) and
@@ -156,6 +165,8 @@ export interface RunImportOptions {
   confirm?: (question: string) => Promise<boolean>
   /** Stores to import into instead of the configured ones (tests). */
   stores?: Stores
+  /** Usage text for `--help` (default: the npm script's). */
+  usage?: string
   now?: () => number
 }
 
@@ -279,7 +290,7 @@ export async function runImport(
 ): Promise<{ code: number; report?: ImportReport }> {
   const { args, runtime, out, err } = options
   if (args.help) {
-    out(IMPORT_USAGE)
+    out(options.usage ?? IMPORT_USAGE)
     return { code: 0 }
   }
   let config: ReturnType<typeof loadConfig>

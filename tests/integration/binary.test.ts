@@ -4,7 +4,7 @@
  * SQLite under ./data. `claude-relay-service import-crs` is the importer.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import { existsSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
@@ -93,4 +93,46 @@ test('the binary runs the store copy as a subcommand', () => {
   })
   expect(run.exitCode).toBe(0)
   expect(new TextDecoder().decode(run.stdout)).toContain('--to-cluster')
+})
+
+test('--help and --version print and exit without starting a server or creating ./data', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'crs-bin-flags-'))
+  const run = (...args: string[]) => {
+    const r = Bun.spawnSync([binary, ...args], {
+      cwd,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: { PATH: process.env.PATH ?? '' },
+      timeout: 10_000,
+    })
+    return {
+      code: r.exitCode,
+      out: new TextDecoder().decode(r.stdout),
+      err: new TextDecoder().decode(r.stderr),
+    }
+  }
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }
+  for (const flag of ['--version', '-v']) {
+    const v = run(flag)
+    expect(v).toMatchObject({ code: 0, out: `claude-relay-service ${pkg.version}\n` })
+  }
+  for (const flag of ['--help', '-h']) {
+    const h = run(flag)
+    expect(h.code).toBe(0)
+    expect(h.out).toStartWith('Usage: claude-relay-service [command] [options]')
+    expect(h.out).toContain('claude-relay-service import-crs --help')
+  }
+  const bad = run('--port=3000')
+  expect(bad.code).toBe(2)
+  expect(bad.err).toContain('Unknown option --port=3000')
+  expect(run('serve-please').err).toContain('Unknown command serve-please')
+  // Subcommands show their own form in the binary.
+  expect(run('copy-store', '--help').out).toStartWith(
+    'Usage: claude-relay-service copy-store --to <store>',
+  )
+  expect(run('import-crs', '--help').out).toStartWith(
+    'Usage: claude-relay-service import-crs --from',
+  )
+  expect(run('import-crs').err).toContain('Usage: claude-relay-service import-crs')
+  expect(existsSync(join(cwd, 'data'))).toBe(false)
 })
