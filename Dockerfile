@@ -9,11 +9,13 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN bun install --production --ignore-scripts
 
-# 2. Build the web UI into dist/web (hashed files, each with .br and .gz beside it).
+# 2. Build the web UI into dist/web (hashed files, each with .br and .gz beside it), with the
+# API docs page (Swagger UI from the swagger-ui-dist package).
 FROM deps AS web
 COPY bunfig.toml tsconfig.json ./
 COPY src ./src
 COPY web-components ./web-components
+COPY scripts/precompress.ts scripts/docs-assets.ts ./scripts/
 RUN bun web-components/build.ts
 
 # 3. Runtime. Starts as root only to give the data and log folders to `bun` (bind mounts that

@@ -1,11 +1,14 @@
 /**
  * Builds the admin web UI: `web-components/app.ts` → `dist/web/` (hashed, minified, split chunks,
- * linked source maps), an `index.html` that references the hashed entry, and `manifest.json`.
+ * linked source maps), an `index.html` that references the hashed entry, and `manifest.json`;
+ * then `.br` and `.gz` copies of the text files (scripts/precompress.ts).
  * Run with `bun web-components/build.ts`; tests call {@link buildWeb}.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { basename, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { writeDocsAssets } from '../scripts/docs-assets.ts'
+import { precompressDir } from '../scripts/precompress.ts'
 
 /** What one build produced. */
 export interface WebBuild {
@@ -50,7 +53,15 @@ export async function buildWeb(outdir = join(ROOT, 'dist/web')): Promise<WebBuil
   await writeFile(join(outdir, 'index.html'), template.replace('<!-- crs:assets -->', tags))
   const manifest = { entry, css, files, builtAt: new Date().toISOString() }
   await writeFile(join(outdir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
-  return { outdir, entry, files: [...files, 'index.html', 'manifest.json'] }
+  // The API docs page (/openapi) from the swagger-ui-dist package, then .br and .gz beside each
+  // text file, sent by Accept-Encoding (src/web/serve-web.ts).
+  const docs = writeDocsAssets(outdir)
+  const compressed = precompressDir(outdir).files
+  return {
+    outdir,
+    entry,
+    files: [...files, 'index.html', 'manifest.json', ...docs, ...compressed],
+  }
 }
 
 if (import.meta.main) {
@@ -58,13 +69,15 @@ if (import.meta.main) {
   const build = await buildWeb()
   const sizes = await Promise.all(
     build.files
-      .filter((f) => !f.endsWith('.map'))
+      .filter((f) => !/\.(map|br|gz)$/.test(f))
       .map(async (f) => {
         const bytes = new Uint8Array(await Bun.file(join(build.outdir, f)).arrayBuffer())
         return { f, raw: bytes.length, gz: Bun.gzipSync(bytes).length }
       }),
   )
-  const gz = sizes.filter((s) => /\.(js|css)$/.test(s.f)).reduce((a, s) => a + s.gz, 0)
+  const gz = sizes
+    .filter((s) => /\.(js|css)$/.test(s.f) && !s.f.startsWith('docs/'))
+    .reduce((a, s) => a + s.gz, 0)
   for (const s of sizes) console.log(`  ${basename(s.f).padEnd(32)} ${s.raw} B  (${s.gz} B gz)`)
   console.log(
     `web UI built into ${relative(ROOT, build.outdir)} in ${Math.round(performance.now() - t0)} ms; JS+CSS ${(gz / 1024).toFixed(1)} KB gzipped`,

@@ -22,6 +22,7 @@ import { type AccountOps, adminAccountRoutes } from './admin-accounts-routes.ts'
 import { adminAnalyticsRoutes } from './admin-analytics-routes.ts'
 import { adminRoutes } from './admin-routes.ts'
 import { adminWebhookRoutes } from './admin-webhook-routes.ts'
+import { compressionPlugin } from './compression.ts'
 import { corsPlugin } from './cors.ts'
 import { errorPlugin } from './error-plugin.ts'
 import { healthRoutes } from './health-routes.ts'
@@ -75,6 +76,7 @@ export function createApp(deps: AppDeps) {
   }
   return new Elysia({ name: 'crs.app' })
     .use(errorPlugin(deps.logger))
+    .use(compressionPlugin())
     .use(corsPlugin(deps.config.CORS_ORIGINS))
     .use(openapiPlugin(deps.version))
     .use(healthRoutes(deps))

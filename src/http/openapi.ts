@@ -1,7 +1,8 @@
 /**
  * @module
- * The OpenAPI document of every route (client, admin, public), served at `/openapi` (Swagger UI)
- * and `/openapi/json`, with `/swagger` as an alias. Route summaries come from each controller's
+ * The OpenAPI document of every route (client, admin, public), served at `/openapi/json`; the
+ * page at `/openapi` (Swagger UI from the web build, `web/serve-web.ts`), with `/swagger` as an
+ * alias. Route summaries come from each controller's
  * `detail`; this module adds the security schemes (admin JWT, relay key), the Anthropic error
  * shape as the response of every error status, and security requirements by path.
  */
@@ -124,7 +125,9 @@ export function openapiPlugin(version: string) {
     .use(
       openapi({
         path: '/openapi',
-        provider: 'swagger-ui',
+        // The page (Swagger UI) is served by web/serve-web.ts from the build, same origin, under
+        // the UI's Content-Security-Policy; the plugin's own page loads it from a public CDN.
+        provider: null,
         documentation: {
           info: {
             title: 'Claude Relay Service (Bun edition)',

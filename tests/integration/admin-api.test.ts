@@ -295,7 +295,11 @@ describe('OpenAPI', () => {
       { relayKey: [] },
       { relayKeyBearer: [] },
     ])
-    expect((await r.handle(new Request('http://localhost/openapi'))).status).toBe(200)
+    // The page is part of the web build (tests/integration/web-delivery.test.ts); without one it
+    // says how to get it.
+    const page = await r.handle(new Request('http://localhost/openapi'))
+    expect(page.status).toBe(503)
+    expect(await page.text()).toContain('npm run build:web')
     expect((await r.handle(new Request('http://localhost/swagger'))).status).toBe(302)
   })
 
