@@ -66,8 +66,15 @@ export function pendingOf(o: RequestOutcome): PendingOutcome {
   return {
     ...o,
     key: { id: o.key.id, name: o.key.name },
-    requestHeaders: h instanceof Headers ? Object.fromEntries(h) : h,
+    requestHeaders: h instanceof Headers ? headersRecord(h) : h,
   }
+}
+
+/** Headers as a plain object: Bun's `toJSON()` (one native call), elsewhere the entries. */
+function headersRecord(h: Headers): Record<string, string> {
+  return (
+    (h as Headers & { toJSON?: () => Record<string, string> }).toJSON?.() ?? Object.fromEntries(h)
+  )
 }
 
 /** Header names whose values are credentials (also any name that says key, token or secret). */
@@ -109,12 +116,7 @@ export function capturedHeaders(
     out[name] = v
     plain += `${v}\n`
   }
-  // Bun's Headers has toJSON() (one native call, names already lower case); elsewhere, entries.
-  const record =
-    headers instanceof Headers
-      ? ((headers as Headers & { toJSON?: () => Record<string, string> }).toJSON?.() ??
-        Object.fromEntries(headers))
-      : headers
+  const record = headers instanceof Headers ? headersRecord(headers) : headers
   for (const name in record) take(name, String(record[name]))
   if (plain && redactText(plain, known) !== plain)
     for (const [k, v] of Object.entries(out)) if (v !== '[REDACTED]') out[k] = redactText(v, known)

@@ -12,12 +12,12 @@ describe('capturedHeaders', () => {
     'x-refresh-token': 'rt-1',
     'anthropic-beta': 'oauth-2025-04-20',
     'x-forwarded-note': 'my key is sk-ant-api03-abcdefghijklmnop',
-    'x-trace': 'contains the-admin-password here',
+    'x-trace': 'contains Zk9fQ2xLm7Vr4Tz8Kp3Wn6Yb1Hc5Jd here',
     'x-long': 'y'.repeat(5000),
   }
 
   test('removes credentials by name and by value, keeps the rest, bounds values', () => {
-    const out = capturedHeaders(input, ['the-admin-password'])
+    const out = capturedHeaders(input, ['Zk9fQ2xLm7Vr4Tz8Kp3Wn6Yb1Hc5Jd'])
     expect(out).toMatchObject({
       'user-agent': 'claude-cli/2.0.14 (external, cli)',
       'x-api-key': '[REDACTED]',
@@ -34,8 +34,8 @@ describe('capturedHeaders', () => {
   })
 
   test('Headers and a plain object give the same record; at most 100 headers', () => {
-    expect(capturedHeaders(new Headers(input), ['the-admin-password'])).toEqual(
-      capturedHeaders(input, ['the-admin-password']),
+    expect(capturedHeaders(new Headers(input), ['Zk9fQ2xLm7Vr4Tz8Kp3Wn6Yb1Hc5Jd'])).toEqual(
+      capturedHeaders(input, ['Zk9fQ2xLm7Vr4Tz8Kp3Wn6Yb1Hc5Jd']),
     )
     const many = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`x-h${i}`, 'v']))
     expect(Object.keys(capturedHeaders(many, []))).toHaveLength(100)
