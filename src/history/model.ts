@@ -81,9 +81,37 @@ export interface HistoryFilter {
   q?: string
 }
 
+/**
+ * Whether a record counts as a request in the usage counters (and so everywhere the UI says
+ * "requests"): a Messages call (OpenAI-compatible ones included) that was admitted. Rejected
+ * requests and count_tokens calls are recorded in history but counted apart.
+ */
+export function countsAsRequest(s: Pick<HistorySummary, 'outcome' | 'endpoint'>): boolean {
+  return s.outcome !== 'rejected' && !s.endpoint.endsWith('/count_tokens')
+}
+
+/** One bucket of a stats time series. */
+export interface HistoryBucket {
+  t: number
+  /** Every record. */
+  requests: number
+  /** Records that did not succeed (rejections included). */
+  errors: number
+  /** Records that count as requests ({@link countsAsRequest}). */
+  billable: number
+  /** Of those, the ones that did not succeed. */
+  billableFailed: number
+  tokens: number
+  costNanos: number
+}
+
 /** Aggregates over a filtered selection. */
 export interface HistoryStats {
   total: number
+  /** Records that count as requests ({@link countsAsRequest}). */
+  billable: number
+  /** Of those, the ones that did not succeed (error or aborted). */
+  billableFailed: number
   byOutcome: Record<string, number>
   byModel: Record<string, { requests: number; tokens: number; costNanos: number }>
   byStatus: Record<string, number>
@@ -95,13 +123,15 @@ export interface HistoryStats {
   avgDurationMs: number
   avgTtfbMs: number
   /** Buckets of `bucketMs` starting at their key (epoch ms), when requested. */
-  series?: { t: number; requests: number; errors: number; tokens: number; costNanos: number }[]
+  series?: HistoryBucket[]
 }
 
 /** Statistics of an empty selection. */
 export function emptyHistoryStats(): HistoryStats {
   return {
     total: 0,
+    billable: 0,
+    billableFailed: 0,
     // No prototype: model names come from clients ("__proto__" must be a plain key).
     byOutcome: Object.create(null),
     byModel: Object.create(null),

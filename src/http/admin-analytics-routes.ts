@@ -62,6 +62,21 @@ export function point(t: number, c: Counters) {
   }
 }
 
+/** Audit actions of signing in and out, hidden on request. */
+const SIGN_IN_ACTIONS = new Set(['auth.login', 'auth.login_failed', 'auth.logout', 'auth.refresh'])
+
+/** A display name of an audit entry's target: its name now, else the name the entry recorded. */
+function nameOf(
+  e: { target: string; before: unknown; after: unknown },
+  names: Map<string, string>,
+): string {
+  const recorded = (v: unknown) =>
+    v && typeof v === 'object' && typeof (v as { name?: unknown }).name === 'string'
+      ? (v as { name: string }).name
+      : ''
+  return names.get(e.target) ?? (recorded(e.after) || recorded(e.before))
+}
+
 /** Analytics controller. */
 export function adminAnalyticsRoutes(deps: AnalyticsRouteDeps) {
   const { usage, clock, config } = deps
@@ -194,6 +209,20 @@ export function adminAnalyticsRoutes(deps: AnalyticsRouteDeps) {
         series: buckets.map((b, j) => point(b.t, series[i]![j] ?? emptyCounters())),
       })),
     }
+  }
+
+  /** Names of every key, account and group by id. */
+  async function targetNames(): Promise<Map<string, string>> {
+    const [keyList, entries, groups] = await Promise.all([
+      deps.keys.list(),
+      deps.accounts.snapshot(),
+      deps.accounts.listGroups(),
+    ])
+    const names = new Map<string, string>()
+    for (const k of keyList) names.set(k.id, k.name)
+    for (const e of entries) names.set(e.account.id, e.account.name)
+    for (const g of groups) names.set(g.id, g.name)
+    return names
   }
 
   return new Elysia({ prefix: '/admin', name: 'crs.admin-analytics' })
@@ -379,21 +408,36 @@ export function adminAnalyticsRoutes(deps: AnalyticsRouteDeps) {
       async ({ query }) => {
         const limit = Math.min(500, Math.max(1, Number(query.limit ?? 100)))
         const before = query.before ? Number(query.before) || Date.parse(query.before) : undefined
-        const entries = await deps.audit.list({
-          limit,
-          before,
-          actor: query.actor || undefined,
-          action: query.action || undefined,
-        })
+        const filter = { actor: query.actor || undefined, action: query.action || undefined }
+        const hide = query.hideSignIns === 'true' || query.hideSignIns === '1'
+        // Sign-ins are skipped page by page (at most 20 pages), so a page stays full.
+        const entries: Awaited<ReturnType<AuditLog['list']>> = []
+        let cursor = before
+        let more = true
+        for (let round = 0; round < 20 && entries.length < limit && more; round++) {
+          const page = await deps.audit.list({ limit, before: cursor, ...filter })
+          more = page.length === limit
+          for (const e of page)
+            if (!(hide && SIGN_IN_ACTIONS.has(e.action)) && entries.length < limit) entries.push(e)
+          cursor = page.at(-1)?.at
+          if (!hide) break
+        }
+        const names = await targetNames()
+        const named = entries.map((e) => ({ ...e, targetName: nameOf(e, names) }))
         return {
           success: true,
-          data: { entries, nextBefore: entries.length === limit ? entries.at(-1)!.at : null },
+          data: {
+            entries: named,
+            nextBefore:
+              entries.length === limit ? entries.at(-1)!.at : more ? (cursor ?? null) : null,
+          },
         }
       },
       {
         detail: {
           tags: ['audit'],
-          summary: 'Admin writes, newest first (limit, before, actor, action)',
+          summary:
+            'Admin writes, newest first (limit, before, actor, action, hideSignIns); targetName names the key, account or group',
         },
       },
     )

@@ -21,12 +21,14 @@ import { type WebAsset, webRoutes } from '../web/serve-web.ts'
 import { type AccountOps, adminAccountRoutes } from './admin-accounts-routes.ts'
 import { adminAnalyticsRoutes } from './admin-analytics-routes.ts'
 import { adminRoutes } from './admin-routes.ts'
+import { adminUsageViewRoutes } from './admin-usage-views-routes.ts'
 import { adminWebhookRoutes } from './admin-webhook-routes.ts'
 import { compressionPlugin } from './compression.ts'
 import { corsPlugin } from './cors.ts'
 import { errorPlugin } from './error-plugin.ts'
 import { healthRoutes } from './health-routes.ts'
 import { historyRoutes } from './history-routes.ts'
+import { keyBatchRoutes } from './key-batch-routes.ts'
 import { keyRoutes } from './key-routes.ts'
 import { metricsRoutes } from './metrics-routes.ts'
 import { openaiRoutes } from './openai-routes.ts'
@@ -102,6 +104,14 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .use(
+      keyBatchRoutes({
+        keys: deps.services.keys,
+        usage: deps.services.usage,
+        limits: deps.stores.limits,
+        clock: deps.clock,
+      }),
+    )
+    .use(
       historyRoutes({
         config: deps.config,
         history: deps.services.history,
@@ -146,6 +156,18 @@ export function createApp(deps: AppDeps) {
         groupRepo: deps.stores.accounts,
         clock: deps.clock,
         ops: deps.accountOps,
+      }),
+    )
+    .use(
+      adminUsageViewRoutes({
+        config: deps.config,
+        guard,
+        keys: deps.services.keys,
+        accounts: deps.services.accounts,
+        usage: deps.services.usage,
+        usageRepo: deps.stores.usage,
+        limits: deps.stores.limits,
+        clock: deps.clock,
       }),
     )
     .use(adminWebhookRoutes({ guard, webhooks: deps.services.webhooks }))

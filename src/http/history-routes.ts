@@ -104,6 +104,11 @@ export function statsView(s: HistoryStats) {
     successRequests: s.byOutcome.success ?? 0,
     failedRequests: s.total - (s.byOutcome.success ?? 0),
     byOutcome: s.byOutcome,
+    // Requests as the usage counters (and the dashboard) count them, and what they leave out.
+    requests: s.billable,
+    requestsFailed: s.billableFailed,
+    rejected: s.byOutcome.rejected ?? 0,
+    countTokens: s.total - s.billable - (s.byOutcome.rejected ?? 0),
     totalTokens: s.inputTokens + s.outputTokens + s.cacheCreateTokens + s.cacheReadTokens,
     inputTokens: s.inputTokens,
     outputTokens: s.outputTokens,

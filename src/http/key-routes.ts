@@ -46,11 +46,65 @@ export function usageView(c: Counters) {
   }
 }
 
+/** What {@link keyLimitsView} reads. */
+export interface KeyLimitsDeps {
+  usage: UsageService
+  limits: LimitsRepository
+  clock: Clock
+}
+
+/** A key's limits next to its current use of each (the old system's `limits` object). */
+export async function keyLimitsView(deps: KeyLimitsDeps, key: ApiKey) {
+  const { usage, limits, clock } = deps
+  const now = clock.now()
+  const summary = await usage.keySummary(key.id)
+  const lengthMs = key.rateLimitWindow * 60_000
+  const w = lengthMs > 0 ? await limits.getWindow(key.id, lengthMs, now) : null
+  const concurrency = key.concurrencyLimit > 0 ? await limits.countLeases(key.id, now) : 0
+  return {
+    summary,
+    limits: {
+      tokenLimit: key.tokenLimit,
+      concurrencyLimit: key.concurrencyLimit,
+      currentConcurrency: concurrency,
+      rateLimitWindow: key.rateLimitWindow,
+      rateLimitRequests: key.rateLimitRequests,
+      rateLimitCost: key.rateLimitCost,
+      dailyCostLimit: key.dailyCostLimit,
+      totalCostLimit: key.totalCostLimit,
+      weeklyOpusCostLimit: key.weeklyOpusCostLimit,
+      currentWindowRequests: w?.requests ?? 0,
+      currentWindowTokens: w?.tokens ?? 0,
+      currentWindowCost: usd(w?.costNanos ?? 0),
+      currentDailyCost: usd(summary.day.costNanos),
+      currentTotalCost: usd(summary.total.costNanos),
+      weeklyOpusCost: usd(summary.opusWeek.costNanos),
+      windowStartTime: w ? new Date(w.start).toISOString() : null,
+      windowEndTime: w ? new Date(w.start + lengthMs).toISOString() : null,
+      windowRemainingSeconds: w ? Math.max(0, Math.ceil((w.start + lengthMs - now) / 1000)) : 0,
+    },
+  }
+}
+
 const KeyBody = t.Object({
   apiKey: t.Optional(t.String()),
   apiId: t.Optional(t.String()),
   period: t.Optional(t.String()),
 })
+
+/**
+ * The key a holder proves by sending it (never activates it); a disabled or expired key is a 403,
+ * an unknown one a 401.
+ */
+export async function holderKey(keys: KeyService, apiKey: string): Promise<ApiKey> {
+  try {
+    return await keys.authenticate(apiKey, { activate: false })
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : ''
+    if (/disabled|expired/.test(msg)) throw new PermissionError(msg)
+    throw err
+  }
+}
 
 /** Key-holder controller. */
 export function keyRoutes(deps: KeyRouteDeps) {
@@ -64,45 +118,10 @@ export function keyRoutes(deps: KeyRouteDeps) {
           : 'apiKey: field required',
       )
     }
-    try {
-      return await keys.authenticate(body.apiKey, { activate: false })
-    } catch (err) {
-      const msg = err instanceof Error ? err.message : ''
-      if (/disabled|expired/.test(msg)) throw new PermissionError(msg)
-      throw err
-    }
+    return holderKey(keys, body.apiKey)
   }
 
-  async function limitsView(key: ApiKey) {
-    const now = clock.now()
-    const summary = await usage.keySummary(key.id)
-    const lengthMs = key.rateLimitWindow * 60_000
-    const w = lengthMs > 0 ? await limits.getWindow(key.id, lengthMs, now) : null
-    const concurrency = key.concurrencyLimit > 0 ? await limits.countLeases(key.id, now) : 0
-    return {
-      summary,
-      limits: {
-        tokenLimit: key.tokenLimit,
-        concurrencyLimit: key.concurrencyLimit,
-        currentConcurrency: concurrency,
-        rateLimitWindow: key.rateLimitWindow,
-        rateLimitRequests: key.rateLimitRequests,
-        rateLimitCost: key.rateLimitCost,
-        dailyCostLimit: key.dailyCostLimit,
-        totalCostLimit: key.totalCostLimit,
-        weeklyOpusCostLimit: key.weeklyOpusCostLimit,
-        currentWindowRequests: w?.requests ?? 0,
-        currentWindowTokens: w?.tokens ?? 0,
-        currentWindowCost: usd(w?.costNanos ?? 0),
-        currentDailyCost: usd(summary.day.costNanos),
-        currentTotalCost: usd(summary.total.costNanos),
-        weeklyOpusCost: usd(summary.opusWeek.costNanos),
-        windowStartTime: w ? new Date(w.start).toISOString() : null,
-        windowEndTime: w ? new Date(w.start + lengthMs).toISOString() : null,
-        windowRemainingSeconds: w ? Math.max(0, Math.ceil((w.start + lengthMs - now) / 1000)) : 0,
-      },
-    }
-  }
+  const limitsView = (key: ApiKey) => keyLimitsView({ usage, limits, clock }, key)
 
   const doc = { tags: ['key holder'] }
   const app = new Elysia({ name: 'crs.key-holder' })

@@ -68,6 +68,7 @@ function randomRecord(overrides: Partial<HistoryRecord> = {}): HistoryRecord {
     cacheReadTokens: rand() < 0.4 ? 0 : int(50_000),
     costNanos: int(2_000_000_000),
     responseBody: 'r'.repeat(int(400)),
+    endpoint: rand() < 0.2 ? '/api/v1/messages/count_tokens' : '/api/v1/messages',
     ...overrides,
   })
 }
@@ -97,7 +98,10 @@ function bruteStats(
       r.cacheCreate5mTokens +
       r.cacheCreate1hTokens +
       r.cacheReadTokens
+    const counted = r.outcome !== 'rejected' && !r.endpoint.endsWith('/count_tokens')
     st.total++
+    if (counted) st.billable++
+    if (counted && r.outcome !== 'success') st.billableFailed++
     st.byOutcome[r.outcome] = (st.byOutcome[r.outcome] ?? 0) + 1
     st.byStatus[String(r.status)] = (st.byStatus[String(r.status)] ?? 0) + 1
     const m = st.byModel[r.model] ?? { requests: 0, tokens: 0, costNanos: 0 }
@@ -117,9 +121,19 @@ function bruteStats(
     }
     if (options.bucketMs) {
       const t = Math.floor((r.startTime + shift) / options.bucketMs) * options.bucketMs - shift
-      const b = series.get(t) ?? { t, requests: 0, errors: 0, tokens: 0, costNanos: 0 }
+      const b = series.get(t) ?? {
+        t,
+        requests: 0,
+        errors: 0,
+        billable: 0,
+        billableFailed: 0,
+        tokens: 0,
+        costNanos: 0,
+      }
       b.requests++
       if (r.outcome !== 'success') b.errors++
+      if (counted) b.billable++
+      if (counted && r.outcome !== 'success') b.billableFailed++
       b.tokens += tokens
       b.costNanos += r.costNanos
       series.set(t, b)

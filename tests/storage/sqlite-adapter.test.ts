@@ -305,8 +305,24 @@ describe('sqlite history', () => {
     expect(st.avgTtfbMs).toBe(30)
     // Local midnight at UTC+8 is 16:00 UTC: hours 0–15 fall in one local day, 16–23 in the next.
     expect(st.series).toEqual([
-      { t: base - 8 * hour, requests: 16, errors: 3, tokens: 16 * 15, costNanos: 160 },
-      { t: base + 16 * hour, requests: 8, errors: 1, tokens: 8 * 15, costNanos: 80 },
+      {
+        t: base - 8 * hour,
+        requests: 16,
+        errors: 3,
+        billable: 16,
+        billableFailed: 3,
+        tokens: 16 * 15,
+        costNanos: 160,
+      },
+      {
+        t: base + 16 * hour,
+        requests: 8,
+        errors: 1,
+        billable: 8,
+        billableFailed: 1,
+        tokens: 8 * 15,
+        costNanos: 80,
+      },
     ])
   })
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { initialAccountState } from '../../src/accounts/model.ts'
 import { RESYNC } from '../../src/coord/repository.ts'
-import type { HistoryRecord } from '../../src/history/model.ts'
+import type { HistoryRecord, Outcome } from '../../src/history/model.ts'
 import type { Stores } from '../../src/storage/stores.ts'
 import { emptyCounters } from '../../src/usage/model.ts'
 import { makeAccount, makeGroup, makeHistory, makeKey, sleep } from '../helpers/fixtures.ts'
@@ -788,6 +788,40 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(st.avgTtfbMs).toBe(20)
         expect(st.series?.reduce((a, b) => a + b.requests, 0)).toBe(sel.length)
         expect(st.series?.every((b) => (b.t - base) % (6 * 3_600_000) === 0)).toBe(true)
+      })
+
+      test('stats count requests apart from rejections and count_tokens calls', async () => {
+        const at = base + 300 * 3_600_000
+        const key = k(7)
+        const mk = (i: number, outcome: Outcome, endpoint: string) =>
+          makeHistory({ startTime: at + i * 60_000, keyId: key, outcome, endpoint })
+        const batch = [
+          mk(0, 'success', '/api/v1/messages'),
+          mk(1, 'success', '/openai/v1/chat/completions'),
+          mk(2, 'error', '/api/v1/messages'),
+          mk(3, 'aborted', '/api/v1/messages'),
+          mk(4, 'rejected', '/api/v1/messages'),
+          mk(5, 'rejected', '/api/v1/messages/count_tokens'),
+          mk(6, 'success', '/api/v1/messages/count_tokens'),
+          mk(7, 'error', '/claude/v1/messages/count_tokens'),
+        ]
+        await s.history.write(batch)
+        // Whole hours come from aggregates on Redis, partial ones from a scan: check both.
+        for (const [from, to] of [
+          [at, at + 3_600_000],
+          [at + 1, at + 3_600_000],
+        ] as const) {
+          const st = await s.history.stats({ keyId: key, from, to }, { bucketMs: 3_600_000 })
+          const skip = from === at ? 0 : 1
+          expect(st.total).toBe(8 - skip)
+          expect(st.billable).toBe(4 - skip)
+          expect(st.billableFailed).toBe(2)
+          expect(st.byOutcome.rejected).toBe(2)
+          expect(st.series?.map((b) => [b.requests, b.billable, b.billableFailed])).toEqual([
+            [8 - skip, 4 - skip, 2],
+          ])
+        }
+        for (const r of batch) await s.history.delete(r.id)
       })
 
       test('large bodies are stored compressed and read back exactly', async () => {

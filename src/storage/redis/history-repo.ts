@@ -17,7 +17,9 @@ import type { Buffer } from 'node:buffer'
 import type { Result } from 'ioredis'
 import { utf8Length } from '../../core/text.ts'
 import {
+  countsAsRequest,
   emptyHistoryStats,
+  type HistoryBucket,
   type HistoryFilter,
   type HistoryRecord,
   type HistoryStats,
@@ -61,6 +63,10 @@ export function aggregateFields(s: HistorySummary): [string, number][] {
   const tokens = int(s.inputTokens) + int(s.outputTokens) + cc + int(s.cacheReadTokens)
   const out: [string, number][] = [
     ['n', 1],
+    // Records written since the request counts were added (older hours are estimated).
+    ['nv', 1],
+    ['rq', countsAsRequest(s) ? 1 : 0],
+    ['rqf', countsAsRequest(s) && s.outcome !== 'success' ? 1 : 0],
     [`o:${s.outcome}`, 1],
     [`s:${String(s.status)}`, 1],
     [`mr:${s.model}`, 1],
@@ -119,10 +125,15 @@ export function createStatsAccumulator(options: { bucketMs?: number; tzOffsetHou
   const stats: HistoryStats = emptyHistoryStats()
   const bucketMs = options.bucketMs && options.bucketMs > 0 ? options.bucketMs : 0
   const tz = options.tzOffsetHours ?? 0
-  const series = new Map<
-    number,
-    { t: number; requests: number; errors: number; tokens: number; costNanos: number }
-  >()
+  const series = new Map<number, HistoryBucket>()
+  const bucketAt = (t: number): HistoryBucket => {
+    let b = series.get(t)
+    if (!b) {
+      b = { t, requests: 0, errors: 0, billable: 0, billableFailed: 0, tokens: 0, costNanos: 0 }
+      series.set(t, b)
+    }
+    return b
+  }
   let durationSum = 0
   let ttfbSum = 0
   let ttfbCount = 0
@@ -134,7 +145,11 @@ export function createStatsAccumulator(options: { bucketMs?: number; tzOffsetHou
         s.cacheCreate5mTokens +
         s.cacheCreate1hTokens +
         s.cacheReadTokens
+      const counted = countsAsRequest(s)
+      const countedFailed = counted && s.outcome !== 'success'
       stats.total++
+      if (counted) stats.billable++
+      if (countedFailed) stats.billableFailed++
       stats.byOutcome[s.outcome] = (stats.byOutcome[s.outcome] ?? 0) + 1
       const model = stats.byModel[s.model] ?? { requests: 0, tokens: 0, costNanos: 0 }
       model.requests++
@@ -154,13 +169,13 @@ export function createStatsAccumulator(options: { bucketMs?: number; tzOffsetHou
         ttfbCount++
       }
       if (bucketMs) {
-        const t = bucketStart(s.startTime, bucketMs, tz)
-        const bucket = series.get(t) ?? { t, requests: 0, errors: 0, tokens: 0, costNanos: 0 }
+        const bucket = bucketAt(bucketStart(s.startTime, bucketMs, tz))
         bucket.requests++
         if (s.outcome !== 'success') bucket.errors++
+        if (counted) bucket.billable++
+        if (countedFailed) bucket.billableFailed++
         bucket.tokens += tokens
         bucket.costNanos += s.costNanos
-        series.set(t, bucket)
       }
     },
     /** Adds one hour's aggregate hash (see keys.ts historyAgg) starting at `hourStart`. */
@@ -168,6 +183,15 @@ export function createStatsAccumulator(options: { bucketMs?: number; tzOffsetHou
       const n = toInt(hash.n)
       if (n === 0) return
       stats.total += n
+      // Hours holding records written before the request counts existed: every admitted record
+      // is taken as a request (count_tokens calls cannot be told apart there).
+      const current = toInt(hash.nv) === n
+      const billable = current ? toInt(hash.rq) : n - toInt(hash['o:rejected'])
+      const billableFailed = current
+        ? toInt(hash.rqf)
+        : toInt(hash['o:error']) + toInt(hash['o:aborted'])
+      stats.billable += billable
+      stats.billableFailed += billableFailed
       for (const [field, raw] of Object.entries(hash)) {
         const colon = field.indexOf(':')
         if (colon < 0) continue
@@ -198,13 +222,13 @@ export function createStatsAccumulator(options: { bucketMs?: number; tzOffsetHou
       ttfbSum += toInt(hash.tf) / 1000
       ttfbCount += toInt(hash.tn)
       if (bucketMs) {
-        const t = bucketStart(hourStart, bucketMs, tz)
-        const bucket = series.get(t) ?? { t, requests: 0, errors: 0, tokens: 0, costNanos: 0 }
+        const bucket = bucketAt(bucketStart(hourStart, bucketMs, tz))
         bucket.requests += n
         bucket.errors += n - toInt(hash['o:success'])
+        bucket.billable += billable
+        bucket.billableFailed += billableFailed
         bucket.tokens += input + output + cc + cr
         bucket.costNanos += cost
-        series.set(t, bucket)
       }
     },
     result(): HistoryStats {

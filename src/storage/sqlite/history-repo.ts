@@ -190,11 +190,16 @@ function andWhere(where: string, condition: string): string {
   return where ? `${where} AND ${condition}` : `WHERE ${condition}`
 }
 
+/** 1 when a row counts as a request (see countsAsRequest in history/model.ts), else 0. */
+const BILLABLE_SQL = `(CASE WHEN outcome != 'rejected' AND substr(endpoint, -13) != '/count_tokens' THEN 1 ELSE 0 END)`
+
 interface GroupRow {
   model: string
   outcome: string
   status: number
   n: number
+  billable: number
+  billable_failed: number
   input: number
   output: number
   cache_create: number
@@ -216,6 +221,8 @@ function computeStats(
   // One pass groups by every dimension the stats need; the totals are sums of the groups.
   const groups = db.all<GroupRow>(
     `SELECT model, outcome, status, COUNT(*) AS n,
+       SUM(${BILLABLE_SQL}) AS billable,
+       SUM(CASE WHEN outcome != 'success' THEN ${BILLABLE_SQL} ELSE 0 END) AS billable_failed,
        SUM(input_tokens) AS input, SUM(output_tokens) AS output,
        SUM(cache_create_5m_tokens + cache_create_1h_tokens) AS cache_create,
        SUM(cache_read_tokens) AS cache_read, SUM(${TOKENS_SQL}) AS tokens,
@@ -231,6 +238,8 @@ function computeStats(
   for (const g of groups) {
     const n = Number(g.n)
     stats.total += n
+    stats.billable += Number(g.billable)
+    stats.billableFailed += Number(g.billable_failed)
     stats.byOutcome[g.outcome] = (stats.byOutcome[g.outcome] ?? 0) + n
     const status = String(g.status)
     stats.byStatus[status] = (stats.byStatus[status] ?? 0) + n
@@ -257,9 +266,19 @@ function computeStats(
     // Integer floor division that is also right for (theoretical) negative shifted times.
     const bucket = `(((start_time + ${offset}) - (((start_time + ${offset}) % ${size}) + ${size}) % ${size}) - ${offset})`
     stats.series = db
-      .all<{ t: number; requests: number; errors: number; tokens: number; cost: number }>(
+      .all<{
+        t: number
+        requests: number
+        errors: number
+        billable: number
+        billable_failed: number
+        tokens: number
+        cost: number
+      }>(
         `SELECT ${bucket} AS t, COUNT(*) AS requests,
            SUM(CASE WHEN outcome = 'success' THEN 0 ELSE 1 END) AS errors,
+           SUM(${BILLABLE_SQL}) AS billable,
+           SUM(CASE WHEN outcome != 'success' THEN ${BILLABLE_SQL} ELSE 0 END) AS billable_failed,
            SUM(${TOKENS_SQL}) AS tokens, SUM(cost_nanos) AS cost
          FROM history ${where} GROUP BY t ORDER BY t`,
         params,
@@ -268,6 +287,8 @@ function computeStats(
         t: Number(r.t),
         requests: Number(r.requests),
         errors: Number(r.errors),
+        billable: Number(r.billable),
+        billableFailed: Number(r.billable_failed),
         tokens: Number(r.tokens),
         costNanos: Number(r.cost),
       }))
