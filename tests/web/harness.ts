@@ -84,14 +84,54 @@ export async function sendMessage(
   return res
 }
 
-/** Demo data: accounts, a group, keys with limits, and some history (successes and errors). */
+/** Sends one count_tokens request through the relay with a key. */
+export async function sendCountTokens(url: string, key: string): Promise<Response> {
+  const res = await fetch(`${url}/api/v1/messages/count_tokens`, {
+    method: 'POST',
+    headers: {
+      'x-api-key': key,
+      'anthropic-version': '2023-06-01',
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({
+      model: 'claude-sonnet-4-5',
+      messages: [{ role: 'user', content: 'How many tokens is this?' }],
+    }),
+  })
+  await res.text()
+  return res
+}
+
+/** Sends one OpenAI-compatible chat request through the relay with a key. */
+export async function sendChat(url: string, key: string): Promise<Response> {
+  const res = await fetch(`${url}/openai/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 32,
+      messages: [{ role: 'user', content: 'Hello from an OpenAI client' }],
+    }),
+  })
+  await res.text()
+  return res
+}
+
+/**
+ * Demo data: accounts, a group, keys with limits (a $3 per 5 minutes window among them) and
+ * restrictions, and history of every kind: successes, a failover, an error with no account left,
+ * rejections, count_tokens and OpenAI-compatible calls; plus edits for the audit log.
+ */
 export async function seedDemo(
   w: WebRelay,
 ): Promise<{ keys: { id: string; key: string; name: string }[] }> {
   const { r, up } = w
   const primary = await r.createConsoleAccount('console-primary', { priority: 10 })
-  await r.createConsoleAccount('console-backup', { priority: 60, description: 'Fallback endpoint' })
-  await r.createOAuthAccount('claude-max-team')
+  const backup = await r.createConsoleAccount('console-backup', {
+    priority: 60,
+    description: 'Fallback endpoint',
+  })
+  const oauth = await r.createOAuthAccount('claude-max-team')
   const g = await r.admin('POST', '/admin/account-groups', { name: 'Team A', platform: 'claude' })
   if (g.status === 200)
     await r.admin('PUT', `/admin/account-groups/${g.json.data.id}/members`, {
@@ -104,8 +144,29 @@ export async function seedDemo(
       'bob-ci',
       { tags: ['ci'], rateLimitWindow: 60, rateLimitRequests: 500, tokenLimit: 2_000_000 },
     ],
-    ['carol', { tags: ['team-a'], totalCostLimit: 100, weeklyOpusCostLimit: 40 }],
+    [
+      'carol',
+      {
+        tags: ['team-a'],
+        totalCostLimit: 100,
+        weeklyOpusCostLimit: 40,
+        rateLimitWindow: 5,
+        rateLimitCost: 3,
+      },
+    ],
     ['dave-readonly', { isActive: false }],
+    [
+      'erin-restricted',
+      {
+        tags: ['ci'],
+        permissions: 'claude',
+        enableModelRestriction: true,
+        modelRestrictionMode: 'allow',
+        restrictedModels: ['claude-haiku-4-5'],
+        claudeAccountId: oauth,
+        claudeConsoleAccountId: backup,
+      },
+    ],
   ]
   for (const [name, input] of specs) {
     const k = await r.createKey({ name, ...input })
@@ -129,6 +190,29 @@ export async function seedDemo(
   n++
   up.reset()
   await r.admin('POST', `/admin/claude-console-accounts/${primary}/reset-status`)
+  // No account left to try: every one paused for one request.
+  const all = [
+    ['claude-console-accounts', primary],
+    ['claude-console-accounts', backup],
+    ['claude-accounts', oauth],
+  ] as const
+  for (const [path, id] of all) await r.admin('PUT', `/admin/${path}/${id}/toggle`)
+  await sendMessage(w.url, keys[0]!.key, { text: 'Nobody home' })
+  n++
+  for (const [path, id] of all) await r.admin('PUT', `/admin/${path}/${id}/toggle`)
+  // Rejections (a model the key may not use, a disabled key), count_tokens and OpenAI calls.
+  await sendMessage(w.url, keys[4]!.key, { model: 'claude-opus-4-1', text: 'Not allowed' })
+  n++
+  await sendCountTokens(w.url, keys[0]!.key)
+  n++
+  await sendChat(w.url, keys[1]!.key)
+  n++
+  // Edits for the audit log.
+  await r.admin('PUT', `/admin/api-keys/${keys[1]!.id}`, {
+    dailyCostLimit: 15,
+    tags: ['ci', 'nightly'],
+  })
+  await r.admin('PUT', `/admin/claude-console-accounts/${backup}`, { priority: 40 })
   await r.waitOutcomes(before + n)
   await r.relay.services.history.flush()
   await r.relay.services.usage.flush?.()
@@ -217,4 +301,38 @@ export async function presetSession(
     for (const [k, v] of Object.entries(e))
       if (localStorage.getItem(k) === null) localStorage.setItem(k, v)
   }, entries)
+}
+
+/** Waits for text anywhere in the page, piercing shadow roots. */
+export async function expectText(page: Page, text: string | RegExp): Promise<void> {
+  await page.getByText(text).first().waitFor({ timeout: 15_000 })
+}
+
+/** A signed-in page (session preset) opened at a route, with its problem watch. */
+export async function adminPage(
+  browser: Browser,
+  w: WebRelay,
+  route: string,
+  options: { width?: number; height?: number; dark?: boolean; locale?: string } = {},
+): Promise<{ context: BrowserContext; page: Page; w: PageWatch }> {
+  const opened = await openPage(browser, options)
+  await presetSession(opened.context, w.r)
+  await opened.page.goto(`${w.url}/web#/${route}`)
+  return opened
+}
+
+/** Ids of the demo accounts by name. */
+export async function accountIds(w: WebRelay): Promise<Record<string, string>> {
+  const list = [
+    ...(await w.r.admin('GET', '/admin/claude-console-accounts')).json.data,
+    ...(await w.r.admin('GET', '/admin/claude-accounts')).json.data,
+  ] as { id: string; name: string }[]
+  return Object.fromEntries(list.map((a) => [a.name, a.id]))
+}
+
+/** Opens the actions menu of a table row and chooses an item by its visible label. */
+export async function rowAction(page: Page, rowId: string, label: string | RegExp): Promise<void> {
+  const row = page.locator(`tr[data-id="${rowId}"]`)
+  await row.locator('crs-menu button.trigger').click()
+  await row.getByRole('menuitem', { name: label }).click()
 }

@@ -7,6 +7,9 @@ import type {
   Account,
   AccountGroup,
   AccountTestResult,
+  AccountUsageStats,
+  AccountUsageSummary,
+  BatchStats,
   ApiKey,
   AuditEntry,
   AuthUrl,
@@ -17,10 +20,12 @@ import type {
   HistoryRecord,
   HistoryStats,
   KeyInput,
+  KeyLimitUsage,
   KeyPage,
   ModelStat,
   Platform,
   SupportedClient,
+  TopTrend,
   Trend,
   UsageView,
   UserStats,
@@ -32,11 +37,14 @@ import type {
 export class ApiError extends Error {
   readonly status: number
   readonly type: string
-  constructor(status: number, type: string, message: string) {
+  /** Extra fields of the error object (e.g. `index` of the failing key in a batch). */
+  readonly details: Record<string, unknown>
+  constructor(status: number, type: string, message: string, details: Record<string, unknown> = {}) {
     super(message)
     this.name = 'ApiError'
     this.status = status
     this.type = type
+    this.details = details
   }
 }
 
@@ -96,19 +104,24 @@ async function send(method: string, path: string, opts: RequestOptions = {}): Pr
   if (res.ok) return res
   let type = 'api_error'
   let message = `${res.status} ${res.statusText}`
+  let details: Record<string, unknown> = {}
   try {
-    const j = (await res.json()) as { error?: { type?: string; message?: string } | string }
+    const j = (await res.json()) as {
+      error?: ({ type?: string; message?: string } & Record<string, unknown>) | string
+    }
     if (typeof j.error === 'string') message = j.error
     else if (j.error) {
-      type = j.error.type ?? type
-      message = j.error.message ?? message
+      const { type: ty, message: msg, ...rest } = j.error
+      type = ty ?? type
+      message = msg ?? message
+      details = rest
     }
   } catch {}
   if (res.status === 401 && auth.kind === 'admin' && session.token()) {
     session.clear()
     window.dispatchEvent(new CustomEvent('crs-unauthorized'))
   }
-  throw new ApiError(res.status, type, message)
+  throw new ApiError(res.status, type, message, details)
 }
 
 async function json<T>(method: string, path: string, opts?: RequestOptions): Promise<T> {
@@ -164,6 +177,23 @@ export const api = {
     data<Trend>('GET', `/admin/api-keys/${encodeURIComponent(id)}/usage-trend`, { query }),
   keyModelStats: (id: string, query: Query) =>
     data<ModelStat[]>('GET', `/admin/api-keys/${encodeURIComponent(id)}/model-stats`, { query }),
+  keyLimitUsage: (ids: string[]) =>
+    data<Record<string, KeyLimitUsage>>('GET', '/admin/api-keys/limit-usage', {
+      query: { ids: ids.join(',') },
+    }),
+  keysTopTrend: (query: Query) => data<TopTrend>('GET', '/admin/api-keys-usage-trend', { query }),
+  accountsTopTrend: (query: Query) =>
+    data<TopTrend>('GET', '/admin/account-usage-trend', { query }),
+  accountUsageSummary: () =>
+    data<Record<string, AccountUsageSummary>>('GET', '/admin/accounts/usage-summary'),
+  accountUsageStats: (id: string, query: Query) =>
+    data<AccountUsageStats>('GET', `/admin/accounts/${encodeURIComponent(id)}/usage-stats`, {
+      query,
+    }),
+  accountModelStats: (id: string, period: 'daily' | 'monthly') =>
+    data<ModelStat[]>('GET', `/admin/accounts/${encodeURIComponent(id)}/model-stats`, {
+      query: { period },
+    }),
   auditLog: (query: Query) =>
     data<{ entries: AuditEntry[]; nextBefore: number | null }>('GET', '/admin/audit-log', {
       query,
@@ -240,6 +270,8 @@ export const api = {
   groups: () => data<AccountGroup[]>('GET', '/admin/account-groups'),
   createGroup: (body: { name: string; platform: string; description?: string }) =>
     data<AccountGroup>('POST', '/admin/account-groups', { body }),
+  updateGroup: (id: string, body: { name?: string; description?: string }) =>
+    data<AccountGroup>('PUT', `/admin/account-groups/${encodeURIComponent(id)}`, { body }),
   deleteGroup: (id: string) =>
     json<unknown>('DELETE', `/admin/account-groups/${encodeURIComponent(id)}`),
   setGroupMembers: (id: string, accountIds: string[]) =>
@@ -301,6 +333,17 @@ export const api = {
       body: { apiKey, period },
       auth: { kind: 'none' },
     }),
+  batchStats: (apiKeys: string[], period: 'daily' | 'monthly' | 'total') =>
+    data<BatchStats>('POST', '/apiStats/api/batch-stats', {
+      body: { apiKeys, period },
+      auth: { kind: 'none' },
+    }),
+  batchModelStats: (apiKeys: string[], period: 'daily' | 'monthly') =>
+    data<(UsageView & { model: string; keyCount: number })[]>(
+      'POST',
+      '/apiStats/api/batch-model-stats',
+      { body: { apiKeys, period }, auth: { kind: 'none' } },
+    ),
   keyHistory: (apiKey: string, query: Query) =>
     json<HistoryPage>('GET', '/api/v1/request-history', {
       query,

@@ -287,7 +287,21 @@ export interface HistoryStats {
   avgTtfb: number
   modelStats: Record<string, { count: number; tokens: number; cost: number }>
   statusStats: Record<string, number>
-  series?: { t: number; requests: number; errors: number; tokens: number; cost: number }[]
+  /** Requests as the usage counters count them (admitted Messages calls). */
+  requests: number
+  /** Of those, the failed or aborted ones. */
+  requestsFailed: number
+  rejected: number
+  countTokens: number
+  series?: {
+    t: number
+    requests: number
+    errors: number
+    billable: number
+    billableFailed: number
+    tokens: number
+    cost: number
+  }[]
 }
 
 export interface HistoryConfig {
@@ -305,6 +319,8 @@ export interface AuditEntry {
   actor: string
   action: string
   target: string
+  /** The target's name (its current name, else the one the entry recorded; '' when unknown). */
+  targetName: string
   ip: string
   before: unknown
   after: unknown
@@ -374,4 +390,66 @@ export interface UserStats {
     enableClientRestriction: boolean
     allowedClients: string[]
   }
+}
+
+/** A key's limits with their current use and when each window resets. */
+export interface KeyLimitUsage {
+  limits: KeyLimits
+  resets: { window: string | null; daily: string; weeklyOpus: string }
+}
+
+/** Usage of one account today, this month and in total. */
+export interface AccountUsageSummary {
+  today: UsageView
+  month: UsageView
+  total: UsageView
+}
+
+/** `/admin/accounts/:id/usage-stats`. */
+export interface AccountUsageStats {
+  total: UsageView
+  today: UsageView
+  month: UsageView
+  series: TrendPoint[]
+}
+
+/** One subject of a top-N trend (key or account). */
+export interface TopTrendItem {
+  id: string
+  name: string
+  total: UsageView
+  series: TrendPoint[]
+}
+
+/** `/admin/api-keys-usage-trend` and `/admin/account-usage-trend`. */
+export interface TopTrend {
+  granularity: 'hour' | 'day'
+  metric: 'cost' | 'requests' | 'tokens'
+  from: string
+  to: string
+  items: TopTrendItem[]
+}
+
+/** One key of a batch lookup on the public page. */
+export interface BatchKeyStats {
+  id: string
+  name: string
+  isActive: boolean
+  expiresAt: string | null
+  permissions: string
+  usage: { daily: UsageView; monthly: UsageView; total: UsageView }
+  periodUsage: UsageView
+  limits: KeyLimits
+  share: number
+}
+
+/** `/apiStats/api/batch-stats`. */
+export interface BatchStats {
+  period: 'daily' | 'monthly' | 'total'
+  keyCount: number
+  aggregated: {
+    usage: { daily: UsageView; monthly: UsageView; total: UsageView }
+    periodUsage: UsageView
+  }
+  individual: BatchKeyStats[]
 }

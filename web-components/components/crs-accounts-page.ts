@@ -1,19 +1,21 @@
 import { css, html, type PropertyValues } from 'lit'
 import { api } from '../api/client.ts'
-import type { Account, AccountGroup, UsageWindow } from '../api/types.ts'
+import type { Account, AccountGroup, AccountUsageSummary, UsageWindow } from '../api/types.ts'
 import { type MessageKey, t } from '../i18n/i18n.ts'
 import { confirmAction } from '../lib/confirm.ts'
 import { CrsElement } from '../lib/crs-element.ts'
-import { fmtAgo, fmtCountdown, fmtDateTime } from '../lib/format.ts'
+import { fmtAgo, fmtCompact, fmtCost, fmtCountdown, fmtDateTime, fmtInt } from '../lib/format.ts'
 import { icon } from '../lib/icons.ts'
 import { PollingController } from '../lib/polling-controller.ts'
 import { updateQuery } from '../lib/route.ts'
 import { toast, toastError } from '../lib/toast.ts'
 import { sharedStyles } from '../styles/shared-styles.ts'
 import './crs-account-dialog.ts'
+import './crs-account-usage-dialog.ts'
 import type { Column } from './crs-data-table.ts'
 import './crs-data-table.ts'
 import './crs-groups-dialog.ts'
+import './crs-menu.ts'
 import './crs-oauth-wizard.ts'
 
 /** The health of an account now: a label, a badge class and when it recovers by itself. */
@@ -32,9 +34,52 @@ export function healthOf(a: Account, now: number): { key: MessageKey; cls: strin
   return { key: 'health.normal', cls: 'ok', until: 0 }
 }
 
+/** Styles of what the accounts table's cells render. */
+const CELL_CSS = css`
+  .name {
+    font-weight: 600;
+  }
+  .namecell {
+    display: flex;
+    align-items: center;
+    gap: 6px;
+    max-width: 300px;
+    overflow: hidden;
+  }
+  .namecell .name {
+    overflow: hidden;
+    text-overflow: ellipsis;
+  }
+  .right {
+    display: flex;
+    align-items: center;
+    gap: 6px;
+    justify-content: flex-end;
+  }
+  @media (max-width: 720px) {
+    .namecell {
+      max-width: 150px;
+    }
+    .namecell .badge {
+      display: none;
+    }
+  }
+  .win {
+    display: inline-flex;
+    align-items: center;
+    gap: 4px;
+    font-size: 12px;
+  }
+  .win .bar {
+    width: 40px;
+    min-width: 40px;
+  }
+`
+
 /**
- * @summary Claude OAuth and Console accounts: health with a countdown to recovery, 5h/7d usage
- * windows, priority, proxy; onboarding wizard, groups, test / reset / refresh / toggle / delete.
+ * @summary Claude OAuth and Console accounts in one-line rows: health with a countdown to recovery,
+ * today's requests, tokens and cost, 5h/7d usage windows, priority, proxy; onboarding wizard,
+ * groups, and a labelled actions menu per row (test, usage, edit, reset, refresh, delete).
  */
 export class CrsAccountsPage extends CrsElement {
   static override properties = {
@@ -46,26 +91,14 @@ export class CrsAccountsPage extends CrsElement {
     dialog: { state: true },
     editing: { state: true },
     busy: { state: true },
+    usage: { state: true },
   }
   static override styles = [
     sharedStyles,
+    CELL_CSS,
     css`
       :host {
         display: block;
-      }
-      .name {
-        font-weight: 600;
-      }
-      .actions {
-        display: flex;
-        gap: 4px;
-      }
-      .win {
-        display: grid;
-        grid-template-columns: 24px 70px auto;
-        align-items: center;
-        gap: 6px;
-        font-size: 12px;
       }
       select {
         width: auto;
@@ -80,9 +113,11 @@ export class CrsAccountsPage extends CrsElement {
   declare groups: AccountGroup[]
   declare loading: boolean
   declare error: unknown
-  declare dialog: 'oauth' | 'console' | 'edit' | 'groups' | null
+  declare dialog: 'oauth' | 'console' | 'edit' | 'groups' | 'usage' | null
   declare editing: Account | null
   declare busy: Record<string, boolean>
+  /** Today's, this month's and lifetime usage by account id. */
+  declare usage: Record<string, AccountUsageSummary>
 
   constructor() {
     super()
@@ -94,6 +129,7 @@ export class CrsAccountsPage extends CrsElement {
     this.dialog = null
     this.editing = null
     this.busy = {}
+    this.usage = {}
     new PollingController(this, 1000, () => {
       const now = Date.now()
       if (this.accounts?.some((a) => healthOf(a, now).until > 0)) this.requestUpdate()
@@ -115,13 +151,15 @@ export class CrsAccountsPage extends CrsElement {
   async load() {
     this.loading = true
     try {
-      const [oauth, consoleAcc, groups] = await Promise.all([
+      const [oauth, consoleAcc, groups, usage] = await Promise.all([
         api.accounts('claude-oauth'),
         api.accounts('claude-console'),
         api.groups(),
+        api.accountUsageSummary(),
       ])
       this.accounts = [...oauth, ...consoleAcc]
       this.groups = groups
+      this.usage = usage
       this.error = null
     } catch (err) {
       this.error = err
@@ -174,27 +212,97 @@ export class CrsAccountsPage extends CrsElement {
     </div>`
   }
 
+  private menu(a: Account) {
+    const busy = (what: string) => this.busy[`${a.id}:${what}`] === true
+    return html`<crs-menu
+      .label=${t('acc.actionsFor', { name: a.name })}
+      .items=${[
+        {
+          label: busy('test') ? t('acc.testing') : t('acc.test'),
+          icon: 'play',
+          disabled: busy('test'),
+          run: () => this.test(a),
+        },
+        {
+          label: t('keys.usage'),
+          icon: 'chart',
+          run: () => {
+            this.editing = a
+            this.dialog = 'usage'
+          },
+        },
+        {
+          label: t('common.edit'),
+          icon: 'edit',
+          run: () => {
+            this.editing = a
+            this.dialog = 'edit'
+          },
+        },
+        {
+          label: t('acc.reset'),
+          icon: 'refresh',
+          run: () =>
+            this.run(a, 'reset', () => api.resetAccount(a.platform, a.id), t('acc.resetDone')),
+        },
+        ...(a.platform === 'claude-oauth'
+          ? [
+              {
+                label: t('acc.refreshToken'),
+                icon: 'key' as const,
+                run: () =>
+                  this.run(a, 'refresh', () => api.refreshAccount(a.id), t('acc.refreshed')),
+              },
+            ]
+          : []),
+        { label: t('common.delete'), icon: 'trash', danger: true, run: () => this.removeItem(a) },
+      ]}
+    ></crs-menu>`
+  }
+
   private columns(now: number): Column<Account>[] {
+    const today = (a: Account) => this.usage[a.id]?.today
     return [
       {
         key: 'name',
         label: t('common.name'),
-        render: (a) => html`<div class="name">${a.name}</div>
-          <div class="row small">
-            <span class="badge info">${t(`acc.platform.${a.platform}` as MessageKey)}</span>
-            ${a.groupInfos.map((g) => html`<span class="badge">${g.name}</span>`)}
-          </div>
-          ${a.description ? html`<div class="small muted">${a.description}</div>` : ''}`,
+        render: (a) => html`<div class="namecell" title=${a.description || a.name}>
+          <span class="name">${a.name}</span>
+          <span class="badge info">${t(`acc.platform.${a.platform}` as MessageKey)}</span>
+          ${a.groupInfos.map((g) => html`<span class="badge">${g.name}</span>`)}
+        </div>`,
       },
       {
         key: 'health',
         label: t('acc.col.health'),
         render: (a) => {
           const h = healthOf(a, now)
-          return html`<span class="badge ${h.cls}" data-testid="health">${t(h.key)}</span>
-            ${h.until ? html`<div class="small muted nowrap" role="timer">${t('health.recoversIn', { t: fmtCountdown(h.until - now) })}</div>` : ''}
-            ${a.state.lastError && h.cls ? html`<div class="small muted" title=${a.state.lastError}>${a.state.lastError.slice(0, 60)}</div>` : ''}`
+          return html`<span class="badge ${h.cls}" data-testid="health" title=${h.cls ? a.state.lastError : ''}>${t(h.key)}</span>
+            ${h.until ? html`<span class="small muted" role="timer">${t('health.recoversIn', { t: fmtCountdown(h.until - now) })}</span>` : ''}`
         },
+      },
+      {
+        key: 'todayRequests',
+        label: t('acc.col.todayRequests'),
+        num: true,
+        render: (a) => {
+          const u = today(a)
+          return html`<span title=${u?.errorRequests ? t('dash.failed', { n: fmtInt(u.errorRequests) }) : ''}>${fmtInt(u?.requests ?? 0)}</span>`
+        },
+      },
+      {
+        key: 'todayTokens',
+        label: t('acc.col.todayTokens'),
+        num: true,
+        wide: true,
+        render: (a) => fmtCompact(today(a)?.allTokens ?? 0),
+      },
+      {
+        key: 'todayCost',
+        label: t('acc.col.todayCost'),
+        num: true,
+        wide: true,
+        render: (a) => fmtCost(today(a)?.cost ?? 0),
       },
       {
         key: 'windows',
@@ -202,19 +310,20 @@ export class CrsAccountsPage extends CrsElement {
         wide: true,
         render: (a) =>
           a.usageWindows
-            ? html`${this.windowBar('5h', a.usageWindows.fiveHour)}${this.windowBar('7d', a.usageWindows.sevenDay)}${this.windowBar('Opus', a.usageWindows.sevenDayOpus)}`
+            ? html`<div class="right">${this.windowBar('5h', a.usageWindows.fiveHour)}${this.windowBar('7d', a.usageWindows.sevenDay)}${this.windowBar('Opus', a.usageWindows.sevenDayOpus)}</div>`
             : html`<span class="muted small">—</span>`,
       },
       {
         key: 'priority',
         label: t('acc.col.priority'),
         num: true,
+        wide: true,
         render: (a) => String(a.priority),
       },
       {
         key: 'proxy',
         label: t('acc.col.proxy'),
-        wide: true,
+        xl: true,
         render: (a) =>
           a.proxy
             ? html`<span class="mono small">${a.proxy.type}://${a.proxy.host}:${a.proxy.port}</span>`
@@ -224,15 +333,15 @@ export class CrsAccountsPage extends CrsElement {
         key: 'bound',
         label: t('acc.col.bound'),
         num: true,
-        wide: true,
+        xl: true,
         render: (a) => String(a.boundKeys),
       },
       {
         key: 'lastUsed',
         label: t('common.lastUsed'),
-        wide: true,
+        xl: true,
         render: (a) =>
-          html`<span class="small nowrap">${a.state.lastUsedAt ? fmtAgo(a.state.lastUsedAt) : t('common.never')}</span>`,
+          html`<span class="small">${a.state.lastUsedAt ? fmtAgo(a.state.lastUsedAt) : t('common.never')}</span>`,
       },
       {
         key: 'scheduled',
@@ -246,34 +355,7 @@ export class CrsAccountsPage extends CrsElement {
             @change=${() => this.run(a, 'toggle', () => api.toggleAccount(a.platform, a.id))}
         /></label>`,
       },
-      {
-        key: 'actions',
-        label: t('common.actions'),
-        render: (a) => html`<div class="actions">
-          <button class="btn small" ?disabled=${this.busy[`${a.id}:test`]} @click=${() => this.test(a)} title=${t('acc.test')}>
-            ${this.busy[`${a.id}:test`] ? html`<span class="spinner"></span>` : icon('play')}<span class="sr-only">${t('acc.test')} ${a.name}</span>
-          </button>
-          <button class="btn small" @click=${() => this.run(a, 'reset', () => api.resetAccount(a.platform, a.id), t('acc.resetDone'))} title=${t('acc.reset')}>
-            ${icon('refresh')}<span class="sr-only">${t('acc.reset')} ${a.name}</span>
-          </button>
-          ${
-            a.platform === 'claude-oauth'
-              ? html`<button class="btn small" @click=${() => this.run(a, 'refresh', () => api.refreshAccount(a.id), t('acc.refreshed'))} title=${t('acc.refreshToken')}>
-                  ${icon('key')}<span class="sr-only">${t('acc.refreshToken')} ${a.name}</span>
-                </button>`
-              : ''
-          }
-          <button class="btn small" @click=${() => {
-            this.editing = a
-            this.dialog = 'edit'
-          }} title=${t('common.edit')}>
-            ${icon('edit')}<span class="sr-only">${t('common.edit')} ${a.name}</span>
-          </button>
-          <button class="btn small danger" @click=${() => this.removeItem(a)} title=${t('common.delete')}>
-            ${icon('trash')}<span class="sr-only">${t('common.delete')} ${a.name}</span>
-          </button>
-        </div>`,
-      },
+      { key: 'actions', label: t('common.actions'), render: (a) => this.menu(a) },
     ]
   }
 
@@ -302,7 +384,7 @@ export class CrsAccountsPage extends CrsElement {
           <button class="btn" @click=${() => this.run({ id: 'all' } as Account, 'windows', () => api.refreshUsageWindows())}>
             ${icon('refresh')}${t('acc.refreshWindows')}
           </button>
-          <button class="btn" @click=${() => {
+          <button class="btn" data-testid="groups" @click=${() => {
             this.dialog = 'groups'
           }}>${icon('users')}${t('acc.groups')}</button>
           <button class="btn" data-testid="add-console" @click=${() => {
@@ -337,6 +419,7 @@ export class CrsAccountsPage extends CrsElement {
       </div>
       <crs-data-table
         data-testid="accounts-table"
+        nowrap
         .columns=${this.columns(now)}
         .rows=${this.filtered()}
         .loading=${this.loading && !this.accounts}
@@ -354,6 +437,11 @@ export class CrsAccountsPage extends CrsElement {
               @crs-close=${this.closeDialog}
               @crs-saved=${() => this.load()}
             ></crs-account-dialog>`
+          : ''
+      }
+      ${
+        this.dialog === 'usage' && this.editing
+          ? html`<crs-account-usage-dialog .account=${this.editing} @crs-close=${this.closeDialog}></crs-account-usage-dialog>`
           : ''
       }
       ${

@@ -64,9 +64,17 @@ export class CrsApp extends CrsElement {
         display: grid;
         grid-template-columns: 232px minmax(0, 1fr);
         min-height: 100vh;
+        /* The menu column's surface runs the whole page height, past the sticky menu. */
+        background: linear-gradient(
+          to right,
+          var(--crs-surface) 231px,
+          var(--crs-border) 231px 232px,
+          transparent 232px
+        );
       }
       .layout.public {
         grid-template-columns: minmax(0, 1fr);
+        background: none;
       }
       nav.side {
         position: sticky;
@@ -163,6 +171,7 @@ export class CrsApp extends CrsElement {
       @media (max-width: 900px) {
         .layout {
           grid-template-columns: minmax(0, 1fr);
+          background: none;
         }
         nav.side {
           position: fixed;
@@ -171,11 +180,18 @@ export class CrsApp extends CrsElement {
           top: 0;
           width: 260px;
           transform: translateX(-100%);
-          transition: transform 0.18s ease;
-          box-shadow: 0 0 30px rgb(0 0 0 / 25%);
+          /* Hidden off-screen: no shadow bleeding into the page, nothing focusable. */
+          visibility: hidden;
+          box-shadow: none;
+          transition:
+            transform 0.18s ease,
+            visibility 0s linear 0.18s;
         }
         nav.side.open {
           transform: none;
+          visibility: visible;
+          box-shadow: 0 0 30px rgb(0 0 0 / 25%);
+          transition: transform 0.18s ease;
         }
         .scrim.open {
           display: block;
@@ -198,8 +214,12 @@ export class CrsApp extends CrsElement {
         }
       }
       @media (max-width: 480px) {
-        .signout-label {
+        .signout-label,
+        .signin-label {
           display: none;
+        }
+        header.top {
+          gap: 4px;
         }
       }
     `,
@@ -316,7 +336,7 @@ export class CrsApp extends CrsElement {
         id="lang"
         data-testid="lang-select"
         .value=${getLocale()}
-        @change=${(e: Event) => setLocale((e.target as HTMLSelectElement).value as Locale)}
+        @change=${(e: Event) => void setLocale((e.target as HTMLSelectElement).value as Locale)}
       >
         <option value="en" ?selected=${getLocale() === 'en'}>English</option>
         <option value="zh-CN" ?selected=${getLocale() === 'zh-CN'}>简体中文</option>
@@ -382,7 +402,7 @@ export class CrsApp extends CrsElement {
                       ${icon('logout')}<span class="signout-label">${t('shell.signOut')}</span>
                     </button>`
                 : path !== 'login'
-                  ? html`<a class="btn ghost" href=${href('login')}>${t('shell.adminLogin')}</a>`
+                  ? html`<a class="btn ghost" href=${href('login')} aria-label=${t('shell.adminLogin')} title=${t('shell.adminLogin')}>${icon('login')}<span class="signin-label">${t('shell.adminLogin')}</span></a>`
                   : ''
             }
           </header>

@@ -15,6 +15,7 @@ export class CrsConfirmDialog extends CrsElement {
     message: { type: String },
     detail: { type: String },
     confirmLabel: { type: String },
+    cancelLabel: { type: String },
     danger: { type: Boolean },
     requireText: { type: String },
     typed: { state: true },
@@ -24,6 +25,7 @@ export class CrsConfirmDialog extends CrsElement {
   declare message: string
   declare detail: string
   declare confirmLabel: string
+  declare cancelLabel: string
   declare danger: boolean
   declare requireText: string
   declare typed: string
@@ -34,6 +36,7 @@ export class CrsConfirmDialog extends CrsElement {
     this.message = ''
     this.detail = ''
     this.confirmLabel = ''
+    this.cancelLabel = ''
     this.danger = false
     this.requireText = ''
     this.typed = ''
@@ -62,7 +65,7 @@ export class CrsConfirmDialog extends CrsElement {
             /></label>`
           : ''
       }
-      <button slot="footer" class="btn" @click=${() => this.done(false)}>${t('common.cancel')}</button>
+      <button slot="footer" class="btn" @click=${() => this.done(false)}>${this.cancelLabel || t('common.cancel')}</button>
       <button
         slot="footer"
         class="btn ${this.danger ? 'danger solid' : 'primary'}"

@@ -1,7 +1,8 @@
 import { css, html, type PropertyValues } from 'lit'
 import { api } from '../api/client.ts'
-import type { Dashboard, ModelStat, Trend } from '../api/types.ts'
+import type { Dashboard, HistoryStats, ModelStat, TopTrend, Trend } from '../api/types.ts'
 import { type MessageKey, t } from '../i18n/i18n.ts'
+import { topSeries } from '../lib/chart-data.ts'
 import { CrsElement } from '../lib/crs-element.ts'
 import { fmtCompact, fmtCost, fmtInt } from '../lib/format.ts'
 import { icon } from '../lib/icons.ts'
@@ -13,9 +14,25 @@ import { sharedStyles } from '../styles/shared-styles.ts'
 import type { Column } from './crs-data-table.ts'
 import './crs-data-table.ts'
 import './crs-usage-chart.ts'
-import type { ChartData } from './crs-usage-chart.ts'
+import { type ChartData, preloadCharts } from './crs-usage-chart.ts'
 
 const RANGES = ['1', '7', '30', '90', 'custom'] as const
+/** Styles of the model table's share bars. */
+const CELL_CSS = css`
+  .share {
+    display: flex;
+    align-items: center;
+    gap: 8px;
+    min-width: 120px;
+  }
+  .share .bar {
+    flex: 1;
+  }
+`
+const METRICS = ['cost', 'requests', 'tokens'] as const
+type Metric = (typeof METRICS)[number]
+/** Subjects per top chart (one colour each). */
+const TOP_N = 5
 const DAY = 86_400_000
 
 /** Query of the trend requests for the page's query parameters. */
@@ -24,7 +41,7 @@ export function trendQuery(q: Record<string, string>): {
   granularity: 'hour' | 'day'
   days: number
 } {
-  const range = RANGES.includes(q.range as (typeof RANGES)[number]) ? q.range! : '7'
+  const range = RANGES.includes(q.range as (typeof RANGES)[number]) ? q.range! : '1'
   let days = Number(range)
   const query: Record<string, string | number> = {}
   if (range === 'custom' && q.from && q.to) {
@@ -43,8 +60,10 @@ export function trendQuery(q: Record<string, string>): {
 }
 
 /**
- * @summary Overview cards, usage charts over a chosen range (hour or day) and the per-model
- * breakdown. Marks `crs-dashboard-data` / `crs-dashboard-drawn` for render timing.
+ * @summary Overview cards, usage charts over a chosen range (the last 24 hours by hour unless
+ * chosen otherwise), the top keys and accounts over the same range, and the per-model breakdown.
+ * Cards and charts refresh together every 30 s. Marks `crs-dashboard-data` /
+ * `crs-dashboard-drawn` for render timing.
  */
 export class CrsDashboard extends CrsElement {
   static override properties = {
@@ -55,9 +74,14 @@ export class CrsDashboard extends CrsElement {
     models: { state: true },
     trendError: { state: true },
     loadingTrend: { state: true },
+    today: { state: true },
+    topKeys: { state: true },
+    topAccounts: { state: true },
+    topError: { state: true },
   }
   static override styles = [
     sharedStyles,
+    CELL_CSS,
     css`
       :host {
         display: block;
@@ -80,14 +104,18 @@ export class CrsDashboard extends CrsElement {
       .charts .card.full {
         grid-column: 1 / -1;
       }
-      .share {
+      .card-head {
         display: flex;
+        flex-wrap: wrap;
         align-items: center;
+        justify-content: space-between;
         gap: 8px;
-        min-width: 120px;
+        margin-bottom: 10px;
       }
-      .share .bar {
-        flex: 1;
+      .sub {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 2px 8px;
       }
       input[type='date'] {
         width: auto;
@@ -104,6 +132,11 @@ export class CrsDashboard extends CrsElement {
   declare models: ModelStat[] | null
   declare trendError: unknown
   declare loadingTrend: boolean
+  /** History stats of today: what the request count leaves out (rejected, count_tokens). */
+  declare today: HistoryStats | null
+  declare topKeys: TopTrend | null
+  declare topAccounts: TopTrend | null
+  declare topError: unknown
   private pendingDraws = 0
   private trendSeq = 0
 
@@ -116,25 +149,47 @@ export class CrsDashboard extends CrsElement {
     this.models = null
     this.trendError = null
     this.loadingTrend = false
-    new PollingController(this, 30_000, () => void this.loadOverview())
+    this.today = null
+    this.topKeys = null
+    this.topAccounts = null
+    this.topError = null
+    new PollingController(this, 30_000, () => this.refresh())
   }
 
   override connectedCallback(): void {
     super.connectedCallback()
+    void preloadCharts()
     void this.loadOverview()
+  }
+
+  /** Cards and charts together (the refresh button and every 30 s). */
+  private refresh() {
+    void this.loadOverview()
+    void this.loadTrend()
+  }
+
+  private get metric(): Metric {
+    return METRICS.includes(this.query.top as Metric) ? (this.query.top as Metric) : 'cost'
   }
 
   override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('query')) {
       const prev = changed.get('query') as Record<string, string> | undefined
       const key = JSON.stringify(trendQuery(this.query).query)
-      if (!prev || JSON.stringify(trendQuery(prev).query) !== key) void this.loadTrend()
+      if (
+        !prev ||
+        JSON.stringify(trendQuery(prev).query) !== key ||
+        (prev.top ?? 'cost') !== this.metric
+      )
+        void this.loadTrend()
     }
   }
 
   private async loadOverview() {
     try {
-      this.overview = await api.dashboard()
+      const [overview, today] = await Promise.all([api.dashboard(), api.historyStats({})])
+      this.overview = overview
+      this.today = today
       this.overviewError = null
     } catch (err) {
       this.overviewError = err
@@ -145,6 +200,10 @@ export class CrsDashboard extends CrsElement {
     const seq = ++this.trendSeq
     const { query } = trendQuery(this.query)
     this.loadingTrend = true
+    const top = { ...query, metric: this.metric, topN: TOP_N }
+    const tops = Promise.all([api.keysTopTrend(top), api.accountsTopTrend(top)])
+    // Awaited below; a failure before that must not go unhandled.
+    tops.catch(() => {})
     try {
       const { granularity: _g, ...range } = query
       const [trend, models] = await Promise.all([api.usageTrend(query), api.modelStats(range)])
@@ -155,6 +214,15 @@ export class CrsDashboard extends CrsElement {
       this.trend = trend
       this.models = models
       this.trendError = null
+      try {
+        const [keys, accounts] = await tops
+        if (seq !== this.trendSeq) return
+        this.topKeys = keys
+        this.topAccounts = accounts
+        this.topError = null
+      } catch (err) {
+        if (seq === this.trendSeq) this.topError = err
+      }
     } catch (err) {
       if (seq === this.trendSeq) this.trendError = err
     } finally {
@@ -181,7 +249,7 @@ export class CrsDashboard extends CrsElement {
         x,
         series: [
           { label: t('series.requests'), values: s.map((p) => p.requests), color: '--crs-chart-1' },
-          { label: t('series.errors'), values: s.map((p) => p.errors), color: '--crs-chart-2' },
+          { label: t('series.failed'), values: s.map((p) => p.errors), color: '--crs-chart-2' },
         ],
       },
       tokens: {
@@ -210,6 +278,18 @@ export class CrsDashboard extends CrsElement {
         series: [{ label: t('series.cost'), values: s.map((p) => p.cost), color: '--crs-chart-3' }],
       },
     }
+  }
+
+  /** What today's request count leaves out, next to it: failed, rejected, count_tokens calls. */
+  private requestsNote() {
+    const o = this.overview!
+    const h = this.today
+    const parts = [t('dash.failed', { n: fmtInt(o.today.errorRequests) })]
+    if (h) {
+      parts.push(t('dash.rejected', { n: fmtInt(h.rejected) }))
+      if (h.countTokens) parts.push(t('dash.countTokens', { n: fmtInt(h.countTokens) }))
+    }
+    return html`<span class="sub" title=${t('dash.requestsDef')}>${parts.map((p) => html`<span>${p}</span>`)}</span>`
   }
 
   private cards() {
@@ -245,12 +325,7 @@ export class CrsDashboard extends CrsElement {
             .map(([k, n, cls]) => html`<span class="badge ${cls}">${t(k)} ${n}</span>`)}
         </div>
       </div>
-      ${card(
-        t('dash.todayRequests'),
-        fmtInt(o.today.requests),
-        t('dash.errors', { n: fmtInt(o.today.errorRequests) }),
-        'card-requests',
-      )}
+      ${card(t('dash.todayRequests'), fmtInt(o.today.requests), this.requestsNote(), 'card-requests')}
       ${card(
         t('dash.todayTokens'),
         fmtCompact(o.today.allTokens),
@@ -268,7 +343,7 @@ export class CrsDashboard extends CrsElement {
   }
 
   private controls(granularity: 'hour' | 'day', days: number) {
-    const range = this.query.range ?? '7'
+    const range = this.query.range ?? '1'
     return html`<div class="toolbar" role="group" aria-label=${t('dash.range')}>
       <label class="field"
         ><span>${t('dash.range')}</span>
@@ -323,13 +398,7 @@ export class CrsDashboard extends CrsElement {
           )}
         </div>
       </div>
-      <button
-        class="btn"
-        @click=${() => {
-          void this.loadOverview()
-          void this.loadTrend()
-        }}
-      >
+      <button class="btn" data-testid="dash-refresh" @click=${() => this.refresh()}>
         ${icon('refresh')}${t('common.refresh')}
       </button>
     </div>`
@@ -365,6 +434,54 @@ export class CrsDashboard extends CrsElement {
     ></crs-data-table>`
   }
 
+  /** One top-N chart with the totals of its subjects over the range. */
+  private topCard(id: string, title: string, trend: TopTrend | null, granularity: 'hour' | 'day') {
+    const metric = this.metric
+    const items = trend?.items ?? []
+    const total = (u: TopTrend['items'][number]['total']) =>
+      metric === 'cost' ? fmtCost(u.cost) : metric === 'requests' ? fmtInt(u.requests) : fmtCompact(u.allTokens)
+    return html`<section class="card" aria-labelledby="${id}-h" data-testid=${id}>
+      <h2 id="${id}-h">${title}</h2>
+      ${
+        !trend
+          ? this.topError
+            ? errorBlock(this.topError, () => this.loadTrend())
+            : loadingBlock()
+          : items.length === 0
+            ? html`<div class="state empty">${t('dash.topNone')}</div>`
+            : html`<crs-usage-chart
+                  .height=${200}
+                  .granularity=${granularity}
+                  kind=${metric === 'cost' ? 'cost' : metric === 'tokens' ? 'tokens' : 'count'}
+                  .yLabel=${t(`dash.metric.${metric}` as MessageKey)}
+                  .label=${title}
+                  .data=${topSeries(items, metric)}
+                ></crs-usage-chart>
+                <p class="small muted" style="margin:10px 0 2px">${t('dash.topTotals')}</p>
+                <ol class="small" style="margin:0;padding-left:20px">
+                  ${items.map((it) => html`<li><span>${it.name}</span> · <b>${total(it.total)}</b></li>`)}
+                </ol>`
+      }
+    </section>`
+  }
+
+  private tops(granularity: 'hour' | 'day') {
+    return html`<div class="card-head">
+        <h2>${t('dash.top')}</h2>
+        <div class="btn-group" role="group" aria-label=${t('dash.topMetric')}>
+          ${METRICS.map(
+            (m) => html`<button class="btn small" aria-pressed=${this.metric === m ? 'true' : 'false'} @click=${() => updateQuery({ top: m })}>
+              ${t(`dash.metric.${m}` as MessageKey)}
+            </button>`,
+          )}
+        </div>
+      </div>
+      <div class="charts">
+        ${this.topCard('top-keys', t('dash.topKeys', { n: TOP_N }), this.topKeys, granularity)}
+        ${this.topCard('top-accounts', t('dash.topAccounts', { n: TOP_N }), this.topAccounts, granularity)}
+      </div>`
+  }
+
   override render() {
     const { granularity, days } = trendQuery(this.query)
     const data = this.chartData()
@@ -372,21 +489,21 @@ export class CrsDashboard extends CrsElement {
       ? html`<div class="charts" @crs-chart-drawn=${this.onDrawn}>
           <section class="card" aria-labelledby="c-req">
             <h2 id="c-req">${t('dash.chart.requests')}</h2>
-            <crs-usage-chart data-testid="chart-requests" .data=${data.requests} .granularity=${granularity} .label=${t('dash.chart.requests')}></crs-usage-chart>
+            <crs-usage-chart data-testid="chart-requests" .data=${data.requests} .granularity=${granularity} .label=${t('dash.chart.requests')} .yLabel=${t('series.requests')}></crs-usage-chart>
           </section>
           <section class="card" aria-labelledby="c-cost">
             <h2 id="c-cost">${t('dash.chart.cost')}</h2>
-            <crs-usage-chart data-testid="chart-cost" .data=${data.cost} kind="cost" .granularity=${granularity} .label=${t('dash.chart.cost')}></crs-usage-chart>
+            <crs-usage-chart data-testid="chart-cost" .data=${data.cost} kind="cost" .granularity=${granularity} .label=${t('dash.chart.cost')} .yLabel=${t('chart.usd')}></crs-usage-chart>
           </section>
           <section class="card full" aria-labelledby="c-tok">
             <h2 id="c-tok">${t('dash.chart.tokens')}</h2>
-            <crs-usage-chart data-testid="chart-tokens" .data=${data.tokens} .granularity=${granularity} .label=${t('dash.chart.tokens')}></crs-usage-chart>
+            <crs-usage-chart data-testid="chart-tokens" .data=${data.tokens} kind="tokens" .granularity=${granularity} .label=${t('dash.chart.tokens')} .yLabel=${t('series.tokens')}></crs-usage-chart>
           </section>
         </div>`
       : this.trendError
         ? errorBlock(this.trendError, () => this.loadTrend())
         : loadingBlock()
-    return html`${this.cards()} ${this.controls(granularity, days)} ${charts}
+    return html`${this.cards()} ${this.controls(granularity, days)} ${charts} ${this.tops(granularity)}
       <section class="card" aria-labelledby="models-h">
         <h2 id="models-h">${t('dash.models')}</h2>
         ${this.modelTable()}

@@ -1,8 +1,7 @@
-import { css, html, nothing, type TemplateResult } from 'lit'
+import { html, nothing, type TemplateResult } from 'lit'
 import { t } from '../i18n/i18n.ts'
 import { CrsElement } from '../lib/crs-element.ts'
 import { emptyBlock, errorBlock, loadingBlock } from '../lib/states.ts'
-import { sharedStyles } from '../styles/shared-styles.ts'
 
 /** One column. `render` is a method so typed columns fit `Column<unknown>`. */
 export interface Column<T> {
@@ -10,14 +9,17 @@ export interface Column<T> {
   label: string
   sortable?: boolean
   num?: boolean
-  /** Hidden on narrow screens. */
+  /** Hidden on narrow screens (720 px and less). */
   wide?: boolean
+  /** Shown only on very wide screens (over 1500 px). */
+  xl?: boolean
   render(row: T): TemplateResult | string | number | typeof nothing
 }
 
 /**
- * @summary A table with sortable headers, keyboard-activatable rows, optional row selection and
- * loading / empty / error states.
+ * @summary A table with sortable headers, keyboard-activatable rows, optional row selection,
+ * optional one-line rows (`nowrap`), columns hidden on narrow (`wide`) or shown only on very wide
+ * (`xl`) screens, and loading / empty / error states. Renders without a shadow root.
  * @event crs-sort - `{ key, dir }` when a sortable header is chosen.
  * @event crs-row-activate - The row (object) on click, Enter or Space.
  * @event crs-selection-change - The selected row ids.
@@ -37,55 +39,8 @@ export class CrsDataTable extends CrsElement {
     activatable: { type: Boolean },
     selectable: { type: Boolean },
     selected: { attribute: false },
+    nowrap: { type: Boolean },
   }
-  static override styles = [
-    sharedStyles,
-    css`
-      :host {
-        display: block;
-      }
-      th button {
-        all: unset;
-        cursor: pointer;
-        display: inline-flex;
-        gap: 4px;
-        align-items: center;
-      }
-      th button:focus-visible {
-        outline: 2px solid var(--crs-focus);
-        outline-offset: 2px;
-      }
-      tr.activatable {
-        cursor: pointer;
-      }
-      tr.activatable:hover td,
-      tr.activatable:focus-visible td {
-        background: var(--crs-surface-2);
-      }
-      tr:focus-visible {
-        outline: 2px solid var(--crs-focus);
-        outline-offset: -2px;
-      }
-      .sel {
-        width: 36px;
-      }
-      .arrow {
-        font-size: 10px;
-      }
-      .overlay {
-        opacity: 0.55;
-      }
-      @media (max-width: 720px) {
-        .wide {
-          display: none;
-        }
-        th,
-        td {
-          padding: 7px 8px;
-        }
-      }
-    `,
-  ]
   declare columns: Column<unknown>[]
   declare rows: unknown[]
   declare rowId: (row: unknown) => string
@@ -98,6 +53,7 @@ export class CrsDataTable extends CrsElement {
   declare activatable: boolean
   declare selectable: boolean
   declare selected: string[]
+  declare nowrap: boolean
 
   constructor() {
     super()
@@ -113,6 +69,15 @@ export class CrsDataTable extends CrsElement {
     this.activatable = false
     this.selectable = false
     this.selected = []
+    this.nowrap = false
+  }
+
+  /**
+   * No shadow root: the table renders into the page that holds it, so what its cells render is
+   * styled by that page (its styles live in the shared styles, under `crs-data-table`).
+   */
+  protected override createRenderRoot(): HTMLElement {
+    return this
   }
 
   private sort(c: Column<unknown>) {
@@ -169,7 +134,7 @@ export class CrsDataTable extends CrsElement {
     const allOn = this.rows.length > 0 && this.rows.every((r) => sel.has(this.rowId(r)))
     return html`${this.error ? errorBlock(this.error, () => this.emit('crs-retry')) : ''}
       <div class="table-wrap ${this.loading ? 'overlay' : ''}" aria-busy=${this.loading ? 'true' : 'false'}>
-        <table>
+        <table class=${this.nowrap ? 'nowrap' : ''}>
           ${this.caption ? html`<caption class="sr-only">${this.caption}</caption>` : ''}
           <thead>
             <tr>
@@ -189,7 +154,7 @@ export class CrsDataTable extends CrsElement {
                 const sorted = this.sortKey === c.key
                 const aria = sorted ? (this.sortDir === 'asc' ? 'ascending' : 'descending') : 'none'
                 return html`<th
-                  class="${c.num ? 'num' : ''} ${c.wide ? 'wide' : ''}"
+                  class="${c.num ? 'num' : ''} ${c.wide ? 'wide' : ''} ${c.xl ? 'xl' : ''}"
                   scope="col"
                   aria-sort=${c.sortable ? aria : nothing}
                 >
@@ -230,7 +195,7 @@ export class CrsDataTable extends CrsElement {
                 }
                 ${this.columns.map(
                   (c) =>
-                    html`<td class="${c.num ? 'num' : ''} ${c.wide ? 'wide' : ''}">${c.render(row)}</td>`,
+                    html`<td class="${c.num ? 'num' : ''} ${c.wide ? 'wide' : ''} ${c.xl ? 'xl' : ''}">${c.render(row)}</td>`,
                 )}
               </tr>`
             })}

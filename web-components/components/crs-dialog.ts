@@ -3,13 +3,20 @@ import { t } from '../i18n/i18n.ts'
 import { CrsElement } from '../lib/crs-element.ts'
 import { icon } from '../lib/icons.ts'
 import { sharedStyles } from '../styles/shared-styles.ts'
+import './crs-toast.ts'
+
+/** What the first field of a dialog can be (its close button is skipped). */
+const FIELD =
+  'input:not([type="hidden"]):not([disabled]), select:not([disabled]), textarea:not([disabled])'
 
 /**
- * @summary A modal dialog on the native `<dialog>`: focus is trapped inside, Esc closes it and
- * focus returns to the element that opened it.
+ * @summary A modal dialog on the native `<dialog>`: focus starts on the first field and is trapped
+ * inside, Esc closes it (asking first when the form is half filled) and focus returns to the
+ * element that opened it. Server errors are shown inside it, and so are toasts while it is open.
  * @slot - The body.
- * @slot footer - Buttons.
- * @event crs-close - The user closed the dialog (Esc, the close button or the backdrop).
+ * @slot footer - Buttons; a slotted element with `data-close` closes the dialog like Esc.
+ * @event crs-close - The user closed the dialog (Esc, the close button, a `data-close` button or
+ *   the backdrop), after confirming when `dirty`.
  * @csspart dialog - The `<dialog>` element.
  */
 export class CrsDialog extends CrsElement {
@@ -17,6 +24,8 @@ export class CrsDialog extends CrsElement {
     open: { type: Boolean, reflect: true },
     heading: { type: String },
     wide: { type: Boolean },
+    error: { type: String },
+    dirty: { type: Boolean },
   }
   static override styles = [
     sharedStyles,
@@ -57,6 +66,10 @@ export class CrsDialog extends CrsElement {
         overflow: auto;
         flex: 1 1 auto;
       }
+      .body > .callout {
+        margin-bottom: 14px;
+        white-space: pre-line;
+      }
       footer {
         display: flex;
         flex-wrap: wrap;
@@ -74,13 +87,18 @@ export class CrsDialog extends CrsElement {
   declare open: boolean
   declare heading: string
   declare wide: boolean
+  declare error: string
+  declare dirty: boolean
   private opener: Element | null = null
+  private asking = false
 
   constructor() {
     super()
     this.open = false
     this.heading = ''
     this.wide = false
+    this.error = ''
+    this.dirty = false
   }
 
   private get dialog(): HTMLDialogElement | null {
@@ -88,15 +106,28 @@ export class CrsDialog extends CrsElement {
   }
 
   override updated(changed: Map<string, unknown>): void {
+    if (changed.has('error') && this.error)
+      this.renderRoot.querySelector('.body')?.scrollTo({ top: 0 })
     if (!changed.has('open')) return
     const d = this.dialog
     if (!d) return
     if (this.open && !d.open) {
       this.opener = deepActive()
       d.showModal()
+      this.focusFirst()
     } else if (!this.open && d.open) {
       d.close()
     }
+  }
+
+  /** Focuses the first field of the body (`[autofocus]` first), else leaves focus as it is. */
+  private focusFirst() {
+    // Slotted content may still be rendering (a child component's first update).
+    requestAnimationFrame(() => {
+      const first =
+        this.querySelector<HTMLElement>('[autofocus]') ?? this.querySelector<HTMLElement>(FIELD)
+      first?.focus()
+    })
   }
 
   override disconnectedCallback(): void {
@@ -110,28 +141,52 @@ export class CrsDialog extends CrsElement {
     if (o instanceof HTMLElement && o.isConnected) o.focus()
   }
 
-  private requestClose() {
+  /** Closes the dialog as the user asked, confirming first when there are unsaved changes. */
+  async requestClose(): Promise<void> {
+    if (this.dirty) {
+      if (this.asking) return
+      this.asking = true
+      try {
+        const { confirmAction } = await import('../lib/confirm.ts')
+        const discard = await confirmAction({
+          heading: t('dialog.discardTitle'),
+          message: t('dialog.discard'),
+          confirmLabel: t('dialog.discardConfirm'),
+          cancelLabel: t('dialog.keepEditing'),
+          danger: true,
+        })
+        if (!discard) return
+      } finally {
+        this.asking = false
+      }
+    }
     this.emit('crs-close')
   }
 
   private onCancel(e: Event) {
     e.preventDefault()
-    this.requestClose()
+    void this.requestClose()
   }
 
   private onClose() {
     this.restoreFocus()
-    if (this.open) this.requestClose()
+    if (this.open) void this.requestClose()
   }
 
   private onClick(e: MouseEvent) {
-    // A click on the backdrop lands on the <dialog> itself.
-    if (e.target === this.dialog) {
-      const r = this.dialog!.getBoundingClientRect()
+    const d = this.dialog
+    if (d && e.target === d) {
+      // A click on the backdrop lands on the <dialog> itself.
+      const r = d.getBoundingClientRect()
       const inside =
         e.clientX >= r.left && e.clientX <= r.right && e.clientY >= r.top && e.clientY <= r.bottom
-      if (!inside) this.requestClose()
+      if (!inside) void this.requestClose()
+      return
     }
+    const closer = e
+      .composedPath()
+      .find((n) => n instanceof HTMLElement && n.hasAttribute('data-close'))
+    if (closer && !(closer as HTMLButtonElement).disabled) void this.requestClose()
   }
 
   override render() {
@@ -145,12 +200,16 @@ export class CrsDialog extends CrsElement {
     >
       <header>
         <h2 id="title">${this.heading}</h2>
-        <button class="btn ghost icon-only" @click=${this.requestClose} aria-label=${t('common.close')}>
+        <button class="btn ghost icon-only" @click=${() => this.requestClose()} aria-label=${t('common.close')}>
           ${icon('x')}
         </button>
       </header>
-      <div class="body"><slot></slot></div>
+      <div class="body">
+        ${this.error ? html`<div class="callout error" role="alert" data-testid="dialog-error">${this.error}</div>` : ''}
+        <slot></slot>
+      </div>
       <footer><slot name="footer"></slot></footer>
+      ${this.open ? html`<crs-toast></crs-toast>` : ''}
     </dialog>`
   }
 }

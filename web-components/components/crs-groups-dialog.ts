@@ -1,18 +1,19 @@
-import { html } from 'lit'
+import { css, html } from 'lit'
 import { api } from '../api/client.ts'
 import type { Account, AccountGroup } from '../api/types.ts'
 import { t } from '../i18n/i18n.ts'
 import { confirmAction } from '../lib/confirm.ts'
 import { CrsElement } from '../lib/crs-element.ts'
 import { icon } from '../lib/icons.ts'
-import { toastError } from '../lib/toast.ts'
+import { errorText, toast } from '../lib/toast.ts'
 import { sharedStyles } from '../styles/shared-styles.ts'
 import type { Column } from './crs-data-table.ts'
 import './crs-data-table.ts'
 import './crs-dialog.ts'
 
 /**
- * @summary Account groups: list, create, delete and choose members.
+ * @summary Account groups: list, create, rename, delete and choose members. Server errors appear
+ * in the dialog.
  * @event crs-saved - After a change.
  * @event crs-close - The dialog was closed.
  */
@@ -23,13 +24,33 @@ export class CrsGroupsDialog extends CrsElement {
     name: { state: true },
     error: { state: true },
     members: { state: true },
+    renaming: { state: true },
+    renameError: { state: true },
+    serverError: { state: true },
   }
-  static override styles = [sharedStyles]
+  static override styles = [
+    sharedStyles,
+    css`
+      form.rename {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: flex-start;
+        gap: 6px;
+      }
+      form.rename input {
+        min-width: 140px;
+      }
+    `,
+  ]
   declare groups: AccountGroup[]
   declare accounts: Account[]
   declare name: string
   declare error: string
   declare members: AccountGroup | null
+  /** The group being renamed and the name typed so far. */
+  declare renaming: { id: string; name: string } | null
+  declare renameError: string
+  declare serverError: string
 
   constructor() {
     super()
@@ -38,6 +59,53 @@ export class CrsGroupsDialog extends CrsElement {
     this.name = ''
     this.error = ''
     this.members = null
+    this.renaming = null
+    this.renameError = ''
+    this.serverError = ''
+  }
+
+  private async rename(e: Event) {
+    e.preventDefault()
+    const r = this.renaming
+    if (!r) return
+    if (!r.name.trim()) {
+      this.renameError = t('common.required')
+      return
+    }
+    try {
+      await api.updateGroup(r.id, { name: r.name.trim() })
+      this.renaming = null
+      this.renameError = ''
+      toast(t('groups.renamed'), 'success')
+      await this.refresh()
+    } catch (err) {
+      this.renameError = errorText(err)
+    }
+  }
+
+  private nameCell(g: AccountGroup) {
+    const r = this.renaming
+    if (r?.id !== g.id) return g.name
+    return html`<form class="rename" novalidate @submit=${this.rename} @keydown=${(e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        // Leaves the rename only, not the whole dialog.
+        e.preventDefault()
+        e.stopPropagation()
+        this.renaming = null
+      }
+    }}>
+      <label class="field"
+        ><span class="sr-only">${t('groups.newName', { name: g.name })}</span
+        ><input name="rename" autofocus .value=${r.name} aria-invalid=${this.renameError ? 'true' : 'false'}
+          @input=${(e: Event) => {
+            this.renaming = { id: g.id, name: (e.target as HTMLInputElement).value }
+          }} />${this.renameError ? html`<span class="field-error">${this.renameError}</span>` : ''}</label
+      >
+      <button class="btn small primary" type="submit">${t('common.save')}</button>
+      <button class="btn small" type="button" @click=${() => {
+        this.renaming = null
+      }}>${t('common.cancel')}</button>
+    </form>`
   }
 
   private async refresh() {
@@ -57,7 +125,7 @@ export class CrsGroupsDialog extends CrsElement {
       this.name = ''
       await this.refresh()
     } catch (err) {
-      toastError(err)
+      this.error = errorText(err)
     }
   }
 
@@ -71,10 +139,11 @@ export class CrsGroupsDialog extends CrsElement {
     )
       return
     try {
+      this.serverError = ''
       await api.deleteGroup(g.id)
       await this.refresh()
     } catch (err) {
-      toastError(err)
+      this.serverError = errorText(err)
     }
   }
 
@@ -90,24 +159,38 @@ export class CrsGroupsDialog extends CrsElement {
       )
       await this.refresh()
     } catch (err) {
-      toastError(err)
+      this.serverError = errorText(err)
     }
   }
 
   override render() {
     const cols: Column<AccountGroup>[] = [
-      { key: 'name', label: t('common.name'), render: (g) => g.name },
+      { key: 'name', label: t('common.name'), render: (g) => this.nameCell(g) },
       {
         key: 'members',
         label: t('groups.members'),
         num: true,
+        wide: true,
         render: (g) => String(g.memberCount),
       },
-      { key: 'bound', label: t('groups.bound'), num: true, render: (g) => String(g.boundKeys) },
+      {
+        key: 'bound',
+        label: t('groups.bound'),
+        num: true,
+        wide: true,
+        render: (g) => String(g.boundKeys),
+      },
       {
         key: 'actions',
         label: t('common.actions'),
         render: (g) => html`<div class="row">
+          <button class="btn small" aria-label="${t('groups.rename')} ${g.name}" @click=${() => {
+            this.renaming = { id: g.id, name: g.name }
+            this.renameError = ''
+            void this.updateComplete.then(() =>
+              this.renderRoot.querySelector<HTMLInputElement>('input[name="rename"]')?.focus(),
+            )
+          }}>${icon('edit')}${t('groups.rename')}</button>
           <button class="btn small" @click=${() => {
             this.members = g
           }}>${t('groups.members')}</button>
@@ -116,12 +199,12 @@ export class CrsGroupsDialog extends CrsElement {
       },
     ]
     const g = this.members
-    return html`<crs-dialog open wide .heading=${t('groups.title')} @crs-close=${() => this.emit('crs-close')}>
+    return html`<crs-dialog open wide .heading=${t('groups.title')} .error=${this.serverError} .dirty=${!!this.name.trim() || !!this.renaming} @crs-close=${() => this.emit('crs-close')}>
       <div class="stack">
         <form class="row" novalidate @submit=${this.add}>
           <label class="field grow"
             ><span>${t('groups.new')}</span
-            ><input .value=${this.name} aria-invalid=${this.error ? 'true' : 'false'} @input=${(
+            ><input name="group-name" .value=${this.name} aria-invalid=${this.error ? 'true' : 'false'} @input=${(
               e: Event,
             ) => {
               this.name = (e.target as HTMLInputElement).value
@@ -147,7 +230,7 @@ export class CrsGroupsDialog extends CrsElement {
             : ''
         }
       </div>
-      <button slot="footer" class="btn" @click=${() => this.emit('crs-close')}>${t('common.close')}</button>
+      <button slot="footer" class="btn" data-close>${t('common.close')}</button>
     </crs-dialog>`
   }
 }

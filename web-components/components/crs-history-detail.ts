@@ -5,21 +5,15 @@ import { type MessageKey, t } from '../i18n/i18n.ts'
 import { confirmAction } from '../lib/confirm.ts'
 import { CrsElement } from '../lib/crs-element.ts'
 import { fmtCost, fmtDateTime, fmtInt, fmtMs } from '../lib/format.ts'
+import { endpointCell, noAttemptsText, OUTCOME_BADGE, streamCell } from '../lib/history-view.ts'
 import { icon } from '../lib/icons.ts'
 import { errorBlock, loadingBlock } from '../lib/states.ts'
-import { toastError } from '../lib/toast.ts'
+import { errorText } from '../lib/toast.ts'
 import { sharedStyles } from '../styles/shared-styles.ts'
 import './crs-code-block.ts'
 import type { Column } from './crs-data-table.ts'
 import './crs-data-table.ts'
 import './crs-dialog.ts'
-
-const BADGE: Record<string, string> = {
-  success: 'ok',
-  error: 'bad',
-  aborted: 'warn',
-  rejected: 'warn',
-}
 
 /**
  * @summary One request: summary, timings, tokens, cost, failover tries, and the request and
@@ -33,6 +27,7 @@ export class CrsHistoryDetail extends CrsElement {
     record: { attribute: false },
     readonly: { type: Boolean },
     error: { state: true },
+    actionError: { state: true },
   }
   static override styles = [
     sharedStyles,
@@ -66,6 +61,7 @@ export class CrsHistoryDetail extends CrsElement {
   declare record: HistoryRecord | null
   declare readonly: boolean
   declare error: unknown
+  declare actionError: string
 
   constructor() {
     super()
@@ -73,6 +69,7 @@ export class CrsHistoryDetail extends CrsElement {
     this.record = null
     this.readonly = false
     this.error = null
+    this.actionError = ''
   }
 
   override willUpdate(changed: Map<string, unknown>): void {
@@ -101,7 +98,7 @@ export class CrsHistoryDetail extends CrsElement {
       await api.deleteHistoryRecord(this.recordId)
       this.emit('crs-deleted')
     } catch (err) {
-      toastError(err)
+      this.actionError = errorText(err)
     }
   }
 
@@ -124,13 +121,13 @@ export class CrsHistoryDetail extends CrsElement {
     const cacheTotal = r.cacheCreate5mTokens + r.cacheCreate1hTokens
     return html`<dl>
         ${this.item('hist.started', fmtDateTime(r.startTime))}
-        ${this.item('hist.outcome', html`<span class="badge ${BADGE[r.outcome] ?? ''}">${t(`hist.outcome.${r.outcome}` as MessageKey)}</span>`)}
+        ${this.item('hist.outcome', html`<span class="badge ${OUTCOME_BADGE[r.outcome] ?? ''}">${t(`hist.outcome.${r.outcome}` as MessageKey)}</span>`)}
         ${this.item('hist.httpStatus', r.status || '—')}
         ${this.item('hist.key', r.keyName || '—')}
         ${this.item('hist.account', r.accountName || '—')}
         ${this.item('common.model', html`<span class="mono">${r.model}</span>`)}
-        ${this.item('hist.endpoint', html`<span class="mono">${r.endpoint}</span>`)}
-        ${this.item('hist.stream', r.stream ? t('common.yes') : t('common.no'))}
+        ${this.item('hist.endpoint', html`${endpointCell(r)}<div class="mono small muted">${r.endpoint}</div>`)}
+        ${this.item('hist.stream', streamCell(r))}
         ${this.item('hist.userAgent', html`<span class="small">${r.userAgent || '—'}</span>`)}
       </dl>
       ${r.errorMessage ? html`<p class="callout error">${r.errorType ? html`<b>${r.errorType}</b>: ` : ''}${r.errorMessage}</p>` : ''}
@@ -156,7 +153,7 @@ export class CrsHistoryDetail extends CrsElement {
       </section>
       <section>
         <h3>${t('hist.attempts')}</h3>
-        ${r.attempts?.length ? html`<crs-data-table .columns=${attemptCols} .rows=${r.attempts} .rowId=${(a: unknown) => `${(a as HistoryAttempt).accountId}${(a as HistoryAttempt).ms}`}></crs-data-table>` : html`<p class="muted">${t('hist.noAttempts')}</p>`}
+        ${r.attempts?.length ? html`<crs-data-table .columns=${attemptCols} .rows=${r.attempts} .rowId=${(a: unknown) => `${(a as HistoryAttempt).accountId}${(a as HistoryAttempt).ms}`}></crs-data-table>` : html`<p class="muted" data-testid="no-attempts">${noAttemptsText(r)}</p>`}
       </section>
       <section>
         ${r.requestBody ? html`<crs-code-block data-testid="request-body" format .label=${t('hist.requestBody')} .code=${r.requestBody}></crs-code-block>` : html`<h3>${t('hist.requestBody')}</h3><p class="muted">${t('hist.notCaptured')}</p>`}
@@ -168,10 +165,10 @@ export class CrsHistoryDetail extends CrsElement {
 
   override render() {
     const r = this.record
-    return html`<crs-dialog open wide .heading=${t('hist.detail', { id: this.recordId.slice(0, 18) })} @crs-close=${() => this.emit('crs-close')}>
+    return html`<crs-dialog open wide .heading=${t('hist.detail', { id: this.recordId.slice(0, 18) })} .error=${this.actionError} @crs-close=${() => this.emit('crs-close')}>
       <div data-testid="history-detail">${this.error ? errorBlock(this.error, () => this.load()) : r ? this.content(r) : loadingBlock()}</div>
       ${this.readonly ? '' : html`<button slot="footer" class="btn danger" @click=${this.removeItem}>${icon('trash')}${t('hist.deleteRecord')}</button>`}
-      <button slot="footer" class="btn primary" @click=${() => this.emit('crs-close')}>${t('common.close')}</button>
+      <button slot="footer" class="btn primary" data-close>${t('common.close')}</button>
     </crs-dialog>`
   }
 }

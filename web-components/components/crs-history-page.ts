@@ -1,13 +1,6 @@
-import { css, html, type PropertyValues } from 'lit'
+import { css, html, nothing, type PropertyValues } from 'lit'
 import { api } from '../api/client.ts'
-import type {
-  Account,
-  ApiKey,
-  HistoryPage,
-  HistoryStats,
-  HistorySummary,
-  Outcome,
-} from '../api/types.ts'
+import type { Account, ApiKey, HistoryPage, HistoryStats, HistorySummary } from '../api/types.ts'
 import { type MessageKey, t } from '../i18n/i18n.ts'
 import { CrsElement } from '../lib/crs-element.ts'
 import { saveBlob } from '../lib/download.ts'
@@ -20,9 +13,10 @@ import {
   fromLocalInput,
   toLocalInput,
 } from '../lib/format.ts'
+import { endpointCell, outcomeCell, streamCell } from '../lib/history-view.ts'
 import { icon } from '../lib/icons.ts'
 import { updateQuery } from '../lib/route.ts'
-import { toast, toastError } from '../lib/toast.ts'
+import { errorText, toast, toastError } from '../lib/toast.ts'
 import { sharedStyles } from '../styles/shared-styles.ts'
 import type { Column } from './crs-data-table.ts'
 import './crs-data-table.ts'
@@ -36,12 +30,6 @@ const RANGES: Record<string, number> = {
   '24h': 86_400_000,
   '7d': 7 * 86_400_000,
   '30d': 30 * 86_400_000,
-}
-export const OUTCOME_BADGE: Record<Outcome, string> = {
-  success: 'ok',
-  error: 'bad',
-  aborted: 'warn',
-  rejected: 'warn',
 }
 
 /** API filters for the page's query parameters (times resolved now). */
@@ -84,7 +72,9 @@ export function fillBuckets(
   const start = anchor - Math.ceil((anchor - from) / step) * step
   const out: Bucket[] = []
   for (let t = start; t < to && out.length < 2000; t += step)
-    out.push(byT.get(t) ?? { t, requests: 0, errors: 0, tokens: 0, cost: 0 })
+    out.push(
+      byT.get(t) ?? { t, requests: 0, errors: 0, billable: 0, billableFailed: 0, tokens: 0, cost: 0 },
+    )
   return out
 }
 
@@ -106,6 +96,7 @@ export class CrsHistoryPage extends CrsElement {
     cleanupBefore: { state: true },
     cleanupText: { state: true },
     exporting: { state: true },
+    cleanupError: { state: true },
   }
   static override styles = [
     sharedStyles,
@@ -147,6 +138,7 @@ export class CrsHistoryPage extends CrsElement {
   declare cleanupBefore: string
   declare cleanupText: string
   declare exporting: boolean
+  declare cleanupError: string
   private seq = 0
   private textTimer: ReturnType<typeof setTimeout> | null = null
 
@@ -164,6 +156,7 @@ export class CrsHistoryPage extends CrsElement {
     this.cleanupBefore = toLocalInput(Date.now() - 30 * 86_400_000)
     this.cleanupText = ''
     this.exporting = false
+    this.cleanupError = ''
   }
 
   override connectedCallback(): void {
@@ -249,7 +242,7 @@ export class CrsHistoryPage extends CrsElement {
       this.cleanupText = ''
       await this.load()
     } catch (err) {
-      toastError(err)
+      this.cleanupError = errorText(err)
     }
   }
 
@@ -277,24 +270,29 @@ export class CrsHistoryPage extends CrsElement {
         render: (r) => html`<span class="mono small">${r.model}</span>`,
       },
       {
+        key: 'endpoint',
+        label: t('hist.endpoint'),
+        wide: true,
+        render: (r) => endpointCell(r),
+      },
+      {
+        key: 'stream',
+        label: t('hist.stream'),
+        wide: true,
+        render: (r) => streamCell(r),
+      },
+      {
         key: 'outcome',
         label: t('hist.outcome'),
+        render: (r) => outcomeCell(r),
+      },
+      {
+        key: 'tokens',
+        label: t('hist.inOut'),
+        num: true,
+        wide: true,
         render: (r) =>
-          html`<span class="badge ${OUTCOME_BADGE[r.outcome]}">${t(`hist.outcome.${r.outcome}` as MessageKey)} ${r.status || ''}</span>${r.tries > 1 ? html` <span class="badge warn" title=${t('hist.attempts')}>×${r.tries}</span>` : ''}`,
-      },
-      {
-        key: 'in',
-        label: t('series.input'),
-        num: true,
-        wide: true,
-        render: (r) => fmtCompact(r.inputTokens),
-      },
-      {
-        key: 'out',
-        label: t('series.output'),
-        num: true,
-        wide: true,
-        render: (r) => fmtCompact(r.outputTokens),
+          html`<span title=${`${t('series.input')} ${fmtInt(r.inputTokens)} · ${t('series.output')} ${fmtInt(r.outputTokens)}`}>${fmtCompact(r.inputTokens)} / ${fmtCompact(r.outputTokens)}</span>`,
       },
       {
         key: 'cost',
@@ -387,18 +385,23 @@ export class CrsHistoryPage extends CrsElement {
   private statsView() {
     const s = this.stats
     if (!s) return ''
-    const rate = s.totalRequests ? (s.successRequests / s.totalRequests) * 100 : 0
+    const rate = s.requests ? ((s.requests - s.requestsFailed) / s.requests) * 100 : 0
     const gran = this.granularity()
     const series = fillBuckets(
       s.series ?? [],
       historyFilter(this.query),
       gran === 'day' ? 86_400_000 : 3_600_000,
     )
-    const card = (label: string, value: string) =>
-      html`<div class="card"><div class="stat-label">${label}</div><div class="stat-value">${value}</div></div>`
+    const card = (label: string, value: string, note: unknown = '', testid = '') =>
+      html`<div class="card" data-testid=${testid || nothing}><div class="stat-label">${label}</div><div class="stat-value">${value}</div>${note ? html`<div class="small muted">${note}</div>` : ''}</div>`
+    const apart = [
+      t('dash.failed', { n: fmtInt(s.requestsFailed) }),
+      t('dash.rejected', { n: fmtInt(s.rejected) }),
+      ...(s.countTokens ? [t('dash.countTokens', { n: fmtInt(s.countTokens) })] : []),
+    ].join(' · ')
     return html`<section aria-label=${t('hist.stats')}>
       <div class="grid-cards stats">
-        ${card(t('common.requests'), fmtInt(s.totalRequests))}
+        ${card(t('common.requests'), fmtInt(s.requests), html`<span title=${t('dash.requestsDef')}>${apart}</span>`, 'hist-requests')}
         ${card(t('hist.successRate'), `${rate.toFixed(1)}%`)}
         ${card(t('common.tokens'), fmtCompact(s.totalTokens))}
         ${card(t('common.cost'), fmtCost(s.totalCost))}
@@ -409,23 +412,23 @@ export class CrsHistoryPage extends CrsElement {
         series.length
           ? html`<div class="charts">
               <div class="card"><h2>${t('dash.chart.requests')}</h2>
-                <crs-usage-chart .height=${180} .granularity=${gran} .label=${t('dash.chart.requests')} .data=${{
+                <crs-usage-chart .height=${180} .granularity=${gran} .label=${t('dash.chart.requests')} .yLabel=${t('series.requests')} .data=${{
                   x: series.map((p) => p.t),
                   series: [
                     {
                       label: t('series.requests'),
-                      values: series.map((p) => p.requests),
+                      values: series.map((p) => p.billable),
                       color: '--crs-chart-1',
                     },
                     {
-                      label: t('series.errors'),
-                      values: series.map((p) => p.errors),
+                      label: t('series.failed'),
+                      values: series.map((p) => p.billableFailed),
                       color: '--crs-chart-2',
                     },
                   ],
                 }}></crs-usage-chart></div>
               <div class="card"><h2>${t('dash.chart.cost')}</h2>
-                <crs-usage-chart .height=${180} kind="cost" .granularity=${gran} .label=${t('dash.chart.cost')} .data=${{
+                <crs-usage-chart .height=${180} kind="cost" .granularity=${gran} .label=${t('dash.chart.cost')} .yLabel=${t('chart.usd')} .data=${{
                   x: series.map((p) => p.t),
                   series: [
                     {
@@ -459,6 +462,7 @@ export class CrsHistoryPage extends CrsElement {
       <p class="total" data-testid="hist-total" aria-live="polite">${this.page ? t('hist.total', { n: fmtInt(total) }) : ''}</p>
       <crs-data-table
         data-testid="history-table"
+        nowrap
         .columns=${this.columns()}
         .rows=${this.page?.history ?? []}
         .loading=${this.loading}
@@ -486,8 +490,10 @@ export class CrsHistoryPage extends CrsElement {
       }
       ${
         this.cleanup
-          ? html`<crs-dialog open .heading=${t('hist.cleanupTitle')} @crs-close=${() => {
+          ? html`<crs-dialog open .heading=${t('hist.cleanupTitle')} .error=${this.cleanupError} .dirty=${!!this.cleanupText} @crs-close=${() => {
               this.cleanup = false
+              this.cleanupText = ''
+              this.cleanupError = ''
             }}>
               <form id="cleanup-form" class="stack" novalidate @submit=${this.runCleanup}>
                 <label class="field"><span>${t('hist.cleanupBefore')}</span>
@@ -503,9 +509,7 @@ export class CrsHistoryPage extends CrsElement {
                     this.cleanupText = (e.target as HTMLInputElement).value
                   }} /></label>
               </form>
-              <button slot="footer" class="btn" @click=${() => {
-                this.cleanup = false
-              }}>${t('common.cancel')}</button>
+              <button slot="footer" class="btn" data-close>${t('common.cancel')}</button>
               <button slot="footer" class="btn danger solid" type="submit" form="cleanup-form" data-testid="cleanup-confirm"
                 ?disabled=${this.cleanupText.trim() !== 'DELETE' || !Number.isFinite(fromLocalInput(this.cleanupBefore))}>${t('common.delete')}</button>
             </crs-dialog>`

@@ -11,7 +11,9 @@ import type {
 import { type MessageKey, t } from '../i18n/i18n.ts'
 import { CrsElement } from '../lib/crs-element.ts'
 import { saveBlob } from '../lib/download.ts'
-import { toast, toastError } from '../lib/toast.ts'
+import { focusInvalid, inputField, selectField, serverFieldError } from '../lib/form.ts'
+import { bindingOf } from '../lib/key-binding.ts'
+import { errorText, toast } from '../lib/toast.ts'
 import { sharedStyles } from '../styles/shared-styles.ts'
 import './crs-copy-button.ts'
 import './crs-dialog.ts'
@@ -58,9 +60,19 @@ function valuesOf(k: ApiKey | null): Values {
   return v
 }
 
+/** Expiry presets of the fixed-date mode: days from today (0 = never). */
+const EXPIRY_PRESETS = [7, 30, 90, 365, 0] as const
+
+/** The `YYYY-MM-DD` of a day `days` from now (local). */
+function dayFromNow(days: number): string {
+  const d = new Date(Date.now() + days * 86_400_000)
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+}
+
 /**
  * @summary Create, edit, batch-create and batch-edit a key with every limit, restriction and
- * binding; shows new keys once with copy buttons.
+ * binding (saying which binding wins), expiry presets and tag suggestions; server errors appear
+ * next to the field they name; shows new keys once with copy buttons.
  * @event crs-saved - After a successful save.
  * @event crs-close - The dialog was closed.
  */
@@ -71,7 +83,9 @@ export class CrsKeyDialog extends CrsElement {
     keyIds: { attribute: false },
     accounts: { attribute: false },
     groups: { attribute: false },
+    tags: { attribute: false },
     values: { state: true },
+    serverError: { state: true },
     touched: { state: true },
     errors: { state: true },
     busy: { state: true },
@@ -104,6 +118,20 @@ export class CrsKeyDialog extends CrsElement {
         flex-wrap: wrap;
         gap: 12px;
       }
+      .chips {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 4px;
+        align-items: center;
+        margin-top: 6px;
+      }
+      .chips .btn {
+        min-height: 24px;
+        padding: 1px 8px;
+      }
+      .span-all {
+        grid-column: 1 / -1;
+      }
     `,
   ]
   declare mode: KeyDialogMode
@@ -111,7 +139,9 @@ export class CrsKeyDialog extends CrsElement {
   declare keyIds: string[]
   declare accounts: Account[]
   declare groups: AccountGroup[]
+  declare tags: string[]
   declare values: Values
+  declare serverError: string
   declare touched: string[]
   declare errors: Record<string, string>
   declare busy: boolean
@@ -125,7 +155,9 @@ export class CrsKeyDialog extends CrsElement {
     this.keyIds = []
     this.accounts = []
     this.groups = []
+    this.tags = []
     this.values = valuesOf(null)
+    this.serverError = ''
     this.touched = []
     this.errors = {}
     this.busy = false
@@ -140,7 +172,9 @@ export class CrsKeyDialog extends CrsElement {
       .then((c) => {
         this.clients = c
       })
-      .catch(toastError)
+      .catch((err: unknown) => {
+        this.serverError = errorText(err)
+      })
   }
 
   override willUpdate(changed: Map<string, unknown>): void {
@@ -195,9 +229,7 @@ export class CrsKeyDialog extends CrsElement {
       e.rateLimitWindow = t('keyDlg.windowNeeded')
     this.errors = e
     if (Object.keys(e).length) {
-      void this.updateComplete.then(() => {
-        this.renderRoot.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus()
-      })
+      focusInvalid(this.renderRoot, this.updateComplete)
       return false
     }
     return true
@@ -250,6 +282,7 @@ export class CrsKeyDialog extends CrsElement {
     e.preventDefault()
     if (!this.validate()) return
     this.busy = true
+    this.serverError = ''
     try {
       const body = this.payload()
       if (this.mode === 'create') {
@@ -271,35 +304,50 @@ export class CrsKeyDialog extends CrsElement {
       } else if (this.mode === 'batch-edit') {
         const r = await api.batchUpdateKeys(this.keyIds, body)
         const failed = r.results.filter((x) => !x.ok)
-        if (failed.length) toast(failed.map((f) => `${f.id}: ${f.error}`).join('; '), 'error')
-        else toast(t('keys.updated'), 'success')
+        this.emit('crs-saved')
+        if (failed.length) {
+          this.serverError = t('keyDlg.batchFailed', {
+            n: failed.length,
+            list: failed.map((f) => `${f.id.slice(0, 8)}: ${f.error}`).join('\n'),
+          })
+          return
+        }
+        toast(t('keys.updated'), 'success')
         this.emit('crs-close')
+        return
       }
       this.emit('crs-saved')
     } catch (err) {
-      toastError(err)
+      this.showServerError(err)
     } finally {
       this.busy = false
     }
   }
 
+  /** A server error next to the field it names, else at the top of the dialog. */
+  private showServerError(err: unknown) {
+    const named = serverFieldError(err, Object.keys(this.values))
+    if (named) {
+      this.errors = { ...this.errors, [named.field]: named.message }
+      focusInvalid(this.renderRoot, this.updateComplete)
+    } else this.serverError = errorText(err)
+  }
+
   private text(
     name: string,
     label: MessageKey,
-    opts: { type?: string; placeholder?: string } = {},
+    opts: { type?: string; placeholder?: string; hint?: unknown } = {},
   ) {
-    const err = this.errors[name]
-    return html`<label class="field"
-      ><span>${t(label)}</span>
-      <input
-        name=${name}
-        type=${opts.type ?? 'text'}
-        placeholder=${opts.placeholder ?? ''}
-        .value=${String(this.values[name] ?? '')}
-        aria-invalid=${err ? 'true' : 'false'}
-        @input=${(e: Event) => this.set(name, (e.target as HTMLInputElement).value)}
-      />${err ? html`<span class="field-error">${err}</span>` : ''}</label
-    >`
+    return inputField({
+      name,
+      label: t(label),
+      value: String(this.values[name] ?? ''),
+      error: this.errors[name],
+      type: opts.type,
+      placeholder: opts.placeholder,
+      hint: opts.hint as string | undefined,
+      onInput: (v) => this.set(name, v),
+    })
   }
 
   private num(name: NumberField) {
@@ -321,12 +369,63 @@ export class CrsKeyDialog extends CrsElement {
   }
 
   private select(name: string, label: MessageKey, options: [string, string][]) {
-    return html`<label class="field"
-      ><span>${t(label)}</span>
-      <select name=${name} @change=${(e: Event) => this.set(name, (e.target as HTMLSelectElement).value)}>
-        ${options.map(([v, l]) => html`<option value=${v} ?selected=${this.values[name] === v}>${l}</option>`)}
-      </select></label
-    >`
+    return selectField({
+      name,
+      label: t(label),
+      value: String(this.values[name] ?? ''),
+      options,
+      error: this.errors[name],
+      onChange: (v) => this.set(name, v),
+    })
+  }
+
+  /** Existing tags not in the field yet, one click each. */
+  private tagSuggestions() {
+    const have = new Set(
+      String(this.values.tags)
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    const left = this.tags.filter((x) => !have.has(x))
+    if (!left.length) return ''
+    return html`<div class="chips span-all" aria-label=${t('keyDlg.tagSuggestions')}>
+      <span class="hint">${t('keyDlg.tagSuggestions')}</span>
+      ${left.map(
+        (tag) => html`<button type="button" class="btn small" data-tag=${tag} @click=${() =>
+          this.set('tags', [...have, tag].join(', '))}>+ ${tag}</button>`,
+      )}
+    </div>`
+  }
+
+  /** Fixed-date expiry: the date field and one-click presets. */
+  private expiryFields() {
+    return html`${this.text('expiresAt', 'keyDlg.expiresAt', { type: 'date' })}
+      <div class="chips span-all" role="group" aria-label=${t('keyDlg.expiryPresets')}>
+        <span class="hint">${t('keyDlg.expiryPresets')}</span>
+        ${EXPIRY_PRESETS.map(
+          (d) => html`<button type="button" class="btn small" data-preset=${d} @click=${() =>
+            this.set('expiresAt', d ? dayFromNow(d) : '')}>${
+            d === 0 ? t('common.never') : d === 365 ? t('keyDlg.preset.year') : t('keyDlg.preset.days', { n: d })
+          }</button>`,
+        )}
+      </div>`
+  }
+
+  /** Which binding applies when both are set (the Claude one, as the scheduler picks). */
+  private bindingNote() {
+    const v = this.values
+    const b = bindingOf(
+      {
+        claudeAccountId: String(v.claudeAccountId),
+        claudeConsoleAccountId: String(v.claudeConsoleAccountId),
+      },
+      this.accounts,
+      this.groups,
+    )
+    return b.ignored
+      ? html`<p class="callout warn" role="status" data-testid="binding-note" style="margin:10px 0 0">${t('keyDlg.bindingBoth', { active: b.active, ignored: b.ignored })}</p>`
+      : html`<p class="hint" style="margin:8px 0 0">${t('keyDlg.bindingRule')}</p>`
   }
 
   private createdView() {
@@ -348,7 +447,7 @@ export class CrsKeyDialog extends CrsElement {
             </button>`
           : ''
       }
-      <button slot="footer" class="btn primary" @click=${() => this.emit('crs-close')}>${t('keyDlg.savedIt')}</button>
+      <button slot="footer" class="btn primary" data-close>${t('keyDlg.savedIt')}</button>
     </crs-dialog>`
   }
 
@@ -366,7 +465,14 @@ export class CrsKeyDialog extends CrsElement {
     const oauth = this.accounts.filter((a) => a.platform === 'claude-oauth')
     const consoleAcc = this.accounts.filter((a) => a.platform === 'claude-console')
     const none: [string, string] = ['', t('keys.sharedPool')]
-    return html`<crs-dialog open wide .heading=${heading} @crs-close=${() => this.emit('crs-close')}>
+    return html`<crs-dialog
+      open
+      wide
+      .heading=${heading}
+      .error=${this.serverError}
+      .dirty=${this.touched.length > 0}
+      @crs-close=${() => this.emit('crs-close')}
+    >
       <form id="key-form" novalidate @submit=${this.submit}>
         ${this.mode === 'batch-edit' ? html`<p class="callout">${t('keyDlg.batchEditHint')}</p>` : ''}
         <fieldset>
@@ -381,6 +487,7 @@ export class CrsKeyDialog extends CrsElement {
             }
             ${this.mode === 'batch-edit' ? '' : this.text('description', 'common.description')}
             ${this.text('tags', 'keyDlg.tags')}
+            ${this.tagSuggestions()}
             ${
               this.mode === 'batch-edit'
                 ? this.select('tagOperation', 'keyDlg.tagOp', [
@@ -406,7 +513,7 @@ export class CrsKeyDialog extends CrsElement {
                     ['days', t('keyDlg.unit.days')],
                     ['hours', t('keyDlg.unit.hours')],
                   ])}`
-                : this.text('expiresAt', 'keyDlg.expiresAt', { type: 'date' })
+                : this.expiryFields()
             }
           </div>
           <div class="checks" style="margin-top:12px">${this.check('isActive', 'keyDlg.active')}</div>
@@ -431,6 +538,7 @@ export class CrsKeyDialog extends CrsElement {
               ...consoleAcc.map((a): [string, string] => [a.id, a.name]),
             ])}
           </div>
+          ${this.bindingNote()}
         </fieldset>
         <fieldset>
           <legend>${t('keyDlg.restrictions')}</legend>
@@ -479,7 +587,7 @@ export class CrsKeyDialog extends CrsElement {
           </div>
         </fieldset>
       </form>
-      <button slot="footer" class="btn" @click=${() => this.emit('crs-close')}>${t('common.cancel')}</button>
+      <button slot="footer" class="btn" data-close>${t('common.cancel')}</button>
       <button slot="footer" class="btn primary" type="submit" form="key-form" data-testid="save-key" ?disabled=${this.busy}>
         ${this.busy ? html`<span class="spinner"></span>` : ''}${this.mode === 'edit' || this.mode === 'batch-edit' ? t('common.save') : t('common.create')}
       </button>

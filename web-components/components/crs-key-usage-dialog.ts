@@ -3,6 +3,7 @@ import { api } from '../api/client.ts'
 import type { ApiKey, ModelStat, Trend } from '../api/types.ts'
 import { t } from '../i18n/i18n.ts'
 import { CrsElement } from '../lib/crs-element.ts'
+import { costSeries, requestsAndTokens } from '../lib/chart-data.ts'
 import { modelUsageColumns } from '../lib/model-columns.ts'
 import { errorBlock, loadingBlock } from '../lib/states.ts'
 import { sharedStyles } from '../styles/shared-styles.ts'
@@ -10,7 +11,6 @@ import type { Column } from './crs-data-table.ts'
 import './crs-data-table.ts'
 import './crs-dialog.ts'
 import './crs-usage-chart.ts'
-
 /**
  * @summary Usage of one key: a 30-day chart and the per-model table for this month.
  * @event crs-close - The dialog was closed.
@@ -70,34 +70,23 @@ export class CrsKeyUsageDialog extends CrsElement {
                   granularity="day"
                   .height=${200}
                   .label=${t('keyUsage.last30')}
-                  .data=${{
-                    x: s.map((p) => p.t),
-                    series: [
-                      {
-                        label: t('series.requests'),
-                        values: s.map((p) => p.requests),
-                        color: '--crs-chart-1',
-                      },
-                      {
-                        label: t('series.tokens'),
-                        values: s.map((p) => p.allTokens),
-                        color: '--crs-chart-4',
-                      },
-                    ],
-                  }}
+                  .yLabel=${t('series.requests')}
+                  .y2Label=${t('series.tokens')}
+                  .data=${requestsAndTokens(s)}
                 ></crs-usage-chart>
                 <crs-usage-chart
                   granularity="day"
                   kind="cost"
                   .height=${160}
                   .label=${t('series.cost')}
-                  .data=${{ x: s.map((p) => p.t), series: [{ label: t('series.cost'), values: s.map((p) => p.cost), color: '--crs-chart-3' }] }}
+                  .yLabel=${t('chart.usd')}
+                  .data=${costSeries(s)}
                 ></crs-usage-chart>
                 <h3>${t('keyUsage.thisMonth')}</h3>
                 <crs-data-table .columns=${cols} .rows=${this.models ?? []} .rowId=${(r: unknown) => (r as ModelStat).model}></crs-data-table>
               </div>`
       }
-      <button slot="footer" class="btn" @click=${() => this.emit('crs-close')}>${t('common.close')}</button>
+      <button slot="footer" class="btn" data-close>${t('common.close')}</button>
     </crs-dialog>`
   }
 }

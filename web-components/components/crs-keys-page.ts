@@ -1,11 +1,14 @@
-import { css, html, type PropertyValues } from 'lit'
+import { css, html, type PropertyValues, unsafeCSS } from 'lit'
 import { api } from '../api/client.ts'
-import type { Account, AccountGroup, ApiKey, KeyPage } from '../api/types.ts'
+import type { Account, AccountGroup, ApiKey, KeyLimitUsage, KeyPage } from '../api/types.ts'
 import { type MessageKey, t } from '../i18n/i18n.ts'
 import { confirmAction } from '../lib/confirm.ts'
 import { CrsElement } from '../lib/crs-element.ts'
 import { fmtAgo, fmtCompact, fmtCost, fmtDate, fmtDateTime, fmtInt } from '../lib/format.ts'
 import { icon } from '../lib/icons.ts'
+import { bindingOf, restrictionBadges } from '../lib/key-binding.ts'
+import { LIMIT_CSS, limitMeter, limitRows, limitSummary } from '../lib/key-limits.ts'
+import { PollingController } from '../lib/polling-controller.ts'
 import { href, updateQuery } from '../lib/route.ts'
 import { toast, toastError } from '../lib/toast.ts'
 import { sharedStyles } from '../styles/shared-styles.ts'
@@ -14,7 +17,9 @@ import './crs-data-table.ts'
 import './crs-key-dialog.ts'
 import type { KeyDialogMode } from './crs-key-dialog.ts'
 import './crs-key-usage-dialog.ts'
+import './crs-menu.ts'
 import './crs-pagination.ts'
+import './crs-popover.ts'
 
 const STATUS_BADGE: Record<string, string> = {
   active: 'ok',
@@ -24,9 +29,79 @@ const STATUS_BADGE: Record<string, string> = {
   deleted: 'bad',
 }
 
+/** Styles of what the keys table's cells render. */
+const CELL_CSS = css`
+  .name {
+    font-weight: 600;
+  }
+  .namecell {
+    display: flex;
+    align-items: center;
+    gap: 6px;
+    max-width: 300px;
+    overflow: hidden;
+  }
+  .binding {
+    display: inline-block;
+    max-width: 180px;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    vertical-align: middle;
+  }
+  .status-inline {
+    display: none;
+  }
+  @media (max-width: 1500px) {
+    .status-inline {
+      display: inline-flex;
+    }
+    .namecell .hintkey {
+      display: none;
+    }
+  }
+  .namecell .name {
+    overflow: hidden;
+    text-overflow: ellipsis;
+  }
+  .tags {
+    display: inline-flex;
+    gap: 4px;
+  }
+  .actions {
+    display: flex;
+    gap: 4px;
+    flex-wrap: nowrap;
+  }
+  .ignored {
+    text-decoration: line-through;
+  }
+  .panel-title {
+    font-weight: 650;
+    margin-bottom: 6px;
+  }
+  .panel-foot {
+    margin-top: 8px;
+    display: flex;
+    flex-wrap: wrap;
+    gap: 4px;
+  }
+  @media (max-width: 720px) {
+    .namecell {
+      max-width: 130px;
+    }
+    .namecell .hintkey,
+    .namecell .tags {
+      display: none;
+    }
+  }
+  ${unsafeCSS(LIMIT_CSS)}
+`
+
 /**
- * @summary API keys: searchable, filterable, sortable, paged table; create / edit / batch dialogs;
- * per-key usage; trash with restore. Filters live in the URL.
+ * @summary API keys: searchable, filterable, sortable, paged table of one-line rows (every limit
+ * with its use and reset time, permissions and restrictions, the binding that applies, actions in
+ * a labelled menu); create / edit / batch dialogs; per-key usage; trash with restore. Filters live
+ * in the URL.
  */
 export class CrsKeysPage extends CrsElement {
   static override properties = {
@@ -41,27 +116,16 @@ export class CrsKeysPage extends CrsElement {
     usageKey: { state: true },
     accounts: { state: true },
     groups: { state: true },
+    limitUsage: { state: true },
   }
   static override styles = [
     sharedStyles,
+    CELL_CSS,
     css`
       :host {
         display: block;
       }
-      .name {
-        font-weight: 600;
-      }
-      .tags {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 4px;
-        margin-top: 2px;
-      }
-      .actions {
-        display: flex;
-        gap: 4px;
-        flex-wrap: nowrap;
-      }
+
       .search {
         min-width: min(260px, 100%);
         flex: 1 1 220px;
@@ -82,7 +146,9 @@ export class CrsKeysPage extends CrsElement {
   declare usageKey: ApiKey | null
   declare accounts: Account[]
   declare groups: AccountGroup[]
+  declare limitUsage: Record<string, KeyLimitUsage>
   private seq = 0
+  private limitSeq = 0
   private searchTimer: ReturnType<typeof setTimeout> | null = null
 
   constructor() {
@@ -98,6 +164,12 @@ export class CrsKeysPage extends CrsElement {
     this.usageKey = null
     this.accounts = []
     this.groups = []
+    this.limitUsage = {}
+    // Reset countdowns tick; the use behind them is read again every 30 s.
+    new PollingController(this, 1000, () => {
+      if (Object.values(this.limitUsage).some((u) => u.resets.window)) this.requestUpdate()
+    })
+    new PollingController(this, 30_000, () => void this.loadLimitUsage())
   }
 
   override connectedCallback(): void {
@@ -150,6 +222,7 @@ export class CrsKeysPage extends CrsElement {
         this.page = page
         const ids = new Set(page.items.map((k) => k.id))
         this.selected = this.selected.filter((id) => ids.has(id))
+        void this.loadLimitUsage()
       }
       this.error = null
     } catch (err) {
@@ -159,13 +232,17 @@ export class CrsKeysPage extends CrsElement {
     }
   }
 
-  private accountName(id: string): string {
-    if (!id) return ''
-    if (id.startsWith('group:')) {
-      const g = this.groups.find((x) => `group:${x.id}` === id)
-      return `${t('acc.filter.group')}: ${g?.name ?? id.slice(6, 14)}`
+  /** Current use of the listed keys' limits (one call per page). */
+  private async loadLimitUsage() {
+    const keys = (this.page?.items ?? []).filter((k) => limitRows({ limits: limitsOf(k) }).length)
+    if (this.isTrash || keys.length === 0) return
+    const seq = ++this.limitSeq
+    try {
+      const usage = await api.keyLimitUsage(keys.map((k) => k.id))
+      if (seq === this.limitSeq) this.limitUsage = usage
+    } catch (err) {
+      if (seq === this.limitSeq) toastError(err)
     }
-    return this.accounts.find((a) => a.id === id)?.name ?? id.slice(0, 8)
   }
 
   private async act(fn: () => Promise<unknown>, done?: string) {
@@ -230,52 +307,99 @@ export class CrsKeysPage extends CrsElement {
   }
 
   private limitsCell(k: ApiKey) {
-    const parts: string[] = []
-    if (k.concurrencyLimit) parts.push(t('keys.concurrency', { n: k.concurrencyLimit }))
-    if (k.rateLimitWindow && k.rateLimitRequests)
-      parts.push(t('keys.window', { n: k.rateLimitRequests, m: k.rateLimitWindow }))
-    if (k.dailyCostLimit) parts.push(t('keys.daily', { v: `$${k.dailyCostLimit}` }))
-    if (k.totalCostLimit) parts.push(`${t('stats.totalCost')} $${k.totalCostLimit}`)
-    if (!parts.length) return html`<span class="muted">${t('common.unlimited')}</span>`
-    return html`${parts.map((p) => html`<div class="small nowrap">${p}</div>`)}`
+    const used = this.limitUsage[k.id]
+    const rows = limitRows(used ?? { limits: limitsOf(k) })
+    const restrictions = restrictionBadges(k)
+    if (!rows.length && !restrictions.length)
+      return html`<span class="muted small">${t('common.unlimited')}</span>`
+    const now = Date.now()
+    const top = rows[0]
+    return html`<crs-popover .label=${t('keys.limitsOf', { name: k.name })} data-testid="limits">
+      <span slot="trigger" class="nowrap">
+        ${top ? limitSummary(top, now) : html`<span class="small">${t('keys.restricted')}</span>`}
+        ${rows.length > 1 ? html`<span class="badge limit-more">+${rows.length - 1}</span>` : ''}
+      </span>
+      <div class="panel-title">${t('keys.limitsOf', { name: k.name })}</div>
+      ${rows.length ? rows.map((r) => limitMeter(r, now)) : html`<p class="muted small">${t('keys.noLimits')}</p>`}
+      ${restrictions.length ? html`<div class="panel-foot">${restrictions}</div>` : ''}
+    </crs-popover>`
+  }
+
+  private bindingCell(k: ApiKey) {
+    const b = bindingOf(k, this.accounts, this.groups)
+    if (!b.active) return html`<span class="muted small">${t('keys.sharedPool')}</span>`
+    return html`<span class="small binding" title=${b.ignored ? t('keys.bindingIgnored', { name: b.ignored }) : b.active}>
+      ${b.active}${b.ignored ? html` <span class="muted ignored">${b.ignored}</span>` : ''}
+    </span>`
+  }
+
+  private menu(k: ApiKey) {
+    return html`<crs-menu
+      .label=${t('keys.actionsFor', { name: k.name })}
+      .items=${[
+        { label: t('common.edit'), icon: 'edit', run: () => this.openEdit(k) },
+        {
+          label: t('keys.usage'),
+          icon: 'chart',
+          run: () => {
+            this.usageKey = k
+          },
+        },
+        {
+          label: k.isActive ? t('keys.disable') : t('keys.enable'),
+          icon: k.isActive ? 'pause' : 'play',
+          run: () =>
+            this.act(() => api.updateKey(k.id, { isActive: !k.isActive }), t('keys.updated')),
+        },
+        { label: t('keys.regenerate'), icon: 'refresh', run: () => this.regenerate(k) },
+        { label: t('common.delete'), icon: 'trash', danger: true, run: () => this.removeItem(k) },
+      ]}
+    ></crs-menu>`
   }
 
   private columns(): Column<ApiKey>[] {
+    const statusBadge = (k: ApiKey) =>
+      html`<span class="badge ${STATUS_BADGE[k.status ?? 'active'] ?? ''}">${t(`keys.status.${k.status ?? 'active'}` as MessageKey)}</span>`
     return [
       {
         key: 'name',
         label: t('keys.col.name'),
         sortable: true,
-        render: (k) => html`<div class="name">${k.name}</div>
-          <div class="small muted mono">${k.hint}</div>
-          ${k.tags.length ? html`<div class="tags">${k.tags.map((tag) => html`<span class="badge">${tag}</span>`)}</div>` : ''}`,
+        render: (k) => html`<div class="namecell">
+          <span class="name" title=${k.description || k.name}>${k.name}</span>
+          <span class="small muted mono hintkey">${k.hint}</span>
+          ${k.tags.length ? html`<span class="tags">${k.tags.map((tag) => html`<span class="badge">${tag}</span>`)}</span>` : ''}
+          ${(k.status ?? 'active') !== 'active' ? html`<span class="status-inline">${statusBadge(k)}</span>` : ''}
+          ${k.expiresAt && (k.status ?? 'active') === 'active' ? html`<span class="status-inline small muted" title=${t('keys.col.expires')}>${t('keys.expiresOn', { d: fmtDate(k.expiresAt) })}</span>` : ''}
+        </div>`,
       },
       {
         key: 'status',
         label: t('common.status'),
         sortable: true,
+        xl: true,
+        render: statusBadge,
+      },
+      {
+        key: 'permissions',
+        label: t('keys.col.permissions'),
+        wide: true,
         render: (k) =>
-          html`<span class="badge ${STATUS_BADGE[k.status ?? 'active'] ?? ''}">${t(`keys.status.${k.status ?? 'active'}` as MessageKey)}</span>`,
+          html`<span class="badge ${k.permissions === 'all' ? '' : 'info'}" title=${t(`keyDlg.perm.${k.permissions}` as MessageKey)}>${t(`keys.perm.${k.permissions}` as MessageKey)}</span>
+            ${restrictionBadges(k)}`,
       },
       {
         key: 'binding',
         label: t('keys.col.binding'),
         wide: true,
-        render: (k) => {
-          const names = [
-            this.accountName(k.claudeAccountId),
-            this.accountName(k.claudeConsoleAccountId),
-          ].filter(Boolean)
-          return names.length
-            ? html`${names.map((n) => html`<div class="small">${n}</div>`)}`
-            : html`<span class="muted small">${t('keys.sharedPool')}</span>`
-        },
+        render: (k) => this.bindingCell(k),
       },
       {
         key: 'requests',
         label: t('common.requests'),
         sortable: true,
         num: true,
+        wide: true,
         render: (k) => fmtInt(k.usage?.requests ?? 0),
       },
       {
@@ -283,7 +407,7 @@ export class CrsKeysPage extends CrsElement {
         label: t('common.tokens'),
         sortable: true,
         num: true,
-        wide: true,
+        xl: true,
         render: (k) => fmtCompact(k.usage?.allTokens ?? 0),
       },
       {
@@ -291,45 +415,29 @@ export class CrsKeysPage extends CrsElement {
         label: t('common.cost'),
         sortable: true,
         num: true,
+        wide: true,
         render: (k) => fmtCost(k.usage?.cost ?? 0),
       },
-      { key: 'limits', label: t('keys.col.limits'), wide: true, render: (k) => this.limitsCell(k) },
+      { key: 'limits', label: t('keys.col.limits'), render: (k) => this.limitsCell(k) },
       {
         key: 'expiresAt',
         label: t('keys.col.expires'),
         sortable: true,
-        wide: true,
+        xl: true,
         render: (k) =>
           k.expirationMode === 'activation' && !k.isActivated
-            ? html`<span class="small">${k.activationDays} ${t(k.activationUnit === 'hours' ? 'keyDlg.unit.hours' : 'keyDlg.unit.days')}</span>`
-            : html`<span class="small nowrap">${k.expiresAt ? fmtDate(k.expiresAt) : t('common.never')}</span>`,
+            ? html`<span class="small">${t('keys.afterActivation', { n: k.activationDays, unit: t(k.activationUnit === 'hours' ? 'keyDlg.unit.hours' : 'keyDlg.unit.days') })}</span>`
+            : html`<span class="small">${k.expiresAt ? fmtDate(k.expiresAt) : t('common.never')}</span>`,
       },
       {
         key: 'lastUsedAt',
         label: t('common.lastUsed'),
         sortable: true,
-        wide: true,
+        xl: true,
         render: (k) =>
-          html`<span class="small nowrap" title=${fmtDateTime(k.lastUsedAt)}>${k.lastUsedAt ? fmtAgo(k.lastUsedAt) : t('common.never')}</span>`,
+          html`<span class="small" title=${fmtDateTime(k.lastUsedAt)}>${k.lastUsedAt ? fmtAgo(k.lastUsedAt) : t('common.never')}</span>`,
       },
-      {
-        key: 'actions',
-        label: t('common.actions'),
-        render: (k) => html`<div class="actions">
-          <button class="btn small" @click=${() => this.openEdit(k)} aria-label="${t('common.edit')} ${k.name}">${icon('edit')}</button>
-          <button class="btn small" @click=${() => {
-            this.usageKey = k
-          }} aria-label="${t('keys.usage')} ${k.name}">${icon('chart')}</button>
-          <button
-            class="btn small"
-            @click=${() => this.act(() => api.updateKey(k.id, { isActive: !k.isActive }), t('keys.updated'))}
-            aria-label="${k.isActive ? t('keys.disable') : t('keys.enable')} ${k.name}"
-            title=${k.isActive ? t('keys.disable') : t('keys.enable')}
-          >${icon(k.isActive ? 'pause' : 'play')}</button>
-          <button class="btn small" @click=${() => this.regenerate(k)} aria-label="${t('keys.regenerate')} ${k.name}" title=${t('keys.regenerate')}>${icon('refresh')}</button>
-          <button class="btn small danger" @click=${() => this.removeItem(k)} aria-label="${t('common.delete')} ${k.name}">${icon('trash')}</button>
-        </div>`,
-      },
+      { key: 'actions', label: t('common.actions'), render: (k) => this.menu(k) },
     ]
   }
 
@@ -478,6 +586,7 @@ export class CrsKeysPage extends CrsElement {
           : html`${this.filters()}
               <crs-data-table
                 data-testid="keys-table"
+                nowrap
                 .columns=${this.columns()}
                 .rows=${this.page?.items ?? []}
                 .loading=${this.loading}
@@ -510,6 +619,7 @@ export class CrsKeysPage extends CrsElement {
               .keyIds=${this.selected}
               .accounts=${this.accounts}
               .groups=${this.groups}
+              .tags=${this.page?.availableTags ?? []}
               @crs-close=${() => {
                 this.dialog = null
               }}
@@ -531,5 +641,29 @@ customElements.define('crs-keys-page', CrsKeysPage)
 declare global {
   interface HTMLElementTagNameMap {
     'crs-keys-page': CrsKeysPage
+  }
+}
+
+/** The limits a key has set, with no use known yet. */
+function limitsOf(k: ApiKey) {
+  return {
+    tokenLimit: k.tokenLimit,
+    concurrencyLimit: k.concurrencyLimit,
+    currentConcurrency: 0,
+    rateLimitWindow: k.rateLimitWindow,
+    rateLimitRequests: k.rateLimitRequests,
+    rateLimitCost: k.rateLimitCost,
+    dailyCostLimit: k.dailyCostLimit,
+    totalCostLimit: k.totalCostLimit,
+    weeklyOpusCostLimit: k.weeklyOpusCostLimit,
+    currentWindowRequests: 0,
+    currentWindowTokens: 0,
+    currentWindowCost: 0,
+    currentDailyCost: 0,
+    currentTotalCost: 0,
+    weeklyOpusCost: 0,
+    windowStartTime: null,
+    windowEndTime: null,
+    windowRemainingSeconds: 0,
   }
 }

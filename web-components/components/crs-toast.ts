@@ -2,21 +2,21 @@ import { css, html } from 'lit'
 import { t } from '../i18n/i18n.ts'
 import { CrsElement } from '../lib/crs-element.ts'
 import { icon } from '../lib/icons.ts'
-import type { ToastKind } from '../lib/toast.ts'
+import {
+  addToastRegion,
+  dismissToast,
+  isActiveToastRegion,
+  type ToastItem,
+  toastItems,
+} from '../lib/toast.ts'
 import { sharedStyles } from '../styles/shared-styles.ts'
 
-interface Item {
-  id: number
-  message: string
-  kind: ToastKind
-}
-
 /**
- * @summary Shows the messages sent with `toast()` (window event `crs-toast`); errors stay longer
- * and are announced assertively.
+ * @summary A region that shows the messages sent with `toast()`; errors are announced
+ * assertively. The shell has one and every open dialog has its own, so messages are always on top
+ * and clickable (only the newest region shows them).
  */
 export class CrsToast extends CrsElement {
-  static override properties = { items: { state: true } }
   static override styles = [
     sharedStyles,
     css`
@@ -30,6 +30,9 @@ export class CrsToast extends CrsElement {
         gap: 8px;
         max-width: min(420px, calc(100vw - 32px));
         pointer-events: none;
+        text-align: left;
+        font-size: 14px;
+        font-weight: normal;
       }
       .toast {
         pointer-events: auto;
@@ -39,6 +42,7 @@ export class CrsToast extends CrsElement {
         padding: 10px 12px;
         border-radius: 8px;
         background: var(--crs-surface);
+        color: var(--crs-text);
         border: 1px solid var(--crs-border);
         border-left: 4px solid var(--crs-primary);
         box-shadow: 0 6px 24px rgb(0 0 0 / 18%);
@@ -55,46 +59,30 @@ export class CrsToast extends CrsElement {
       }
     `,
   ]
-  declare items: Item[]
-  private seq = 0
-  private readonly onToast = (e: Event) => {
-    const d = (e as CustomEvent<{ message: string; kind: ToastKind }>).detail
-    const id = ++this.seq
-    this.items = [...this.items.slice(-4), { id, ...d }]
-    setTimeout(() => this.dismiss(id), d.kind === 'error' ? 9000 : 4000)
-  }
-
-  constructor() {
-    super()
-    this.items = []
-  }
+  private unregister: (() => void) | null = null
 
   override connectedCallback(): void {
     super.connectedCallback()
-    window.addEventListener('crs-toast', this.onToast)
+    this.unregister = addToastRegion(this, () => this.requestUpdate())
   }
 
   override disconnectedCallback(): void {
-    window.removeEventListener('crs-toast', this.onToast)
+    this.unregister?.()
+    this.unregister = null
     super.disconnectedCallback()
   }
 
-  private dismiss(id: number) {
-    this.items = this.items.filter((i) => i.id !== id)
-  }
-
   override render() {
-    const polite = this.items.filter((i) => i.kind !== 'error')
-    const errors = this.items.filter((i) => i.kind === 'error')
-    const one = (i: Item) =>
+    const shown = isActiveToastRegion(this) ? toastItems() : []
+    const one = (i: ToastItem) =>
       html`<div class="toast ${i.kind}" data-kind=${i.kind}>
         <span class="msg">${i.message}</span>
-        <button class="btn ghost small" @click=${() => this.dismiss(i.id)} aria-label=${t('common.close')}>
+        <button class="btn ghost small" @click=${() => dismissToast(i.id)} aria-label=${t('common.close')}>
           ${icon('x')}
         </button>
       </div>`
-    return html`<div role="alert" aria-live="assertive">${errors.map(one)}</div>
-      <div role="status" aria-live="polite">${polite.map(one)}</div>`
+    return html`<div role="alert" aria-live="assertive">${shown.filter((i) => i.kind === 'error').map(one)}</div>
+      <div role="status" aria-live="polite">${shown.filter((i) => i.kind !== 'error').map(one)}</div>`
   }
 }
 

@@ -1,21 +1,45 @@
-import { css, html, type PropertyValues } from 'lit'
-import uPlot from 'uplot'
-import { getLocale } from '../i18n/i18n.ts'
+import { css, html, nothing, type PropertyValues } from 'lit'
+import type uPlot from 'uplot'
+import { getLocale, t } from '../i18n/i18n.ts'
 import { CrsElement } from '../lib/crs-element.ts'
-import { fmtCompact, fmtCost } from '../lib/format.ts'
+import { fmtCompact, fmtCost, fmtInt } from '../lib/format.ts'
 import { sharedStyles } from '../styles/shared-styles.ts'
 
-/** One line of a chart; `color` names a CSS custom property (e.g. `--crs-chart-1`). */
+/** How values of an axis read: counts, tokens or dollars. */
+export type ChartKind = 'count' | 'tokens' | 'cost'
+
+/**
+ * One line of a chart; `color` names a CSS custom property (e.g. `--crs-chart-1`); `axis` puts it
+ * on the right-hand axis (its own scale), e.g. tokens beside requests.
+ */
 export interface ChartSeries {
   label: string
   values: number[]
   color: string
+  axis?: 'left' | 'right'
 }
 
 /** Chart input: times in epoch ms and one value per time for each series. */
 export interface ChartData {
   x: number[]
   series: ChartSeries[]
+}
+
+type UPlotClass = typeof uPlot
+let uplotLoad: Promise<UPlotClass> | null = null
+
+/** Starts loading uPlot (its own chunk), once; pages that will chart call it early. */
+export function preloadCharts(): Promise<UPlotClass> {
+  uplotLoad ??= import('uplot').then((m) => m.default)
+  return uplotLoad
+}
+
+/** A value as an axis or legend shows it. */
+export function chartValue(kind: ChartKind, n: number, axis = false): string {
+  if (kind === 'cost')
+    return axis && n !== 0 && Math.abs(n) < 10 ? `$${Number(n.toPrecision(2))}` : axis ? `$${fmtCompact(n)}` : fmtCost(n)
+  if (kind === 'count' && !axis) return fmtInt(n)
+  return fmtCompact(n)
 }
 
 /** uPlot's stylesheet (it cannot reach into the shadow root from the page). */
@@ -50,50 +74,6 @@ const uplotStyles = css`
   }
   .u-axis {
     position: absolute;
-  }
-  .u-legend {
-    font-size: 12.5px;
-    margin: auto;
-    text-align: center;
-    color: var(--crs-text);
-  }
-  .u-inline {
-    display: block;
-  }
-  .u-inline * {
-    display: inline-block;
-  }
-  .u-inline tr {
-    margin-right: 12px;
-  }
-  .u-legend th {
-    font-weight: 600;
-  }
-  .u-legend th > * {
-    vertical-align: middle;
-    display: inline-block;
-  }
-  .u-legend .u-marker {
-    width: 1em;
-    height: 1em;
-    margin-right: 4px;
-    background-clip: padding-box !important;
-  }
-  .u-inline.u-live th::after {
-    content: ':';
-    vertical-align: middle;
-  }
-  .u-inline:not(.u-live) .u-value {
-    display: none;
-  }
-  .u-series > * {
-    padding: 2px 3px;
-  }
-  .u-series th {
-    cursor: pointer;
-  }
-  .u-legend .u-off > * {
-    opacity: 0.3;
   }
   .u-select {
     background: rgb(127 127 127 / 12%);
@@ -138,8 +118,10 @@ const uplotStyles = css`
 `
 
 /**
- * @summary A time-series chart (uPlot): created in `firstUpdated`, fed with `setData` in
- * `updated`, resized by a ResizeObserver, destroyed when disconnected; follows the theme.
+ * @summary A time-series chart (uPlot, loaded on first use): created in `firstUpdated`, fed with
+ * `setData` in `updated`, resized by a ResizeObserver, destroyed when disconnected; follows the
+ * theme. Series on the right axis get their own scale. The legend is ours: it names each series
+ * with its latest value, or the value under the cursor, and hides or shows a series on click.
  * @event crs-chart-drawn - After every draw (used to measure render time).
  */
 export class CrsUsageChart extends CrsElement {
@@ -147,8 +129,14 @@ export class CrsUsageChart extends CrsElement {
     data: { attribute: false },
     height: { type: Number },
     kind: { type: String },
+    kind2: { type: String },
+    yLabel: { type: String },
+    y2Label: { type: String },
     granularity: { type: String },
     label: { type: String },
+    cursorIdx: { state: true },
+    off: { state: true },
+    failed: { state: true },
   }
   static override styles = [
     sharedStyles,
@@ -162,13 +150,58 @@ export class CrsUsageChart extends CrsElement {
         width: 100%;
         min-height: 40px;
       }
+      .legend {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 4px 14px;
+        margin-top: 6px;
+        font-size: 12.5px;
+        min-height: 22px;
+      }
+      .legend .when {
+        color: var(--crs-text-muted);
+        font-variant-numeric: tabular-nums;
+      }
+      .legend button {
+        all: unset;
+        display: inline-flex;
+        align-items: center;
+        gap: 6px;
+        cursor: pointer;
+        border-radius: 4px;
+        padding: 1px 2px;
+      }
+      .legend button:focus-visible {
+        outline: 2px solid var(--crs-focus);
+      }
+      .legend button[aria-pressed='false'] {
+        opacity: 0.45;
+      }
+      .legend .mark {
+        width: 10px;
+        height: 10px;
+        border-radius: 2px;
+        flex: none;
+      }
+      .legend b {
+        font-weight: 650;
+        font-variant-numeric: tabular-nums;
+      }
     `,
   ]
   declare data: ChartData
   declare height: number
-  declare kind: 'count' | 'cost'
+  declare kind: ChartKind
+  declare kind2: ChartKind
+  declare yLabel: string
+  declare y2Label: string
   declare granularity: 'hour' | 'day'
   declare label: string
+  declare cursorIdx: number | null
+  /** Indexes of the series the user switched off in the legend. */
+  declare off: number[]
+  declare failed: boolean
   private plot: uPlot | null = null
   private observer: ResizeObserver | null = null
   private shape = ''
@@ -179,14 +212,21 @@ export class CrsUsageChart extends CrsElement {
     this.data = { x: [], series: [] }
     this.height = 220
     this.kind = 'count'
+    this.kind2 = 'tokens'
+    this.yLabel = ''
+    this.y2Label = ''
     this.granularity = 'hour'
     this.label = ''
+    this.cursorIdx = null
+    this.off = []
+    this.failed = false
   }
 
   override connectedCallback(): void {
     super.connectedCallback()
     window.addEventListener('crs-theme-change', this.onTheme)
-    if (this.hasUpdated && !this.plot) this.rebuild()
+    void preloadCharts()
+    if (this.hasUpdated && !this.plot) void this.build()
   }
 
   override disconnectedCallback(): void {
@@ -203,7 +243,19 @@ export class CrsUsageChart extends CrsElement {
   }
 
   private aligned(): uPlot.AlignedData {
-    return [this.data.x.map((t) => t / 1000), ...this.data.series.map((s) => s.values)]
+    return [this.data.x.map((x) => x / 1000), ...this.data.series.map((s) => s.values)]
+  }
+
+  private get hasRight(): boolean {
+    return this.data.series.some((s) => s.axis === 'right')
+  }
+
+  private dateFormat(): Intl.DateTimeFormat {
+    return new Intl.DateTimeFormat(getLocale(), {
+      month: '2-digit',
+      day: '2-digit',
+      ...(this.granularity === 'hour' ? { hour: '2-digit', minute: '2-digit', hour12: false } : {}),
+    })
   }
 
   private options(width: number): uPlot.Options {
@@ -211,84 +263,125 @@ export class CrsUsageChart extends CrsElement {
     const v = (name: string) => cs.getPropertyValue(name).trim() || '#888'
     const text = v('--crs-text-muted')
     const grid = v('--crs-border')
-    const fmt = this.kind === 'cost' ? (n: number) => fmtCost(n) : (n: number) => fmtCompact(n)
-    const axisFmt =
-      this.kind === 'cost'
-        ? (n: number) =>
-            n !== 0 && Math.abs(n) < 10 ? `$${Number(n.toPrecision(2))}` : `$${fmtCompact(n)}`
-        : fmtCompact
-    const locale = getLocale()
-    const dateFmt = new Intl.DateTimeFormat(locale, {
-      month: '2-digit',
-      day: '2-digit',
-      ...(this.granularity === 'hour' ? { hour: '2-digit', minute: '2-digit', hour12: false } : {}),
+    const font = '11px system-ui, sans-serif'
+    const axis = (kind: ChartKind, side: 'left' | 'right', label: string): uPlot.Axis => ({
+      scale: side === 'left' ? 'y' : 'y2',
+      side: side === 'left' ? 3 : 1,
+      stroke: text,
+      grid: side === 'left' ? { stroke: grid, width: 1 } : { show: false },
+      ticks: { stroke: grid, width: 1 },
+      font,
+      labelFont: font,
+      label: label || undefined,
+      labelSize: label ? 16 : 0,
+      size: 52,
+      values: (_u, splits) => splits.map((n) => chartValue(kind, n, true)),
     })
+    const positive: uPlot.Scale.Range = (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1]
     return {
       width,
       height: this.height,
-      legend: { show: true, live: true },
+      legend: { show: false },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] } },
+      scales: {
+        x: { time: true },
+        y: { range: positive },
+        ...(this.hasRight ? { y2: { range: positive } } : {}),
+      },
       axes: [
         {
           stroke: text,
           grid: { stroke: grid, width: 1 },
           ticks: { stroke: grid, width: 1 },
-          font: '11px system-ui, sans-serif',
+          font,
+          values: (_u, splits) => splits.map((x, i) => this.tick(x * 1000, i === 0)),
         },
-        {
-          stroke: text,
-          grid: { stroke: grid, width: 1 },
-          ticks: { stroke: grid, width: 1 },
-          font: '11px system-ui, sans-serif',
-          size: 56,
-          values: (_u, splits) => splits.map(axisFmt),
-        },
+        axis(this.kind, 'left', this.yLabel),
+        ...(this.hasRight ? [axis(this.kind2, 'right', this.y2Label)] : []),
       ],
       series: [
-        { value: (_u, ts) => (ts === null ? '—' : dateFmt.format(ts * 1000)) },
-        ...this.data.series.map((s) => {
+        {},
+        ...this.data.series.map((s, i): uPlot.Series => {
           const c = v(s.color)
           return {
             label: s.label,
+            scale: s.axis === 'right' ? 'y2' : 'y',
             stroke: c,
             width: 1.6,
-            fill: `${c}1f`,
-            points: { show: false },
-            value: (_u: uPlot, n: number | null) => (n === null ? '—' : fmt(n)),
+            fill: s.axis === 'right' ? undefined : `${c}1f`,
+            dash: s.axis === 'right' ? [5, 3] : undefined,
+            points: { show: this.data.x.length <= 2 },
+            show: !this.off.includes(i),
           }
         }),
       ],
       hooks: {
         draw: [() => this.emit('crs-chart-drawn')],
+        setCursor: [
+          (u) => {
+            const idx = u.cursor.idx ?? null
+            if (idx !== this.cursorIdx) this.cursorIdx = idx
+          },
+        ],
       },
     }
   }
 
-  private shapeKey(): string {
-    const labels = this.data.series.map((s) => s.label + s.color).join('|')
-    return `${labels}/${this.kind}/${this.granularity}/${getLocale()}`
+  /** An x-axis label in the active language: the hour, with the date at midnight and first. */
+  private tick(at: number, first: boolean): string {
+    const locale = getLocale()
+    const d = new Date(at)
+    const day = new Intl.DateTimeFormat(locale, { month: '2-digit', day: '2-digit' }).format(d)
+    if (this.granularity === 'day') return day
+    const time = new Intl.DateTimeFormat(locale, {
+      hour: '2-digit',
+      minute: '2-digit',
+      hour12: false,
+    }).format(d)
+    return first || (d.getHours() === 0 && d.getMinutes() === 0) ? `${time}\n${day}` : time
   }
 
-  private rebuild() {
+  private shapeKey(): string {
+    const labels = this.data.series.map((s) => s.label + s.color + (s.axis ?? '')).join('|')
+    return `${labels}/${this.kind}/${this.kind2}/${this.yLabel}/${this.y2Label}/${this.granularity}/${getLocale()}`
+  }
+
+  private async build() {
+    let U: UPlotClass
+    try {
+      U = await preloadCharts()
+    } catch {
+      this.failed = true
+      return
+    }
+    if (!this.isConnected) return
+    this.failed = false
+    this.rebuild(U)
+    if (!this.observer) {
+      this.observer = new ResizeObserver((entries) => {
+        const w = Math.floor(entries[0]?.contentRect.width ?? 0)
+        if (this.plot && w > 0 && Math.abs(w - this.plot.width) > 1)
+          this.plot.setSize({ width: w, height: this.height })
+      })
+      this.observer.observe(this.container)
+    }
+  }
+
+  private rebuild(U?: UPlotClass) {
     if (!this.hasUpdated) return
+    const Ctor = U ?? (this.plot?.constructor as UPlotClass | undefined)
+    if (!Ctor) return
     this.plot?.destroy()
     this.plot = null
     const el = this.container
     if (!el) return
     const width = Math.max(200, Math.floor(el.clientWidth || this.clientWidth || 600))
     this.shape = this.shapeKey()
-    this.plot = new uPlot(this.options(width), this.aligned(), el)
+    this.plot = new Ctor(this.options(width), this.aligned(), el)
   }
 
   override firstUpdated(): void {
-    this.rebuild()
-    this.observer = new ResizeObserver((entries) => {
-      const w = Math.floor(entries[0]?.contentRect.width ?? 0)
-      if (this.plot && w > 0 && Math.abs(w - this.plot.width) > 1)
-        this.plot.setSize({ width: w, height: this.height })
-    })
-    this.observer.observe(this.container)
+    void this.build()
   }
 
   override updated(changed: PropertyValues<this>): void {
@@ -297,8 +390,39 @@ export class CrsUsageChart extends CrsElement {
     else if (changed.has('data')) this.plot.setData(this.aligned())
   }
 
+  private toggle(i: number) {
+    const off = this.off.includes(i)
+    this.off = off ? this.off.filter((x) => x !== i) : [...this.off, i]
+    this.plot?.setSeries(i + 1, { show: off })
+  }
+
+  private legend() {
+    const n = this.data.x.length
+    if (n === 0) return nothing
+    const hovering = this.cursorIdx !== null && this.cursorIdx >= 0 && this.cursorIdx < n
+    const idx = hovering ? this.cursorIdx! : n - 1
+    const at = this.data.x[idx]
+    const when = at === undefined ? '' : this.dateFormat().format(at)
+    return html`<div class="legend" data-testid="chart-legend">
+      <span class="when">${hovering ? when : t('chart.latest', { t: when })}</span>
+      ${this.data.series.map((s, i) => {
+        const value = s.values[idx]
+        const kind = s.axis === 'right' ? this.kind2 : this.kind
+        return html`<button
+          type="button"
+          aria-pressed=${this.off.includes(i) ? 'false' : 'true'}
+          @click=${() => this.toggle(i)}
+        >
+          <span class="mark" style="background:var(${s.color})"></span>${s.label}
+          <b>${value === undefined || value === null ? '—' : chartValue(kind, value)}</b>
+        </button>`
+      })}
+    </div>`
+  }
+
   override render() {
-    return html`<div class="plot" role="img" aria-label=${this.label}></div>`
+    return html`<div class="plot" role="img" aria-label=${this.label}></div>
+      ${this.failed ? html`<p class="small muted">${t('common.error')}</p>` : this.legend()}`
   }
 }
 

@@ -9,6 +9,7 @@ export interface ConfirmOptions {
   message: string
   detail?: string
   confirmLabel?: string
+  cancelLabel?: string
   danger?: boolean
   /** A word the user must type before confirming. */
   requireText?: string
@@ -21,6 +22,7 @@ export function confirmAction(options: ConfirmOptions): Promise<boolean> {
     el.message = options.message
     el.detail = options.detail ?? ''
     el.confirmLabel = options.confirmLabel ?? ''
+    el.cancelLabel = options.cancelLabel ?? ''
     el.danger = options.danger ?? false
     el.requireText = options.requireText ?? ''
     el.addEventListener('crs-confirm-result', (e) => {

@@ -21,10 +21,25 @@ export function fmtCompact(n: number): string {
   }).format(n)
 }
 
-/** Dollars with enough digits for small amounts. */
+/**
+ * Dollars, always with four decimals, on every page (a request costs fractions of a cent, a month
+ * hundreds of dollars: one precision reads the same everywhere). Amounts below $0.0001 that are
+ * not zero show as "<$0.0001".
+ */
 export function fmtCost(usd: number): string {
-  const digits = usd === 0 ? 2 : Math.abs(usd) < 0.01 ? 6 : Math.abs(usd) < 1 ? 4 : 2
-  return `$${usd.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`
+  if (usd !== 0 && Math.abs(usd) < 0.00005) return usd < 0 ? '>-$0.0001' : '<$0.0001'
+  const s = Math.abs(usd).toLocaleString('en-US', {
+    minimumFractionDigits: 4,
+    maximumFractionDigits: 4,
+  })
+  return `${usd < 0 ? '-' : ''}$${s}`
+}
+
+/** A relative time until `at` ("in 4 min 05 s"), or '' when it passed. */
+export function fmtUntil(at: string | number | null | undefined, now = Date.now()): string {
+  if (at === null || at === undefined || at === '') return ''
+  const t = typeof at === 'number' ? at : Date.parse(at)
+  return Number.isFinite(t) && t > now ? fmtCountdown(t - now) : ''
 }
 
 /** A date-time in the user's zone. */

@@ -133,6 +133,14 @@ export const sharedStyles = css`
   .nowrap {
     white-space: nowrap;
   }
+  .narrow-only {
+    display: none !important;
+  }
+  @media (max-width: 720px) {
+    .narrow-only {
+      display: inline-flex !important;
+    }
+  }
   .sr-only {
     position: absolute;
     width: 1px;
@@ -302,11 +310,15 @@ export const sharedStyles = css`
     gap: 4px;
     min-width: 0;
   }
-  .field > span,
+  .field > span:first-child,
   .field > label {
     font-size: 12.5px;
     color: var(--crs-text-muted);
     font-weight: 550;
+  }
+  .hint {
+    font-size: 12px;
+    color: var(--crs-text-muted);
   }
   input:not([type='checkbox']):not([type='radio']),
   select,
@@ -344,7 +356,8 @@ export const sharedStyles = css`
     gap: 8px;
     cursor: pointer;
   }
-  .field-error {
+  .field-error,
+  .field > .field-error {
     color: var(--crs-danger);
     font-size: 12.5px;
   }
@@ -397,6 +410,59 @@ export const sharedStyles = css`
   td.num,
   th.num {
     text-align: right;
+  }
+  /* crs-data-table (rendered without a shadow root, inside the page that holds it) */
+  crs-data-table {
+    display: block;
+  }
+  crs-data-table th button {
+    all: unset;
+    cursor: pointer;
+    display: inline-flex;
+    gap: 4px;
+    align-items: center;
+  }
+  crs-data-table th button:focus-visible {
+    outline: 2px solid var(--crs-focus);
+    outline-offset: 2px;
+  }
+  crs-data-table tr.activatable {
+    cursor: pointer;
+  }
+  crs-data-table tr.activatable:hover td,
+  crs-data-table tr.activatable:focus-visible td {
+    background: var(--crs-surface-2);
+  }
+  crs-data-table tr:focus-visible {
+    outline: 2px solid var(--crs-focus);
+    outline-offset: -2px;
+  }
+  crs-data-table .sel {
+    width: 36px;
+  }
+  crs-data-table .arrow {
+    font-size: 10px;
+  }
+  crs-data-table .overlay {
+    opacity: 0.55;
+  }
+  crs-data-table table.nowrap td {
+    white-space: nowrap;
+  }
+  @media (max-width: 1500px) {
+    crs-data-table .xl {
+      display: none;
+    }
+  }
+  @media (max-width: 720px) {
+    crs-data-table .wide,
+    crs-data-table .sel {
+      display: none;
+    }
+    crs-data-table th,
+    crs-data-table td {
+      padding: 7px 8px;
+    }
   }
 
   /* Badges and bars */

@@ -1,0 +1,67 @@
+/**
+ * @module
+ * How a history record reads, wherever it is listed (admin history, the key holder's page, the
+ * detail panel): outcome badge, the endpoint (Messages, count_tokens, OpenAI chat) with its
+ * platform, streaming, and what the failover trail says when it is empty.
+ */
+import { html, type TemplateResult } from 'lit'
+import type { HistoryRecord, HistorySummary, Outcome } from '../api/types.ts'
+import { type MessageKey, t } from '../i18n/i18n.ts'
+import { icon } from './icons.ts'
+
+/** Badge class of an outcome. */
+export const OUTCOME_BADGE: Record<Outcome, string> = {
+  success: 'ok',
+  error: 'bad',
+  aborted: 'warn',
+  rejected: 'warn',
+}
+
+/** Platforms by the first segment of the client route (others are the Claude routes). */
+const PLATFORMS: Record<string, string> = {
+  openai: 'OpenAI',
+  azure: 'Azure OpenAI',
+  gemini: 'Gemini',
+  droid: 'Droid',
+  bedrock: 'Bedrock',
+}
+
+/** What kind of call an endpoint path is, and through which client API it came. */
+export function endpointOf(path: string): { kind: MessageKey; platform: string } {
+  const p = path.toLowerCase()
+  const platform = PLATFORMS[p.split('/')[1] ?? ''] ?? 'Claude'
+  if (p.endsWith('/count_tokens')) return { kind: 'hist.endpoint.countTokens', platform }
+  if (p.includes('chat/completions')) return { kind: 'hist.endpoint.chat', platform }
+  if (p.includes('/responses')) return { kind: 'hist.endpoint.responses', platform }
+  return { kind: 'hist.endpoint.messages', platform }
+}
+
+/** The endpoint cell: kind and platform, the exact path on hover. */
+export function endpointCell(r: Pick<HistorySummary, 'endpoint'>): TemplateResult {
+  const e = endpointOf(r.endpoint)
+  return html`<span class="small" title=${r.endpoint}>${t(e.kind)} <span class="muted">· ${e.platform}</span></span>`
+}
+
+/** The streaming cell: an icon and "stream", or a dash. */
+export function streamCell(r: Pick<HistorySummary, 'stream'>): TemplateResult {
+  return r.stream
+    ? html`<span class="small nowrap" title=${t('hist.stream')}>${icon('stream')} ${t('hist.streamYes')}</span>`
+    : html`<span class="muted small">${t('hist.streamNo')}</span>`
+}
+
+/** The outcome cell: badge with the HTTP status, and the number of tries when several. */
+export function outcomeCell(r: Pick<HistorySummary, 'outcome' | 'status' | 'tries'>): TemplateResult {
+  return html`<span class="badge ${OUTCOME_BADGE[r.outcome]}">${t(`hist.outcome.${r.outcome}` as MessageKey)} ${r.status || ''}</span>${
+    r.tries > 1 ? html` <span class="badge warn" title=${t('hist.attempts')}>×${r.tries}</span>` : ''
+  }`
+}
+
+/** What an empty failover trail means for this record. */
+export function noAttemptsText(
+  r: Pick<HistoryRecord, 'outcome' | 'accountId' | 'accountName'>,
+): string {
+  if (r.outcome === 'rejected') return t('hist.noAttempts.rejected')
+  if (!r.accountId) return t('hist.noAttempts.noAccount')
+  if (r.outcome === 'success') return t('hist.noAttempts.first', { name: r.accountName || r.accountId })
+  return t('hist.noAttempts.firstFailed', { name: r.accountName || r.accountId })
+}
