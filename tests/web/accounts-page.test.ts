@@ -73,8 +73,9 @@ describe('accounts page', () => {
         `Requests${primary.requests}`,
       )
       await dlg.locator('crs-usage-chart canvas').first().waitFor()
-      const legend = (await dlg.locator('[data-testid="chart-legend"]').first().textContent())
-        ?.replace(/\s+/g, ' ')
+      const legend = (
+        await dlg.locator('[data-testid="chart-legend"]').first().textContent()
+      )?.replace(/\s+/g, ' ')
       expect(legend).toContain(`Requests ${primary.requests}`)
       expect(legend).toContain('Tokens')
       const models = (

@@ -276,6 +276,20 @@ export async function openPage(
     locale: options.locale ?? 'en-US',
     acceptDownloads: true,
   })
+  // `crsFind(selector)` in page functions: the first match, searching every shadow root.
+  await context.addInitScript(() => {
+    const find = (root: any, sel: string): any => {
+      const hit = root.querySelector(sel)
+      if (hit) return hit
+      for (const el of root.querySelectorAll('*'))
+        if (el.shadowRoot) {
+          const x = find(el.shadowRoot, sel)
+          if (x) return x
+        }
+      return null
+    }
+    ;(globalThis as any).crsFind = (sel: string) => find((globalThis as any).document, sel)
+  })
   const page = await context.newPage()
   return { context, page, w: watch(page) }
 }

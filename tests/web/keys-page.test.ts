@@ -17,6 +17,7 @@ import {
 } from './harness.ts'
 
 declare const document: any
+declare const crsFind: (selector: string) => any
 
 let w: WebRelay
 let browser: Browser
@@ -39,17 +40,7 @@ const row = (page: Page, id: string) => page.locator(`tr[data-id="${id}"]`)
 /** Heights of the table's rows and how far the table scrolls sideways. */
 function tableShape(page: Page) {
   return page.evaluate(() => {
-    const find = (root: any, sel: string): any => {
-      const hit = root.querySelector(sel)
-      if (hit) return hit
-      for (const el of root.querySelectorAll('*'))
-        if (el.shadowRoot) {
-          const x = find(el.shadowRoot, sel)
-          if (x) return x
-        }
-      return null
-    }
-    const table = find(document, 'crs-data-table[data-testid="keys-table"]')
+    const table = crsFind('crs-data-table[data-testid="keys-table"]')
     const wrap = table.querySelector('.table-wrap')
     const heights = [...table.querySelectorAll('tbody tr')].map(
       (r: any) => r.getBoundingClientRect().height,

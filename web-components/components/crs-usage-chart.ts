@@ -27,10 +27,15 @@ export interface ChartData {
 
 type UPlotClass = typeof uPlot
 let uplotLoad: Promise<UPlotClass> | null = null
+/** uPlot once loaded (its instances are plain objects: their constructor is not uPlot). */
+let UPlot: UPlotClass | null = null
 
 /** Starts loading uPlot (its own chunk), once; pages that will chart call it early. */
 export function preloadCharts(): Promise<UPlotClass> {
-  uplotLoad ??= import('uplot').then((m) => m.default)
+  uplotLoad ??= import('uplot').then((m) => {
+    UPlot = m.default
+    return m.default
+  })
   return uplotLoad
 }
 
@@ -347,16 +352,15 @@ export class CrsUsageChart extends CrsElement {
   }
 
   private async build() {
-    let U: UPlotClass
     try {
-      U = await preloadCharts()
+      await preloadCharts()
     } catch {
       this.failed = true
       return
     }
     if (!this.isConnected) return
     this.failed = false
-    this.rebuild(U)
+    this.rebuild()
     if (!this.observer) {
       this.observer = new ResizeObserver((entries) => {
         const w = Math.floor(entries[0]?.contentRect.width ?? 0)
@@ -367,9 +371,9 @@ export class CrsUsageChart extends CrsElement {
     }
   }
 
-  private rebuild(U?: UPlotClass) {
+  private rebuild() {
     if (!this.hasUpdated) return
-    const Ctor = U ?? (this.plot?.constructor as UPlotClass | undefined)
+    const Ctor = UPlot
     if (!Ctor) return
     this.plot?.destroy()
     this.plot = null
