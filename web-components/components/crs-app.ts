@@ -348,7 +348,15 @@ export class CrsApp extends CrsElement {
     const signedIn = !!session.token()
     const showNav = signedIn && path !== 'login'
     const current = ADMIN_NAV.find((n) => n.path === path)
-    const title = current ? t(current.label) : path === 'login' ? t('login.submit') : t('app.title')
+    // The public page is named without "(public)" in the bar, so the title fits a phone.
+    const title =
+      path === 'stats'
+        ? t('shell.title.stats')
+        : current
+          ? t(current.label)
+          : path === 'login'
+            ? t('login.submit')
+            : t('app.title')
     return html`<a class="skip" href="#main" @click=${(e: Event) => {
       e.preventDefault()
       this.renderRoot.querySelector<HTMLElement>('main')?.focus()

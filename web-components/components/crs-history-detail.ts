@@ -153,7 +153,7 @@ export class CrsHistoryDetail extends CrsElement {
       </section>
       <section>
         <h3>${t('hist.attempts')}</h3>
-        ${r.attempts?.length ? html`<crs-data-table .columns=${attemptCols} .rows=${r.attempts} .rowId=${(a: unknown) => `${(a as HistoryAttempt).accountId}${(a as HistoryAttempt).ms}`}></crs-data-table>` : html`<p class="muted" data-testid="no-attempts">${noAttemptsText(r)}</p>`}
+        ${r.attempts?.length ? html`<crs-data-table data-testid="attempts" .columns=${attemptCols} .rows=${r.attempts} .rowId=${(a: unknown) => `${(a as HistoryAttempt).accountId}${(a as HistoryAttempt).ms}`}></crs-data-table>` : html`<p class="muted" data-testid="no-attempts">${noAttemptsText(r)}</p>`}
       </section>
       <section>
         ${r.requestBody ? html`<crs-code-block data-testid="request-body" format .label=${t('hist.requestBody')} .code=${r.requestBody}></crs-code-block>` : html`<h3>${t('hist.requestBody')}</h3><p class="muted">${t('hist.notCaptured')}</p>`}

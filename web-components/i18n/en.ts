@@ -588,6 +588,7 @@ export const en = {
   'dash.topTotals': 'Totals in this range',
   'keys.expiresOn': 'until {d}',
   'hist.inOut': 'In / out',
+  'shell.title.stats': 'Key usage',
 } as const
 
 /** A message key. */

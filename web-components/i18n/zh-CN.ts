@@ -588,4 +588,5 @@ export const zhCN: Record<MessageKey, string> = {
   'dash.topTotals': '此时间范围内合计',
   'keys.expiresOn': '至 {d}',
   'hist.inOut': '输入 / 输出',
+  'shell.title.stats': '密钥用量',
 }
