@@ -15,6 +15,7 @@ import {
 } from './harness.ts'
 
 declare const crsFind: (selector: string) => any
+declare const document: any
 
 let w: WebRelay
 let browser: Browser
