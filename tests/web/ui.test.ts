@@ -22,7 +22,12 @@ import {
 
 // Page functions run in the browser; the server-side typecheck has no DOM library.
 declare const document: any
-declare const getComputedStyle: (el: unknown) => { backgroundColor: string }
+declare const getComputedStyle: (el: unknown) => {
+  backgroundColor: string
+  visibility: string
+  boxShadow: string
+}
+declare const crsFind: (selector: string) => any
 type Element = { shadowRoot: any }
 
 let w: WebRelay
@@ -92,7 +97,7 @@ describe('web UI', () => {
       await page.getByRole('link', { name: 'Request history' }).click()
       await page.locator('[data-testid="hist-q"]').fill('walk-key')
       await page.waitForURL(/q=walk-key/)
-      await expectText(page, '1 requests')
+      await expectText(page, '1 records')
       await page.locator('crs-data-table[data-testid="history-table"] tbody tr').first().click()
       await page.locator('[data-testid="request-body"]').waitFor()
       await page
@@ -116,7 +121,7 @@ describe('web UI', () => {
 
       // Reload keeps the page state (filters in the URL).
       await page.reload()
-      await expectText(page, '1 requests')
+      await expectText(page, '1 records')
 
       // Sign out.
       await page.locator('[data-testid="sign-out"]').click()
@@ -173,7 +178,7 @@ describe('web UI', () => {
       await page.locator('[data-testid="key-info"]').waitFor()
       await expectText(page, 'public-holder')
       await expectText(page, 'Daily cost')
-      await expectText(page, '1 requests')
+      await expectText(page, '1–1 of 1')
       expect(watchPage.problems).toEqual([])
     } finally {
       await context.close()
@@ -236,6 +241,17 @@ describe('web UI', () => {
       await presetSession(context, w.r)
       await page.goto(`${w.url}/web#/dashboard`)
       await page.locator('[data-testid="card-keys"]').waitFor()
+      // The closed menu leaves nothing on screen: no shadow strip at the left edge.
+      const closed = await page.evaluate(() => {
+        const nav = crsFind('nav.side')
+        const style = getComputedStyle(nav)
+        return {
+          visibility: style.visibility,
+          shadow: style.boxShadow,
+          right: Math.round(nav.getBoundingClientRect().right),
+        }
+      })
+      expect(closed).toEqual({ visibility: 'hidden', shadow: 'none', right: 0 })
       await page.getByRole('button', { name: 'Menu' }).click()
       await page.getByRole('link', { name: 'API keys' }).click()
       await page.waitForURL(/#\/keys/)

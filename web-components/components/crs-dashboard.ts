@@ -139,6 +139,8 @@ export class CrsDashboard extends CrsElement {
   declare topError: unknown
   private pendingDraws = 0
   private trendSeq = 0
+  /** Shows the top charts; waits until the main charts have drawn (they come first). */
+  private afterMainDraw: (() => void) | null = null
 
   constructor() {
     super()
@@ -217,9 +219,13 @@ export class CrsDashboard extends CrsElement {
       try {
         const [keys, accounts] = await tops
         if (seq !== this.trendSeq) return
-        this.topKeys = keys
-        this.topAccounts = accounts
-        this.topError = null
+        const show = () => {
+          this.topKeys = keys
+          this.topAccounts = accounts
+          this.topError = null
+        }
+        if (this.pendingDraws > 0) this.afterMainDraw = show
+        else show()
       } catch (err) {
         if (seq === this.trendSeq) this.topError = err
       }
@@ -238,6 +244,9 @@ export class CrsDashboard extends CrsElement {
       performance.clearMeasures('crs-dashboard-render')
       performance.mark('crs-dashboard-drawn')
       performance.measure('crs-dashboard-render', 'crs-dashboard-data', 'crs-dashboard-drawn')
+      const show = this.afterMainDraw
+      this.afterMainDraw = null
+      show?.()
     }
   }
 

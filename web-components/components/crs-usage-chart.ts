@@ -332,17 +332,23 @@ export class CrsUsageChart extends CrsElement {
     }
   }
 
+  /** Formatters of the x axis, made once per language (making one is slow). */
+  private formats: { locale: string; day: Intl.DateTimeFormat; time: Intl.DateTimeFormat } | null =
+    null
+
   /** An x-axis label in the active language: the hour, with the date at midnight and first. */
   private tick(at: number, first: boolean): string {
     const locale = getLocale()
+    if (this.formats?.locale !== locale)
+      this.formats = {
+        locale,
+        day: new Intl.DateTimeFormat(locale, { month: '2-digit', day: '2-digit' }),
+        time: new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hour12: false }),
+      }
     const d = new Date(at)
-    const day = new Intl.DateTimeFormat(locale, { month: '2-digit', day: '2-digit' }).format(d)
+    const day = this.formats.day.format(d)
     if (this.granularity === 'day') return day
-    const time = new Intl.DateTimeFormat(locale, {
-      hour: '2-digit',
-      minute: '2-digit',
-      hour12: false,
-    }).format(d)
+    const time = this.formats.time.format(d)
     return first || (d.getHours() === 0 && d.getMinutes() === 0) ? `${time}\n${day}` : time
   }
 
