@@ -3,36 +3,24 @@
  * account serves (list and mapping, used by the relay), tokens entered by hand, renaming groups,
  * and server errors inside dialogs with toasts on top of them.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { Browser, Page } from 'playwright-core'
+import { beforeAll, describe, expect, test } from 'bun:test'
+import type { Page } from 'playwright-core'
 import {
   accountIds,
   adminPage,
+  demoSuite,
   expectText,
-  launchBrowser,
+  onPage,
   rowAction,
-  seedDemo,
   sendMessage,
-  startWebRelay,
-  type WebRelay,
 } from './harness.ts'
 
 declare const document: any
 
-let w: WebRelay
-let browser: Browser
+const suite = demoSuite()
 let ids: Record<string, string>
-
 beforeAll(async () => {
-  w = await startWebRelay()
-  await seedDemo(w)
-  ids = await accountIds(w)
-  browser = await launchBrowser()
-}, 90_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await w?.stop()
+  ids = await accountIds(suite.w)
 })
 
 const row = (page: Page, id: string) => page.locator(`tr[data-id="${id}"]`)
@@ -55,11 +43,10 @@ function onTop(page: Page, selector: string) {
 
 describe('accounts page', () => {
   test("the list shows each account's requests, tokens and cost today; the usage view splits them", async () => {
-    const summary = (await w.r.admin('GET', '/admin/accounts/usage-summary')).json.data
+    const summary = (await suite.w.r.admin('GET', '/admin/accounts/usage-summary')).json.data
     const primary = summary[ids['console-primary']!].today
     expect(primary.requests).toBeGreaterThan(0)
-    const { context, page, w: watch } = await adminPage(browser, w, 'accounts')
-    try {
+    await onPage(adminPage(suite.browser, suite.w, 'accounts'), async (page) => {
       const r = row(page, ids['console-primary']!)
       await r.waitFor()
       const cells = await r.locator('td').allTextContents()
@@ -79,7 +66,7 @@ describe('accounts page', () => {
       expect(legend).toContain(`Requests ${primary.requests}`)
       expect(legend).toContain('Tokens')
       const models = (
-        await w.r.admin('GET', `/admin/accounts/${ids['console-primary']}/model-stats`)
+        await suite.w.r.admin('GET', `/admin/accounts/${ids['console-primary']}/model-stats`)
       ).json.data as { model: string; requests: number }[]
       for (const m of models) await expectText(page, m.model)
       // 7 days by the hour.
@@ -87,15 +74,11 @@ describe('accounts page', () => {
       await dlg.locator('crs-usage-chart canvas').first().waitFor()
       await page.keyboard.press('Escape')
       await dlg.waitFor({ state: 'detached' })
-      expect(watch.problems).toEqual([])
-    } finally {
-      await context.close()
-    }
+    })
   }, 60_000)
 
   test('a model mapping saved in the dialog is what the relay sends upstream', async () => {
-    const { context, page, w: watch } = await adminPage(browser, w, 'accounts')
-    try {
+    await onPage(adminPage(suite.browser, suite.w, 'accounts'), async (page) => {
       const id = ids['console-backup']!
       await rowAction(page, id, 'Edit')
       const dlg = page.locator('crs-account-dialog')
@@ -110,15 +93,17 @@ describe('accounts page', () => {
       await dlg.locator('input[name="map-to-1"]').fill('vendor/haiku-latest')
       await dlg.locator('[data-testid="save-account"]').click()
       await dlg.waitFor({ state: 'detached' })
-      const saved = (await w.r.admin('GET', `/admin/claude-console-accounts/${id}`)).json.data
+      const saved = (await suite.w.r.admin('GET', `/admin/claude-console-accounts/${id}`)).json.data
       expect(saved.supportedModels).toEqual({
         'claude-sonnet-4-5': 'vendor/sonnet-latest',
         'claude-haiku-4-5': 'vendor/haiku-latest',
       })
       // The relay uses it: a key bound to the account asks for sonnet, upstream gets the mapping.
-      const k = await w.r.createKey({ name: 'mapped', claudeConsoleAccountId: id })
-      expect((await sendMessage(w.url, k.key, { model: 'claude-sonnet-4-5' })).status).toBe(200)
-      expect(w.up.received.at(-1)?.body.model).toBe('vendor/sonnet-latest')
+      const k = await suite.w.r.createKey({ name: 'mapped', claudeConsoleAccountId: id })
+      expect((await sendMessage(suite.w.url, k.key, { model: 'claude-sonnet-4-5' })).status).toBe(
+        200,
+      )
+      expect(suite.w.up.received.at(-1)?.body.model).toBe('vendor/sonnet-latest')
       // The dialog reads it back; switching to a list and back keeps nothing half-done.
       await rowAction(page, id, 'Edit')
       expect(await dlg.locator('input[name="map-to-1"]').inputValue()).toBe('vendor/haiku-latest')
@@ -126,18 +111,15 @@ describe('accounts page', () => {
       await dlg.locator('textarea[name="modelsList"]').fill('claude-sonnet-4-5\nclaude-opus-4-1')
       await dlg.locator('[data-testid="save-account"]').click()
       await dlg.waitFor({ state: 'detached' })
-      const listed = (await w.r.admin('GET', `/admin/claude-console-accounts/${id}`)).json.data
+      const listed = (await suite.w.r.admin('GET', `/admin/claude-console-accounts/${id}`)).json
+        .data
       expect(listed.supportedModels).toEqual(['claude-sonnet-4-5', 'claude-opus-4-1'])
-      await w.r.admin('PUT', `/admin/claude-console-accounts/${id}`, { supportedModels: [] })
-      expect(watch.problems).toEqual([])
-    } finally {
-      await context.close()
-    }
+      await suite.w.r.admin('PUT', `/admin/claude-console-accounts/${id}`, { supportedModels: [] })
+    })
   }, 60_000)
 
   test('an OAuth code the token endpoint refuses is shown in the wizard, at the code field', async () => {
-    const { context, page, w: watch } = await adminPage(browser, w, 'accounts')
-    try {
+    await onPage(adminPage(suite.browser, suite.w, 'accounts'), async (page, watch) => {
       watch.allow(400, /exchange-code$/)
       watch.allow(502, /exchange-code$/)
       await page.locator('[data-testid="add-oauth"]').click()
@@ -158,15 +140,11 @@ describe('accounts page', () => {
       expect(await onTop(page, toastBtn)).toBe(true)
       await page.locator(toastBtn).first().click()
       await page.locator(toastBtn).first().waitFor({ state: 'detached' })
-      expect(watch.problems).toEqual([])
-    } finally {
-      await context.close()
-    }
+    })
   }, 60_000)
 
   test('tokens entered by hand add a Claude account', async () => {
-    const { context, page, w: watch } = await adminPage(browser, w, 'accounts')
-    try {
+    await onPage(adminPage(suite.browser, suite.w, 'accounts'), async (page) => {
       await page.locator('[data-testid="add-oauth"]').click()
       const wiz = page.locator('crs-oauth-wizard')
       await wiz.locator('select[name="mode"]').selectOption('manual')
@@ -177,22 +155,18 @@ describe('accounts page', () => {
       await wiz.locator('input[name="refreshToken"]').fill('manual-refresh-token')
       await wiz.getByRole('button', { name: 'Add account' }).click()
       await wiz.getByText('Account “hand-entered” added.').first().waitFor()
-      const list = (await w.r.admin('GET', '/admin/claude-accounts')).json.data as any[]
+      const list = (await suite.w.r.admin('GET', '/admin/claude-accounts')).json.data as any[]
       const made = list.find((a) => a.name === 'hand-entered')
       expect(made.hasAccessToken).toBe(true)
       expect(made.hasRefreshToken).toBe(true)
       expect(made.scopes).toEqual(['user:inference', 'user:profile'])
       await wiz.getByRole('button', { name: 'Close' }).last().click()
       await row(page, made.id).waitFor()
-      expect(watch.problems).toEqual([])
-    } finally {
-      await context.close()
-    }
+    })
   }, 60_000)
 
   test('groups can be renamed', async () => {
-    const { context, page, w: watch } = await adminPage(browser, w, 'accounts')
-    try {
+    await onPage(adminPage(suite.browser, suite.w, 'accounts'), async (page) => {
       await page.locator('[data-testid="groups"]').click()
       const dlg = page.locator('crs-groups-dialog')
       await dlg.getByRole('button', { name: 'Rename Team A' }).click()
@@ -200,7 +174,7 @@ describe('accounts page', () => {
       await input.fill('Team Alpha')
       await input.press('Enter')
       await dlg.getByText('Team Alpha').waitFor()
-      const groups = (await w.r.admin('GET', '/admin/account-groups')).json.data
+      const groups = (await suite.w.r.admin('GET', '/admin/account-groups')).json.data
       expect(groups.map((g: any) => g.name)).toContain('Team Alpha')
       // Escape in the rename field leaves the rename, not the dialog.
       await dlg.getByRole('button', { name: 'Rename Team Alpha' }).click()
@@ -211,9 +185,6 @@ describe('accounts page', () => {
       await page.keyboard.press('Escape')
       await dlg.waitFor({ state: 'detached' })
       await row(page, ids['console-primary']!).getByText('Team Alpha').waitFor()
-      expect(watch.problems).toEqual([])
-    } finally {
-      await context.close()
-    }
+    })
   }, 60_000)
 })

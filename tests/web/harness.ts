@@ -3,6 +3,7 @@
  * demo data) serving it at /web, and opens Chromium pages that record every console error, page
  * error, failed request and HTTP error response.
  */
+import { afterAll, beforeAll } from 'bun:test'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { distAssetReader } from '../../src/runtime/bun.ts'
 import { buildWeb } from '../../web-components/build.ts'
@@ -349,4 +350,52 @@ export async function rowAction(page: Page, rowId: string, label: string | RegEx
   const row = page.locator(`tr[data-id="${rowId}"]`)
   await row.locator('crs-menu button.trigger').click()
   await row.getByRole('menuitem', { name: label }).click()
+}
+
+/** An opened page, as {@link openPage} and {@link adminPage} give it. */
+export interface OpenedPage {
+  context: BrowserContext
+  page: Page
+  w: PageWatch
+}
+
+/**
+ * Runs `fn` on an opened page, then fails if the page reported a problem (console or page error,
+ * failed request, unexpected HTTP error); the context is closed either way.
+ */
+export async function onPage(
+  opening: Promise<OpenedPage>,
+  fn: (page: Page, watch: PageWatch, context: BrowserContext) => Promise<void>,
+): Promise<void> {
+  const { context, page, w: watched } = await opening
+  try {
+    await fn(page, watched, context)
+    if (watched.problems.length)
+      throw new Error(`the page reported problems:\n${watched.problems.join('\n')}`)
+  } finally {
+    await context.close()
+  }
+}
+
+/** A demo relay and a browser for a test file: filled in before its tests, stopped after them. */
+export function demoSuite(): {
+  w: WebRelay
+  browser: Browser
+  keys: { id: string; key: string; name: string }[]
+} {
+  const suite = {} as {
+    w: WebRelay
+    browser: Browser
+    keys: { id: string; key: string; name: string }[]
+  }
+  beforeAll(async () => {
+    suite.w = await startWebRelay()
+    suite.keys = (await seedDemo(suite.w)).keys
+    suite.browser = await launchBrowser()
+  }, 90_000)
+  afterAll(async () => {
+    await suite.browser?.close()
+    await suite.w?.stop()
+  })
+  return suite
 }

@@ -3,26 +3,12 @@
  * trail says when it is empty, one cost precision on every page; audit entries by name, rows that
  * say they open, edits as the fields that changed, sign-ins hidden unless asked for.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { Browser } from 'playwright-core'
-import { adminPage, launchBrowser, seedDemo, startWebRelay, type WebRelay } from './harness.ts'
+import { describe, expect, test } from 'bun:test'
+import { adminPage, demoSuite, onPage } from './harness.ts'
 
 declare const getComputedStyle: (el: unknown) => { cursor: string }
 
-let w: WebRelay
-let browser: Browser
-let keys: { id: string; key: string; name: string }[]
-
-beforeAll(async () => {
-  w = await startWebRelay()
-  keys = (await seedDemo(w)).keys
-  browser = await launchBrowser()
-}, 90_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await w?.stop()
-})
+const suite = demoSuite()
 
 interface Row {
   id: string
@@ -37,14 +23,13 @@ const COST = /^(\$\d[\d,]*\.\d{4}|<\$0\.0001)$/
 
 describe('request history', () => {
   test('rows show the endpoint, its platform and streaming; costs read the same everywhere', async () => {
-    const rows = (await w.r.admin('GET', '/admin/request-history?limit=200')).json.data
+    const rows = (await suite.w.r.admin('GET', '/admin/request-history?limit=200')).json.data
       .history as Row[]
     const countTokens = rows.find((r) => r.endpoint.endsWith('/count_tokens'))!
     const chat = rows.find((r) => r.endpoint.includes('chat/completions'))!
     const streamed = rows.find((r) => r.stream)!
     const plain = rows.find((r) => !r.stream && r.endpoint === '/api/v1/messages')!
-    const { context, page, w: watch } = await adminPage(browser, w, 'history?range=24h')
-    try {
+    await onPage(adminPage(suite.browser, suite.w, 'history?range=24h'), async (page) => {
       const row = (id: string) => page.locator(`tr[data-id="${id}"]`)
       await row(countTokens.id).waitFor()
       const text = async (id: string) => (await row(id).textContent())?.replace(/\s+/g, ' ')
@@ -64,24 +49,23 @@ describe('request history', () => {
         COST,
       )
       await page.keyboard.press('Escape')
-      await page.goto(`${w.url}/web#/keys`)
+      await page.goto(`${suite.w.url}/web#/keys`)
       const keyCosts = page.locator('crs-data-table[data-testid="keys-table"] tbody td.num')
       await keyCosts.first().waitFor()
       const cells = (await keyCosts.allTextContents()).map((c) => c.trim())
-      expect(cells.filter((c) => c.startsWith('$') || c.startsWith('<')).length).toBe(keys.length)
+      expect(cells.filter((c) => c.startsWith('$') || c.startsWith('<')).length).toBe(
+        suite.keys.length,
+      )
       for (const c of cells.filter((c) => c.startsWith('$'))) expect(c).toMatch(COST)
-      await page.goto(`${w.url}/web#/dashboard`)
+      await page.goto(`${suite.w.url}/web#/dashboard`)
       const cost = page.locator('[data-testid="card-cost"] .stat-value')
       await cost.waitFor()
       expect((await cost.textContent())?.trim()).toMatch(COST)
-      expect(watch.problems).toEqual([])
-    } finally {
-      await context.close()
-    }
+    })
   }, 60_000)
 
   test('the failover trail says why it is empty (no account available, rejected) and who answered', async () => {
-    const rows = (await w.r.admin('GET', '/admin/request-history?limit=200')).json.data
+    const rows = (await suite.w.r.admin('GET', '/admin/request-history?limit=200')).json.data
       .history as Row[]
     const noAccount = rows.find((r) => r.outcome === 'error' && !r.accountId)!
     const rejected = rows.find((r) => r.outcome === 'rejected')!
@@ -90,10 +74,9 @@ describe('request history', () => {
       [noAccount, 'No account was available, so none was tried.'],
       [rejected, 'Rejected before any account was tried.'],
     ]
-    const { context, page, w: watch } = await adminPage(browser, w, 'history?range=24h')
-    try {
+    await onPage(adminPage(suite.browser, suite.w, 'history?range=24h'), async (page) => {
       for (const [r, says] of cases) {
-        await page.goto(`${w.url}/web#/history?range=24h&sel=${r.id}`)
+        await page.goto(`${suite.w.url}/web#/history?range=24h&sel=${r.id}`)
         const note = page.locator('[data-testid="no-attempts"]')
         await note.waitFor()
         expect(await note.textContent()).toContain(says)
@@ -101,29 +84,25 @@ describe('request history', () => {
         await note.waitFor({ state: 'detached' })
       }
       // A request that was answered lists the account that answered it.
-      await page.goto(`${w.url}/web#/history?range=24h&sel=${answered.id}`)
+      await page.goto(`${suite.w.url}/web#/history?range=24h&sel=${answered.id}`)
       const tries = page.locator('[data-testid="attempts"] tbody tr')
       await tries.first().waitFor()
       expect(await tries.count()).toBe(1)
       expect(await tries.first().textContent()).toContain('200')
       expect(await page.locator('[data-testid="no-attempts"]').count()).toBe(0)
-      expect(watch.problems).toEqual([])
-    } finally {
-      await context.close()
-    }
+    })
   }, 60_000)
 })
 
 describe('audit log', () => {
   test('entries name their target, open as the fields that changed, and hide sign-ins', async () => {
-    await w.r.relay.services.audit.flush()
-    const { context, page, w: watch } = await adminPage(browser, w, 'audit')
-    try {
+    await suite.w.r.relay.services.audit.flush()
+    await onPage(adminPage(suite.browser, suite.w, 'audit'), async (page) => {
       const table = page.locator('crs-data-table[data-testid="audit-table"]')
       const edit = table.locator('tr', { hasText: 'Key edited' }).first()
       await edit.waitFor()
       // By name, not by id; the row says it opens.
-      const bob = keys.find((k) => k.name === 'bob-ci')!
+      const bob = suite.keys.find((k) => k.name === 'bob-ci')!
       expect(await edit.textContent()).toContain('bob-ci')
       expect(await edit.textContent()).not.toContain(bob.id)
       expect(await edit.evaluate((el) => getComputedStyle(el).cursor)).toBe('pointer')
@@ -146,9 +125,6 @@ describe('audit log', () => {
       await page.locator('[data-testid="show-signins"]').check()
       await page.waitForURL(/signins=1/)
       await table.getByText('Signed in').first().waitFor()
-      expect(watch.problems).toEqual([])
-    } finally {
-      await context.close()
-    }
+    })
   }, 60_000)
 })

@@ -2,46 +2,23 @@
  * The key holder's page in Chromium: its own requests paged, the title fitting a phone, several
  * keys checked together (each proven by the key), and a refused key pointed at by its position.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { Browser } from 'playwright-core'
-import {
-  expectText,
-  launchBrowser,
-  openPage,
-  seedDemo,
-  sendMessage,
-  startWebRelay,
-  type WebRelay,
-} from './harness.ts'
+import { describe, expect, test } from 'bun:test'
+import { demoSuite, expectText, onPage, openPage, sendMessage } from './harness.ts'
 
 declare const crsFind: (selector: string) => any
 declare const document: any
 
-let w: WebRelay
-let browser: Browser
-let keys: { id: string; key: string; name: string }[]
-
-beforeAll(async () => {
-  w = await startWebRelay()
-  keys = (await seedDemo(w)).keys
-  browser = await launchBrowser()
-}, 90_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await w?.stop()
-})
+const suite = demoSuite()
 
 describe('public stats page', () => {
   test("a key's own requests are paged", async () => {
-    const k = await w.r.createKey({ name: 'paged-holder', dailyCostLimit: 3 })
-    for (let i = 0; i < 27; i++) await sendMessage(w.url, k.key, { text: `paged ${i}` })
-    await w.r.settle()
-    await w.r.relay.services.history.flush()
-    await w.r.relay.services.usage.flush()
-    const { context, page, w: watch } = await openPage(browser)
-    try {
-      await page.goto(`${w.url}/web#/stats`)
+    const k = await suite.w.r.createKey({ name: 'paged-holder', dailyCostLimit: 3 })
+    for (let i = 0; i < 27; i++) await sendMessage(suite.w.url, k.key, { text: `paged ${i}` })
+    await suite.w.r.settle()
+    await suite.w.r.relay.services.history.flush()
+    await suite.w.r.relay.services.usage.flush()
+    await onPage(openPage(suite.browser), async (page) => {
+      await page.goto(`${suite.w.url}/web#/stats`)
       await page.locator('[data-testid="public-key"]').fill(k.key)
       await page.getByRole('button', { name: 'Show usage' }).click()
       const rows = page.locator('crs-data-table[data-testid="own-history"] tbody tr')
@@ -55,43 +32,38 @@ describe('public stats page', () => {
       )
       // The limits with their use.
       await page.locator('[data-testid="limits"] .limit-row[data-limit="daily"]').waitFor()
-      expect(watch.problems).toEqual([])
-    } finally {
-      await context.close()
-    }
+    })
   }, 60_000)
 
   test('the title fits a phone and nothing scrolls sideways', async () => {
-    const { context, page, w: watch } = await openPage(browser, { width: 390, height: 844 })
-    try {
-      await context.addInitScript(
-        (k: string) => sessionStorage.setItem('crs.publicKey', k),
-        keys[0]!.key,
-      )
-      await page.goto(`${w.url}/web#/stats`)
-      await page.locator('[data-testid="key-info"]').waitFor()
-      const fit = await page.evaluate(() => {
-        const title = crsFind('header.top .title')
-        const h1 = crsFind('h1')
-        return {
-          title: title.scrollWidth - title.clientWidth,
-          h1: h1.getBoundingClientRect().right <= 390,
-          page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
-        }
-      })
-      expect(fit).toEqual({ title: 0, h1: true, page: 0 })
-      expect(watch.problems).toEqual([])
-    } finally {
-      await context.close()
-    }
+    await onPage(
+      openPage(suite.browser, { width: 390, height: 844 }),
+      async (page, _watch, context) => {
+        await context.addInitScript(
+          (k: string) => sessionStorage.setItem('crs.publicKey', k),
+          suite.keys[0]!.key,
+        )
+        await page.goto(`${suite.w.url}/web#/stats`)
+        await page.locator('[data-testid="key-info"]').waitFor()
+        const fit = await page.evaluate(() => {
+          const title = crsFind('header.top .title')
+          const h1 = crsFind('h1')
+          return {
+            title: title.scrollWidth - title.clientWidth,
+            h1: h1.getBoundingClientRect().right <= 390,
+            page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+          }
+        })
+        expect(fit).toEqual({ title: 0, h1: true, page: 0 })
+      },
+    )
   }, 60_000)
 
   test('several keys are checked together, each by the key itself', async () => {
-    const { context, page, w: watch } = await openPage(browser)
-    try {
-      const three = keys.slice(0, 3)
+    await onPage(openPage(suite.browser), async (page, watch) => {
+      const three = suite.keys.slice(0, 3)
       const batch = (
-        await w.r.handle(
+        await suite.w.r.handle(
           new Request('http://localhost/apiStats/api/batch-stats', {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
@@ -100,7 +72,7 @@ describe('public stats page', () => {
         )
       ).json() as Promise<any>
       const expected = (await batch).data
-      await page.goto(`${w.url}/web#/stats`)
+      await page.goto(`${suite.w.url}/web#/stats`)
       await page.locator('[data-testid="public-key"]').fill(three.map((k) => k.key).join('\n'))
       await expectText(page, '3 keys: they are shown together')
       await page.getByRole('button', { name: 'Show usage' }).click()
@@ -121,9 +93,6 @@ describe('public stats page', () => {
       await page.getByRole('button', { name: 'Show usage' }).click()
       await expectText(page, /Key 2 was refused/)
       expect(await page.locator('[data-testid="batch-keys"]').count()).toBe(0)
-      expect(watch.problems).toEqual([])
-    } finally {
-      await context.close()
-    }
+    })
   }, 60_000)
 })

@@ -2,22 +2,20 @@
  * The admin web UI in real Chromium against a listening relay with seeded data. Every test fails
  * on a console error, a page error, a failed request or an unexpected HTTP error.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
 import { makeKey, makeOutcome } from '../helpers/fixtures.ts'
 import {
   ADMIN,
+  demoSuite,
   ensureBuilt,
-  launchBrowser,
+  expectText,
+  onPage,
   openPage,
   presetSession,
-  seedDemo,
   sendMessage,
   signIn,
-  startWebRelay,
-  type WebRelay,
 } from './harness.ts'
 
 // Page functions run in the browser; the server-side typecheck has no DOM library.
@@ -30,42 +28,24 @@ declare const getComputedStyle: (el: unknown) => {
 declare const crsFind: (selector: string) => any
 type Element = { shadowRoot: any }
 
-let w: WebRelay
-let browser: Browser
-
-beforeAll(async () => {
-  w = await startWebRelay()
-  await seedDemo(w)
-  browser = await launchBrowser()
-}, 60_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await w?.stop()
-})
-
-/** Waits for text anywhere in the page, piercing shadow roots. */
-async function expectText(page: Page, text: string | RegExp) {
-  await page.getByText(text).first().waitFor({ timeout: 10_000 })
-}
+const suite = demoSuite()
 
 describe('web UI', () => {
   test('the full walk: sign in, add an account, create a key, use it, find it in history, open it, export, sign out', async () => {
-    const { context, page, w: watchPage } = await openPage(browser)
-    try {
-      await page.goto(`${w.url}/`)
+    await onPage(openPage(suite.browser), async (page) => {
+      await page.goto(`${suite.w.url}/`)
       await page.waitForURL(/\/web#\/login/)
       // Validation runs before anything is sent.
       await page.getByRole('button', { name: 'Sign in' }).click()
       await expectText(page, 'Required')
-      await signIn(page, w.url)
+      await signIn(page, suite.w.url)
       await page.locator('[data-testid="card-keys"]').waitFor()
 
       // A console account pointing at the fake upstream.
       await page.getByRole('link', { name: 'Accounts' }).click()
       await page.locator('[data-testid="add-console"]').click()
       await page.locator('crs-account-dialog input[name="name"]').fill('walk-upstream')
-      await page.locator('crs-account-dialog input[name="apiUrl"]').fill(w.up.url)
+      await page.locator('crs-account-dialog input[name="apiUrl"]').fill(suite.w.up.url)
       await page.locator('crs-account-dialog input[name="apiKey"]').fill('walk-upstream')
       await page.locator('crs-account-dialog input[name="priority"]').fill('1')
       await page.locator('[data-testid="save-account"]').click()
@@ -86,12 +66,12 @@ describe('web UI', () => {
       await expectText(page, 'walk-key')
 
       // The key works through the relay and lands on the walk account.
-      const before = w.r.outcomes.length
-      const res = await sendMessage(w.url, plaintext, { text: 'walk request' })
+      const before = suite.w.r.outcomes.length
+      const res = await sendMessage(suite.w.url, plaintext, { text: 'walk request' })
       expect(res.status).toBe(200)
-      await w.r.waitOutcomes(before + 1)
-      await w.r.relay.services.history.flush()
-      expect(w.up.received.at(-1)?.account).toBe('walk-upstream')
+      await suite.w.r.waitOutcomes(before + 1)
+      await suite.w.r.relay.services.history.flush()
+      expect(suite.w.up.received.at(-1)?.account).toBe('walk-upstream')
 
       // History: find it by text, open the detail.
       await page.getByRole('link', { name: 'Request history' }).click()
@@ -127,16 +107,12 @@ describe('web UI', () => {
       await page.locator('[data-testid="sign-out"]').click()
       await page.waitForURL(/#\/login/)
       await expectText(page, 'Sign in to the relay admin')
-      expect(watchPage.problems).toEqual([])
-    } finally {
-      await context.close()
-    }
+    })
   }, 60_000)
 
   test('every page renders its main content', async () => {
-    const { context, page, w: watchPage } = await openPage(browser)
-    try {
-      await presetSession(context, w.r)
+    await onPage(openPage(suite.browser), async (page, _watchPage, context) => {
+      await presetSession(context, suite.w.r)
       const pages: [string, string][] = [
         ['dashboard', '[data-testid="card-accounts"]'],
         ['keys', 'crs-data-table[data-testid="keys-table"] tbody tr'],
@@ -149,74 +125,58 @@ describe('web UI', () => {
         ['stats', '[data-testid="public-key"]'],
       ]
       for (const [route, selector] of pages) {
-        await page.goto(`${w.url}/web#/${route}`)
+        await page.goto(`${suite.w.url}/web#/${route}`)
         await page.locator(selector).first().waitFor({ timeout: 10_000 })
       }
       // Keyboard: a history row opens with Enter, the dialog closes with Escape.
-      await page.goto(`${w.url}/web#/history`)
+      await page.goto(`${suite.w.url}/web#/history`)
       const row = page.locator('crs-data-table[data-testid="history-table"] tbody tr').first()
       await row.focus()
       await page.keyboard.press('Enter')
       await page.locator('[data-testid="history-detail"]').waitFor()
       await page.keyboard.press('Escape')
       await page.waitForURL((u) => !u.hash.includes('sel='))
-      expect(watchPage.problems).toEqual([])
-    } finally {
-      await context.close()
-    }
+    })
   }, 60_000)
 
   test('the public stats page shows a key’s usage, limits and its own history', async () => {
-    const { context, page, w: watchPage } = await openPage(browser)
-    try {
-      const k = await w.r.createKey({ name: 'public-holder', dailyCostLimit: 3 })
-      await sendMessage(w.url, k.key, { text: 'public request' })
-      await w.r.relay.services.history.flush()
-      await page.goto(`${w.url}/web#/stats`)
+    await onPage(openPage(suite.browser), async (page) => {
+      const k = await suite.w.r.createKey({ name: 'public-holder', dailyCostLimit: 3 })
+      await sendMessage(suite.w.url, k.key, { text: 'public request' })
+      await suite.w.r.relay.services.history.flush()
+      await page.goto(`${suite.w.url}/web#/stats`)
       await page.locator('[data-testid="public-key"]').fill(k.key)
       await page.getByRole('button', { name: 'Show usage' }).click()
       await page.locator('[data-testid="key-info"]').waitFor()
       await expectText(page, 'public-holder')
       await expectText(page, 'Daily cost')
       await expectText(page, '1–1 of 1')
-      expect(watchPage.problems).toEqual([])
-    } finally {
-      await context.close()
-    }
+    })
   }, 30_000)
 
   test('the language switch shows Chinese and is remembered', async () => {
-    const { context, page, w: watchPage } = await openPage(browser)
-    try {
-      await presetSession(context, w.r)
-      await page.goto(`${w.url}/web#/dashboard`)
+    await onPage(openPage(suite.browser), async (page, _watchPage, context) => {
+      await presetSession(context, suite.w.r)
+      await page.goto(`${suite.w.url}/web#/dashboard`)
       await page.locator('[data-testid="card-keys"]').waitFor()
       await page.locator('[data-testid="lang-select"]').selectOption('zh-CN')
       await expectText(page, '今日请求')
       await page.reload()
       await expectText(page, '今日请求')
       expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN')
-      expect(watchPage.problems).toEqual([])
-    } finally {
-      await context.close()
-    }
+    })
   }, 30_000)
 
   test('the browser language picks Chinese by default', async () => {
-    const { context, page, w: watchPage } = await openPage(browser, { locale: 'zh-CN' })
-    try {
-      await page.goto(`${w.url}/web#/login`)
+    await onPage(openPage(suite.browser, { locale: 'zh-CN' }), async (page) => {
+      await page.goto(`${suite.w.url}/web#/login`)
       await expectText(page, '登录中转服务管理后台')
-      expect(watchPage.problems).toEqual([])
-    } finally {
-      await context.close()
-    }
+    })
   }, 30_000)
 
   test('the theme follows the system, switches and is remembered', async () => {
-    const { context, page, w: watchPage } = await openPage(browser, { dark: true })
-    try {
-      await page.goto(`${w.url}/web#/login`)
+    await onPage(openPage(suite.browser, { dark: true }), async (page) => {
+      await page.goto(`${suite.w.url}/web#/login`)
       await page.locator('crs-login-form').waitFor()
       const theme = () => page.evaluate(() => document.documentElement.dataset.theme)
       expect(await theme()).toBe('dark')
@@ -229,60 +189,52 @@ describe('web UI', () => {
       expect(await theme()).toBe('dark')
       const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor)
       expect(bg).toBe('rgb(14, 17, 22)')
-      expect(watchPage.problems).toEqual([])
-    } finally {
-      await context.close()
-    }
+    })
   }, 30_000)
 
   test('a phone viewport gets a menu and no horizontal page scroll', async () => {
-    const { context, page, w: watchPage } = await openPage(browser, { width: 390, height: 844 })
-    try {
-      await presetSession(context, w.r)
-      await page.goto(`${w.url}/web#/dashboard`)
-      await page.locator('[data-testid="card-keys"]').waitFor()
-      // The closed menu leaves nothing on screen: no shadow strip at the left edge.
-      const closed = await page.evaluate(() => {
-        const nav = crsFind('nav.side')
-        const style = getComputedStyle(nav)
-        return {
-          visibility: style.visibility,
-          shadow: style.boxShadow,
-          right: Math.round(nav.getBoundingClientRect().right),
+    await onPage(
+      openPage(suite.browser, { width: 390, height: 844 }),
+      async (page, _watchPage, context) => {
+        await presetSession(context, suite.w.r)
+        await page.goto(`${suite.w.url}/web#/dashboard`)
+        await page.locator('[data-testid="card-keys"]').waitFor()
+        // The closed menu leaves nothing on screen: no shadow strip at the left edge.
+        const closed = await page.evaluate(() => {
+          const nav = crsFind('nav.side')
+          const style = getComputedStyle(nav)
+          return {
+            visibility: style.visibility,
+            shadow: style.boxShadow,
+            right: Math.round(nav.getBoundingClientRect().right),
+          }
+        })
+        expect(closed).toEqual({ visibility: 'hidden', shadow: 'none', right: 0 })
+        await page.getByRole('button', { name: 'Menu' }).click()
+        await page.getByRole('link', { name: 'API keys' }).click()
+        await page.waitForURL(/#\/keys/)
+        await page.locator('crs-data-table[data-testid="keys-table"] tbody tr').first().waitFor()
+        for (const route of ['dashboard', 'keys', 'accounts', 'history', 'settings', 'connect']) {
+          await page.goto(`${suite.w.url}/web#/${route}`)
+          await page.waitForLoadState('networkidle')
+          const overflow = await page.evaluate(
+            () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+          )
+          expect({ route, overflow }).toEqual({ route, overflow: 0 })
         }
-      })
-      expect(closed).toEqual({ visibility: 'hidden', shadow: 'none', right: 0 })
-      await page.getByRole('button', { name: 'Menu' }).click()
-      await page.getByRole('link', { name: 'API keys' }).click()
-      await page.waitForURL(/#\/keys/)
-      await page.locator('crs-data-table[data-testid="keys-table"] tbody tr').first().waitFor()
-      for (const route of ['dashboard', 'keys', 'accounts', 'history', 'settings', 'connect']) {
-        await page.goto(`${w.url}/web#/${route}`)
-        await page.waitForLoadState('networkidle')
-        const overflow = await page.evaluate(
-          () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-        )
-        expect({ route, overflow }).toEqual({ route, overflow: 0 })
-      }
-      expect(watchPage.problems).toEqual([])
-    } finally {
-      await context.close()
-    }
+      },
+    )
   }, 60_000)
 
   test('a wrong password is shown inline', async () => {
-    const { context, page, w: watchPage } = await openPage(browser)
-    try {
+    await onPage(openPage(suite.browser), async (page, watchPage) => {
       watchPage.allow(401, /\/web\/auth\/login$/)
-      await page.goto(`${w.url}/web#/login`)
+      await page.goto(`${suite.w.url}/web#/login`)
       await page.getByLabel('User name').fill(ADMIN.username)
       await page.getByLabel('Password').fill('wrong-password')
       await page.getByRole('button', { name: 'Sign in' }).click()
       await expectText(page, /Sign-in failed/)
-      expect(watchPage.problems).toEqual([])
-    } finally {
-      await context.close()
-    }
+    })
   }, 30_000)
 })
 
@@ -299,7 +251,7 @@ describe('web assets', () => {
   })
 
   test('/web serves hashed files immutable, the HTML uncached, security headers everywhere', async () => {
-    const index = await fetch(`${w.url}/web`)
+    const index = await fetch(`${suite.w.url}/web`)
     expect(index.headers.get('cache-control')).toBe('no-cache')
     expect(index.headers.get('content-security-policy')).toContain("script-src 'self'")
     expect(index.headers.get('x-frame-options')).toBe('DENY')
@@ -307,16 +259,16 @@ describe('web assets', () => {
     expect(html).not.toMatch(/<script>(?!<)/)
     const entry = /src="(\/web\/app-[a-z0-9]+\.js)"/.exec(html)?.[1]
     expect(entry).toBeDefined()
-    const js = await fetch(`${w.url}${entry}`)
+    const js = await fetch(`${suite.w.url}${entry}`)
     expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
     expect(js.headers.get('content-type')).toContain('javascript')
     expect(js.headers.get('x-content-type-options')).toBe('nosniff')
-    const spa = await fetch(`${w.url}/web/some/client/route`)
+    const spa = await fetch(`${suite.w.url}/web/some/client/route`)
     expect(spa.status).toBe(200)
     expect(spa.headers.get('cache-control')).toBe('no-cache')
-    expect((await fetch(`${w.url}/web/missing-file.js`)).status).toBe(404)
-    expect((await fetch(`${w.url}/web/..%2f..%2fpackage.json`)).status).toBe(400)
-    const root = await fetch(`${w.url}/`, { redirect: 'manual' })
+    expect((await fetch(`${suite.w.url}/web/missing-file.js`)).status).toBe(404)
+    expect((await fetch(`${suite.w.url}/web/..%2f..%2fpackage.json`)).status).toBe(400)
+    const root = await fetch(`${suite.w.url}/`, { redirect: 'manual' })
     expect(root.status).toBe(302)
     expect(root.headers.get('location')).toBe('/web')
   })
@@ -324,7 +276,7 @@ describe('web assets', () => {
 
 describe('dashboard performance', () => {
   test('30 days of hourly data (720 points per series) render in under 300 ms after arrival', async () => {
-    const r = w.r
+    const r = suite.w.r
     const now = Date.now()
     const key = makeKey({ id: 'perf-key', name: 'perf key' })
     const incs = []
@@ -348,10 +300,9 @@ describe('dashboard performance', () => {
     }
     await r.relay.stores.usage.increment(incs)
 
-    const { context, page, w: watchPage } = await openPage(browser)
-    try {
+    await onPage(openPage(suite.browser), async (page, _watchPage, context) => {
       await presetSession(context, r)
-      await page.goto(`${w.url}/web#/dashboard?range=30&gran=hour`)
+      await page.goto(`${suite.w.url}/web#/dashboard?range=30&gran=hour`)
       const ms = await page.evaluate(
         () =>
           new Promise<number>((resolve, reject) => {
@@ -378,9 +329,6 @@ describe('dashboard performance', () => {
       console.log(`dashboard render: ${ms.toFixed(1)} ms for ${points} points per series`)
       expect(points).toBeGreaterThanOrEqual(720)
       expect(ms).toBeLessThan(300)
-      expect(watchPage.problems).toEqual([])
-    } finally {
-      await context.close()
-    }
+    })
   }, 60_000)
 })
