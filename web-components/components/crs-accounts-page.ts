@@ -36,20 +36,6 @@ export function healthOf(a: Account, now: number): { key: MessageKey; cls: strin
 
 /** Styles of what the accounts table's cells render. */
 const CELL_CSS = css`
-  .name {
-    font-weight: 600;
-  }
-  .namecell {
-    display: flex;
-    align-items: center;
-    gap: 6px;
-    max-width: 300px;
-    overflow: hidden;
-  }
-  .namecell .name {
-    overflow: hidden;
-    text-overflow: ellipsis;
-  }
   .right {
     display: flex;
     align-items: center;
@@ -57,9 +43,6 @@ const CELL_CSS = css`
     justify-content: flex-end;
   }
   @media (max-width: 720px) {
-    .namecell {
-      max-width: 150px;
-    }
     .namecell .badge {
       display: none;
     }

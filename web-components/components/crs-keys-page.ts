@@ -31,16 +31,6 @@ const STATUS_BADGE: Record<string, string> = {
 
 /** Styles of what the keys table's cells render. */
 const CELL_CSS = css`
-  .name {
-    font-weight: 600;
-  }
-  .namecell {
-    display: flex;
-    align-items: center;
-    gap: 6px;
-    max-width: 300px;
-    overflow: hidden;
-  }
   .binding {
     display: inline-block;
     max-width: 180px;
@@ -58,10 +48,6 @@ const CELL_CSS = css`
     .namecell .hintkey {
       display: none;
     }
-  }
-  .namecell .name {
-    overflow: hidden;
-    text-overflow: ellipsis;
   }
   .tags {
     display: inline-flex;
@@ -86,9 +72,6 @@ const CELL_CSS = css`
     gap: 4px;
   }
   @media (max-width: 720px) {
-    .namecell {
-      max-width: 130px;
-    }
     .namecell .hintkey,
     .namecell .tags {
       display: none;

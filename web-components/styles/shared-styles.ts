@@ -411,6 +411,24 @@ export const sharedStyles = css`
   th.num {
     text-align: right;
   }
+  /* A one-line name cell: the name (ellipsis when long), then badges. */
+  .namecell {
+    display: flex;
+    align-items: center;
+    gap: 6px;
+    max-width: 300px;
+    overflow: hidden;
+  }
+  .namecell .name {
+    font-weight: 600;
+    overflow: hidden;
+    text-overflow: ellipsis;
+  }
+  @media (max-width: 720px) {
+    .namecell {
+      max-width: 140px;
+    }
+  }
   /* crs-data-table (rendered without a shadow root, inside the page that holds it) */
   crs-data-table {
     display: block;
