@@ -227,7 +227,11 @@ async function main() {
           for (const p of SHOTS) {
             if (only && !only.includes(p.name)) continue
             if (dark && (lang !== 'en' || !DARK.has(p.name))) continue
-            const { context, page, w: watchPage } = await openPage(browser, {
+            const {
+              context,
+              page,
+              w: watchPage,
+            } = await openPage(browser, {
               width: vp.width,
               height: vp.height,
               dark,
@@ -236,7 +240,13 @@ async function main() {
             await context.addInitScript((l: string) => localStorage.setItem('crs.lang', l), lang)
             if (p.signedIn) await presetSession(context, w.r)
             if (p.name === 'stats' || p.name === 'stats-batch') {
-              const value = p.name === 'stats' ? keys[0]!.key : keys.slice(0, 3).map((k) => k.key).join('\n')
+              const value =
+                p.name === 'stats'
+                  ? keys[0]!.key
+                  : keys
+                      .slice(0, 3)
+                      .map((k) => k.key)
+                      .join('\n')
               await context.addInitScript(
                 (k: string) => sessionStorage.setItem('crs.publicKey', k),
                 value,
@@ -252,7 +262,9 @@ async function main() {
             const file = `${OUT}${p.name}-${vp.name}-${lang}${dark ? '-dark' : ''}.png`
             await page.screenshot({ path: file, fullPage: !p.overlay })
             problems.push(
-              ...watchPage.problems.map((x) => `${p.name}/${vp.name}/${lang}${dark ? '/dark' : ''}: ${x}`),
+              ...watchPage.problems.map(
+                (x) => `${p.name}/${vp.name}/${lang}${dark ? '/dark' : ''}: ${x}`,
+              ),
             )
             await context.close()
             count++

@@ -9,10 +9,10 @@ import type {
   AccountTestResult,
   AccountUsageStats,
   AccountUsageSummary,
-  BatchStats,
   ApiKey,
   AuditEntry,
   AuthUrl,
+  BatchStats,
   CreatedKey,
   Dashboard,
   HistoryConfig,
@@ -39,7 +39,12 @@ export class ApiError extends Error {
   readonly type: string
   /** Extra fields of the error object (e.g. `index` of the failing key in a batch). */
   readonly details: Record<string, unknown>
-  constructor(status: number, type: string, message: string, details: Record<string, unknown> = {}) {
+  constructor(
+    status: number,
+    type: string,
+    message: string,
+    details: Record<string, unknown> = {},
+  ) {
     super(message)
     this.name = 'ApiError'
     this.status = status

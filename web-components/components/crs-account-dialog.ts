@@ -162,7 +162,8 @@ export class CrsAccountDialog extends CrsElement {
     if (v.modelsMode === 'map') {
       const rows = this.mappings.filter(([a, b]) => a.trim() || b.trim())
       if (!rows.length) e.mappings = t('acc.modelsNeeded')
-      else if (rows.some(([a, b]) => !a.trim() || !b.trim())) e.mappings = t('acc.mappingIncomplete')
+      else if (rows.some(([a, b]) => !a.trim() || !b.trim()))
+        e.mappings = t('acc.mappingIncomplete')
       else if (new Set(rows.map(([a]) => a.trim())).size < rows.length)
         e.mappings = t('acc.mappingDuplicate')
     }

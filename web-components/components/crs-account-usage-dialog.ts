@@ -110,10 +110,11 @@ export class CrsAccountUsageDialog extends CrsElement {
   ) {
     return html`<div class="btn-group" role="group" aria-label=${label}>
       ${options.map(
-        (o) => html`<button class="btn small" aria-pressed=${o === current ? 'true' : 'false'} @click=${() => {
-          pick(o)
-          void this.load()
-        }}>${name(o)}</button>`,
+        (o) =>
+          html`<button class="btn small" aria-pressed=${o === current ? 'true' : 'false'} @click=${() => {
+            pick(o)
+            void this.load()
+          }}>${name(o)}</button>`,
       )}
     </div>`
   }

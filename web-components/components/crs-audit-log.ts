@@ -169,7 +169,11 @@ export class CrsAuditLog extends CrsElement {
     if (!changes.length)
       return html`<p class="muted" data-testid="audit-nochange">${t('audit.noChanges')}</p>`
     return html`<p class="small muted" style="margin:0 0 8px">${
-      created ? t('audit.created') : deleted ? t('audit.deleted') : t('audit.changedN', { n: changes.length })
+      created
+        ? t('audit.created')
+        : deleted
+          ? t('audit.deleted')
+          : t('audit.changedN', { n: changes.length })
     }</p>
       <div class="table-wrap">
         <table class="diff" data-testid="audit-diff">
@@ -200,7 +204,9 @@ export class CrsAuditLog extends CrsElement {
         ${e.target ? html`<span><span class="muted">${t('audit.target')}:</span> <span class="mono">${e.target}</span></span>` : ''}
       </div>
       ${this.changes(e)}
-      <label class="check" style="margin-top:12px"><input type="checkbox" .checked=${this.raw} @change=${(ev: Event) => {
+      <label class="check" style="margin-top:12px"><input type="checkbox" .checked=${this.raw} @change=${(
+        ev: Event,
+      ) => {
         this.raw = (ev.target as HTMLInputElement).checked
       }} />${t('audit.raw')}</label>
       ${

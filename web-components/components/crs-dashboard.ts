@@ -448,7 +448,11 @@ export class CrsDashboard extends CrsElement {
     const metric = this.metric
     const items = trend?.items ?? []
     const total = (u: TopTrend['items'][number]['total']) =>
-      metric === 'cost' ? fmtCost(u.cost) : metric === 'requests' ? fmtInt(u.requests) : fmtCompact(u.allTokens)
+      metric === 'cost'
+        ? fmtCost(u.cost)
+        : metric === 'requests'
+          ? fmtInt(u.requests)
+          : fmtCompact(u.allTokens)
     return html`<section class="card" aria-labelledby="${id}-h" data-testid=${id}>
       <h2 id="${id}-h">${title}</h2>
       ${
@@ -479,7 +483,9 @@ export class CrsDashboard extends CrsElement {
         <h2>${t('dash.top')}</h2>
         <div class="btn-group" role="group" aria-label=${t('dash.topMetric')}>
           ${METRICS.map(
-            (m) => html`<button class="btn small" aria-pressed=${this.metric === m ? 'true' : 'false'} @click=${() => updateQuery({ top: m })}>
+            (
+              m,
+            ) => html`<button class="btn small" aria-pressed=${this.metric === m ? 'true' : 'false'} @click=${() => updateQuery({ top: m })}>
               ${t(`dash.metric.${m}` as MessageKey)}
             </button>`,
           )}

@@ -86,7 +86,9 @@ export class CrsGroupsDialog extends CrsElement {
   private nameCell(g: AccountGroup) {
     const r = this.renaming
     if (r?.id !== g.id) return g.name
-    return html`<form class="rename" novalidate @submit=${(e: Event) => this.rename(e)} @keydown=${(e: KeyboardEvent) => {
+    return html`<form class="rename" novalidate @submit=${(e: Event) => this.rename(e)} @keydown=${(
+      e: KeyboardEvent,
+    ) => {
       if (e.key === 'Escape') {
         // Leaves the rename only, not the whole dialog.
         e.preventDefault()

@@ -4,16 +4,8 @@ import type { Account, ApiKey, HistoryPage, HistoryStats, HistorySummary } from 
 import { type MessageKey, t } from '../i18n/i18n.ts'
 import { CrsElement } from '../lib/crs-element.ts'
 import { saveBlob } from '../lib/download.ts'
-import {
-  fmtCompact,
-  fmtCost,
-  fmtDateTime,
-  fmtInt,
-  fmtMs,
-  fromLocalInput,
-  toLocalInput,
-} from '../lib/format.ts'
-import { endpointCell, outcomeCell, streamCell } from '../lib/history-view.ts'
+import { fmtCompact, fmtCost, fmtInt, fmtMs, fromLocalInput, toLocalInput } from '../lib/format.ts'
+import { endpointCell, outcomeCell, streamCell, timeCell } from '../lib/history-view.ts'
 import { icon } from '../lib/icons.ts'
 import { updateQuery } from '../lib/route.ts'
 import { errorText, toast, toastError } from '../lib/toast.ts'
@@ -73,7 +65,15 @@ export function fillBuckets(
   const out: Bucket[] = []
   for (let t = start; t < to && out.length < 2000; t += step)
     out.push(
-      byT.get(t) ?? { t, requests: 0, errors: 0, billable: 0, billableFailed: 0, tokens: 0, cost: 0 },
+      byT.get(t) ?? {
+        t,
+        requests: 0,
+        errors: 0,
+        billable: 0,
+        billableFailed: 0,
+        tokens: 0,
+        cost: 0,
+      },
     )
   return out
 }
@@ -251,12 +251,15 @@ export class CrsHistoryPage extends CrsElement {
       {
         key: 'time',
         label: t('hist.time'),
-        render: (r) => html`<span class="nowrap small">${fmtDateTime(r.startTime)}</span>`,
+        render: (r) => timeCell(r),
       },
       {
         key: 'key',
         label: t('hist.key'),
-        render: (r) => r.keyName || html`<span class="muted">—</span>`,
+        render: (r) =>
+          r.keyName
+            ? html`<span class="clip" title=${r.keyName}>${r.keyName}</span>`
+            : html`<span class="muted">—</span>`,
       },
       {
         key: 'account',
@@ -267,6 +270,7 @@ export class CrsHistoryPage extends CrsElement {
       {
         key: 'model',
         label: t('common.model'),
+        wide: true,
         render: (r) => html`<span class="mono small">${r.model}</span>`,
       },
       {
@@ -298,6 +302,7 @@ export class CrsHistoryPage extends CrsElement {
         key: 'cost',
         label: t('common.cost'),
         num: true,
+        wide: true,
         render: (r) => fmtCost(r.costNanos / 1e9),
       },
       {

@@ -392,8 +392,9 @@ export class CrsKeyDialog extends CrsElement {
     return html`<div class="chips span-all" aria-label=${t('keyDlg.tagSuggestions')}>
       <span class="hint">${t('keyDlg.tagSuggestions')}</span>
       ${left.map(
-        (tag) => html`<button type="button" class="btn small" data-tag=${tag} @click=${() =>
-          this.set('tags', [...have, tag].join(', '))}>+ ${tag}</button>`,
+        (tag) =>
+          html`<button type="button" class="btn small" data-tag=${tag} @click=${() =>
+            this.set('tags', [...have, tag].join(', '))}>+ ${tag}</button>`,
       )}
     </div>`
   }
@@ -404,10 +405,15 @@ export class CrsKeyDialog extends CrsElement {
       <div class="chips span-all" role="group" aria-label=${t('keyDlg.expiryPresets')}>
         <span class="hint">${t('keyDlg.expiryPresets')}</span>
         ${EXPIRY_PRESETS.map(
-          (d) => html`<button type="button" class="btn small" data-preset=${d} @click=${() =>
-            this.set('expiresAt', d ? dayFromNow(d) : '')}>${
-            d === 0 ? t('common.never') : d === 365 ? t('keyDlg.preset.year') : t('keyDlg.preset.days', { n: d })
-          }</button>`,
+          (d) =>
+            html`<button type="button" class="btn small" data-preset=${d} @click=${() =>
+              this.set('expiresAt', d ? dayFromNow(d) : '')}>${
+              d === 0
+                ? t('common.never')
+                : d === 365
+                  ? t('keyDlg.preset.year')
+                  : t('keyDlg.preset.days', { n: d })
+            }</button>`,
         )}
       </div>`
   }

@@ -2,10 +2,10 @@ import { css, html } from 'lit'
 import { api } from '../api/client.ts'
 import type { AccountGroup, AuthUrl } from '../api/types.ts'
 import { type MessageKey, t } from '../i18n/i18n.ts'
-import { CrsElement } from '../lib/crs-element.ts'
 import { PROXY_ALIASES, proxyErrors, proxyFieldset, proxyFrom } from '../lib/account-form.ts'
-import { fmtDateTime, fromLocalInput } from '../lib/format.ts'
+import { CrsElement } from '../lib/crs-element.ts'
 import { focusInvalid, inputField, selectField, serverFieldError } from '../lib/form.ts'
+import { fmtDateTime, fromLocalInput } from '../lib/format.ts'
 import { errorText, toast } from '../lib/toast.ts'
 import { sharedStyles } from '../styles/shared-styles.ts'
 import './crs-copy-button.ts'
@@ -142,8 +142,7 @@ export class CrsOauthWizard extends CrsElement {
   private async addManual() {
     const v = this.values
     const errs: Record<string, string> = {}
-    if (!v.accessToken?.trim() && !v.refreshToken?.trim())
-      errs.accessToken = t('oauth.tokenNeeded')
+    if (!v.accessToken?.trim() && !v.refreshToken?.trim()) errs.accessToken = t('oauth.tokenNeeded')
     const exp = v.expiresAt ? fromLocalInput(v.expiresAt) : 0
     if (v.expiresAt && !Number.isFinite(exp)) errs.expiresAt = t('common.invalidDate')
     if (!v.name?.trim()) errs.name = t('common.required')
@@ -219,7 +218,10 @@ export class CrsOauthWizard extends CrsElement {
       this.created(r.account?.name ?? '')
     } catch (err) {
       // A refused code belongs to the code field, whatever the server's wording.
-      if (!serverFieldError(err, ['code'], TOKEN_ALIASES) && /exchange|code|token/i.test(errorText(err)))
+      if (
+        !serverFieldError(err, ['code'], TOKEN_ALIASES) &&
+        /exchange|code|token/i.test(errorText(err))
+      )
         this.errors = { code: errorText(err) }
       else this.fail(err)
       focusInvalid(this.renderRoot, this.updateComplete)

@@ -11,7 +11,7 @@ import type {
 import { type MessageKey, t } from '../i18n/i18n.ts'
 import { CrsElement } from '../lib/crs-element.ts'
 import { fmtCompact, fmtCost, fmtDateTime, fmtInt, fmtMs } from '../lib/format.ts'
-import { endpointCell, outcomeCell } from '../lib/history-view.ts'
+import { endpointCell, outcomeCell, timeCell } from '../lib/history-view.ts'
 import { LIMIT_CSS, limitMeter, limitRows, limitSummary } from '../lib/key-limits.ts'
 import { modelUsageColumns } from '../lib/model-columns.ts'
 import { PollingController } from '../lib/polling-controller.ts'
@@ -186,7 +186,8 @@ export class CrsPublicStats extends CrsElement {
     const keys = this.keys
     const bad = keys.findIndex((k) => !/^\S{8,}$/.test(k) || !k.includes('_'))
     if (keys.length === 0 || bad >= 0) {
-      this.invalid = keys.length > 1 ? t('stats.invalidKeyN', { n: bad + 1 }) : t('stats.invalidKey')
+      this.invalid =
+        keys.length > 1 ? t('stats.invalidKeyN', { n: bad + 1 }) : t('stats.invalidKey')
       return
     }
     if (keys.length > MAX_KEYS) {
@@ -292,7 +293,7 @@ export class CrsPublicStats extends CrsElement {
       {
         key: 'time',
         label: t('hist.time'),
-        render: (r) => html`<span class="small nowrap">${fmtDateTime(r.startTime)}</span>`,
+        render: (r) => timeCell(r),
       },
       {
         key: 'model',
@@ -359,7 +360,10 @@ export class CrsPublicStats extends CrsElement {
           .pageSize=${this.pageSize}
           .sizes=${PAGE_SIZES}
           @crs-page=${(e: CustomEvent<{ page: number; pageSize: number }>) =>
-            updateQuery({ page: String(e.detail.page), size: String(e.detail.pageSize) }, { replace: true })}
+            updateQuery(
+              { page: String(e.detail.page), size: String(e.detail.pageSize) },
+              { replace: true },
+            )}
         ></crs-pagination>
       </section>
       ${
@@ -393,7 +397,12 @@ export class CrsPublicStats extends CrsElement {
         wide: true,
         render: (k) => fmtCompact(k.periodUsage.allTokens),
       },
-      { key: 'cost', label: t('common.cost'), num: true, render: (k) => fmtCost(k.periodUsage.cost) },
+      {
+        key: 'cost',
+        label: t('common.cost'),
+        num: true,
+        render: (k) => fmtCost(k.periodUsage.cost),
+      },
       {
         key: 'share',
         label: t('stats.share'),

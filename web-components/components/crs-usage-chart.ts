@@ -42,7 +42,11 @@ export function preloadCharts(): Promise<UPlotClass> {
 /** A value as an axis or legend shows it. */
 export function chartValue(kind: ChartKind, n: number, axis = false): string {
   if (kind === 'cost')
-    return axis && n !== 0 && Math.abs(n) < 10 ? `$${Number(n.toPrecision(2))}` : axis ? `$${fmtCompact(n)}` : fmtCost(n)
+    return axis && n !== 0 && Math.abs(n) < 10
+      ? `$${Number(n.toPrecision(2))}`
+      : axis
+        ? `$${fmtCompact(n)}`
+        : fmtCost(n)
   if (kind === 'count' && !axis) return fmtInt(n)
   return fmtCompact(n)
 }
@@ -343,7 +347,11 @@ export class CrsUsageChart extends CrsElement {
       this.formats = {
         locale,
         day: new Intl.DateTimeFormat(locale, { month: '2-digit', day: '2-digit' }),
-        time: new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hour12: false }),
+        time: new Intl.DateTimeFormat(locale, {
+          hour: '2-digit',
+          minute: '2-digit',
+          hour12: false,
+        }),
       }
     const d = new Date(at)
     const day = this.formats.day.format(d)

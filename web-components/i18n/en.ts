@@ -469,7 +469,8 @@ export const en = {
   'dash.failed': '{n} failed',
   'dash.rejected': '{n} rejected',
   'dash.countTokens': 'count_tokens {n}',
-  'dash.requestsDef': 'Requests are Messages calls the relay admitted (answered or failed). Rejected requests (limits, restrictions) and count_tokens calls are counted apart.',
+  'dash.requestsDef':
+    'Requests are Messages calls the relay admitted (answered or failed). Rejected requests (limits, restrictions) and count_tokens calls are counted apart.',
   'dash.top': 'Top keys and accounts',
   'dash.topMetric': 'Rank by',
   'dash.topKeys': 'Top {n} keys',
@@ -483,8 +484,10 @@ export const en = {
   'keyDlg.expiryPresets': 'Quick pick:',
   'keyDlg.preset.days': '{n} days',
   'keyDlg.preset.year': '1 year',
-  'keyDlg.bindingBoth': 'Both are set: requests go to {active}; {ignored} is ignored. Clear one of them.',
-  'keyDlg.bindingRule': 'If both are set, the Claude account or group is used and the Console account is ignored. Empty: the shared pool.',
+  'keyDlg.bindingBoth':
+    'Both are set: requests go to {active}; {ignored} is ignored. Clear one of them.',
+  'keyDlg.bindingRule':
+    'If both are set, the Claude account or group is used and the Console account is ignored. Empty: the shared pool.',
   'hist.endpoint.countTokens': 'count_tokens',
   'hist.endpoint.chat': 'Chat completions',
   'hist.endpoint.responses': 'Responses',
@@ -523,14 +526,16 @@ export const en = {
   'acc.models.list': 'Only the listed models',
   'acc.models.map': 'Listed models, renamed upstream (mapping)',
   'acc.modelsList': 'Models (one per line)',
-  'acc.mapHint': 'Requests for the model on the left are sent upstream as the model on the right; other models are not served by this account.',
+  'acc.mapHint':
+    'Requests for the model on the left are sent upstream as the model on the right; other models are not served by this account.',
   'acc.mapFrom': 'Requested model',
   'acc.mapTo': 'Upstream model',
   'acc.mapRemove': 'Remove mapping {n}',
   'acc.mapAdd': 'Add a mapping',
   'oauth.mode.manual': 'Enter tokens by hand',
   'oauth.tokens': 'Tokens',
-  'oauth.manualHint': 'Paste the tokens of a Claude subscription you already signed in to (e.g. from ~/.claude/.credentials.json). With a refresh token the relay renews the access token itself.',
+  'oauth.manualHint':
+    'Paste the tokens of a Claude subscription you already signed in to (e.g. from ~/.claude/.credentials.json). With a refresh token the relay renews the access token itself.',
   'oauth.accessToken': 'Access token',
   'oauth.refreshToken': 'Refresh token',
   'oauth.expiresAt': 'Access token expires (optional)',

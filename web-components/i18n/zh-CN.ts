@@ -469,7 +469,8 @@ export const zhCN: Record<MessageKey, string> = {
   'dash.failed': '{n} 个失败',
   'dash.rejected': '{n} 个被拒绝',
   'dash.countTokens': 'count_tokens {n} 次',
-  'dash.requestsDef': '请求数指中转服务接受的 Messages 调用（成功或失败）。被拒绝的请求（限额、限制）和 count_tokens 调用单独计数。',
+  'dash.requestsDef':
+    '请求数指中转服务接受的 Messages 调用（成功或失败）。被拒绝的请求（限额、限制）和 count_tokens 调用单独计数。',
   'dash.top': '排名靠前的密钥和账户',
   'dash.topMetric': '排序依据',
   'dash.topKeys': '前 {n} 个密钥',
@@ -484,7 +485,8 @@ export const zhCN: Record<MessageKey, string> = {
   'keyDlg.preset.days': '{n} 天',
   'keyDlg.preset.year': '1 年',
   'keyDlg.bindingBoth': '两者都已设置：请求将发往 {active}，{ignored} 被忽略。请清除其中一个。',
-  'keyDlg.bindingRule': '若两者都设置，将使用 Claude 账户或分组，忽略 Console 账户。留空：使用共享池。',
+  'keyDlg.bindingRule':
+    '若两者都设置，将使用 Claude 账户或分组，忽略 Console 账户。留空：使用共享池。',
   'hist.endpoint.countTokens': 'count_tokens',
   'hist.endpoint.chat': 'Chat completions',
   'hist.endpoint.responses': 'Responses',
@@ -530,7 +532,8 @@ export const zhCN: Record<MessageKey, string> = {
   'acc.mapAdd': '添加映射',
   'oauth.mode.manual': '手动填写令牌',
   'oauth.tokens': '令牌',
-  'oauth.manualHint': '粘贴已登录的 Claude 订阅的令牌（例如 ~/.claude/.credentials.json 中的）。提供刷新令牌时，中转服务会自行续期访问令牌。',
+  'oauth.manualHint':
+    '粘贴已登录的 Claude 订阅的令牌（例如 ~/.claude/.credentials.json 中的）。提供刷新令牌时，中转服务会自行续期访问令牌。',
   'oauth.accessToken': '访问令牌',
   'oauth.refreshToken': '刷新令牌',
   'oauth.expiresAt': '访问令牌过期时间（可选）',

@@ -7,7 +7,13 @@ import type { ChartData } from '../components/crs-usage-chart.ts'
 import { t } from '../i18n/i18n.ts'
 
 /** The colours of the chart palette, in order. */
-export const PALETTE = ['--crs-chart-1', '--crs-chart-2', '--crs-chart-3', '--crs-chart-4', '--crs-chart-5']
+export const PALETTE = [
+  '--crs-chart-1',
+  '--crs-chart-2',
+  '--crs-chart-3',
+  '--crs-chart-4',
+  '--crs-chart-5',
+]
 
 /** Requests and failed (left axis) and tokens (right axis, its own scale) of a usage series. */
 export function requestsAndTokens(s: TrendPoint[]): ChartData {

@@ -58,6 +58,19 @@ export function fmtDateTime(v: string | number | null | undefined): string {
   })
 }
 
+/** The time of day in the user's zone ("14:05:09"). */
+export function fmtTime(v: string | number): string {
+  const d = new Date(v)
+  return Number.isNaN(d.getTime())
+    ? '—'
+    : d.toLocaleTimeString(getLocale(), {
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        hour12: false,
+      })
+}
+
 /** A date in the user's zone. */
 export function fmtDate(v: string | number | null | undefined): string {
   if (!v) return '—'

@@ -7,6 +7,7 @@
 import { html, type TemplateResult } from 'lit'
 import type { HistoryRecord, HistorySummary, Outcome } from '../api/types.ts'
 import { type MessageKey, t } from '../i18n/i18n.ts'
+import { fmtDate, fmtTime } from './format.ts'
 import { icon } from './icons.ts'
 
 /** Badge class of an outcome. */
@@ -42,6 +43,11 @@ export function endpointCell(r: Pick<HistorySummary, 'endpoint'>): TemplateResul
   return html`<span class="small" title=${r.endpoint}>${t(e.kind)} <span class="muted">· ${e.platform}</span></span>`
 }
 
+/** When a request started: date and time, the time alone on a phone (the date on hover). */
+export function timeCell(r: Pick<HistorySummary, 'startTime'>): TemplateResult {
+  return html`<span class="small" title=${new Date(r.startTime).toISOString()}><span class="date-part">${fmtDate(r.startTime)} </span>${fmtTime(r.startTime)}</span>`
+}
+
 /** The streaming cell: an icon and "stream", or a dash. */
 export function streamCell(r: Pick<HistorySummary, 'stream'>): TemplateResult {
   return r.stream
@@ -50,9 +56,13 @@ export function streamCell(r: Pick<HistorySummary, 'stream'>): TemplateResult {
 }
 
 /** The outcome cell: badge with the HTTP status, and the number of tries when several. */
-export function outcomeCell(r: Pick<HistorySummary, 'outcome' | 'status' | 'tries'>): TemplateResult {
+export function outcomeCell(
+  r: Pick<HistorySummary, 'outcome' | 'status' | 'tries'>,
+): TemplateResult {
   return html`<span class="badge ${OUTCOME_BADGE[r.outcome]}">${t(`hist.outcome.${r.outcome}` as MessageKey)} ${r.status || ''}</span>${
-    r.tries > 1 ? html` <span class="badge warn" title=${t('hist.attempts')}>×${r.tries}</span>` : ''
+    r.tries > 1
+      ? html` <span class="badge warn" title=${t('hist.attempts')}>×${r.tries}</span>`
+      : ''
   }`
 }
 
@@ -62,6 +72,7 @@ export function noAttemptsText(
 ): string {
   if (r.outcome === 'rejected') return t('hist.noAttempts.rejected')
   if (!r.accountId) return t('hist.noAttempts.noAccount')
-  if (r.outcome === 'success') return t('hist.noAttempts.first', { name: r.accountName || r.accountId })
+  if (r.outcome === 'success')
+    return t('hist.noAttempts.first', { name: r.accountName || r.accountId })
   return t('hist.noAttempts.firstFailed', { name: r.accountName || r.accountId })
 }

@@ -428,6 +428,16 @@ export const sharedStyles = css`
     .namecell {
       max-width: 140px;
     }
+    .date-part {
+      display: none;
+    }
+  }
+  .clip {
+    display: inline-block;
+    max-width: 160px;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    vertical-align: bottom;
   }
   /* crs-data-table (rendered without a shadow root, inside the page that holds it) */
   crs-data-table {
