@@ -5,6 +5,7 @@ import { type MessageKey, t } from '../i18n/i18n.ts'
 import { CrsElement } from '../lib/crs-element.ts'
 import { diffFields, valueText } from '../lib/diff.ts'
 import { fmtDateTime } from '../lib/format.ts'
+import { timeCell } from '../lib/history-view.ts'
 import { icon } from '../lib/icons.ts'
 import { updateQuery } from '../lib/route.ts'
 import { toastError } from '../lib/toast.ts'
@@ -158,7 +159,7 @@ export class CrsAuditLog extends CrsElement {
   private target(e: AuditEntry) {
     if (!e.target) return html`<span class="muted">—</span>`
     return e.targetName
-      ? html`<span title=${e.target}>${e.targetName}</span>`
+      ? html`<span class="clip" title=${e.target}>${e.targetName}</span>`
       : html`<span class="mono small" title=${e.target}>${e.target.slice(0, 12)}</span>`
   }
 
@@ -226,7 +227,7 @@ export class CrsAuditLog extends CrsElement {
       {
         key: 'at',
         label: t('audit.when'),
-        render: (e) => html`<span class="nowrap small">${fmtDateTime(e.at)}</span>`,
+        render: (e) => timeCell(e.at),
       },
       { key: 'actor', label: t('audit.actor'), wide: true, render: (e) => e.actor },
       {
@@ -244,6 +245,7 @@ export class CrsAuditLog extends CrsElement {
       {
         key: 'open',
         label: '',
+        wide: true,
         render: () =>
           html`<span class="muted nowrap small" aria-hidden="true">${icon('eye')} ${t('common.details')}</span>`,
       },

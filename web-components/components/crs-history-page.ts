@@ -251,7 +251,7 @@ export class CrsHistoryPage extends CrsElement {
       {
         key: 'time',
         label: t('hist.time'),
-        render: (r) => timeCell(r),
+        render: (r) => timeCell(r.startTime),
       },
       {
         key: 'key',

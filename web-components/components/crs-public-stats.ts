@@ -293,7 +293,7 @@ export class CrsPublicStats extends CrsElement {
       {
         key: 'time',
         label: t('hist.time'),
-        render: (r) => timeCell(r),
+        render: (r) => timeCell(r.startTime),
       },
       {
         key: 'model',

@@ -39,6 +39,13 @@ export function preloadCharts(): Promise<UPlotClass> {
   return uplotLoad
 }
 
+/**
+ * The day a daily bucket stands for. Buckets start at midnight of the server's zone
+ * (TIMEZONE_OFFSET), which may be another day in the browser's; noon of the bucket is the same
+ * day in every zone within ±12 hours of it.
+ */
+const dayOf = (bucketStart: number): Date => new Date(bucketStart + 12 * 3_600_000)
+
 /** A value as an axis or legend shows it. */
 export function chartValue(kind: ChartKind, n: number, axis = false): string {
   if (kind === 'cost')
@@ -353,9 +360,9 @@ export class CrsUsageChart extends CrsElement {
           hour12: false,
         }),
       }
+    if (this.granularity === 'day') return this.formats.day.format(dayOf(at))
     const d = new Date(at)
     const day = this.formats.day.format(d)
-    if (this.granularity === 'day') return day
     const time = this.formats.time.format(d)
     return first || (d.getHours() === 0 && d.getMinutes() === 0) ? `${time}\n${day}` : time
   }
@@ -420,7 +427,10 @@ export class CrsUsageChart extends CrsElement {
     const hovering = this.cursorIdx !== null && this.cursorIdx >= 0 && this.cursorIdx < n
     const idx = hovering ? this.cursorIdx! : n - 1
     const at = this.data.x[idx]
-    const when = at === undefined ? '' : this.dateFormat().format(at)
+    const when =
+      at === undefined
+        ? ''
+        : this.dateFormat().format(this.granularity === 'day' ? dayOf(at) : new Date(at))
     return html`<div class="legend" data-testid="chart-legend">
       <span class="when">${hovering ? when : t('chart.latest', { t: when })}</span>
       ${this.data.series.map((s, i) => {

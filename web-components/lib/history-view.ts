@@ -43,9 +43,9 @@ export function endpointCell(r: Pick<HistorySummary, 'endpoint'>): TemplateResul
   return html`<span class="small" title=${r.endpoint}>${t(e.kind)} <span class="muted">· ${e.platform}</span></span>`
 }
 
-/** When a request started: date and time, the time alone on a phone (the date on hover). */
-export function timeCell(r: Pick<HistorySummary, 'startTime'>): TemplateResult {
-  return html`<span class="small" title=${new Date(r.startTime).toISOString()}><span class="date-part">${fmtDate(r.startTime)} </span>${fmtTime(r.startTime)}</span>`
+/** A moment in a table: date and time, the time alone on a phone. */
+export function timeCell(at: number): TemplateResult {
+  return html`<span class="small" title=${new Date(at).toISOString()}><span class="date-part">${fmtDate(at)} </span>${fmtTime(at)}</span>`
 }
 
 /** The streaming cell: an icon and "stream", or a dash. */
