@@ -234,6 +234,8 @@ export interface HistorySummary {
   keyName: string
   accountId: string
   accountName: string
+  /** Platform of the account that answered (`claude-oauth`, …; '' when none did). */
+  platform: string
   model: string
   stream: boolean
   endpoint: string

@@ -5,7 +5,13 @@ import { type MessageKey, t } from '../i18n/i18n.ts'
 import { confirmAction } from '../lib/confirm.ts'
 import { CrsElement } from '../lib/crs-element.ts'
 import { fmtCost, fmtDateTime, fmtInt, fmtMs } from '../lib/format.ts'
-import { endpointCell, noAttemptsText, OUTCOME_BADGE, streamCell } from '../lib/history-view.ts'
+import {
+  endpointCell,
+  noAttemptsText,
+  OUTCOME_BADGE,
+  platformName,
+  streamCell,
+} from '../lib/history-view.ts'
 import { icon } from '../lib/icons.ts'
 import { errorBlock, loadingBlock } from '../lib/states.ts'
 import { errorText } from '../lib/toast.ts'
@@ -124,7 +130,12 @@ export class CrsHistoryDetail extends CrsElement {
         ${this.item('hist.outcome', html`<span class="badge ${OUTCOME_BADGE[r.outcome] ?? ''}">${t(`hist.outcome.${r.outcome}` as MessageKey)}</span>`)}
         ${this.item('hist.httpStatus', r.status || '—')}
         ${this.item('hist.key', r.keyName || '—')}
-        ${this.item('hist.account', r.accountName || '—')}
+        ${this.item(
+          'hist.account',
+          r.accountName
+            ? html`${r.accountName}${r.platform ? html` <span class="badge info">${platformName(r.platform)}</span>` : ''}`
+            : '—',
+        )}
         ${this.item('common.model', html`<span class="mono">${r.model}</span>`)}
         ${this.item('hist.endpoint', html`${endpointCell(r)}<div class="mono small muted">${r.endpoint}</div>`)}
         ${this.item('hist.stream', streamCell(r))}

@@ -5,7 +5,13 @@ import { type MessageKey, t } from '../i18n/i18n.ts'
 import { CrsElement } from '../lib/crs-element.ts'
 import { saveBlob } from '../lib/download.ts'
 import { fmtCompact, fmtCost, fmtInt, fmtMs, fromLocalInput, toLocalInput } from '../lib/format.ts'
-import { endpointCell, outcomeCell, streamCell, timeCell } from '../lib/history-view.ts'
+import {
+  endpointCell,
+  outcomeCell,
+  platformName,
+  streamCell,
+  timeCell,
+} from '../lib/history-view.ts'
 import { icon } from '../lib/icons.ts'
 import { updateQuery } from '../lib/route.ts'
 import { errorText, toast, toastError } from '../lib/toast.ts'
@@ -265,7 +271,10 @@ export class CrsHistoryPage extends CrsElement {
         key: 'account',
         label: t('hist.account'),
         wide: true,
-        render: (r) => r.accountName || html`<span class="muted">—</span>`,
+        render: (r) =>
+          r.accountName
+            ? html`<span class="clip" title=${r.platform ? `${r.accountName} · ${platformName(r.platform)}` : r.accountName}>${r.accountName}</span>`
+            : html`<span class="muted">—</span>`,
       },
       {
         key: 'model',

@@ -27,6 +27,13 @@ const PLATFORMS: Record<string, string> = {
   bedrock: 'Bedrock',
 }
 
+/** The name of an account platform (`claude-console` → "Claude Console"); unknown ones as they are. */
+export function platformName(platform: string): string {
+  const key = `acc.platform.${platform}` as MessageKey
+  const name = t(key)
+  return name === key ? platform : name
+}
+
 /** What kind of call an endpoint path is, and through which client API it came. */
 export function endpointOf(path: string): { kind: MessageKey; platform: string } {
   const p = path.toLowerCase()
