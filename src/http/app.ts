@@ -105,6 +105,7 @@ export function createApp(deps: AppDeps) {
     )
     .use(
       keyBatchRoutes({
+        tzOffsetHours: deps.config.TIMEZONE_OFFSET,
         keys: deps.services.keys,
         usage: deps.services.usage,
         limits: deps.stores.limits,

@@ -18,6 +18,8 @@ import { holderKey, keyLimitsView, usageView } from './key-routes.ts'
 
 /** What the batch routes need. */
 export interface KeyBatchRouteDeps {
+  /** The relay's zone (TIMEZONE_OFFSET): days and weeks of the limits start in it. */
+  tzOffsetHours: number
   keys: KeyService
   usage: UsageService
   limits: LimitsRepository
@@ -118,6 +120,7 @@ export function keyBatchRoutes(deps: KeyBatchRouteDeps) {
           data: {
             period,
             keyCount: list.length,
+            timezoneOffset: deps.tzOffsetHours,
             aggregated: {
               usage: {
                 daily: usageView(sum.daily),

@@ -191,6 +191,7 @@ describe('several keys checked together', () => {
     expect(res.status).toBe(200)
     const d = ((await res.json()) as any).data
     expect(d.keyCount).toBe(2)
+    expect(d.timezoneOffset).toBe(8)
     expect(d.aggregated.periodUsage.requests).toBe(3)
     expect(d.individual.map((k: any) => k.name)).toEqual(['batch-a', 'batch-b'])
     expect(d.individual[0].periodUsage.requests).toBe(2)

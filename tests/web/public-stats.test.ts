@@ -31,7 +31,10 @@ describe('public stats page', () => {
         () => crsFind('crs-data-table[data-testid="own-history"]')?.rows.length === 7,
       )
       // The limits with their use.
-      await page.locator('[data-testid="limits"] .limit-row[data-limit="daily"]').waitFor()
+      // The limits with their use and the time the day starts over (the relay's midnight).
+      const daily = page.locator('[data-testid="limits"] .limit-row[data-limit="daily"]')
+      await daily.waitFor()
+      expect(await daily.textContent()).toMatch(/\$0\.\d{4} \/ \$3\s*resets in \d+ h/)
     })
   }, 60_000)
 

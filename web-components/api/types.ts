@@ -392,6 +392,8 @@ export interface UserStats {
     enableClientRestriction: boolean
     allowedClients: string[]
   }
+  /** The relay's zone (hours east of UTC): days and weeks of the limits start in it. */
+  timezoneOffset: number
 }
 
 /** A key's limits with their current use and when each window resets. */
@@ -449,6 +451,8 @@ export interface BatchKeyStats {
 export interface BatchStats {
   period: 'daily' | 'monthly' | 'total'
   keyCount: number
+  /** The relay's zone (hours east of UTC). */
+  timezoneOffset: number
   aggregated: {
     usage: { daily: UsageView; monthly: UsageView; total: UsageView }
     periodUsage: UsageView

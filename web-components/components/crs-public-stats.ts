@@ -12,7 +12,7 @@ import { type MessageKey, t } from '../i18n/i18n.ts'
 import { CrsElement } from '../lib/crs-element.ts'
 import { fmtCompact, fmtCost, fmtDateTime, fmtInt, fmtMs } from '../lib/format.ts'
 import { endpointCell, outcomeCell, timeCell } from '../lib/history-view.ts'
-import { LIMIT_CSS, limitMeter, limitRows, limitSummary } from '../lib/key-limits.ts'
+import { LIMIT_CSS, limitMeter, limitRows, limitSummary, resetsOf } from '../lib/key-limits.ts'
 import { modelUsageColumns } from '../lib/model-columns.ts'
 import { PollingController } from '../lib/polling-controller.ts'
 import { updateQuery } from '../lib/route.ts'
@@ -288,7 +288,10 @@ export class CrsPublicStats extends CrsElement {
 
   private results(s: UserStats) {
     const now = Date.now()
-    const limits = limitRows({ limits: s.limits })
+    const limits = limitRows({
+      limits: s.limits,
+      resets: resetsOf(s.limits, s.timezoneOffset ?? 0, now),
+    })
     const histCols: Column<HistorySummary>[] = [
       {
         key: 'time',
@@ -414,7 +417,10 @@ export class CrsPublicStats extends CrsElement {
         key: 'limits',
         label: t('keys.col.limits'),
         render: (k) => {
-          const rows = limitRows({ limits: k.limits })
+          const rows = limitRows({
+            limits: k.limits,
+            resets: resetsOf(k.limits, b.timezoneOffset ?? 0, now),
+          })
           return rows[0]
             ? html`${limitSummary(rows[0], now)}${rows.length > 1 ? html` <span class="badge">+${rows.length - 1}</span>` : ''}`
             : html`<span class="muted small">${t('common.unlimited')}</span>`

@@ -41,6 +41,27 @@ export interface LimitSource {
   resets?: { window: string | null; daily: string; weeklyOpus: string }
 }
 
+/**
+ * When each window of a key starts over, from its limits and the relay's zone (`TIMEZONE_OFFSET`,
+ * hours): the rate window's end, the next local midnight, the next local Monday (weekly Opus).
+ */
+export function resetsOf(
+  l: KeyLimits,
+  tzOffsetHours: number,
+  now = Date.now(),
+): NonNullable<LimitSource['resets']> {
+  const day = 86_400_000
+  const off = tzOffsetHours * 3_600_000
+  const today = Math.floor((now + off) / day) * day
+  const weekday = new Date(today).getUTCDay()
+  const toMonday = (8 - weekday) % 7 || 7
+  return {
+    window: l.windowEndTime,
+    daily: new Date(today + day - off).toISOString(),
+    weeklyOpus: new Date(today + toMonday * day - off).toISOString(),
+  }
+}
+
 /** The limits set on a key (0 = no limit), most used first. */
 export function limitRows(src: LimitSource): LimitRow[] {
   const l = src.limits
