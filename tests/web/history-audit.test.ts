@@ -6,6 +6,7 @@
 import { describe, expect, test } from 'bun:test'
 import { adminPage, demoSuite, onPage } from './harness.ts'
 
+declare const crsFind: (selector: string) => any
 declare const getComputedStyle: (el: unknown) => { cursor: string }
 
 const suite = demoSuite()
@@ -36,8 +37,8 @@ describe('request history', () => {
       expect(await text(countTokens.id)).toContain('count_tokens · Claude')
       expect(await text(chat.id)).toContain('Chat completions · OpenAI')
       expect(await text(plain.id)).toContain('Messages · Claude')
-      expect(await text(streamed.id)).toContain('stream')
-      expect(await row(plain.id).getByTitle('Stream').count()).toBe(0)
+      expect(await row(streamed.id).getByRole('img', { name: 'stream' }).count()).toBe(1)
+      expect(await row(plain.id).getByRole('img', { name: 'stream' }).count()).toBe(0)
       const costs = await page
         .locator('crs-data-table[data-testid="history-table"] tbody td:nth-child(9)')
         .allTextContents()

@@ -138,7 +138,7 @@ export class CrsHistoryDetail extends CrsElement {
         )}
         ${this.item('common.model', html`<span class="mono">${r.model}</span>`)}
         ${this.item('hist.endpoint', html`${endpointCell(r)}<div class="mono small muted">${r.endpoint}</div>`)}
-        ${this.item('hist.stream', streamCell(r))}
+        ${this.item('hist.stream', streamCell(r, true))}
         ${this.item('hist.userAgent', html`<span class="small">${r.userAgent || '—'}</span>`)}
       </dl>
       ${r.errorMessage ? html`<p class="callout error">${r.errorType ? html`<b>${r.errorType}</b>: ` : ''}${r.errorMessage}</p>` : ''}

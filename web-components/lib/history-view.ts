@@ -55,11 +55,12 @@ export function timeCell(at: number): TemplateResult {
   return html`<span class="small" title=${new Date(at).toISOString()}><span class="date-part">${fmtDate(at)} </span>${fmtTime(at)}</span>`
 }
 
-/** The streaming cell: an icon and "stream", or a dash. */
-export function streamCell(r: Pick<HistorySummary, 'stream'>): TemplateResult {
-  return r.stream
-    ? html`<span class="small nowrap" title=${t('hist.stream')}>${icon('stream')} ${t('hist.streamYes')}</span>`
-    : html`<span class="muted small">${t('hist.streamNo')}</span>`
+/** The streaming cell: an icon named "stream" (the word itself with `words`), or a dash. */
+export function streamCell(r: Pick<HistorySummary, 'stream'>, words = false): TemplateResult {
+  if (!r.stream) return html`<span class="muted small">${t('hist.streamNo')}</span>`
+  return words
+    ? html`<span class="small nowrap">${icon('stream')} ${t('hist.streamYes')}</span>`
+    : html`<span class="small" title=${t('hist.streamYes')}>${icon('stream', t('hist.streamYes'))}</span>`
 }
 
 /** The outcome cell: badge with the HTTP status, and the number of tries when several. */
