@@ -35,7 +35,7 @@ describe('request history', () => {
       await row(countTokens.id).waitFor()
       const text = async (id: string) => (await row(id).textContent())?.replace(/\s+/g, ' ')
       expect(await text(countTokens.id)).toContain('count_tokens · Claude')
-      expect(await text(chat.id)).toContain('Chat completions · OpenAI')
+      expect(await text(chat.id)).toContain('Chat · OpenAI')
       expect(await text(plain.id)).toContain('Messages · Claude')
       expect(await row(streamed.id).getByRole('img', { name: 'stream' }).count()).toBe(1)
       expect(await row(plain.id).getByRole('img', { name: 'stream' }).count()).toBe(0)

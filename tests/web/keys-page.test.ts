@@ -80,7 +80,7 @@ describe('keys page', () => {
       // Permissions, restrictions and the binding: Claude wins, the Console binding is ignored.
       const erin = row(page, byName('erin-restricted').id)
       await expect(erin.textContent()).resolves.toContain('Claude')
-      await expect(erin.textContent()).resolves.toContain('1 model(s) only')
+      await expect(erin.textContent()).resolves.toContain('1 model(s)')
       await expect(erin.locator('.binding').textContent()).resolves.toContain('claude-max-team')
       await expect(erin.locator('.binding .ignored').textContent()).resolves.toBe('console-backup')
       // A key with no limits and no restrictions says so.
@@ -91,6 +91,14 @@ describe('keys page', () => {
   }, 60_000)
 
   test('rows are one line with a labelled actions menu, at 1440 and at 390 px', async () => {
+    // Long names and tags are cut, not wrapped or widening the table.
+    await suite.w.r.createKey({
+      name: 'a-very-long-key-name-for-the-nightly-build-pipeline-of-team-alpha',
+      tags: ['team-alpha', 'nightly-builds', 'release'],
+      dailyCostLimit: 10,
+      rateLimitWindow: 60,
+      rateLimitRequests: 1000,
+    })
     for (const [width, height] of [
       [1440, 900],
       [390, 844],

@@ -280,7 +280,7 @@ export class CrsHistoryPage extends CrsElement {
         key: 'model',
         label: t('common.model'),
         wide: true,
-        render: (r) => html`<span class="mono small">${r.model}</span>`,
+        render: (r) => html`<span class="mono small clip" title=${r.model}>${r.model}</span>`,
       },
       {
         key: 'endpoint',

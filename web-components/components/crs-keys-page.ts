@@ -33,7 +33,7 @@ const STATUS_BADGE: Record<string, string> = {
 const CELL_CSS = css`
   .binding {
     display: inline-block;
-    max-width: 180px;
+    max-width: 150px;
     overflow: hidden;
     text-overflow: ellipsis;
     vertical-align: middle;

@@ -446,7 +446,7 @@ export const zhCN: Record<MessageKey, string> = {
   'keys.col.permissions': '权限',
   'keys.afterActivation': '首次使用后 {n} {unit}',
   'keys.modelsAllowed': '仅 {n} 个模型',
-  'keys.modelsBlocked': '禁用 {n} 个模型',
+  'keys.modelsBlocked': '禁 {n} 个模型',
   'keys.clientsOnly': '仅 {n} 种客户端',
   'limit.concurrency': '并发请求',
   'limit.short.concurrency': '并发',
@@ -488,7 +488,7 @@ export const zhCN: Record<MessageKey, string> = {
   'keyDlg.bindingRule':
     '若两者都设置，将使用 Claude 账户或分组，忽略 Console 账户。留空：使用共享池。',
   'hist.endpoint.countTokens': 'count_tokens',
-  'hist.endpoint.chat': 'Chat completions',
+  'hist.endpoint.chat': 'Chat',
   'hist.endpoint.responses': 'Responses',
   'hist.endpoint.messages': 'Messages',
   'hist.streamYes': '流式',

@@ -6,8 +6,8 @@
  */
 import { html, type TemplateResult } from 'lit'
 import type { HistoryRecord, HistorySummary, Outcome } from '../api/types.ts'
-import { type MessageKey, t } from '../i18n/i18n.ts'
-import { fmtDate, fmtTime } from './format.ts'
+import { getLocale, type MessageKey, t } from '../i18n/i18n.ts'
+import { fmtTime } from './format.ts'
 import { icon } from './icons.ts'
 
 /** Badge class of an outcome. */
@@ -50,9 +50,15 @@ export function endpointCell(r: Pick<HistorySummary, 'endpoint'>): TemplateResul
   return html`<span class="small" title=${r.endpoint}>${t(e.kind)} <span class="muted">· ${e.platform}</span></span>`
 }
 
-/** A moment in a table: date and time, the time alone on a phone. */
+/** A moment in a table: date (the year only when not this year) and time; the time alone on a phone. */
 export function timeCell(at: number): TemplateResult {
-  return html`<span class="small" title=${new Date(at).toISOString()}><span class="date-part">${fmtDate(at)} </span>${fmtTime(at)}</span>`
+  const d = new Date(at)
+  const date = d.toLocaleDateString(getLocale(), {
+    month: '2-digit',
+    day: '2-digit',
+    ...(d.getFullYear() === new Date().getFullYear() ? {} : { year: 'numeric' }),
+  })
+  return html`<span class="small" title=${d.toISOString()}><span class="date-part">${date} </span>${fmtTime(at)}</span>`
 }
 
 /** The streaming cell: an icon named "stream" (the word itself with `words`), or a dash. */

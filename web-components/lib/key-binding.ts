@@ -46,16 +46,19 @@ export function restrictionBadges(
   const out: TemplateResult[] = []
   if (k.enableModelRestriction && k.restrictedModels.length)
     out.push(
-      html`<span class="badge warn" title=${k.restrictedModels.join(', ')}>${t(
+      html`<span class="badge warn" title=${`${t(k.modelRestrictionMode === 'allow' ? 'keyDlg.modelMode.allow' : 'keyDlg.modelMode.deny')}: ${k.restrictedModels.join(', ')}`}>${t(
         k.modelRestrictionMode === 'allow' ? 'keys.modelsAllowed' : 'keys.modelsBlocked',
         { n: k.restrictedModels.length },
       )}</span>`,
     )
   if (k.enableClientRestriction && k.allowedClients.length)
     out.push(
-      html`<span class="badge warn" title=${k.allowedClients.join(', ')}>${t('keys.clientsOnly', {
-        n: k.allowedClients.length,
-      })}</span>`,
+      html`<span class="badge warn" title=${`${t('keyDlg.clientRestriction')}: ${k.allowedClients.join(', ')}`}>${t(
+        'keys.clientsOnly',
+        {
+          n: k.allowedClients.length,
+        },
+      )}</span>`,
     )
   return out
 }

@@ -416,7 +416,7 @@ export const sharedStyles = css`
     display: flex;
     align-items: center;
     gap: 6px;
-    max-width: 300px;
+    max-width: 240px;
     overflow: hidden;
   }
   .namecell .name {
@@ -434,7 +434,7 @@ export const sharedStyles = css`
   }
   .clip {
     display: inline-block;
-    max-width: 160px;
+    max-width: 140px;
     overflow: hidden;
     text-overflow: ellipsis;
     vertical-align: bottom;
