@@ -255,7 +255,7 @@ async function main() {
             await page.goto(
               `${w.url}/web#/${typeof p.route === 'function' ? p.route(ids) : p.route}`,
             )
-            await page.locator(p.ready).first().waitFor({ timeout: 15_000 })
+            await page.locator(p.ready).first().waitFor({ timeout: 30_000 })
             await page.waitForLoadState('networkidle')
             await p.act?.(page, ids)
             await page.waitForTimeout(300)
