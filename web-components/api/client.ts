@@ -19,6 +19,7 @@ import type {
   HistoryPage,
   HistoryRecord,
   HistoryStats,
+  HistorySummary,
   KeyInput,
   KeyLimitUsage,
   KeyPage,
@@ -291,9 +292,9 @@ export const api = {
   deleteHistoryRecord: (id: string) =>
     json<unknown>('DELETE', `/admin/request-history/${encodeURIComponent(id)}`),
   keyHistoryRecord: (apiKey: string, id: string) =>
-    json<{ request: HistoryRecord }>('GET', `/api/v1/request-history/${encodeURIComponent(id)}`, {
+    json<{ request: SeedRecord }>('GET', `/api/v1/request-history/${encodeURIComponent(id)}`, {
       auth: { kind: 'key', key: apiKey },
-    }).then((r) => r.request),
+    }).then((r) => fromSeedRecord(r.request)),
   historyStats: (query: Query) =>
     data<{ stats: HistoryStats }>('GET', '/admin/request-stats', { query }).then((r) => r.stats),
   historyConfig: () => data<HistoryConfig>('GET', '/admin/request-history/config'),
@@ -350,8 +351,39 @@ export const api = {
       { body: { apiKeys, period }, auth: { kind: 'none' } },
     ),
   keyHistory: (apiKey: string, query: Query) =>
-    json<HistoryPage>('GET', '/api/v1/request-history', {
+    json<SeedPage>('GET', '/api/v1/request-history', {
       query,
       auth: { kind: 'key', key: apiKey },
-    }),
+    }).then((page) => ({ ...page, history: page.history.map(fromSeedSummary) })),
+}
+
+/**
+ * The key holder's history routes answer in the old system's shape: `status` is `success` or
+ * `error` (the HTTP status is `statusCode`), bodies are JSON values and headers are `headers`.
+ * The UI reads them as the admin routes' records.
+ */
+type SeedSummary = Omit<HistorySummary, 'status'> & { status: string; statusCode: number }
+type SeedRecord = Omit<HistoryRecord, 'status' | 'requestBody' | 'responseBody'> & {
+  status: string
+  statusCode: number
+  requestBody: unknown
+  responseBody: unknown
+}
+type SeedPage = Omit<HistoryPage, 'history'> & { history: SeedSummary[] }
+
+function fromSeedSummary(s: SeedSummary): HistorySummary {
+  return { ...s, status: s.statusCode }
+}
+
+function bodyText(v: unknown): string {
+  return typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v)
+}
+
+function fromSeedRecord(r: SeedRecord): HistoryRecord {
+  return {
+    ...r,
+    status: r.statusCode,
+    requestBody: bodyText(r.requestBody),
+    responseBody: bodyText(r.responseBody),
+  }
 }
