@@ -229,6 +229,63 @@ const ask = (extra: Record<string, unknown> = {}, content = 'hello') =>
   })
 
 /**
+ * What Claude Code sends on a turn deep in a session: the whole conversation every time (about
+ * 150 KB), a system block and tool definitions with cache_control, a model name and metadata.
+ */
+const claudeCodeAsk = (() => {
+  const tool = (i: number) => ({
+    name: `Tool${i}`,
+    description: `Runs the ${i}th tool of the coding assistant. `.repeat(20),
+    input_schema: {
+      type: 'object',
+      properties: { path: { type: 'string', description: 'A path in the workspace' } },
+      required: ['path'],
+    },
+  })
+  const messages: unknown[] = []
+  for (let i = 0; messages.length < 100; i++) {
+    messages.push({
+      role: 'user',
+      content: [
+        {
+          type: 'text',
+          text: `Step ${i}: ${'please change the function so it reads the file once and returns its lines; '.repeat(14)}`,
+        },
+      ],
+    })
+    messages.push({
+      role: 'assistant',
+      content: [
+        {
+          type: 'text',
+          text: `Done with step ${i}. ${'const lines = readFileSync(path, "utf8").split("\\n"); return lines; '.repeat(16)}`,
+        },
+      ],
+    })
+  }
+  messages.push({
+    role: 'user',
+    content: [{ type: 'text', text: 'next step', cache_control: { type: 'ephemeral' } }],
+  })
+  return JSON.stringify({
+    model: 'bench-300',
+    max_tokens: 32_000,
+    stream: true,
+    metadata: { user_id: 'user_bench_account__session_0b1c2d3e-4f50-4617-8899-aabbccddeeff' },
+    system: [
+      { type: 'text', text: "You are Claude Code, Anthropic's official CLI for Claude." },
+      {
+        type: 'text',
+        text: 'You are an interactive CLI tool. '.repeat(300),
+        cache_control: { type: 'ephemeral' },
+      },
+    ],
+    tools: Array.from({ length: 16 }, (_, i) => tool(i)),
+    messages,
+  })
+})()
+
+/**
  * Load a process serves before its first scenario (BENCH_PROCESS_WARMUP_MS). A relay in service
  * runs compiled code; a fresh one spends its first ~15 s of load compiling (JIT thread CPU of
  * 30–85 µs a request at 32 clients, on the cores the scenario needs).
@@ -256,6 +313,16 @@ const SCENARIOS: Scenario[] = [
     name: 'first byte after 200 ms, 8 clients',
     concurrency: 8,
     body: ask({ model: 'bench-delay-200' }),
+  },
+  {
+    name: 'Claude Code sized (150 KB asks, 300 events), 1 client',
+    concurrency: 1,
+    body: claudeCodeAsk,
+  },
+  {
+    name: 'Claude Code sized (150 KB asks, 300 events), 8 clients',
+    concurrency: 8,
+    body: claudeCodeAsk,
   },
   { name: '10,000 distinct keys, 32 clients', concurrency: 32, body: ask(), manyKeys: true },
   { name: 'two relays sharing Redis, 32 clients', concurrency: 32, body: ask(), twoRelays: true },

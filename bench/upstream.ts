@@ -1,7 +1,8 @@
 /**
  * Benchmark upstream: a minimal Anthropic Messages server (its own process, PORT from the
  * environment). A streaming answer is 50 SSE events; the model name selects variants:
- * `bench-delay-<ms>` waits before the first byte, `bench-5mb` streams 5 MB of text.
+ * `bench-delay-<ms>` waits before the first byte, `bench-5mb` streams 5 MB of text, `bench-300`
+ * streams 300 events (the length of a typical Claude Code answer, in 30 writes).
  */
 const enc = new TextEncoder()
 const ev = (e: string, d: unknown) => `event: ${e}\ndata: ${JSON.stringify(d)}\n\n`
@@ -59,6 +60,12 @@ const STREAM = (() => {
   for (let i = 0; i < all.length; i += 10) chunks.push(enc.encode(all.slice(i, i + 10).join('')))
   return chunks
 })()
+const LONG = (() => {
+  const all = events('claude-sonnet-4-6', 295, 'some code ')
+  const chunks: Uint8Array[] = []
+  for (let i = 0; i < all.length; i += 10) chunks.push(enc.encode(all.slice(i, i + 10).join('')))
+  return chunks
+})()
 const BIG = (() => {
   const piece = 'x'.repeat(16 * 1024)
   const all = events('claude-sonnet-4-6', 320, piece) // ≈ 5 MB
@@ -100,7 +107,8 @@ const server = Bun.serve({
       if (delay) await Bun.sleep(delay)
       return new Response(JSON_BODY, { headers: { 'content-type': 'application/json' } })
     }
-    return new Response(streamOf(model === 'bench-5mb' ? BIG : STREAM, delay), {
+    const chunks = model === 'bench-5mb' ? BIG : model === 'bench-300' ? LONG : STREAM
+    return new Response(streamOf(chunks, delay), {
       headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
     })
   },
