@@ -36,7 +36,9 @@ const PATTERNS = [
 const FIELD_HINT =
   /\\*"(?:proxy-)?(?:authorization|x-api-key|x-goog-api-key|api[-_]?key|apikey|passw(?:or)?d|secret|client_secret|(?:access_|refresh_|id_)?token|(?:set-)?cookie)\\*"\s*:/i
 const FORM_HINT = /(?:passw(?:or)?d|pwd|secret|api[-_]?key|apikey|token)=/i
-const PATTERN_HINT = /cr_|sk-|Bearer|Basic|eyJ/
+/** Each PATTERNS match contains one of these (indexOf is several times faster than a regex). */
+const PATTERN_HINTS = ['cr_', 'sk-', 'Bearer', 'Basic', 'eyJ']
+const hasPatternHint = (text: string) => PATTERN_HINTS.some((h) => text.includes(h))
 
 /** Shortest literal secret that is redacted. */
 const MIN_SECRET_LENGTH = 20
@@ -74,7 +76,7 @@ export function redactText(text: string, known: readonly string[] = []): string 
     )
   }
   if (FORM_HINT.test(out)) out = out.replace(FORM_RE, '$1[REDACTED]')
-  if (PATTERN_HINT.test(out)) for (const re of PATTERNS) out = out.replace(re, '[REDACTED]')
+  if (hasPatternHint(out)) for (const re of PATTERNS) out = out.replace(re, '[REDACTED]')
   for (const secret of known) {
     if (out.includes(secret) && isHighEntropySecret(secret))
       out = out.split(secret).join('[REDACTED]')
