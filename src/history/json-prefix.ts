@@ -17,6 +17,7 @@ export interface TruncationNote {
 }
 
 const WS = new Set([' ', '\t', '\n', '\r'])
+const QUOTE_OR_BACKSLASH = /["\\]/g
 
 /** The text a cut string ends with. */
 export function truncationMarker(note: TruncationNote): string {
@@ -38,9 +39,10 @@ export function looksLikeJson(text: string): boolean {
  * text is not a JSON object or array prefix (then the caller keeps it as text).
  */
 export function closeJsonPrefix(text: string, note: TruncationNote): string | null {
-  // Containers open at each point: '{' or '['. In an object, `key` tells whether the next
-  // string is a member name.
-  const stack: string[] = []
+  // Containers open at each point, one character each ('{' or '['), kept as a string so that
+  // remembering the state at a safe point is an assignment. In an object, `key` tells whether
+  // the next string is a member name.
+  let stack = ''
   let key = false
   /** Longest prefix that is complete up to a value or an opening bracket, and its state. */
   let safe = -1
@@ -55,12 +57,19 @@ export function closeJsonPrefix(text: string, note: TruncationNote): string | nu
   const n = text.length
   const mark = () => {
     safe = i + 1
-    safeStack = stack.join('')
+    safeStack = stack
   }
   while (i < n) {
-    const c = text[i]!
     if (inString) {
-      if (c === '\\') {
+      // Jump to the string's next quote or backslash (most of a body is inside strings).
+      QUOTE_OR_BACKSLASH.lastIndex = i
+      const hit = QUOTE_OR_BACKSLASH.exec(text)
+      if (!hit) {
+        i = n
+        break
+      }
+      i = hit.index
+      if (text.charCodeAt(i) === 92) {
         const len = text[i + 1] === 'u' ? 6 : 2
         if (i + len > n) {
           cutEscape = i
@@ -69,14 +78,13 @@ export function closeJsonPrefix(text: string, note: TruncationNote): string | nu
         i += len
         continue
       }
-      if (c === '"') {
-        inString = false
-        if (stringIsKey) key = false
-        else mark()
-      }
+      inString = false
+      if (stringIsKey) key = false
+      else mark()
       i++
       continue
     }
+    const c = text[i]!
     if (WS.has(c)) {
       i++
       continue
@@ -89,17 +97,18 @@ export function closeJsonPrefix(text: string, note: TruncationNote): string | nu
     }
     switch (c) {
       case '{':
-        stack.push('{')
+        stack += '{'
         key = true
         mark()
         break
       case '[':
-        stack.push('[')
+        stack += '['
         mark()
         break
       case '}':
       case ']':
-        if (stack.pop() !== (c === '}' ? '{' : '[')) return null
+        if (stack.at(-1) !== (c === '}' ? '{' : '[')) return null
+        stack = stack.slice(0, -1)
         key = false
         mark()
         break
@@ -146,7 +155,7 @@ export function closeJsonPrefix(text: string, note: TruncationNote): string | nu
     let body = text.slice(stringStart + 1, cutEscape < 0 ? n : cutEscape)
     // Half of a surrogate pair at the end cannot be encoded.
     if (/[\uD800-\uDBFF]$/.test(body)) body = body.slice(0, -1)
-    return `${text.slice(0, stringStart)}"${body}${jsonEscape(marker)}"${closers(stack.join(''))}`
+    return `${text.slice(0, stringStart)}"${body}${jsonEscape(marker)}"${closers(stack)}`
   }
   // `safe` ends a complete value or an opening bracket, so no member name dangles there.
   const head = text.slice(0, safe)
