@@ -270,3 +270,14 @@ export function capText(text: string, limit: number): string {
   if (text.length <= limit) return text
   return decoder.decode(encoder.encode(text.slice(0, limit)))
 }
+
+/**
+ * {@link capText} of a body read as `raw` and decoded as `text`. An ASCII body (as many bytes as
+ * characters) is cut by decoding its first `limit` bytes: one pass instead of encoding and
+ * decoding the cut.
+ */
+export function capBody(raw: Uint8Array, text: string, limit: number): string {
+  if (text.length <= limit) return text
+  if (raw.byteLength === text.length) return decoder.decode(raw.subarray(0, limit))
+  return capText(text, limit)
+}

@@ -23,7 +23,7 @@ import type { LimitsRepository } from '../limits/repository.ts'
 import type { PlatformRegistry } from '../platforms/adapter.ts'
 import type { Pricing } from '../usage/pricing.ts'
 import { admit, checkKeyRules } from './admission.ts'
-import { capText, tryAccount } from './attempt.ts'
+import { capBody, tryAccount } from './attempt.ts'
 import { candidatesFor } from './candidates.ts'
 import type { Finish, OutcomeDraft, RelayRoute, RequestContext } from './context.ts'
 import { createDeferred, type Deferred } from './deferred.ts'
@@ -126,7 +126,7 @@ export function createRelayService(deps: RelayDeps) {
       priced: true,
       longContext: false,
       attempts: [],
-      requestBody: limit > 0 ? capText(text, limit) : '',
+      requestBody: limit > 0 ? capBody(raw, text, limit) : '',
       requestBodyBytes: raw.byteLength,
       responseBody: '',
       responseBodyBytes: 0,
