@@ -3,7 +3,9 @@
  * Every process is separate (upstream, relay, load generator). Every relay feature is on: the key
  * has limits, sticky sessions, usage, cost and history with bodies. Storage: embedded SQLite, then
  * Redis (127.0.0.1:6379 or BENCH_REDIS_URL). Flags: --quick (short runs), --soak (RSS after
- * 100k and 200k requests), --only <substring>. Results: a table per scenario and bench/results/bench.json.
+ * 100k and 200k requests), --streams (2,000 streams held open for 60 s, one event a second, on
+ * SQLite: errors, RSS and relay CPU while they run; alone, it skips the other scenarios),
+ * --only <substring>. Results: a table per scenario and bench/results/bench.json.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,6 +15,7 @@ const root = join(import.meta.dir, '..')
 const argv = process.argv.slice(2)
 const QUICK = argv.includes('--quick')
 const SOAK = argv.includes('--soak')
+const STREAMS = argv.includes('--streams')
 const ONLY = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined
 const DURATION = QUICK ? 2000 : 6000
 const WARMUP = QUICK ? 500 : 1500
@@ -102,11 +105,14 @@ async function load(job: {
   keys: string[]
   requests?: number
   durationMs?: number
+  warmupMs?: number
 }): Promise<LoadResult> {
   // The job (with bodies up to megabytes) goes through a file: argv has a size limit.
   const jobFile = join(mkdtempSync(join(tmpdir(), 'crs-bench-job-')), 'job.json')
   writeFileSync(jobFile, JSON.stringify({ durationMs: DURATION, warmupMs: WARMUP, ...job }))
   const proc = Bun.spawn([bun, join(root, 'bench/load.ts'), `@${jobFile}`], {
+    // Bun's fetch holds at most 256 connections unless told otherwise.
+    env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: '4096' },
     stdout: 'pipe',
     stderr: 'inherit',
   })
@@ -363,7 +369,7 @@ try {
   const directRows = new Map<string, Row>()
   const bareRows = new Map<string, Row>()
   for (const s of SCENARIOS) {
-    if (ONLY && !s.name.includes(ONLY)) continue
+    if (ONLY ? !s.name.includes(ONLY) : STREAMS) continue
     if (s.twoRelays) continue
     directRows.set(s.name, {
       path: 'direct',
@@ -404,7 +410,7 @@ try {
     if (second) await warm(`${second.url}/api/v1/messages`, [key])
     const manyKeys: string[] = []
     for (const s of SCENARIOS) {
-      if (ONLY && !s.name.includes(ONLY)) continue
+      if (ONLY ? !s.name.includes(ONLY) : STREAMS) continue
       if (s.twoRelays && !second) continue
       if (s.manyKeys && manyKeys.length === 0) {
         for (let i = 0; i < 20; i++)
@@ -448,6 +454,52 @@ try {
     await relay.proc.exited
     await second?.proc.exited
   }
+  if (STREAMS) {
+    const N = Number(process.env.BENCH_STREAMS ?? 2000)
+    const SECONDS = 60
+    const relay = await startRelay({})
+    const { key } = await benchKey(relay.url, up.url)
+    await warm(`${relay.url}/api/v1/messages`, [key])
+    const rssBefore = rssMb(relay.proc.pid)
+    const job = load({
+      urls: [`${relay.url}/api/v1/messages`],
+      concurrency: N,
+      body: ask({ model: `bench-slow-${SECONDS}` }),
+      keys: [key],
+      requests: N,
+      durationMs: (SECONDS + 60) * 1000,
+      warmupMs: 0,
+    })
+    // Measure while every stream is open: from 15 s (all connected) to 5 s before the end.
+    await Bun.sleep(15_000)
+    const t0 = performance.now()
+    const ticks0 = cpuTicks(relay.proc.pid)
+    let rssMax = 0
+    while (performance.now() - t0 < (SECONDS - 20) * 1000) {
+      rssMax = Math.max(rssMax, rssMb(relay.proc.pid))
+      await Bun.sleep(1000)
+    }
+    const cpuPct = ((cpuTicks(relay.proc.pid) - ticks0) * 10 * 100) / (performance.now() - t0)
+    const r = await job
+    relay.proc.kill('SIGTERM')
+    await relay.proc.exited
+    const line = `${N} streams × ${SECONDS} s (one event a second), relay on SQLite: ${r.requests} finished, ${r.errors} errors, RSS ${fmt(rssBefore, 0)} → ${fmt(rssMax, 0)} MB, relay CPU ${fmt(cpuPct, 1)}% of a core while they run`
+    console.log(`\n${line}`)
+    results.streams = [
+      {
+        path: line,
+        requests: r.requests,
+        errors: r.errors,
+        rps: 0,
+        bytesPerSec: 0,
+        p50: r.p50,
+        p99: r.p99,
+        ttfbP50: r.ttfbP50,
+        ttfbP99: r.ttfbP99,
+        peakRssMb: rssMax,
+      },
+    ]
+  }
   if (SOAK) {
     // A fresh process: the scenarios above (1 MB bodies, 5 MB streams) leave a high-water mark.
     const relay = await startRelay({})
@@ -485,7 +537,7 @@ try {
     )
   }
   for (const [name, rows] of Object.entries(results))
-    if (name !== 'soak') console.log(table(name, rows))
+    if (name !== 'soak' && name !== 'streams') console.log(table(name, rows))
   mkdirSync(join(root, 'bench/results'), { recursive: true })
   writeFileSync(
     join(root, 'bench/results/bench.json'),

@@ -2,7 +2,8 @@
  * Benchmark upstream: a minimal Anthropic Messages server (its own process, PORT from the
  * environment). A streaming answer is 50 SSE events; the model name selects variants:
  * `bench-delay-<ms>` waits before the first byte, `bench-5mb` streams 5 MB of text, `bench-300`
- * streams 300 events (the length of a typical Claude Code answer, in 30 writes).
+ * streams 300 events (the length of a typical Claude Code answer, in 30 writes), `bench-slow-<n>`
+ * sends one text delta a second for n seconds (a long answer that keeps a connection open).
  */
 const enc = new TextEncoder()
 const ev = (e: string, d: unknown) => `event: ${e}\ndata: ${JSON.stringify(d)}\n\n`
@@ -93,6 +94,24 @@ function streamOf(chunks: Uint8Array[], delayMs: number): ReadableStream<Uint8Ar
   })
 }
 
+/** One delta a second for `seconds` seconds, framed like every other answer. */
+function slowStream(seconds: number): ReadableStream<Uint8Array> {
+  const all = events('claude-sonnet-4-6', seconds, 'tick ')
+  const head = enc.encode(all.slice(0, 2).join(''))
+  const deltas = all.slice(2, 2 + seconds).map((e) => enc.encode(e))
+  const tail = enc.encode(all.slice(2 + seconds).join(''))
+  let i = -1
+  return new ReadableStream({
+    async pull(c) {
+      if (i >= 0) await Bun.sleep(1000)
+      const next = i < 0 ? head : i < deltas.length ? deltas[i] : i === deltas.length ? tail : null
+      i++
+      if (next) c.enqueue(next)
+      else c.close()
+    },
+  })
+}
+
 const server = Bun.serve({
   port: Number(process.env.PORT ?? 0),
   hostname: '127.0.0.1',
@@ -107,6 +126,10 @@ const server = Bun.serve({
       if (delay) await Bun.sleep(delay)
       return new Response(JSON_BODY, { headers: { 'content-type': 'application/json' } })
     }
+    if (model.startsWith('bench-slow-'))
+      return new Response(slowStream(Number(model.slice(11))), {
+        headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+      })
     const chunks = model === 'bench-5mb' ? BIG : model === 'bench-300' ? LONG : STREAM
     return new Response(streamOf(chunks, delay), {
       headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
