@@ -133,7 +133,8 @@ async function startUpstream() {
 
 async function startPassthrough(upstreamUrl: string) {
   const proc = Bun.spawn([bun, join(root, 'bench/passthrough.ts')], {
-    env: { ...process.env, PORT: '0', UPSTREAM: upstreamUrl },
+    // The same connection ceiling as the relay's.
+    env: { ...process.env, PORT: '0', UPSTREAM: upstreamUrl, BUN_CONFIG_MAX_HTTP_REQUESTS: '4096' },
     stdout: 'pipe',
     stderr: 'inherit',
   })
@@ -457,36 +458,32 @@ try {
   if (STREAMS) {
     const N = Number(process.env.BENCH_STREAMS ?? 2000)
     const SECONDS = 60
-    const relay = await startRelay({})
-    const { key } = await benchKey(relay.url, up.url)
-    await warm(`${relay.url}/api/v1/messages`, [key])
-    const rssBefore = rssMb(relay.proc.pid)
-    const job = load({
-      urls: [`${relay.url}/api/v1/messages`],
-      concurrency: N,
-      body: ask({ model: `bench-slow-${SECONDS}` }),
-      keys: [key],
-      requests: N,
-      durationMs: (SECONDS + 60) * 1000,
-      warmupMs: 0,
-    })
-    // Measure while every stream is open: from 15 s (all connected) to 5 s before the end.
-    await Bun.sleep(15_000)
-    const t0 = performance.now()
-    const ticks0 = cpuTicks(relay.proc.pid)
-    let rssMax = 0
-    while (performance.now() - t0 < (SECONDS - 20) * 1000) {
-      rssMax = Math.max(rssMax, rssMb(relay.proc.pid))
-      await Bun.sleep(1000)
-    }
-    const cpuPct = ((cpuTicks(relay.proc.pid) - ticks0) * 10 * 100) / (performance.now() - t0)
-    const r = await job
-    relay.proc.kill('SIGTERM')
-    await relay.proc.exited
-    const line = `${N} streams × ${SECONDS} s (one event a second), relay on SQLite: ${r.requests} finished, ${r.errors} errors, RSS ${fmt(rssBefore, 0)} → ${fmt(rssMax, 0)} MB, relay CPU ${fmt(cpuPct, 1)}% of a core while they run`
-    console.log(`\n${line}`)
-    results.streams = [
-      {
+    /** Holds N streams open through `url` and watches process `pid` while they run. */
+    const hold = async (what: string, pid: number, url: string, key: string) => {
+      const rssBefore = rssMb(pid)
+      const job = load({
+        urls: [url],
+        concurrency: N,
+        body: ask({ model: `bench-slow-${SECONDS}` }),
+        keys: [key],
+        requests: N,
+        durationMs: (SECONDS + 60) * 1000,
+        warmupMs: 0,
+      })
+      // Measure while every stream is open: from 15 s (all connected) to 5 s before the end.
+      await Bun.sleep(15_000)
+      const t0 = performance.now()
+      const ticks0 = cpuTicks(pid)
+      let rssMax = 0
+      while (performance.now() - t0 < (SECONDS - 20) * 1000) {
+        rssMax = Math.max(rssMax, rssMb(pid))
+        await Bun.sleep(1000)
+      }
+      const cpuPct = ((cpuTicks(pid) - ticks0) * 10 * 100) / (performance.now() - t0)
+      const r = await job
+      const line = `${what}: ${r.requests} finished, ${r.errors} errors, RSS ${fmt(rssBefore, 0)} → ${fmt(rssMax, 0)} MB (${fmt(((rssMax - rssBefore) * 1024) / N, 0)} KB a stream), CPU ${fmt(cpuPct, 1)}% of a core while they run`
+      console.log(line)
+      return {
         path: line,
         requests: r.requests,
         errors: r.errors,
@@ -497,8 +494,25 @@ try {
         ttfbP50: r.ttfbP50,
         ttfbP99: r.ttfbP99,
         peakRssMb: rssMax,
-      },
-    ]
+      }
+    }
+    console.log(`\n${N} streams × ${SECONDS} s, one event a second`)
+    const proxy = await startPassthrough(up.url)
+    await warm(`${proxy.url}/v1/messages`, ['bare'])
+    const bareRow = await hold('bare Bun proxy', proxy.proc.pid, `${proxy.url}/v1/messages`, 'bare')
+    proxy.proc.kill()
+    const relay = await startRelay({})
+    const { key } = await benchKey(relay.url, up.url)
+    await warm(`${relay.url}/api/v1/messages`, [key])
+    const relayRow = await hold(
+      'relay (sqlite)',
+      relay.proc.pid,
+      `${relay.url}/api/v1/messages`,
+      key,
+    )
+    relay.proc.kill('SIGTERM')
+    await relay.proc.exited
+    results.streams = [bareRow, relayRow]
   }
   if (SOAK) {
     // A fresh process: the scenarios above (1 MB bodies, 5 MB streams) leave a high-water mark.

@@ -12,6 +12,15 @@ const NL = 10
 /** A single line longer than this (no newline) is dropped, bounding memory. */
 const MAX_LINE = 8 * 1024 * 1024
 
+/**
+ * `chunk` with Buffer's methods (native multi-byte indexOf), same object and bytes. Reading a
+ * stream chunk's `.buffer` to wrap it makes the engine give the chunk an ArrayBuffer of its own,
+ * copying its bytes: on a stream of small events that was a tenth of the relay's CPU.
+ */
+function asBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : (Object.setPrototypeOf(chunk, Buffer.prototype) as Buffer)
+}
+
 /** Receives a region `[from, to)` of `buf` holding whole lines, the last ending with a newline. */
 export type LineRegion = (buf: Buffer, from: number, to: number) => void
 
@@ -23,7 +32,7 @@ export class SseLines {
 
   /** Feeds one chunk; `onRegion` gets every complete line in it (joined with the tail first). */
   push(chunk: Uint8Array, onRegion: LineRegion): void {
-    const view = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+    const view = asBuffer(chunk)
     const lastNl = view.lastIndexOf(NL)
     if (lastNl < 0) {
       this.#addTail(view)
