@@ -72,14 +72,30 @@ export function errorPlugin(logger: Logger) {
             requestId,
           )
         case 'VALIDATION': {
-          const detail = (error as { valueError?: { path?: string; message?: string } }).valueError
+          const { type, valueError: detail } = error as {
+            type?: string
+            valueError?: { path?: string; message?: string; schema?: { error?: unknown } }
+          }
+          // An answer that does not fit its own schema is our bug, not the client's.
+          if (type === 'response') {
+            logger.error('response does not fit its schema', {
+              requestId,
+              path,
+              at: detail?.path,
+              error: detail?.message,
+            })
+            return jsonError(500, 'api_error', 'Internal server error', requestId)
+          }
+          // The field and what it expects. A schema's own `error` text ("pageSize: expected 1 to
+          // 500") names its field itself: a query number's path is lost when Elysia coerces it,
+          // and a union only says "Expected union value". Never the validator's dump.
+          const own = detail?.schema?.error
           const where = detail?.path ? ` at ${detail.path}` : ''
-          return jsonError(
-            400,
-            'invalid_request_error',
-            `Invalid request${where}: ${detail?.message ?? 'validation failed'}`,
-            requestId,
-          )
+          const message =
+            typeof own === 'string'
+              ? own
+              : `Invalid request${where}: ${detail?.message ?? 'validation failed'}`
+          return jsonError(400, 'invalid_request_error', message, requestId)
         }
         case 'INVALID_COOKIE_SIGNATURE':
           return jsonError(401, 'authentication_error', 'Invalid cookie signature', requestId)

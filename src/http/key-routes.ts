@@ -11,8 +11,8 @@ import type { Clock } from '../core/ports.ts'
 import type { ApiKey } from '../keys/model.ts'
 import { extractApiKey, type KeyService } from '../keys/service.ts'
 import type { LimitsRepository } from '../limits/repository.ts'
-import type { Counters } from '../usage/model.ts'
 import { allTokens, type UsageService } from '../usage/service.ts'
+import { money, usageView, usd } from '../usage/views.ts'
 import { BODY_LIMITS, parseLimitedBody } from './body-limit.ts'
 
 /** What the key-holder routes need. */
@@ -24,27 +24,7 @@ export interface KeyRouteDeps {
   clock: Clock
 }
 
-const usd = (nanos: number) => Math.round(nanos / 1000) / 1e6
-const money = (nanos: number) => `$${(nanos / 1e9).toFixed(6)}`
-
-/** Counters as the old system's usage objects. */
-export function usageView(c: Counters) {
-  return {
-    requests: c.requests,
-    tokens: c.inputTokens + c.outputTokens,
-    allTokens: allTokens(c),
-    inputTokens: c.inputTokens,
-    outputTokens: c.outputTokens,
-    cacheCreateTokens: c.cacheCreate5mTokens + c.cacheCreate1hTokens,
-    cacheCreate5mTokens: c.cacheCreate5mTokens,
-    cacheCreate1hTokens: c.cacheCreate1hTokens,
-    cacheReadTokens: c.cacheReadTokens,
-    cost: usd(c.costNanos),
-    formattedCost: money(c.costNanos),
-    unpricedRequests: c.unpricedRequests,
-    errorRequests: c.errorRequests,
-  }
-}
+export { usageView }
 
 /** What {@link keyLimitsView} reads. */
 export interface KeyLimitsDeps {
