@@ -1,11 +1,12 @@
 /**
  * @module
- * Onboarding of Claude subscription accounts with OAuth 2 + PKCE, and the profile and usage
- * endpoints of an OAuth token. `start` creates a one-time session (verifier, state, proxy) kept
+ * Onboarding of Claude subscription accounts with OAuth 2 + PKCE (their profile and usage
+ * windows: `claude-profile.ts`). `start` creates a one-time session (verifier, state, proxy) kept
  * for ten minutes in the coordination store; `exchange` takes it (one use), turns the pasted code
  * or callback URL into tokens at the token endpoint through the session's proxy, and returns them
  * in the `claudeAiOauth` shape of the system we replace. Web-standard APIs only.
  */
+import { type Static, Type as T } from '@sinclair/typebox'
 import type { CoordRepository } from '../coord/repository.ts'
 import { timingSafeEqual } from '../core/crypto.ts'
 import { InvalidRequestError, RelayError } from '../core/errors.ts'
@@ -31,49 +32,17 @@ export interface OnboardingSession {
 }
 
 /** Tokens in the shape the admin UI of the old system expects. */
-export interface ClaudeAiOauth {
-  accessToken: string
-  refreshToken: string
-  /** Epoch ms. */
-  expiresAt: number
-  scopes: string[]
-  isMax: boolean
-  organization: Record<string, unknown> | null
-  account: Record<string, unknown> | null
-  extInfo: Record<string, unknown> | null
-}
-
-/** Subscription details derived from `GET /api/oauth/profile`. */
-export interface SubscriptionInfo {
-  email: string
-  accountUuid: string
-  displayName: string
-  hasClaudeMax: boolean
-  hasClaudePro: boolean
-  accountType: 'claude_max' | 'claude_pro' | 'free'
-  organizationUuid: string
-  organizationName: string
-  organizationType: string
-  billingType: string
-  rateLimitTier: string
-  profileFetchedAt: string
-  [extra: string]: unknown
-}
-
-/** One usage window of `GET /api/oauth/usage`. */
-export interface UsageWindow {
-  utilization: number | null
-  resetsAt: string | null
-}
-
-/** The usage snapshot stored in `extInfo.usageWindows`. */
-export interface UsageWindows {
-  fiveHour: UsageWindow | null
-  sevenDay: UsageWindow | null
-  sevenDayOpus: UsageWindow | null
-  sevenDaySonnet: UsageWindow | null
-  updatedAt: string
-}
+export const ClaudeAiOauth = T.Object({
+  accessToken: T.String(),
+  refreshToken: T.String(),
+  expiresAt: T.Number({ description: 'epoch ms' }),
+  scopes: T.Array(T.String()),
+  isMax: T.Boolean(),
+  organization: T.Union([T.Record(T.String(), T.Unknown()), T.Null()]),
+  account: T.Union([T.Record(T.String(), T.Unknown()), T.Null()]),
+  extInfo: T.Union([T.Record(T.String(), T.Unknown()), T.Null()]),
+})
+export type ClaudeAiOauth = Static<typeof ClaudeAiOauth>
 
 /** Options of {@link createOnboarding}. */
 export interface OnboardingOptions {
@@ -94,7 +63,8 @@ export interface OnboardingOptions {
 export const SETUP_TOKEN_SCOPE = 'user:inference'
 /** The `anthropic-beta` value the OAuth profile and usage endpoints require. */
 export const OAUTH_BETA = 'oauth-2025-04-20'
-const CLI_UA = 'claude-cli/1.0.56 (external, cli)'
+/** The user agent of onboarding and profile calls. */
+export const CLI_UA = 'claude-cli/1.0.56 (external, cli)'
 const SESSION_PREFIX = 'oauth:'
 const SESSION_TTL_MS = 10 * 60_000
 const SETUP_TOKEN_EXPIRES_IN = 31_536_000
@@ -177,7 +147,8 @@ function idOf(obj: Record<string, unknown> | null, prefix: string): string {
   return ''
 }
 
-function record(v: unknown): Record<string, unknown> | null {
+/** `v` when it is a plain object. */
+export function record(v: unknown): Record<string, unknown> | null {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null
 }
 
@@ -345,100 +316,3 @@ export function createOnboarding(options: OnboardingOptions) {
 
 /** The onboarding service's interface. */
 export type Onboarding = ReturnType<typeof createOnboarding>
-
-async function oauthGet(fetchFn: FetchFn, url: string, token: string, what: string) {
-  let res: Response
-  try {
-    res = await fetchFn(url, {
-      method: 'GET',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'anthropic-beta': OAUTH_BETA,
-        'user-agent': CLI_UA,
-        accept: 'application/json',
-        'content-type': 'application/json',
-      },
-      signal: AbortSignal.timeout(30_000),
-    })
-  } catch (err) {
-    throw new RelayError(
-      502,
-      'api_error',
-      `Cannot fetch ${what}: upstream unreachable (${err instanceof Error ? err.message : String(err)})`,
-    )
-  }
-  const text = await res.text()
-  if (!res.ok)
-    throw new RelayError(
-      502,
-      'api_error',
-      `Cannot fetch ${what}: upstream answered ${res.status}${res.status === 403 ? ' (setup tokens cannot read it)' : ''}`,
-      { details: { upstreamStatus: res.status } },
-    )
-  try {
-    return JSON.parse(text) as Record<string, unknown>
-  } catch {
-    throw new RelayError(502, 'api_error', `Cannot fetch ${what}: upstream answered invalid JSON`)
-  }
-}
-
-/** Origin of the Messages URL (`https://api.anthropic.com`). */
-export function apiBaseOf(messagesUrl: string): string {
-  return new URL(messagesUrl).origin
-}
-
-/** Fetches `GET <base>/api/oauth/profile` and maps it to {@link SubscriptionInfo}. */
-export async function fetchProfile(
-  fetchFn: FetchFn,
-  apiBase: string,
-  token: string,
-  now: number,
-): Promise<SubscriptionInfo> {
-  const p = await oauthGet(fetchFn, `${apiBase}/api/oauth/profile`, token, 'profile')
-  const account = record(p.account) ?? {}
-  const org = record(p.organization) ?? {}
-  const s = (v: unknown) => (typeof v === 'string' ? v : '')
-  const hasClaudeMax = account.has_claude_max === true
-  const hasClaudePro = account.has_claude_pro === true
-  return {
-    email: s(account.email),
-    accountUuid: s(account.uuid),
-    displayName: s(account.display_name) || s(account.full_name),
-    hasClaudeMax,
-    hasClaudePro,
-    accountType: hasClaudeMax ? 'claude_max' : hasClaudePro ? 'claude_pro' : 'free',
-    organizationUuid: s(org.uuid),
-    organizationName: s(org.name),
-    organizationType: s(org.organization_type),
-    billingType: s(org.billing_type),
-    rateLimitTier: s(org.rate_limit_tier),
-    profileFetchedAt: new Date(now).toISOString(),
-  }
-}
-
-function windowOf(v: unknown): UsageWindow | null {
-  const w = record(v)
-  if (!w) return null
-  const u = w.utilization
-  return {
-    utilization: typeof u === 'number' ? u : u == null ? null : Number(u),
-    resetsAt: typeof w.resets_at === 'string' ? w.resets_at : null,
-  }
-}
-
-/** Fetches `GET <base>/api/oauth/usage` (5 h and 7 day windows). */
-export async function fetchUsage(
-  fetchFn: FetchFn,
-  apiBase: string,
-  token: string,
-  now: number,
-): Promise<UsageWindows> {
-  const u = await oauthGet(fetchFn, `${apiBase}/api/oauth/usage`, token, 'usage')
-  return {
-    fiveHour: windowOf(u.five_hour),
-    sevenDay: windowOf(u.seven_day),
-    sevenDayOpus: windowOf(u.seven_day_opus),
-    sevenDaySonnet: windowOf(u.seven_day_sonnet),
-    updatedAt: new Date(now).toISOString(),
-  }
-}

@@ -5,9 +5,61 @@
  * it is unavailable, when it recovers by itself), which secrets it has, how many keys
  * are bound to it, its groups and its usage windows. Never a secret.
  */
+import { type Static, Type as T } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
 import { effectiveStatus, recoversAt, unavailableReason } from './health.ts'
-import type { AccountGroup } from './model.ts'
+import { Account, type AccountGroup, AccountState, ProxyConfig } from './model.ts'
 import type { PoolEntry } from './service.ts'
+
+/** One usage window of `GET /api/oauth/usage`. */
+export const UsageWindow = T.Object({
+  utilization: T.Union([T.Number(), T.Null()]),
+  resetsAt: T.Union([T.String(), T.Null()]),
+})
+export type UsageWindow = Static<typeof UsageWindow>
+
+/** The usage snapshot of a Claude OAuth account, stored in `extInfo.usageWindows`. */
+export const UsageWindows = T.Object({
+  fiveHour: T.Union([UsageWindow, T.Null()]),
+  sevenDay: T.Union([UsageWindow, T.Null()]),
+  sevenDayOpus: T.Union([UsageWindow, T.Null()]),
+  sevenDaySonnet: T.Union([UsageWindow, T.Null()]),
+  updatedAt: T.String(),
+})
+export type UsageWindows = Static<typeof UsageWindows>
+
+/** Where an account stands now, every health mark applied (see `effectiveStatus`). */
+export const EffectiveStatus = T.Union([
+  T.Literal('active'),
+  T.Literal('inactive'),
+  T.Literal('paused'),
+  T.Literal('unauthorized'),
+  T.Literal('blocked'),
+  T.Literal('error'),
+  T.Literal('rate_limited'),
+  T.Literal('overloaded'),
+  T.Literal('cooling_down'),
+])
+
+/** The admin view of one account: never a secret. */
+export const AccountView = T.Composite([
+  T.Omit(Account, ['secret', 'proxy']),
+  T.Object({
+    proxy: T.Union([T.Composite([ProxyConfig, T.Object({ hasPassword: T.Boolean() })]), T.Null()]),
+    state: AccountState,
+    status: EffectiveStatus,
+    statusDetail: T.Union([T.String(), T.Null()]),
+    unavailableReason: T.Union([T.String(), T.Null()]),
+    recoversAt: T.Union([T.String(), T.Null()], { description: 'ISO time it recovers by itself' }),
+    hasAccessToken: T.Boolean(),
+    hasRefreshToken: T.Boolean(),
+    hasApiKey: T.Boolean(),
+    boundKeys: T.Integer({ description: 'live keys bound to it' }),
+    groupInfos: T.Array(T.Object({ id: T.String(), name: T.String() })),
+    usageWindows: T.Union([UsageWindows, T.Null()]),
+  }),
+])
+export type AccountView = Static<typeof AccountView>
 
 /** What a view needs besides the account. */
 export interface ViewContext {
@@ -18,7 +70,7 @@ export interface ViewContext {
 }
 
 /** The admin view of one account. */
-export function accountView(entry: PoolEntry, ctx: ViewContext) {
+export function accountView(entry: PoolEntry, ctx: ViewContext): AccountView {
   const { account, secrets, state } = entry
   const { secret: _secret, proxy, ...rest } = account
   const now = ctx.now
@@ -27,8 +79,7 @@ export function accountView(entry: PoolEntry, ctx: ViewContext) {
     (state.rateLimitedUntil > now || state.overloadedUntil > now || state.coolingUntil > now)
   const back = down ? recoversAt(state, now) : null
   const windows = account.extInfo?.usageWindows
-  const usageWindows =
-    windows && typeof windows === 'object' && !Array.isArray(windows) ? windows : null
+  const usageWindows = Value.Check(UsageWindows, windows) ? windows : null
   // `status` is where the account stands now (`rate_limited`…); the stored one is `state.status`.
   const effective = effectiveStatus(account, state, now)
   return {
@@ -47,6 +98,3 @@ export function accountView(entry: PoolEntry, ctx: ViewContext) {
     usageWindows,
   }
 }
-
-/** The admin view's type. */
-export type AccountView = ReturnType<typeof accountView>

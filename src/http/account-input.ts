@@ -1,14 +1,21 @@
 /**
  * @module
- * Account payloads of the admin API, in the seed's shape, mapped to {@link AccountInput}: the
- * fields every account kind shares (name, priority, type, groups, proxy, models, concurrency…),
- * read tolerantly as the seed's UI sends them (numbers as strings, `groupId` or `groupIds`, a proxy
- * as an object or a JSON string), plus each kind's own fields through its `extra` mapper.
+ * Account payloads of the admin API, in the seed's shape (their schemas: `schemas/accounts.ts`),
+ * mapped to {@link AccountInput}: the fields every account kind shares (name, priority, type,
+ * groups, proxy, models, concurrency…), read as the seed's UI sends them (numbers as strings,
+ * `groupId` or `groupIds`, a proxy as an object or a JSON string), plus each kind's own fields
+ * through its mapper.
  */
 
 import type { OnboardingProxy } from '../accounts/onboarding.ts'
 import type { AccountInput } from '../accounts/service.ts'
 import { InvalidRequestError } from '../core/errors.ts'
+import type {
+  ClaudeConsoleBody,
+  ClaudeOAuthBody,
+  CommonAccountBody,
+  ProxyField,
+} from './schemas/accounts.ts'
 
 /** A JSON body as received. */
 export type Body = Record<string, unknown>
@@ -32,28 +39,25 @@ function safeJson(text: string): unknown {
   }
 }
 
+/** A number the seed's UI may send as a string ('' and absent: none). */
+function numberOf(v: number | string | undefined): number | undefined {
+  return typeof v === 'number' ? v : v ? Number(v) : undefined
+}
+
 /** The fields every account kind shares, from a seed-shaped body. */
-export function commonAccountInput(body: Body): AccountInput {
+export function commonAccountInput(body: CommonAccountBody): AccountInput {
   const proxyRaw = typeof body.proxy === 'string' ? safeJson(body.proxy) : body.proxy
   return {
-    name: str(body.name),
-    description: str(body.description),
-    priority:
-      typeof body.priority === 'number'
-        ? body.priority
-        : body.priority
-          ? Number(body.priority)
-          : undefined,
-    schedulable: typeof body.schedulable === 'boolean' ? body.schedulable : undefined,
-    isActive: typeof body.isActive === 'boolean' ? body.isActive : undefined,
-    accountType: (str(body.accountType) as AccountInput['accountType']) ?? undefined,
-    groupIds: Array.isArray(body.groupIds)
-      ? (body.groupIds as string[])
-      : typeof body.groupId === 'string' && body.groupId
-        ? [body.groupId]
-        : undefined,
-    supportedModels: body.supportedModels as AccountInput['supportedModels'],
-    userAgent: str(body.userAgent),
+    name: body.name,
+    description: body.description,
+    priority: numberOf(body.priority),
+    schedulable: body.schedulable,
+    isActive: body.isActive,
+    accountType: body.accountType as AccountInput['accountType'],
+    groupIds: body.groupIds ?? (body.groupId ? [body.groupId] : undefined),
+    supportedModels: body.supportedModels,
+    userAgent: body.userAgent,
+    // A string here was never read (the seed's UI sends numbers): it stays ignored.
     maxConcurrency:
       typeof body.maxConcurrency === 'number'
         ? body.maxConcurrency
@@ -61,41 +65,43 @@ export function commonAccountInput(body: Body): AccountInput {
           ? body.maxConcurrentTasks
           : undefined,
     proxy: proxyRaw === undefined ? undefined : (proxyRaw as AccountInput['proxy']),
-    extInfo: body.extInfo === null ? null : obj(body.extInfo),
+    extInfo: body.extInfo,
   }
 }
 
-/** The common fields plus a kind's own (`extra`), with absent fields left out (an edit keeps them). */
-export function accountInputOf(body: Body, extra: (body: Body) => AccountInput): AccountInput {
-  const input: AccountInput = { ...commonAccountInput(body), ...extra(body) }
+/** The common fields plus a kind's own (`own`), with absent fields left out (an edit keeps them). */
+export function accountInputOf<B extends CommonAccountBody>(
+  body: B,
+  own: (body: B) => AccountInput,
+): AccountInput {
+  const input: AccountInput = { ...commonAccountInput(body), ...own(body) }
   for (const k of Object.keys(input) as (keyof AccountInput)[])
     if (input[k] === undefined) delete input[k]
   return input
 }
 
 /** The Claude OAuth fields: tokens (top level or in `claudeAiOauth`), expiry, scopes, plan. */
-export function claudeOAuthFields(body: Body): AccountInput {
-  const oauth = (body.claudeAiOauth ?? {}) as Body
+export function claudeOAuthFields(body: ClaudeOAuthBody): AccountInput {
+  const oauth = body.claudeAiOauth ?? {}
   const input: AccountInput = {
-    accessToken: str(oauth.accessToken) ?? str(body.accessToken),
-    refreshToken: str(oauth.refreshToken) ?? str(body.refreshToken),
+    accessToken: oauth.accessToken ?? body.accessToken,
+    refreshToken: oauth.refreshToken ?? body.refreshToken,
   }
   const exp = oauth.expiresAt ?? body.expiresAt
   if (exp !== undefined) input.tokenExpiresAt = Number(exp) || 0
   const scopes = oauth.scopes ?? body.scopes
-  if (Array.isArray(scopes)) input.scopes = scopes as string[]
-  if (body.subscriptionInfo && typeof body.subscriptionInfo === 'object')
-    input.subscriptionInfo = body.subscriptionInfo as Body
+  if (scopes) input.scopes = scopes
+  if (body.subscriptionInfo) input.subscriptionInfo = body.subscriptionInfo
   return input
 }
 
 /** The Claude Console fields: base URL and API key. */
-export function claudeConsoleFields(body: Body): AccountInput {
-  return { apiUrl: str(body.apiUrl), apiKey: str(body.apiKey) }
+export function claudeConsoleFields(body: ClaudeConsoleBody): AccountInput {
+  return { apiUrl: body.apiUrl, apiKey: body.apiKey }
 }
 
 /** A proxy from an onboarding body (`{type, host, port, username?, password?}` or its JSON). */
-export function proxyOf(v: unknown): OnboardingProxy | null {
+export function proxyOf(v: ProxyField | undefined): OnboardingProxy | null {
   const raw = typeof v === 'string' ? safeJson(v) : v
   const p = obj(raw)
   if (!p) return null

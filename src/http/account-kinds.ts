@@ -1,36 +1,85 @@
 /**
  * @module
- * Every account kind the admin API serves, each under its own path (the seed's), and how its own
- * body fields map to {@link AccountInput}. A platform adds its kinds here; their CRUD, health and
- * test routes come from `admin-accounts-routes.ts`.
+ * Every account kind the admin API serves, each under its own path (the seed's), with the
+ * schema of its own body fields and how they map to {@link AccountInput}. A platform adds its
+ * kinds here with {@link accountKind}; their CRUD, health and test routes come from
+ * `admin-accounts-routes.ts`, their bodies and answers are in `/openapi`.
  */
+import type { Static, TObject, TProperties } from '@sinclair/typebox'
 import type { AccountPlatform } from '../accounts/model.ts'
 import type { AccountInput } from '../accounts/service.ts'
-import { type Body, claudeConsoleFields, claudeOAuthFields } from './account-input.ts'
+import {
+  accountInputOf,
+  type Body,
+  claudeConsoleFields,
+  claudeOAuthFields,
+} from './account-input.ts'
+import {
+  accountBody,
+  CLAUDE_CONSOLE_FIELDS,
+  CLAUDE_OAUTH_FIELDS,
+  type CommonAccountBody,
+} from './schemas/accounts.ts'
 
-/** One account kind's admin path and how its own body fields map to {@link AccountInput}. */
+/** One account kind's admin path, its own body fields and how they map to {@link AccountInput}. */
 export interface AccountKindRoute {
   /** e.g. `/claude-console-accounts` (under `/admin`). */
   path: string
   platform: AccountPlatform
   /** Shown in docs and messages, e.g. `Claude Console`. */
   label: string
-  /** The kind's own fields of a seed-shaped body (the shared ones are read for every kind). */
+  /**
+   * The create and edit body: the shared fields and the kind's own (other fields pass through).
+   * Absent: the shared fields only.
+   */
+  body?: TObject
+  /** The kind's own fields of a body (the shared ones are read for every kind). */
   fields: (body: Body) => AccountInput
+}
+
+/**
+ * An account kind from its own body fields (`own`, TypeBox properties; none: no schema of its
+ * own, every field passes through) and a mapper typed by them.
+ */
+export function accountKind<P extends TProperties>(kind: {
+  path: string
+  platform: AccountPlatform
+  label: string
+  own?: P
+  fields: (body: Static<TObject<P>> & CommonAccountBody) => AccountInput
+}): AccountKindRoute {
+  const { own, fields, ...rest } = kind
+  return {
+    ...rest,
+    body: accountBody(own ?? {}),
+    fields: fields as (body: Body) => AccountInput,
+  }
+}
+
+/** The create and edit body of a kind. */
+export function kindBody(kind: AccountKindRoute): TObject {
+  return kind.body ?? accountBody({})
+}
+
+/** The {@link AccountInput} of a body that passed {@link kindBody} (the shared fields and its own). */
+export function kindInput(kind: AccountKindRoute, body: Body): AccountInput {
+  return accountInputOf(body as CommonAccountBody & Body, kind.fields)
 }
 
 /** Every account kind, in the order the docs list them. */
 export const ACCOUNT_KINDS: AccountKindRoute[] = [
-  {
+  accountKind({
     path: '/claude-accounts',
     platform: 'claude-oauth',
     label: 'Claude OAuth',
+    own: CLAUDE_OAUTH_FIELDS,
     fields: claudeOAuthFields,
-  },
-  {
+  }),
+  accountKind({
     path: '/claude-console-accounts',
     platform: 'claude-console',
     label: 'Claude Console',
+    own: CLAUDE_CONSOLE_FIELDS,
     fields: claudeConsoleFields,
-  },
+  }),
 ]

@@ -8,11 +8,13 @@
  * onboarding lives in `admin-claude-routes.ts`, groups in `admin-groups-routes.ts`. Every write is
  * audited with secret-free before/after views.
  */
-import { Elysia } from 'elysia'
+import { Elysia, t } from 'elysia'
 import { type AccountAdmin, createAccountAdmin } from '../accounts/admin.ts'
+import { AccountState } from '../accounts/model.ts'
 import type { TokenProvider } from '../accounts/oauth.ts'
 import type { AccountRepository } from '../accounts/repository.ts'
 import type { AccountService, PoolEntry } from '../accounts/service.ts'
+import { AccountView } from '../accounts/views.ts'
 import type { Config } from '../config/schema.ts'
 import type { CoordRepository } from '../coord/repository.ts'
 import { InvalidRequestError } from '../core/errors.ts'
@@ -23,11 +25,12 @@ import type { KeyService } from '../keys/service.ts'
 import type { PlatformRegistry } from '../platforms/adapter.ts'
 import { probeAccount } from '../platforms/probe.ts'
 import type { UrlPolicy } from '../security/url-policy.ts'
-import { accountInputOf, type Body, str } from './account-input.ts'
-import { ACCOUNT_KINDS, type AccountKindRoute } from './account-kinds.ts'
+import { ACCOUNT_KINDS, type AccountKindRoute, kindBody, kindInput } from './account-kinds.ts'
 import { adminClaudeRoutes } from './admin-claude-routes.ts'
 import { adminGroupRoutes } from './admin-groups-routes.ts'
 import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
+import { AccountListQuery, AccountTestBody, Schedulable } from './schemas/accounts.ts'
+import { IdParams, OkMessage, ok } from './schemas/common.ts'
 
 /** Upstream access the account operations need (wired in bootstrap). */
 export interface AccountOps {
@@ -61,40 +64,51 @@ export function accountKindRoutes(
 ) {
   const { admin, ops } = deps
   const { path, platform, label } = kind
+  const body = kindBody(kind)
   const doc = (summary: string) => ({ detail: { tags: ['accounts'], summary } })
   return new Elysia({ prefix: '/admin', name: `crs.admin-accounts:${platform}` })
     .use(adminGuard(deps.guard))
     .get(
       path,
-      async ({ query }) => ({
-        success: true,
-        data: await admin.list(platform, str((query as Body).groupId)),
-      }),
-      doc(`List ${label} accounts with health and bindings`),
+      async ({ query }) => ({ success: true, data: await admin.list(platform, query.groupId) }),
+      {
+        query: AccountListQuery,
+        response: ok(t.Array(AccountView)),
+        ...doc(`List ${label} accounts with health and bindings`),
+      },
     )
     .post(
       path,
       async ({ body, audit }) => {
-        const view = await admin.create(platform, accountInputOf((body ?? {}) as Body, kind.fields))
+        const view = await admin.create(platform, kindInput(kind, body ?? {}))
         audit('account.create', view.id, null, view)
         return { success: true, data: view }
       },
-      doc(`Create a ${label} account`),
+      {
+        body: t.Optional(body),
+        response: ok(AccountView),
+        ...doc(`Create a ${label} account`),
+      },
     )
     .get(
       `${path}/:id`,
       async ({ params }) => ({ success: true, data: await admin.get(params.id, platform) }),
-      doc(`Get one ${label} account`),
+      { params: IdParams, response: ok(AccountView), ...doc(`Get one ${label} account`) },
     )
     .put(
       `${path}/:id`,
       async ({ params, body, audit }) => {
-        const input = accountInputOf((body ?? {}) as Body, kind.fields)
+        const input = kindInput(kind, body ?? {})
         const { before, after } = await admin.update(params.id, platform, input)
         audit('account.update', params.id, before, after)
         return { success: true, data: after }
       },
-      doc(`Edit a ${label} account`),
+      {
+        params: IdParams,
+        body: t.Optional(body),
+        response: ok(AccountView),
+        ...doc(`Edit a ${label} account`),
+      },
     )
     .delete(
       `${path}/:id`,
@@ -103,7 +117,11 @@ export function accountKindRoutes(
         audit('account.delete', params.id, before, { unboundKeys })
         return { success: true, message: 'Account deleted' }
       },
-      doc(`Delete a ${label} account (unbinds its keys)`),
+      {
+        params: IdParams,
+        response: OkMessage,
+        ...doc(`Delete a ${label} account (unbinds its keys)`),
+      },
     )
     .post(
       `${path}/:id/reset-status`,
@@ -112,7 +130,11 @@ export function accountKindRoutes(
         audit('account.reset_status', params.id, before, after)
         return { success: true, data: after }
       },
-      doc(`Clear every health mark of a ${label} account`),
+      {
+        params: IdParams,
+        response: ok(AccountState),
+        ...doc(`Clear every health mark of a ${label} account`),
+      },
     )
     .put(
       `${path}/:id/toggle`,
@@ -121,20 +143,30 @@ export function accountKindRoutes(
         audit('account.toggle', params.id, { schedulable: !schedulable }, { schedulable })
         return { success: true, data: { id: params.id, schedulable } }
       },
-      doc(`Flip whether a ${label} account is scheduled`),
+      {
+        params: IdParams,
+        response: ok(Schedulable),
+        ...doc(`Flip whether a ${label} account is scheduled`),
+      },
     )
     .post(
       `${path}/:id/test`,
       async ({ params, body, audit }) => {
         const e = await admin.entryOf(params.id, platform)
         const adapter = ops.registry.adapter(e.account.platform)
-        const model = str(((body ?? {}) as Body).model) || adapter.probeModel
+        const model = body?.model || adapter.probeModel
         audit('account.test', params.id, null, { model })
         const dialect = dialectOf(adapter.dialects[0] ?? '')
         if (!dialect) throw new InvalidRequestError(`Cannot test a ${label} account: no dialect`)
         return probeAccount({ adapter, dialect, fetch: ops.fetchFor(e) }, e, model)
       },
-      doc(`Send a tiny streaming request to a ${label} account (SSE, ends with test_complete)`),
+      {
+        params: IdParams,
+        body: t.Optional(AccountTestBody),
+        ...doc(
+          `Send a tiny streaming request to a ${label} account (SSE, ends with test_complete)`,
+        ),
+      },
     )
 }
 
@@ -157,6 +189,7 @@ export function adminAccountRoutes(deps: AdminAccountRouteDeps) {
           '/accounts/binding-counts',
           async () => ({ success: true, data: bindingCounts(await keys.list()) }),
           {
+            response: ok(t.Record(t.String(), t.Integer())),
             detail: {
               tags: ['accounts'],
               summary: 'Number of live API keys bound to each account or group id',

@@ -5,26 +5,33 @@
  * creating the account), setup-token onboarding, usage windows and profile snapshots from the
  * Anthropic API, and a forced token refresh. Their CRUD is the shared account-kind controller.
  */
-import { Elysia } from 'elysia'
+import { Elysia, t } from 'elysia'
 import type { AccountAdmin } from '../accounts/admin.ts'
-import { type TokenProvider, TokenRefreshError } from '../accounts/oauth.ts'
 import {
   apiBaseOf,
-  createOnboarding,
-  fetchProfile,
-  fetchUsage,
-  type OnboardingKind,
-} from '../accounts/onboarding.ts'
+  createClaudeProfiles,
+  SubscriptionInfo,
+  SyncOutcome,
+} from '../accounts/claude-profile.ts'
+import type { TokenProvider } from '../accounts/oauth.ts'
+import { createOnboarding, type OnboardingKind } from '../accounts/onboarding.ts'
 import type { AccountService, PoolEntry } from '../accounts/service.ts'
-import type { AccountView } from '../accounts/views.ts'
+import { AccountView } from '../accounts/views.ts'
 import type { Config } from '../config/schema.ts'
 import type { CoordRepository } from '../coord/repository.ts'
-import { InvalidRequestError, RelayError } from '../core/errors.ts'
+import { InvalidRequestError } from '../core/errors.ts'
 import type { Clock, FetchFn } from '../core/ports.ts'
 import { createProxyFetch } from '../relay/proxy-fetch.ts'
 import type { UrlPolicy } from '../security/url-policy.ts'
-import { accountInputOf, type Body, claudeOAuthFields, proxyOf, str } from './account-input.ts'
+import { accountInputOf, claudeOAuthFields, proxyOf } from './account-input.ts'
 import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
+import {
+  AuthUrl,
+  OnboardingExchangeBody,
+  OnboardingResult,
+  OnboardingStartBody,
+} from './schemas/accounts.ts'
+import { IdParams, ok } from './schemas/common.ts'
 
 /** What the Claude account routes need. */
 export interface AdminClaudeRouteDeps {
@@ -44,8 +51,13 @@ export interface AdminClaudeRouteDeps {
 /** Claude OAuth onboarding and profile controller. */
 export function adminClaudeRoutes(deps: AdminClaudeRouteDeps) {
   const { admin, accounts, config, clock } = deps
-  const ops = { tokens: deps.tokens, fetchFor: deps.fetchFor }
-  const apiBase = apiBaseOf(config.CLAUDE_API_URL)
+  const profiles = createClaudeProfiles({
+    accounts,
+    tokens: deps.tokens,
+    fetchFor: deps.fetchFor,
+    apiBase: apiBaseOf(config.CLAUDE_API_URL),
+    clock,
+  })
   const onboarding = createOnboarding({
     coord: deps.coord,
     clock,
@@ -60,38 +72,6 @@ export function adminClaudeRoutes(deps: AdminClaudeRouteDeps) {
     scopes: config.CLAUDE_OAUTH_SCOPES,
   })
 
-  async function oauthToken(entry: PoolEntry): Promise<string> {
-    try {
-      return await ops.tokens.accessToken(entry)
-    } catch (err) {
-      throw new InvalidRequestError(err instanceof Error ? err.message : String(err))
-    }
-  }
-
-  function profileSkip(entry: PoolEntry): string | null {
-    if (entry.account.platform !== 'claude-oauth') return 'not a Claude OAuth account'
-    if (!entry.account.scopes.includes('user:profile'))
-      return 'the token lacks the user:profile scope (setup tokens cannot read profile or usage)'
-    return null
-  }
-
-  async function updateProfile(entry: PoolEntry) {
-    const token = await oauthToken(entry)
-    const info = await fetchProfile(ops.fetchFor(entry), apiBase, token, clock.now())
-    await accounts.update(entry.account.id, { subscriptionInfo: info })
-    return info
-  }
-
-  async function updateUsage(entry: PoolEntry) {
-    const token = await oauthToken(entry)
-    const usageWindows = await fetchUsage(ops.fetchFor(entry), apiBase, token, clock.now())
-    const latest = (await accounts.get(entry.account.id)) ?? entry.account
-    await accounts.update(entry.account.id, {
-      extInfo: { ...(latest.extInfo ?? {}), usageWindows },
-    })
-    return usageWindows
-  }
-
   const app = new Elysia({ prefix: '/admin', name: 'crs.admin-claude' }).use(adminGuard(deps.guard))
 
   const flows: [string, string, OnboardingKind, string][] = [
@@ -104,8 +84,7 @@ export function adminClaudeRoutes(deps: AdminClaudeRouteDeps) {
       .post(
         `/claude-accounts/${genPath}`,
         async ({ body, audit }) => {
-          const b = (body ?? {}) as Body
-          const proxy = proxyOf(b.proxy)
+          const proxy = proxyOf(body?.proxy)
           await admin.checkUrls({ proxy })
           const data = await onboarding.start(kind, proxy)
           const { password: _pw, ...shownProxy } = proxy ?? { password: undefined }
@@ -116,17 +95,19 @@ export function adminClaudeRoutes(deps: AdminClaudeRouteDeps) {
           return { success: true, data }
         },
         {
+          body: t.Optional(OnboardingStartBody),
+          response: ok(AuthUrl),
           detail: { tags: ['accounts'], summary: `Start ${label} onboarding (PKCE authorize URL)` },
         },
       )
       .post(
         `/claude-accounts/${exPath}`,
         async ({ body, audit }) => {
-          const b = (body ?? {}) as Body
-          const sessionId = str(b.sessionId) ?? ''
+          const b = body ?? {}
+          const sessionId = b.sessionId ?? ''
           const { claudeAiOauth, proxy } = await onboarding.exchange(kind, sessionId, {
-            authorizationCode: str(b.authorizationCode) ?? str(b.code),
-            callbackUrl: str(b.callbackUrl),
+            authorizationCode: b.authorizationCode ?? b.code,
+            callbackUrl: b.callbackUrl,
           })
           let created: AccountView | null = null
           if (b.createAccount === true) {
@@ -138,7 +119,8 @@ export function adminClaudeRoutes(deps: AdminClaudeRouteDeps) {
               input.extInfo = { ...claudeAiOauth.extInfo, ...(input.extInfo ?? {}) }
             const view = await admin.create('claude-oauth', input)
             const entry = await admin.entryOf(view.id)
-            if (!profileSkip(entry)) await updateProfile(entry).catch(() => undefined)
+            if (!profiles.skipReason(entry))
+              await profiles.updateProfile(entry).catch(() => undefined)
             created = await admin.viewOf(view.id)
           }
           audit(`account.${act}.exchange`, created?.id ?? sessionId, null, {
@@ -153,6 +135,8 @@ export function adminClaudeRoutes(deps: AdminClaudeRouteDeps) {
           }
         },
         {
+          body: t.Optional(OnboardingExchangeBody),
+          response: ok(OnboardingResult),
           detail: {
             tags: ['accounts'],
             summary: `Exchange a ${label} authorization code (or callback URL) for tokens`,
@@ -165,32 +149,14 @@ export function adminClaudeRoutes(deps: AdminClaudeRouteDeps) {
     .get(
       '/claude-accounts/usage',
       async ({ audit }) => {
-        const list = (await accounts.readEntries()).filter(
-          (e) => e.account.platform === 'claude-oauth',
-        )
-        const data: Record<string, Body> = {}
-        await Promise.all(
-          list.map(async (e) => {
-            const skip = profileSkip(e)
-            if (skip) {
-              data[e.account.id] = { name: e.account.name, status: 'skipped', reason: skip }
-              return
-            }
-            try {
-              const usageWindows = await updateUsage(e)
-              data[e.account.id] = { name: e.account.name, status: 'updated', usageWindows }
-            } catch (err) {
-              const error = err instanceof Error ? err.message : String(err)
-              data[e.account.id] = { name: e.account.name, status: 'failed', error }
-            }
-          }),
-        )
+        const data = await profiles.syncUsage()
         audit('account.usage.sync', '', null, {
           updated: Object.values(data).filter((d) => d.status === 'updated').length,
         })
         return { success: true, data }
       },
       {
+        response: ok(t.Record(t.String(), SyncOutcome)),
         detail: {
           tags: ['accounts'],
           summary: 'Fetch 5h / 7d usage windows of every OAuth account into extInfo.usageWindows',
@@ -200,28 +166,12 @@ export function adminClaudeRoutes(deps: AdminClaudeRouteDeps) {
     .post(
       '/claude-accounts/update-all-profiles',
       async ({ audit }) => {
-        const list = (await accounts.readEntries()).filter(
-          (e) => e.account.platform === 'claude-oauth',
-        )
-        const data: Record<string, Body> = {}
-        for (const e of list) {
-          const skip = profileSkip(e)
-          if (skip) {
-            data[e.account.id] = { name: e.account.name, status: 'skipped', reason: skip }
-            continue
-          }
-          try {
-            const subscriptionInfo = await updateProfile(e)
-            data[e.account.id] = { name: e.account.name, status: 'updated', subscriptionInfo }
-          } catch (err) {
-            const error = err instanceof Error ? err.message : String(err)
-            data[e.account.id] = { name: e.account.name, status: 'failed', error }
-          }
-        }
+        const data = await profiles.syncProfiles()
         audit('account.profile.update_all', '', null, data)
         return { success: true, data }
       },
       {
+        response: ok(t.Record(t.String(), SyncOutcome)),
         detail: {
           tags: ['accounts'],
           summary: 'Refresh the subscription profile of every OAuth account',
@@ -232,10 +182,10 @@ export function adminClaudeRoutes(deps: AdminClaudeRouteDeps) {
       '/claude-accounts/:id/update-profile',
       async ({ params, audit }) => {
         const e = await admin.entryOf(params.id, 'claude-oauth')
-        const skip = profileSkip(e)
+        const skip = profiles.skipReason(e)
         if (skip) throw new InvalidRequestError(`Cannot update profile: ${skip}`)
         const before = e.account.subscriptionInfo
-        const subscriptionInfo = await updateProfile(e)
+        const subscriptionInfo = await profiles.updateProfile(e)
         audit(
           'account.profile.update',
           params.id,
@@ -245,6 +195,8 @@ export function adminClaudeRoutes(deps: AdminClaudeRouteDeps) {
         return { success: true, data: { subscriptionInfo } }
       },
       {
+        params: IdParams,
+        response: ok(t.Object({ subscriptionInfo: SubscriptionInfo })),
         detail: {
           tags: ['accounts'],
           summary: 'Fetch the subscription profile of an OAuth account',
@@ -255,19 +207,8 @@ export function adminClaudeRoutes(deps: AdminClaudeRouteDeps) {
       '/claude-accounts/:id/refresh',
       async ({ params, audit }) => {
         const e = await admin.entryOf(params.id, 'claude-oauth')
-        if (!e.secrets.refreshToken)
-          throw new InvalidRequestError(
-            'Cannot refresh token: the account has no refresh token (setup-token accounts cannot refresh; re-authorize instead)',
-          )
         const before = { tokenExpiresAt: e.account.tokenExpiresAt, scopes: e.account.scopes }
-        try {
-          await ops.tokens.refreshNow(e)
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err)
-          throw err instanceof TokenRefreshError
-            ? new RelayError(502, 'api_error', message)
-            : new RelayError(502, 'api_error', `Cannot refresh token: ${message}`)
-        }
+        await profiles.refreshNow(e)
         const view = await admin.viewOf(params.id)
         audit('account.refresh', params.id, before, {
           tokenExpiresAt: view.tokenExpiresAt,
@@ -276,6 +217,8 @@ export function adminClaudeRoutes(deps: AdminClaudeRouteDeps) {
         return { success: true, data: view }
       },
       {
+        params: IdParams,
+        response: ok(AccountView),
         detail: {
           tags: ['accounts'],
           summary: 'Force an OAuth token refresh (rotates the refresh token)',

@@ -1,0 +1,151 @@
+/**
+ * @module
+ * Schemas of the admin API for accounts: the body fields every account kind shares (read as
+ * tolerantly as the seed's UI sends them: numbers as strings, `groupId` or `groupIds`, a proxy
+ * as an object or its JSON), each kind's own fields (see `account-kinds.ts`), the Claude OAuth
+ * onboarding bodies, and the answers. The stored-shape rules (ranges, URLs, a proxy's fields)
+ * stay with the account service, which names the field it refuses.
+ */
+import type { Static, TProperties } from '@sinclair/typebox'
+import { t as T } from 'elysia'
+import { ClaudeAiOauth } from '../../accounts/onboarding.ts'
+import { AccountView } from '../../accounts/views.ts'
+
+/** A proxy as the admin sends it; its fields are checked by the account service. */
+export const ProxyBody = T.Object(
+  {
+    type: T.Optional(T.String({ description: 'http | https | socks5' })),
+    host: T.Optional(T.String()),
+    port: T.Optional(T.Union([T.Integer(), T.String()])),
+    username: T.Optional(T.String()),
+    password: T.Optional(T.String({ description: 'sealed with the account, never shown' })),
+  },
+  { additionalProperties: true },
+)
+
+/** A proxy: an object, its JSON, or null (none). */
+export const ProxyField = T.Union([ProxyBody, T.String(), T.Null()], {
+  error: 'proxy: expected {type, host, port}, its JSON, or null',
+})
+export type ProxyField = Static<typeof ProxyField>
+
+/** The body fields every account kind shares (each optional: an edit keeps what it omits). */
+export const COMMON_ACCOUNT_FIELDS = {
+  name: T.Optional(T.String({ error: 'name: expected a string' })),
+  description: T.Optional(T.String({ error: 'description: expected a string' })),
+  priority: T.Optional(
+    T.Union([T.Number(), T.String()], {
+      description: '1 (first) to 100; a numeric string is read as a number',
+      error: 'priority: expected a number from 1 to 100',
+    }),
+  ),
+  schedulable: T.Optional(T.Boolean({ error: 'schedulable: expected true or false' })),
+  isActive: T.Optional(T.Boolean({ error: 'isActive: expected true or false' })),
+  accountType: T.Optional(T.String({ description: 'shared | dedicated | group' })),
+  groupId: T.Optional(T.String({ description: 'one group (the seed UI); groupIds wins' })),
+  groupIds: T.Optional(T.Array(T.String(), { error: 'groupIds: expected a list of group ids' })),
+  supportedModels: T.Optional(
+    T.Union([T.Array(T.String()), T.Record(T.String(), T.String())], {
+      description: 'allowed models, or a mapping {requested: upstream}; empty = all',
+      error: 'supportedModels: expected a list of models or a {requested: upstream} mapping',
+    }),
+  ),
+  userAgent: T.Optional(T.String()),
+  maxConcurrency: T.Optional(
+    T.Union([T.Number(), T.String()], { description: 'in-flight requests; 0 = unlimited' }),
+  ),
+  maxConcurrentTasks: T.Optional(
+    T.Union([T.Number(), T.String()], { description: 'the seed name of maxConcurrency' }),
+  ),
+  proxy: T.Optional(ProxyField),
+  extInfo: T.Optional(
+    T.Union([T.Record(T.String(), T.Unknown()), T.Null()], {
+      error: 'extInfo: expected an object or null',
+    }),
+  ),
+}
+
+/** The body of a kind's create and edit: the shared fields and its own (`own`). */
+export function accountBody<P extends TProperties>(own: P) {
+  return T.Object({ ...COMMON_ACCOUNT_FIELDS, ...own }, { additionalProperties: true })
+}
+
+/** The shared body fields as received. */
+export type CommonAccountBody = Static<ReturnType<typeof accountBody<Record<never, never>>>>
+
+/** OAuth tokens as the seed's UI sends them (inside `claudeAiOauth` or at the top level). */
+const OAUTH_TOKEN_FIELDS = {
+  accessToken: T.Optional(T.String()),
+  refreshToken: T.Optional(T.String()),
+  expiresAt: T.Optional(T.Union([T.Number(), T.String()], { description: 'epoch ms' })),
+  scopes: T.Optional(T.Array(T.String())),
+}
+
+/** The Claude OAuth account's own fields. */
+export const CLAUDE_OAUTH_FIELDS = {
+  claudeAiOauth: T.Optional(
+    T.Union([T.Object(OAUTH_TOKEN_FIELDS, { additionalProperties: true }), T.Null()], {
+      error: 'claudeAiOauth: expected {accessToken, refreshToken, expiresAt, scopes}',
+    }),
+  ),
+  ...OAUTH_TOKEN_FIELDS,
+  subscriptionInfo: T.Optional(T.Union([T.Record(T.String(), T.Unknown()), T.Null()])),
+}
+export const ClaudeOAuthBody = accountBody(CLAUDE_OAUTH_FIELDS)
+export type ClaudeOAuthBody = Static<typeof ClaudeOAuthBody>
+
+/** The Claude Console account's own fields. */
+export const CLAUDE_CONSOLE_FIELDS = {
+  apiUrl: T.Optional(T.String({ description: 'base URL of the Anthropic-compatible API' })),
+  apiKey: T.Optional(T.String({ description: 'sealed, never shown' })),
+}
+export type ClaudeConsoleBody = Static<ReturnType<typeof accountBody<typeof CLAUDE_CONSOLE_FIELDS>>>
+
+/** The start of an onboarding: the proxy its token exchange goes through. */
+export const OnboardingStartBody = T.Object({ proxy: T.Optional(ProxyField) })
+
+/**
+ * The end of an onboarding: the session, the code (or the whole callback URL), and with
+ * `createAccount` the new account's fields.
+ */
+export const OnboardingExchangeBody = T.Object(
+  {
+    ...COMMON_ACCOUNT_FIELDS,
+    ...CLAUDE_OAUTH_FIELDS,
+    sessionId: T.Optional(T.String()),
+    authorizationCode: T.Optional(T.String()),
+    code: T.Optional(T.String({ description: 'alias of authorizationCode' })),
+    callbackUrl: T.Optional(T.String({ description: 'the whole redirect URL, code included' })),
+    createAccount: T.Optional(T.Boolean()),
+  },
+  { additionalProperties: true },
+)
+
+/** The account list's query. */
+export const AccountListQuery = T.Object({
+  groupId: T.Optional(T.String({ description: 'only members of this group' })),
+})
+
+/** The account test's body. */
+export const AccountTestBody = T.Object(
+  { model: T.Optional(T.String({ description: "default: the kind's probe model" })) },
+  { additionalProperties: true },
+)
+
+/** An onboarding's start: where the admin signs in. */
+export const AuthUrl = T.Object({
+  authUrl: T.String(),
+  sessionId: T.String(),
+  expiresAt: T.String(),
+  instructions: T.Array(T.String()),
+})
+export type AuthUrl = Static<typeof AuthUrl>
+
+/** An onboarding's end: the tokens, and the account when one was created. */
+export const OnboardingResult = T.Object({
+  claudeAiOauth: ClaudeAiOauth,
+  account: T.Optional(AccountView),
+})
+
+/** The toggle's answer. */
+export const Schedulable = T.Object({ id: T.String(), schedulable: T.Boolean() })
