@@ -9,6 +9,7 @@ import { modelMapping, type PoolEntry } from '../accounts/service.ts'
 import type { FetchFn } from '../core/ports.ts'
 import type { Dialect } from '../dialects/dialect.ts'
 import type { PlatformAdapter, UpstreamCall } from './adapter.ts'
+import type { ProbeResult } from './probe-result.ts'
 
 const encoder = new TextEncoder()
 
@@ -55,7 +56,7 @@ export function probeAccount(deps: ProbeDeps, entry: PoolEntry, model: string): 
   const stream = new ReadableStream<Uint8Array>({
     async start(controller) {
       const latency = () => Math.round(performance.now() - t0)
-      const complete = (data: Record<string, unknown>) =>
+      const complete = (data: ProbeResult) =>
         controller.enqueue(
           encoder.encode(`event: test_complete\ndata: ${JSON.stringify(data)}\n\n`),
         )

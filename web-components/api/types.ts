@@ -1,23 +1,31 @@
 /**
  * @module
- * Shapes of the admin and key-holder API responses the UI reads (see `/openapi/json`).
+ * Shapes of the admin and key-holder API responses the UI reads (see `/openapi/json`). Those the
+ * server declares as schemas are its own types (`import type`, erased from the bundle); the rest
+ * are still written here until their routes declare them.
  */
 
-/** Usage counters as the API renders them (cost in dollars). */
-export interface UsageView {
-  requests: number
-  tokens: number
-  allTokens: number
-  inputTokens: number
-  outputTokens: number
-  cacheCreateTokens: number
-  cacheCreate5mTokens: number
-  cacheCreate1hTokens: number
-  cacheReadTokens: number
-  cost: number
-  formattedCost: string
-  unpricedRequests: number
-  errorRequests: number
+import type { AccountPlatform, AccountState, ProxyConfig } from '../../src/accounts/model.ts'
+import type { AccountView } from '../../src/accounts/views.ts'
+import type { AuthUrl } from '../../src/http/schemas/accounts.ts'
+import type { CreatedKey, ModelStat, SupportedClient } from '../../src/http/schemas/keys.ts'
+import type { KeyListItem, KeyStatus, KeyView } from '../../src/keys/admin.ts'
+import type { KeyPermission } from '../../src/keys/model.ts'
+import type { KeyInput as ServerKeyInput } from '../../src/keys/service.ts'
+import type { ProbeResult } from '../../src/platforms/probe-result.ts'
+import type { UsageView } from '../../src/usage/views.ts'
+
+export type { UsageWindow, UsageWindows } from '../../src/accounts/views.ts'
+export type { KeyPage } from '../../src/keys/admin.ts'
+export type {
+  AccountState,
+  AuthUrl,
+  CreatedKey,
+  KeyStatus,
+  ModelStat,
+  ProxyConfig,
+  SupportedClient,
+  UsageView,
 }
 
 export interface AccountHealthCounts {
@@ -64,138 +72,20 @@ export interface Trend {
   series: TrendPoint[]
 }
 
-export type ModelStat = UsageView & { model: string }
-
-export type KeyStatus = 'active' | 'disabled' | 'expired' | 'deleted' | 'pending'
-export type Permissions = 'all' | 'claude' | 'openai'
+/** What a key may call. */
+export type Permissions = KeyPermission
 
 /** The editable fields of a key. */
-export interface KeyInput {
-  name: string
-  description: string
-  isActive: boolean
-  expirationMode: 'fixed' | 'activation'
-  expiresAt: string | null
-  activationDays: number
-  activationUnit: 'days' | 'hours'
-  permissions: Permissions
-  tags: string[]
-  concurrencyLimit: number
-  rateLimitWindow: number
-  rateLimitRequests: number
-  tokenLimit: number
-  rateLimitCost: number
-  dailyCostLimit: number
-  totalCostLimit: number
-  weeklyOpusCostLimit: number
-  enableModelRestriction: boolean
-  modelRestrictionMode: 'deny' | 'allow'
-  restrictedModels: string[]
-  enableClientRestriction: boolean
-  allowedClients: string[]
-  claudeAccountId: string
-  claudeConsoleAccountId: string
-}
+export type KeyInput = Required<ServerKeyInput>
 
-export interface ApiKey extends KeyInput {
-  id: string
-  createdAt: string
-  updatedAt: string
-  hint: string
-  isDeleted: boolean
-  deletedAt: string | null
-  lastUsedAt: string | null
-  createdBy: string
-  isActivated: boolean
-  activatedAt: string | null
-  status?: KeyStatus
-  usage?: UsageView
-}
+/** A key as the admin API shows it; the list adds its status and usage. */
+export type ApiKey = KeyView & Partial<Pick<KeyListItem, 'status' | 'usage'>>
 
-export interface KeyPage {
-  items: ApiKey[]
-  pagination: { page: number; pageSize: number; total: number; totalPages: number }
-  availableTags: string[]
-}
+/** Kind of upstream account. */
+export type Platform = AccountPlatform
 
-export interface CreatedKey {
-  id: string
-  name: string
-  apiKey: string
-}
-
-export interface SupportedClient {
-  id: string
-  name: string
-  description: string
-}
-
-export type Platform = 'claude-oauth' | 'claude-console'
-
-export interface ProxyConfig {
-  type: 'http' | 'https' | 'socks5'
-  host: string
-  port: number
-  username?: string
-  password?: string
-}
-
-export interface UsageWindow {
-  utilization: number | null
-  resetsAt: string | null
-}
-
-export interface UsageWindows {
-  fiveHour: UsageWindow | null
-  sevenDay: UsageWindow | null
-  sevenDayOpus: UsageWindow | null
-  sevenDaySonnet: UsageWindow | null
-  updatedAt: string
-}
-
-export interface AccountState {
-  status: 'active' | 'unauthorized' | 'blocked' | 'error'
-  rateLimitedUntil: number
-  opusRateLimitedUntil: number
-  overloadedUntil: number
-  coolingUntil: number
-  consecutiveErrors: number
-  lastUsedAt: number
-  lastError: string
-  lastErrorAt: number
-}
-
-export interface Account {
-  id: string
-  platform: Platform
-  name: string
-  description: string
-  tokenExpiresAt: number
-  scopes: string[]
-  apiUrl?: string
-  userAgent: string
-  priority: number
-  schedulable: boolean
-  isActive: boolean
-  accountType: 'shared' | 'dedicated' | 'group'
-  groupIds: string[]
-  supportedModels: unknown
-  maxConcurrency: number
-  subscriptionInfo: Record<string, unknown> | null
-  createdAt: string
-  updatedAt: string
-  proxy: ProxyConfig | null
-  state: AccountState
-  status: string
-  unavailableReason: string | null
-  recoversAt: string | number | null
-  hasAccessToken: boolean
-  hasRefreshToken: boolean
-  hasApiKey: boolean
-  boundKeys: number
-  groupInfos: { id: string; name: string }[]
-  usageWindows: UsageWindows | null
-}
+/** An account as the admin API shows it (never a secret). */
+export type Account = AccountView
 
 export interface AccountGroup {
   id: string
@@ -206,20 +96,8 @@ export interface AccountGroup {
   boundKeys: number
 }
 
-export interface AuthUrl {
-  authUrl: string
-  sessionId: string
-  expiresAt: string
-  instructions: string[]
-}
-
-export interface AccountTestResult {
-  success: boolean
-  latencyMs: number
-  status: number
-  text: string
-  error?: string
-}
+/** The account test's final event. */
+export type AccountTestResult = ProbeResult
 
 export type Outcome = 'success' | 'error' | 'aborted' | 'rejected'
 
