@@ -40,7 +40,7 @@ function safeJson(text: string): unknown {
 }
 
 /** A number the seed's UI may send as a string ('' and absent: none). */
-function numberOf(v: number | string | undefined): number | undefined {
+function numberOf(v: number | string | null | undefined): number | undefined {
   return typeof v === 'number' ? v : v ? Number(v) : undefined
 }
 
@@ -48,15 +48,15 @@ function numberOf(v: number | string | undefined): number | undefined {
 export function commonAccountInput(body: CommonAccountBody): AccountInput {
   const proxyRaw = typeof body.proxy === 'string' ? safeJson(body.proxy) : body.proxy
   return {
-    name: body.name,
-    description: body.description,
+    name: body.name ?? undefined,
+    description: body.description ?? undefined,
     priority: numberOf(body.priority),
-    schedulable: body.schedulable,
-    isActive: body.isActive,
-    accountType: body.accountType as AccountInput['accountType'],
+    schedulable: body.schedulable ?? undefined,
+    isActive: body.isActive ?? undefined,
+    accountType: body.accountType ?? undefined,
     groupIds: body.groupIds ?? (body.groupId ? [body.groupId] : undefined),
     supportedModels: body.supportedModels,
-    userAgent: body.userAgent,
+    userAgent: body.userAgent ?? undefined,
     // A string here was never read (the seed's UI sends numbers): it stays ignored.
     maxConcurrency:
       typeof body.maxConcurrency === 'number'

@@ -30,7 +30,7 @@ import { adminClaudeRoutes } from './admin-claude-routes.ts'
 import { adminGroupRoutes } from './admin-groups-routes.ts'
 import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
 import { AccountListQuery, AccountTestBody, Schedulable } from './schemas/accounts.ts'
-import { IdParams, OkMessage, ok } from './schemas/common.ts'
+import { IdParams, OkMessage, ok, strictBody } from './schemas/common.ts'
 
 /** Upstream access the account operations need (wired in bootstrap). */
 export interface AccountOps {
@@ -85,7 +85,7 @@ export function accountKindRoutes(
         return { success: true, data: view }
       },
       {
-        body: t.Optional(body),
+        ...strictBody(t.Optional(body)),
         response: ok(AccountView),
         ...doc(`Create a ${label} account`),
       },
@@ -105,7 +105,7 @@ export function accountKindRoutes(
       },
       {
         params: IdParams,
-        body: t.Optional(body),
+        ...strictBody(t.Optional(body)),
         response: ok(AccountView),
         ...doc(`Edit a ${label} account`),
       },
@@ -162,7 +162,7 @@ export function accountKindRoutes(
       },
       {
         params: IdParams,
-        body: t.Optional(AccountTestBody),
+        ...strictBody(t.Optional(AccountTestBody)),
         ...doc(
           `Send a tiny streaming request to a ${label} account (SSE, ends with test_complete)`,
         ),

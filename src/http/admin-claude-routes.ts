@@ -31,7 +31,7 @@ import {
   OnboardingResult,
   OnboardingStartBody,
 } from './schemas/accounts.ts'
-import { IdParams, ok } from './schemas/common.ts'
+import { IdParams, ok, strictBody } from './schemas/common.ts'
 
 /** What the Claude account routes need. */
 export interface AdminClaudeRouteDeps {
@@ -95,7 +95,7 @@ export function adminClaudeRoutes(deps: AdminClaudeRouteDeps) {
           return { success: true, data }
         },
         {
-          body: t.Optional(OnboardingStartBody),
+          ...strictBody(t.Optional(OnboardingStartBody)),
           response: ok(AuthUrl),
           detail: { tags: ['accounts'], summary: `Start ${label} onboarding (PKCE authorize URL)` },
         },
@@ -135,7 +135,7 @@ export function adminClaudeRoutes(deps: AdminClaudeRouteDeps) {
           }
         },
         {
-          body: t.Optional(OnboardingExchangeBody),
+          ...strictBody(t.Optional(OnboardingExchangeBody)),
           response: ok(OnboardingResult),
           detail: {
             tags: ['accounts'],

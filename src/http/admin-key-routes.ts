@@ -10,7 +10,7 @@ import { Elysia, t } from 'elysia'
 import type { KeyAdmin } from '../keys/admin.ts'
 import { KeyPage, KeyView } from '../keys/admin.ts'
 import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
-import { IdParams, OkMessage, ok } from './schemas/common.ts'
+import { IdParams, OkMessage, ok, strictBody } from './schemas/common.ts'
 import {
   CreatedKey,
   KeyBatchCreateBody,
@@ -76,7 +76,7 @@ export function adminKeyRoutes(deps: { guard: AdminGuardDeps; keyAdmin: KeyAdmin
         return { success: true, data }
       },
       {
-        body: KeyCreateBody,
+        ...strictBody(KeyCreateBody),
         response: ok(KeyWithSecret),
         detail: doc('Create a key; data.apiKey is the plaintext, shown only here'),
       },
@@ -94,7 +94,7 @@ export function adminKeyRoutes(deps: { guard: AdminGuardDeps; keyAdmin: KeyAdmin
         return { success: true, data: created }
       },
       {
-        body: KeyBatchCreateBody,
+        ...strictBody(KeyBatchCreateBody),
         response: ok(t.Array(CreatedKey)),
         detail: doc('Create up to 500 keys named baseName_1…n; every plaintext is returned once'),
       },
@@ -110,7 +110,7 @@ export function adminKeyRoutes(deps: { guard: AdminGuardDeps; keyAdmin: KeyAdmin
         return { success: true, data: { updated: results.filter((r) => r.ok).length, results } }
       },
       {
-        body: KeyBatchUpdateBody,
+        ...strictBody(KeyBatchUpdateBody),
         response: ok(KeyBatchUpdateResult),
         detail: doc('Edit many keys; tagOperation add, remove or set applies to tags'),
       },
@@ -124,7 +124,7 @@ export function adminKeyRoutes(deps: { guard: AdminGuardDeps; keyAdmin: KeyAdmin
         return { success: true, data: { deleted } }
       },
       {
-        body: KeyIdsBody,
+        ...strictBody(KeyIdsBody),
         response: ok(t.Object({ deleted: t.Integer() })),
         detail: doc('Move many keys to the trash'),
       },
@@ -155,7 +155,7 @@ export function adminKeyRoutes(deps: { guard: AdminGuardDeps; keyAdmin: KeyAdmin
       },
       {
         params: IdParams,
-        body: t.Optional(KeyInputBody),
+        ...strictBody(t.Optional(KeyInputBody)),
         response: ok(KeyView),
         detail: doc('Edit a key (any limit, restriction, binding or tag)'),
       },
@@ -169,7 +169,7 @@ export function adminKeyRoutes(deps: { guard: AdminGuardDeps; keyAdmin: KeyAdmin
       },
       {
         params: IdParams,
-        body: t.Optional(KeyExpirationBody),
+        ...strictBody(t.Optional(KeyExpirationBody)),
         response: ok(KeyView),
         detail: doc('Renew or change the expiry (expiresAt, null = never) or activate now'),
       },

@@ -76,11 +76,12 @@ export function createApp(deps: AppDeps) {
     audit: deps.services.audit,
     ipOf: deps.ipOf,
   }
-  return new Elysia({ name: 'crs.app' })
+  const app = new Elysia({ name: 'crs.app' })
+  return app
     .use(errorPlugin(deps.logger))
     .use(compressionPlugin())
     .use(corsPlugin(deps.config.CORS_ORIGINS))
-    .use(openapiPlugin(deps.version))
+    .use(openapiPlugin(deps.version, () => app.routes))
     .use(healthRoutes(deps))
     .use(
       metricsRoutes({

@@ -9,6 +9,7 @@ import { errorBody, RelayError } from '../core/errors.ts'
 import { newRequestId } from '../core/ids.ts'
 import type { Logger } from '../core/ports.ts'
 import { pathOf } from './request-path.ts'
+import { type SchemaError, validationMessage } from './schemas/common.ts'
 
 const ids = new WeakMap<Request, string>()
 
@@ -72,10 +73,7 @@ export function errorPlugin(logger: Logger) {
             requestId,
           )
         case 'VALIDATION': {
-          const { type, valueError: detail } = error as {
-            type?: string
-            valueError?: { path?: string; message?: string; schema?: { error?: unknown } }
-          }
+          const { type, valueError: detail } = error as { type?: string; valueError?: SchemaError }
           // An answer that does not fit its own schema is our bug, not the client's.
           if (type === 'response') {
             logger.error('response does not fit its schema', {
@@ -86,16 +84,7 @@ export function errorPlugin(logger: Logger) {
             })
             return jsonError(500, 'api_error', 'Internal server error', requestId)
           }
-          // The field and what it expects. A schema's own `error` text ("pageSize: expected 1 to
-          // 500") names its field itself: a query number's path is lost when Elysia coerces it,
-          // and a union only says "Expected union value". Never the validator's dump.
-          const own = detail?.schema?.error
-          const where = detail?.path ? ` at ${detail.path}` : ''
-          const message =
-            typeof own === 'string'
-              ? own
-              : `Invalid request${where}: ${detail?.message ?? 'validation failed'}`
-          return jsonError(400, 'invalid_request_error', message, requestId)
+          return jsonError(400, 'invalid_request_error', validationMessage(detail), requestId)
         }
         case 'INVALID_COOKIE_SIGNATURE':
           return jsonError(401, 'authentication_error', 'Invalid cookie signature', requestId)

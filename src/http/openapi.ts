@@ -7,6 +7,7 @@
  * shape as the response of every error status, and security requirements by path.
  */
 import { openapi } from '@elysiajs/openapi'
+import { OptionalKind } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
 
 const ERROR_SCHEMA = {
@@ -38,7 +39,12 @@ const ERROR_SCHEMA = {
   },
 }
 
-type Operation = { security?: unknown; responses?: Record<string, unknown>; tags?: string[] }
+type Operation = {
+  security?: unknown
+  responses?: Record<string, unknown>
+  tags?: string[]
+  requestBody?: { content?: Record<string, unknown>; required?: boolean }
+}
 type Spec = {
   paths?: Record<string, Record<string, Operation>>
   components?: Record<string, Record<string, unknown>>
@@ -66,8 +72,33 @@ function securityFor(path: string): unknown[] | null {
   return null
 }
 
-/** Adds security and error responses to every operation of a generated document. */
-export function decorateSpec(spec: Spec): Spec {
+/** The body schema of each route, by `method path` as the document names it (`put /a/{id}`). */
+export type BodySchemas = Map<string, { schema: unknown; optional: boolean }>
+
+/** The body schemas of an app's routes. */
+export function bodySchemasOf(
+  routes: { method: string; path: string; hooks?: { body?: unknown } }[],
+): BodySchemas {
+  const out: BodySchemas = new Map()
+  for (const r of routes) {
+    const schema = r.hooks?.body
+    if (!schema || typeof schema !== 'object') continue
+    const path = r.path.replace(/:([^/]+)/g, '{$1}')
+    out.set(`${r.method.toLowerCase()} ${path}`, {
+      schema,
+      optional:
+        OptionalKind in schema && (schema as Record<symbol, unknown>)[OptionalKind] === 'Optional',
+    })
+  }
+  return out
+}
+
+/**
+ * Adds security and error responses to every operation of a generated document, and the JSON
+ * body of routes whose body the generator leaves without a content type (it cannot see through
+ * the admin guard's own parser, which bounds the body).
+ */
+export function decorateSpec(spec: Spec, bodies: BodySchemas = new Map()): Spec {
   spec.components ??= {}
   spec.components.securitySchemes = {
     ...(spec.components.securitySchemes ?? {}),
@@ -95,7 +126,12 @@ export function decorateSpec(spec: Spec): Spec {
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
   })
   for (const [path, ops] of Object.entries(spec.paths ?? {})) {
-    for (const op of Object.values(ops)) {
+    for (const [method, op] of Object.entries(ops)) {
+      const body = bodies.get(`${method} ${path}`)
+      if (body && op.requestBody && Object.keys(op.requestBody.content ?? {}).length === 0) {
+        op.requestBody.content = { 'application/json': { schema: body.schema } }
+        op.requestBody.required = !body.optional
+      }
       const security = securityFor(path)
       if (security && op.security === undefined) op.security = security
       op.responses ??= {}
@@ -109,8 +145,9 @@ export function decorateSpec(spec: Spec): Spec {
   return spec
 }
 
-/** The OpenAPI plugin with our document decorations. */
-export function openapiPlugin(version: string) {
+/** The OpenAPI plugin with our document decorations (`routes`: every route of the app). */
+export function openapiPlugin(version: string, routes: () => Parameters<typeof bodySchemasOf>[0]) {
+  let bodies: BodySchemas | undefined
   return new Elysia({ name: 'crs.openapi' })
     .onAfterHandle({ as: 'global' }, ({ path, response }) => {
       if (
@@ -120,7 +157,8 @@ export function openapiPlugin(version: string) {
         response instanceof Response
       )
         return
-      return decorateSpec(response as Spec)
+      bodies ??= bodySchemasOf(routes())
+      return decorateSpec(response as Spec, bodies)
     })
     .use(
       openapi({

@@ -6,7 +6,7 @@
  * onboarding bodies, and the answers. The stored-shape rules (ranges, URLs, a proxy's fields)
  * stay with the account service, which names the field it refuses.
  */
-import type { Static, TProperties } from '@sinclair/typebox'
+import type { Static, TProperties, TSchema } from '@sinclair/typebox'
 import { t as T } from 'elysia'
 import { ClaudeAiOauth } from '../../accounts/onboarding.ts'
 import { AccountView } from '../../accounts/views.ts'
@@ -29,20 +29,26 @@ export const ProxyField = T.Union([ProxyBody, T.String(), T.Null()], {
 })
 export type ProxyField = Static<typeof ProxyField>
 
+/** `schema`, or null (read as absent, as the seed's UI may send it). */
+const orNull = <S extends TSchema>(schema: S, error: string, description?: string) =>
+  T.Optional(T.Union([schema, T.Null()], { error, ...(description ? { description } : {}) }))
+
 /** The body fields every account kind shares (each optional: an edit keeps what it omits). */
 export const COMMON_ACCOUNT_FIELDS = {
-  name: T.Optional(T.String({ error: 'name: expected a string' })),
-  description: T.Optional(T.String({ error: 'description: expected a string' })),
-  priority: T.Optional(
-    T.Union([T.Number(), T.String()], {
-      description: '1 (first) to 100; a numeric string is read as a number',
-      error: 'priority: expected a number from 1 to 100',
-    }),
+  name: orNull(T.String(), 'name: expected a string'),
+  description: orNull(T.String(), 'description: expected a string'),
+  priority: orNull(
+    T.Union([T.Number(), T.String()]),
+    'priority: expected a number from 1 to 100',
+    '1 (first) to 100; a numeric string is read as a number',
   ),
-  schedulable: T.Optional(T.Boolean({ error: 'schedulable: expected true or false' })),
-  isActive: T.Optional(T.Boolean({ error: 'isActive: expected true or false' })),
-  accountType: T.Optional(T.String({ description: 'shared | dedicated | group' })),
-  groupId: T.Optional(T.String({ description: 'one group (the seed UI); groupIds wins' })),
+  schedulable: orNull(T.Boolean(), 'schedulable: expected true or false'),
+  isActive: orNull(T.Boolean(), 'isActive: expected true or false'),
+  accountType: orNull(
+    T.Union([T.Literal('shared'), T.Literal('dedicated'), T.Literal('group')]),
+    'accountType: expected shared, dedicated or group',
+  ),
+  groupId: orNull(T.String(), 'groupId: expected a group id', 'one group; groupIds wins'),
   groupIds: T.Optional(T.Array(T.String(), { error: 'groupIds: expected a list of group ids' })),
   supportedModels: T.Optional(
     T.Union([T.Array(T.String()), T.Record(T.String(), T.String())], {
@@ -50,12 +56,16 @@ export const COMMON_ACCOUNT_FIELDS = {
       error: 'supportedModels: expected a list of models or a {requested: upstream} mapping',
     }),
   ),
-  userAgent: T.Optional(T.String()),
-  maxConcurrency: T.Optional(
-    T.Union([T.Number(), T.String()], { description: 'in-flight requests; 0 = unlimited' }),
+  userAgent: orNull(T.String(), 'userAgent: expected a string'),
+  maxConcurrency: orNull(
+    T.Union([T.Number(), T.String()]),
+    'maxConcurrency: expected a number',
+    'in-flight requests; 0 = unlimited',
   ),
-  maxConcurrentTasks: T.Optional(
-    T.Union([T.Number(), T.String()], { description: 'the seed name of maxConcurrency' }),
+  maxConcurrentTasks: orNull(
+    T.Union([T.Number(), T.String()]),
+    'maxConcurrentTasks: expected a number',
+    'the seed name of maxConcurrency',
   ),
   proxy: T.Optional(ProxyField),
   extInfo: T.Optional(
