@@ -58,7 +58,8 @@ export function extractApiKey(headers: Headers): string | null {
   return null
 }
 
-const READ_ONLY = new Set([
+/** Fields of a key only the relay sets. */
+export const KEY_READ_ONLY_FIELDS = [
   'id',
   'hash',
   'hint',
@@ -67,17 +68,13 @@ const READ_ONLY = new Set([
   'lastUsedAt',
   'isDeleted',
   'deletedAt',
-])
+] as const
+const READ_ONLY = new Set<string>(KEY_READ_ONLY_FIELDS)
 /** Fields an admin may set. */
 const EDITABLE = new Set(Object.keys(ApiKey.properties).filter((k) => !READ_ONLY.has(k)))
 
 /** Fields an admin may set when creating or editing a key. */
-export type KeyInput = Partial<
-  Omit<
-    ApiKey,
-    'id' | 'hash' | 'hint' | 'createdAt' | 'updatedAt' | 'lastUsedAt' | 'isDeleted' | 'deletedAt'
-  >
->
+export type KeyInput = Partial<Omit<ApiKey, (typeof KEY_READ_ONLY_FIELDS)[number]>>
 
 /** Creates the key service. */
 export function createKeyService(options: KeyServiceOptions) {

@@ -8,22 +8,12 @@ import type { Static } from '@sinclair/typebox'
 import { t as T } from 'elysia'
 import { KEY_SORT_COLUMNS, KeyStatus, KeyView } from '../../keys/admin.ts'
 import { ApiKey } from '../../keys/model.ts'
+import { KEY_READ_ONLY_FIELDS } from '../../keys/service.ts'
 import { UsageView } from '../../usage/views.ts'
 import { inputOf } from './common.ts'
 
 /** The fields an admin may set on a key (create and edit). */
-export const KeyInputBody = inputOf(
-  T.Omit(ApiKey, [
-    'id',
-    'hash',
-    'hint',
-    'createdAt',
-    'updatedAt',
-    'lastUsedAt',
-    'isDeleted',
-    'deletedAt',
-  ]),
-)
+export const KeyInputBody = inputOf(T.Omit(ApiKey, [...KEY_READ_ONLY_FIELDS]))
 export type KeyInputBody = Static<typeof KeyInputBody>
 
 /** A new key: `name` is required. */
