@@ -5,7 +5,7 @@
  * its own kind's routes, and deleting an account unbinds every key bound to it (in any family's
  * binding field). Answers are {@link accountView}s.
  */
-import type { TObject } from '@sinclair/typebox'
+import { type Static, Type as T, type TObject } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { InvalidRequestError, NotFoundError } from '../core/errors.ts'
 import type { Clock } from '../core/ports.ts'
@@ -13,7 +13,7 @@ import { bindingCounts, fieldsBoundTo } from '../keys/bindings.ts'
 import type { KeyService } from '../keys/service.ts'
 import type { UrlPolicy } from '../security/url-policy.ts'
 import { createGroupService } from './groups.ts'
-import type { AccountPlatform, AccountState } from './model.ts'
+import { AccountGroup, type AccountPlatform, type AccountState } from './model.ts'
 import type { AccountRepository } from './repository.ts'
 import type { AccountInput, AccountService, PoolEntry } from './service.ts'
 import { type AccountView, accountView, type ViewContext } from './views.ts'
@@ -39,6 +39,20 @@ export function checkOptions(schema: TObject | undefined, options: Record<string
       `Invalid account field options${first.path.replaceAll('/', '.')}: ${first.message}`,
     )
 }
+
+/** A group of the list: its member count and the live keys bound to it. */
+export const GroupListItem = T.Composite([
+  AccountGroup,
+  T.Object({ memberCount: T.Integer(), boundKeys: T.Integer() }),
+])
+export type GroupListItem = Static<typeof GroupListItem>
+
+/** One group with its member ids. */
+export const GroupDetail = T.Composite([
+  AccountGroup,
+  T.Object({ memberCount: T.Integer(), memberIds: T.Array(T.String()) }),
+])
+export type GroupDetail = Static<typeof GroupDetail>
 
 /** Creates the account admin. */
 export function createAccountAdmin(deps: AccountAdminDeps) {
@@ -108,6 +122,31 @@ export function createAccountAdmin(deps: AccountAdminDeps) {
             e.account.platform === platform && (!groupId || e.account.groupIds.includes(groupId)),
         )
         .map((e) => accountView(e, ctx))
+    },
+    /** Groups (of `platform` when given) with their member count and bound live keys. */
+    async groupList(platform?: string): Promise<GroupListItem[]> {
+      const [ctx, all, list] = await Promise.all([
+        context(),
+        accounts.list(),
+        groups.list(platform),
+      ])
+      return list.map((g) => ({
+        ...g,
+        memberCount: all.filter((a) => a.groupIds.includes(g.id)).length,
+        boundKeys: ctx.counts[g.id] ?? 0,
+      }))
+    },
+    /** One group with its member ids. */
+    async groupDetail(id: string): Promise<GroupDetail> {
+      const group = await groups.get(id)
+      const members = await groups.members(id)
+      return { ...group, memberCount: members.length, memberIds: members.map((a) => a.id) }
+    },
+    /** Sets a group's members; returns the member ids before and after. */
+    async setGroupMembers(id: string, accountIds: string[]) {
+      const before = (await groups.members(id)).map((a) => a.id)
+      const after = (await groups.setMembers(id, accountIds)).map((a) => a.id)
+      return { before, after }
     },
     /** Accounts that belong to a group, as views. */
     async members(groupId: string): Promise<AccountView[]> {

@@ -21,12 +21,12 @@ import type {
 export type Body = Record<string, unknown>
 
 /** The string value of `v`, else undefined. */
-export function str(v: unknown): string | undefined {
+function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined
 }
 
 /** The object value of `v`, else undefined. */
-export function obj(v: unknown): Body | undefined {
+function obj(v: unknown): Body | undefined {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Body) : undefined
 }
 

@@ -213,5 +213,5 @@ export function adminAccountRoutes(deps: AdminAccountRouteDeps) {
     )
   for (const kind of ACCOUNT_KINDS)
     app.use(accountKindRoutes({ guard: deps.guard, admin, ops }, kind))
-  return app.use(adminGroupRoutes({ guard: deps.guard, admin, accounts }))
+  return app.use(adminGroupRoutes({ guard: deps.guard, admin }))
 }

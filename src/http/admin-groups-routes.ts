@@ -2,84 +2,73 @@
  * @module
  * Admin routes of account groups (`/admin/account-groups`, the seed's paths): named sets of
  * accounts a key can be bound to (`group:<id>`), with their member accounts. A group cannot be
- * deleted while it has members or bound keys.
+ * deleted while it has members or bound keys. The rules live in `accounts/groups.ts` and
+ * `accounts/admin.ts`.
  */
-import { Elysia } from 'elysia'
-import type { AccountAdmin } from '../accounts/admin.ts'
-import type { AccountService } from '../accounts/service.ts'
-import { InvalidRequestError } from '../core/errors.ts'
-import { type Body, str } from './account-input.ts'
+import { Elysia, t } from 'elysia'
+import { type AccountAdmin, GroupDetail, GroupListItem } from '../accounts/admin.ts'
+import { AccountGroup } from '../accounts/model.ts'
+import { AccountView } from '../accounts/views.ts'
 import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
+import { GroupBody, GroupListQuery, GroupMembersBody, GroupParams } from './schemas/accounts.ts'
+import { OkMessage, ok, strictBody } from './schemas/common.ts'
+
+const doc = (summary: string) => ({ tags: ['accounts'], summary })
+
+/** What a group body sets (null fields: absent). */
+const groupInput = (b: typeof GroupBody.static) => ({
+  name: b.name ?? undefined,
+  platform: b.platform ?? undefined,
+  description: b.description ?? undefined,
+})
 
 /** Account groups controller. */
-export function adminGroupRoutes(deps: {
-  guard: AdminGuardDeps
-  admin: AccountAdmin
-  accounts: AccountService
-}) {
-  const { admin, accounts } = deps
+export function adminGroupRoutes(deps: { guard: AdminGuardDeps; admin: AccountAdmin }) {
+  const { admin } = deps
   const groups = admin.groups
   return new Elysia({ prefix: '/admin', name: 'crs.admin-groups' })
     .use(adminGuard(deps.guard))
     .get(
       '/account-groups',
-      async ({ query }) => {
-        const ctx = await admin.context()
-        const all = await accounts.list()
-        const list = await groups.list(str((query as Record<string, unknown>).platform))
-        return {
-          success: true,
-          data: list.map((g) => ({
-            ...g,
-            memberCount: all.filter((a) => a.groupIds.includes(g.id)).length,
-            boundKeys: ctx.counts[g.id] ?? 0,
-          })),
-        }
-      },
+      async ({ query }) => ({ success: true, data: await admin.groupList(query.platform) }),
       {
-        detail: { tags: ['accounts'], summary: 'List account groups (optionally of one platform)' },
+        query: GroupListQuery,
+        response: ok(t.Array(GroupListItem)),
+        detail: doc('List account groups (optionally of one platform)'),
       },
     )
     .post(
       '/account-groups',
       async ({ body, audit }) => {
-        const b = (body ?? {}) as Body
-        const group = await groups.create({
-          name: str(b.name),
-          platform: str(b.platform),
-          description: str(b.description),
-        })
+        const group = await groups.create(groupInput(body ?? {}))
         audit('group.create', group.id, null, group)
         return { success: true, data: group }
       },
-      { detail: { tags: ['accounts'], summary: 'Create an account group' } },
+      {
+        ...strictBody(t.Optional(GroupBody)),
+        response: ok(AccountGroup),
+        detail: doc('Create an account group'),
+      },
     )
     .get(
       '/account-groups/:groupId',
-      async ({ params }) => {
-        const group = await groups.get(params.groupId)
-        const members = await groups.members(params.groupId)
-        return {
-          success: true,
-          data: { ...group, memberCount: members.length, memberIds: members.map((a) => a.id) },
-        }
-      },
-      { detail: { tags: ['accounts'], summary: 'Get one account group' } },
+      async ({ params }) => ({ success: true, data: await admin.groupDetail(params.groupId) }),
+      { params: GroupParams, response: ok(GroupDetail), detail: doc('Get one account group') },
     )
     .put(
       '/account-groups/:groupId',
       async ({ params, body, audit }) => {
-        const b = (body ?? {}) as Body
         const before = await groups.get(params.groupId)
-        const group = await groups.update(params.groupId, {
-          name: str(b.name),
-          platform: str(b.platform),
-          description: str(b.description),
-        })
+        const group = await groups.update(params.groupId, groupInput(body ?? {}))
         audit('group.update', params.groupId, before, group)
         return { success: true, data: group }
       },
-      { detail: { tags: ['accounts'], summary: 'Edit an account group' } },
+      {
+        params: GroupParams,
+        ...strictBody(t.Optional(GroupBody)),
+        response: ok(AccountGroup),
+        detail: doc('Edit an account group'),
+      },
     )
     .delete(
       '/account-groups/:groupId',
@@ -89,31 +78,32 @@ export function adminGroupRoutes(deps: {
         return { success: true, message: 'Group deleted' }
       },
       {
-        detail: {
-          tags: ['accounts'],
-          summary: 'Delete an account group (409 while it has members or bound keys)',
-        },
+        params: GroupParams,
+        response: OkMessage,
+        detail: doc('Delete an account group (409 while it has members or bound keys)'),
       },
     )
     .get(
       '/account-groups/:groupId/members',
-      async ({ params }) => {
-        return { success: true, data: await admin.members(params.groupId) }
+      async ({ params }) => ({ success: true, data: await admin.members(params.groupId) }),
+      {
+        params: GroupParams,
+        response: ok(t.Array(AccountView)),
+        detail: doc('Accounts that belong to a group'),
       },
-      { detail: { tags: ['accounts'], summary: 'Accounts that belong to a group' } },
     )
     .put(
       '/account-groups/:groupId/members',
       async ({ params, body, audit }) => {
-        const ids = ((body ?? {}) as Body).accountIds
-        if (!Array.isArray(ids) || !ids.every((x) => typeof x === 'string'))
-          throw new InvalidRequestError('Invalid body: accountIds must be an array of account ids')
-        const before = (await groups.members(params.groupId)).map((a) => a.id)
-        const members = await groups.setMembers(params.groupId, ids as string[])
-        const after = members.map((a) => a.id)
+        const { before, after } = await admin.setGroupMembers(params.groupId, body.accountIds)
         audit('group.members', params.groupId, { accountIds: before }, { accountIds: after })
         return { success: true, data: { groupId: params.groupId, accountIds: after } }
       },
-      { detail: { tags: ['accounts'], summary: 'Set the member accounts of a group' } },
+      {
+        params: GroupParams,
+        ...strictBody(GroupMembersBody),
+        response: ok(t.Object({ groupId: t.String(), accountIds: t.Array(t.String()) })),
+        detail: doc('Set the member accounts of a group'),
+      },
     )
 }

@@ -135,6 +135,27 @@ describe('accounts', () => {
   })
 })
 
+describe('groups', () => {
+  test('bad bodies name their field; the list counts members and bound keys', async () => {
+    expect(await refused('POST', '/admin/account-groups', { name: 5 })).toMatch(/^name: /)
+    const g = await r.admin('POST', '/admin/account-groups', { name: 'g2', platform: 'claude' })
+    expect(g.status).toBe(200)
+    const members = `/admin/account-groups/${g.json.data.id}/members`
+    expect(await refused('PUT', members, { accountIds: 'a' })).toBe(
+      'Invalid body: accountIds must be an array of account ids',
+    )
+    expect(await refused('PUT', members, {})).toBe(
+      'Invalid body: accountIds must be an array of account ids',
+    )
+    const list = await r.admin('GET', '/admin/account-groups?platform=claude')
+    expect(list.json.data.find((x: any) => x.id === g.json.data.id)).toMatchObject({
+      name: 'g2',
+      memberCount: 0,
+      boundKeys: 0,
+    })
+  })
+})
+
 describe('OpenAPI', () => {
   test('admin bodies, queries and answers are described', async () => {
     const spec = (await (

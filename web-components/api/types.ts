@@ -5,6 +5,7 @@
  * are still written here until their routes declare them.
  */
 
+import type { GroupListItem } from '../../src/accounts/admin.ts'
 import type { AccountPlatform, AccountState, ProxyConfig } from '../../src/accounts/model.ts'
 import type { AccountView } from '../../src/accounts/views.ts'
 import type { AuthUrl } from '../../src/http/schemas/accounts.ts'
@@ -87,14 +88,8 @@ export type Platform = AccountPlatform
 /** An account as the admin API shows it (never a secret). */
 export type Account = AccountView
 
-export interface AccountGroup {
-  id: string
-  name: string
-  platform: string
-  description?: string
-  memberCount: number
-  boundKeys: number
-}
+/** A group of the list, with its member count and bound keys. */
+export type AccountGroup = GroupListItem
 
 /** The account test's final event. */
 export type AccountTestResult = ProbeResult

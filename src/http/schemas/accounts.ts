@@ -159,3 +159,32 @@ export const OnboardingResult = T.Object({
 
 /** The toggle's answer. */
 export const Schedulable = T.Object({ id: T.String(), schedulable: T.Boolean() })
+
+/** A group's fields (create: `name` required by the group rules; edit: what it names). */
+export const GroupBody = T.Object(
+  {
+    name: orNull(T.String(), 'name: expected a string'),
+    platform: orNull(
+      T.String(),
+      'platform: expected a string',
+      'claude (default), openai, gemini…',
+    ),
+    description: orNull(T.String(), 'description: expected a string'),
+  },
+  { additionalProperties: true },
+)
+
+/** A group's members, replaced as a whole. */
+export const GroupMembersBody = T.Object({
+  accountIds: T.Array(T.String(), {
+    error: 'Invalid body: accountIds must be an array of account ids',
+  }),
+})
+
+/** The `:groupId` of a route. */
+export const GroupParams = T.Object({ groupId: T.String() })
+
+/** The group list's query. */
+export const GroupListQuery = T.Object({
+  platform: T.Optional(T.String({ description: 'only groups of this platform' })),
+})
