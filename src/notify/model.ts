@@ -36,7 +36,10 @@ export const WEBHOOK_PLATFORM_TYPES = [
 ] as const
 
 /** A delivery platform type. */
-export const WebhookPlatformType = T.Union(WEBHOOK_PLATFORM_TYPES.map((t) => T.Literal(t)))
+// Unsafe keeps the union's schema and gives it the literal type (Elysia reads a mapped union as never).
+export const WebhookPlatformType = T.Unsafe<(typeof WEBHOOK_PLATFORM_TYPES)[number]>(
+  T.Union(WEBHOOK_PLATFORM_TYPES.map((t) => T.Literal(t))),
+)
 export type WebhookPlatformType = (typeof WEBHOOK_PLATFORM_TYPES)[number]
 
 /** Which event types are sent (cooling down is off by default: it is frequent and short). */
@@ -148,10 +151,11 @@ export interface WebhookRequest {
 }
 
 /** What one delivery (with its retries) ended with. */
-export interface DeliveryResult {
-  delivered: boolean
-  attempts: number
+export const DeliveryResult = T.Object({
+  delivered: T.Boolean(),
+  attempts: T.Integer(),
   /** The last HTTP status, or null when no response arrived. */
-  status: number | null
-  error?: string
-}
+  status: T.Union([T.Integer(), T.Null()], { description: 'the last HTTP status' }),
+  error: T.Optional(T.String()),
+})
+export type DeliveryResult = Static<typeof DeliveryResult>

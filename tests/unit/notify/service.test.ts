@@ -10,11 +10,13 @@ import { InvalidRequestError, NotFoundError } from '../../../src/core/errors.ts'
 import { createMemoryLogger } from '../../../src/core/log.ts'
 import type { FetchFn } from '../../../src/core/ports.ts'
 import {
-  createWebhookService,
   normalizeSettings,
   parseConfigUpdate,
   platformError,
   redactFor,
+} from '../../../src/notify/config.ts'
+import {
+  createWebhookService,
   WEBHOOK_SETTING,
   type WebhookServiceOptions,
 } from '../../../src/notify/service.ts'

@@ -1,0 +1,248 @@
+/**
+ * @module
+ * The webhook settings document's rules: an admin's platform and configuration edits parsed and
+ * checked (types and aliases, http(s) URLs, which types take a secret), a stored document read
+ * tolerantly, the masked views the admin API shows, and error text of a platform's answer with
+ * its secrets removed.
+ */
+import { Value } from '@sinclair/typebox/value'
+import { InvalidRequestError } from '../core/errors.ts'
+import {
+  StoredWebhookPlatform,
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_PLATFORM_TYPES,
+  type WebhookConfigView,
+  type WebhookPlatformType,
+  type WebhookPlatformView,
+  WebhookRetry,
+  WebhookSettings,
+  type WebhookTarget,
+} from './model.ts'
+
+/** A parsed platform: the plaintext target plus its display fields. */
+export interface ParsedPlatform {
+  target: WebhookTarget
+  name: string
+  enabled: boolean
+}
+
+/** A JSON body as received. */
+export type Body = Record<string, unknown>
+
+const SIGNED: ReadonlySet<WebhookPlatformType> = new Set(['custom', 'feishu', 'dingtalk'])
+const TYPE_ALIASES: Record<string, WebhookPlatformType> = { wechat_work: 'wecom', lark: 'feishu' }
+
+function isRecord(v: unknown): v is Body {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** The request body as an object, or a 400. */
+export function bodyOf(input: unknown): Body {
+  if (input === undefined || input === null) return {}
+  if (!isRecord(input))
+    throw new InvalidRequestError('Invalid request body: expected a JSON object')
+  return input
+}
+
+/** Throws a 400 unless `value` is an absolute http(s) URL. */
+export function checkHttpUrl(field: string, value: unknown): string {
+  if (typeof value !== 'string' || !value.trim())
+    throw new InvalidRequestError(`${field}: expected an http(s) URL`)
+  const text = value.trim()
+  if (text.length > 2048)
+    throw new InvalidRequestError(`${field}: URL is longer than 2048 characters`)
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new InvalidRequestError(`${field}: expected an http(s) URL`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new InvalidRequestError(`${field}: only http and https URLs are allowed`)
+  return text
+}
+
+function optionalText(field: string, value: unknown, max: number): string | undefined | null {
+  if (value === undefined) return undefined
+  if (value === null || value === '') return null
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  if (typeof value !== 'string') throw new InvalidRequestError(`${field}: expected a string`)
+  const text = value.trim()
+  if (text.length > max) throw new InvalidRequestError(`${field}: longer than ${max} characters`)
+  return text || null
+}
+
+/**
+ * Checks platform input (add, edit, or an unsaved test target). On edit, fields left out keep
+ * their current values, `null`/`''` clears `secret`; changing the type starts from scratch.
+ */
+export function parsePlatformInput(input: Body, current: ParsedPlatform | null): ParsedPlatform {
+  const rawType = input.type ?? current?.target.type
+  const type =
+    typeof rawType === 'string'
+      ? (TYPE_ALIASES[rawType] ?? WEBHOOK_PLATFORM_TYPES.find((t) => t === rawType))
+      : undefined
+  if (!type)
+    throw new InvalidRequestError(`type: expected one of ${WEBHOOK_PLATFORM_TYPES.join(', ')}`)
+  const base = current && current.target.type === type ? current : null
+
+  const name = optionalText('name', input.name, 100) ?? base?.name ?? current?.name ?? type
+  if (input.enabled !== undefined && typeof input.enabled !== 'boolean')
+    throw new InvalidRequestError('enabled: expected true or false')
+  const enabled = (input.enabled as boolean | undefined) ?? current?.enabled ?? true
+
+  const target: WebhookTarget = { type, url: '' }
+  const secret = optionalText('secret', input.secret, 512)
+  const botToken = optionalText('botToken', input.botToken, 256)
+  const chatId = optionalText('chatId', input.chatId, 100)
+  const apiBaseUrl = optionalText('apiBaseUrl', input.apiBaseUrl, 2048)
+
+  if (type === 'telegram') {
+    if (input.url !== undefined && input.url !== null && input.url !== '')
+      throw new InvalidRequestError(
+        'url: not used by telegram (set botToken and chatId; apiBaseUrl changes the Bot API server)',
+      )
+    const token = botToken === null ? undefined : (botToken ?? base?.target.botToken)
+    if (!token) throw new InvalidRequestError('botToken: required for telegram')
+    if (!/^[A-Za-z0-9:_-]+$/.test(token))
+      throw new InvalidRequestError('botToken: expected a Telegram bot token like 123456:ABC-DEF')
+    const chat = chatId === null ? undefined : (chatId ?? base?.target.chatId)
+    if (!chat) throw new InvalidRequestError('chatId: required for telegram')
+    target.botToken = token
+    target.chatId = chat
+    const api = apiBaseUrl === null ? undefined : (apiBaseUrl ?? base?.target.apiBaseUrl)
+    if (api) target.apiBaseUrl = checkHttpUrl('apiBaseUrl', api)
+  } else {
+    for (const [field, v] of [
+      ['botToken', botToken],
+      ['chatId', chatId],
+      ['apiBaseUrl', apiBaseUrl],
+    ] as const)
+      if (v) throw new InvalidRequestError(`${field}: only used by telegram`)
+    target.url = checkHttpUrl('url', input.url ?? base?.target.url)
+  }
+
+  if (secret && !SIGNED.has(type))
+    throw new InvalidRequestError(`secret: ${type} webhooks are not signed`)
+  const keptSecret = secret === null ? undefined : (secret ?? base?.target.secret)
+  if (keptSecret && SIGNED.has(type)) target.secret = keptSecret
+  return { target, name, enabled }
+}
+
+/** Applies a settings update (`enabled`, `events`, `retry`), checking every field. */
+export function parseConfigUpdate(input: Body, current: WebhookSettings): WebhookSettings {
+  const next: WebhookSettings = {
+    ...current,
+    events: { ...current.events },
+    retry: { ...current.retry },
+  }
+  if (input.enabled !== undefined) {
+    if (typeof input.enabled !== 'boolean')
+      throw new InvalidRequestError('enabled: expected true or false')
+    next.enabled = input.enabled
+  }
+  if (input.events !== undefined) {
+    if (!isRecord(input.events))
+      throw new InvalidRequestError('events: expected an object of event type → true/false')
+    for (const [k, v] of Object.entries(input.events)) {
+      const type = WEBHOOK_EVENT_TYPES.find((t) => t === k)
+      if (!type)
+        throw new InvalidRequestError(
+          `events.${k}: unknown event type (expected ${WEBHOOK_EVENT_TYPES.join(', ')})`,
+        )
+      if (typeof v !== 'boolean')
+        throw new InvalidRequestError(`events.${k}: expected true or false`)
+      next.events[type] = v
+    }
+  }
+  if (input.retry !== undefined) {
+    if (!isRecord(input.retry)) throw new InvalidRequestError('retry: expected an object')
+    for (const [k, v] of Object.entries(input.retry)) {
+      const schema = Object.hasOwn(WebhookRetry.properties, k)
+        ? WebhookRetry.properties[k as keyof WebhookRetry]
+        : undefined
+      if (!schema) throw new InvalidRequestError(`retry.${k}: unknown field`)
+      const minimum = schema.minimum ?? 0
+      const maximum = schema.maximum ?? Number.MAX_SAFE_INTEGER
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < minimum || v > maximum)
+        throw new InvalidRequestError(
+          `retry.${k}: expected an integer from ${minimum} to ${maximum}`,
+        )
+      next.retry[k as keyof WebhookRetry] = v
+    }
+  }
+  return next
+}
+
+/** The stored document read leniently: defaults for missing fields, bad platforms skipped. */
+export function normalizeSettings(raw: unknown): WebhookSettings {
+  const doc = Value.Create(WebhookSettings)
+  if (!isRecord(raw)) return doc
+  if (typeof raw.enabled === 'boolean') doc.enabled = raw.enabled
+  if (isRecord(raw.events))
+    for (const t of WEBHOOK_EVENT_TYPES) {
+      const v = raw.events[t]
+      if (typeof v === 'boolean') doc.events[t] = v
+    }
+  if (isRecord(raw.retry)) {
+    const retry = { ...doc.retry, ...raw.retry }
+    if (Value.Check(WebhookRetry, retry)) doc.retry = retry
+  }
+  if (Array.isArray(raw.platforms))
+    doc.platforms = raw.platforms.filter((p): p is StoredWebhookPlatform =>
+      Value.Check(StoredWebhookPlatform, p),
+    )
+  return doc
+}
+
+/** A stored platform as the admin API shows it. */
+export function platformView(p: StoredWebhookPlatform): WebhookPlatformView {
+  const view: WebhookPlatformView = {
+    id: p.id,
+    type: p.type,
+    name: p.name,
+    enabled: p.enabled,
+    url: p.maskedUrl,
+    hasSecret: p.hasSecret,
+    hasBotToken: p.hasBotToken,
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+  }
+  if (p.chatId !== undefined) view.chatId = p.chatId
+  if (p.apiBaseUrl !== undefined) view.apiBaseUrl = p.apiBaseUrl
+  return view
+}
+
+/** The whole configuration as the admin API shows it. */
+export function configView(doc: WebhookSettings): WebhookConfigView {
+  return {
+    enabled: doc.enabled,
+    events: { ...doc.events },
+    retry: { ...doc.retry },
+    platforms: doc.platforms.map(platformView),
+  }
+}
+
+/** `text` with the target's URL, secrets and any other URL replaced (safe for logs and replies). */
+export function redactFor(text: string, target: WebhookTarget): string {
+  let out = text
+  for (const s of [target.url, target.secret, target.botToken])
+    if (s && s.length >= 4) out = out.split(s).join('[redacted]')
+  return out.replace(/\bhttps?:\/\/\S+/gi, '[url]').slice(0, 300)
+}
+
+/** An error the platform reported inside a 2xx answer (Feishu, DingTalk, WeCom), or null. */
+export function platformError(type: WebhookPlatformType, text: string): string | null {
+  if (type !== 'feishu' && type !== 'dingtalk' && type !== 'wecom') return null
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return null
+  }
+  if (!isRecord(json)) return null
+  const code = type === 'feishu' ? (json.code ?? json.StatusCode) : json.errcode
+  if (code === undefined || code === 0) return null
+  const msg = type === 'feishu' ? (json.msg ?? json.StatusMessage) : json.errmsg
+  return `${type} error ${String(code)}: ${String(msg ?? '')}`
+}
