@@ -1,3 +1,4 @@
+// Over 400 lines: the composition root wires every service in order; it decides nothing itself.
 /**
  * @module
  * Wiring shared by every entry point: configuration → secrets → storage → services → HTTP app.

@@ -1,3 +1,4 @@
+// Over 400 lines: one closure owns the pool snapshot, its broadcasts and the background health re-reads.
 /**
  * @module
  * Upstream accounts: admin CRUD with secrets sealed at rest, and the in-process pool snapshot the

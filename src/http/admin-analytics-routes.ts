@@ -1,3 +1,4 @@
+// Over 400 lines: the dashboard's routes share one set of range and counter helpers.
 /**
  * @module
  * Dashboard analytics, all computed from usage counters (never by scanning history): overview

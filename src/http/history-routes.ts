@@ -1,3 +1,4 @@
+// Over 400 lines: the key holder's and the admin's history routes share one query reader and view.
 /**
  * @module
  * Request history over HTTP. Key holders read their own records (`/api/v1/request-history`,

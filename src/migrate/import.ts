@@ -1,3 +1,4 @@
+// Over 400 lines: one pass over the old Redis; each record kind's mapping is a short function beside the others.
 /**
  * @module
  * The import itself: scans the old Redis once, maps every supported record and upserts it into

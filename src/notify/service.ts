@@ -1,3 +1,4 @@
+// Over 400 lines: one closure owns the settings cache, the event queue, its workers and their retries.
 /**
  * @module
  * Webhook notifications for account events. The configuration is one `webhooks` settings document

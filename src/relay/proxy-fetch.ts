@@ -1,3 +1,4 @@
+// Over 400 lines: a SOCKS5 tunnel and the small HTTP/1.1 client over it, which Bun's fetch lacks.
 /**
  * @module
  * Outbound proxies per account. `createProxyFetch` returns a `fetch` that sends every request

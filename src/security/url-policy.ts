@@ -1,3 +1,4 @@
+// Over 400 lines: one SSRF guard; its address classes, parsing and DNS checks must be read together.
 /**
  * @module
  * Outbound URL policy (SSRF guard) for URLs an admin enters: console account `apiUrl`s, account

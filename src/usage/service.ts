@@ -1,3 +1,4 @@
+// Over 400 lines: one closure owns the merged increments, the batch ids and their retries.
 /**
  * @module
  * Usage accounting. Each finished request becomes increments of counters per key, key+model,

@@ -1,3 +1,4 @@
+// Over 400 lines: one adapter whose writes, indexes, paging and trims share the key layout.
 /**
  * @module
  * Redis adapter of the HistoryRepository, sized for about a million records. Each record is a

@@ -1,3 +1,4 @@
+// Over 400 lines: every Lua script of the Redis adapter in one place, as storage/redis/keys.ts has every key shape.
 /**
  * @module
  * Lua scripts of the Redis adapter. Each is registered once in client.ts with ioredis

@@ -1,3 +1,4 @@
+// Over 400 lines: one SQL table and its queries; the schema, filters and trims are read together.
 /**
  * @module
  * SQLite adapter of {@link HistoryRepository}: one `history` row per request with one column per
