@@ -28,6 +28,7 @@ import { createKeyService } from './keys/service.ts'
 import { startMaintenance } from './maintenance.ts'
 import { createMetrics } from './metrics/service.ts'
 import { createWebhookService } from './notify/service.ts'
+import { createBedrockAdapter } from './platforms/bedrock/adapter.ts'
 import { createClaudeConsoleAdapter } from './platforms/claude/console-adapter.ts'
 import { createClaudeOAuthAdapter } from './platforms/claude/oauth-adapter.ts'
 import { createPlatformRegistry } from './platforms/registry.ts'
@@ -164,6 +165,7 @@ export async function buildRelay(options: BuildOptions) {
   const registry = createPlatformRegistry([
     createClaudeOAuthAdapter({ config, tokens }),
     createClaudeConsoleAdapter({ config }),
+    createBedrockAdapter(),
   ])
   const adminAuth = createAdminAuthService({
     settings: stores.settings,

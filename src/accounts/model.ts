@@ -7,7 +7,13 @@
 import { type Static, Type as T } from '@sinclair/typebox'
 
 /** Kind of upstream. */
-export const AccountPlatform = T.Union([T.Literal('claude-oauth'), T.Literal('claude-console')])
+export const AccountPlatform = T.Union([
+  T.Literal('claude-oauth'),
+  T.Literal('claude-console'),
+  T.Literal('bedrock'),
+  T.Literal('ccr'),
+  T.Literal('droid'),
+])
 export type AccountPlatform = Static<typeof AccountPlatform>
 
 /** Outbound proxy of an account (its password lives in the sealed secret). */

@@ -334,6 +334,8 @@ export function createAccountService(options: AccountServiceOptions) {
     } else if (platform === 'claude-oauth' && !input.accessToken && !input.refreshToken) {
       throw new InvalidRequestError('Invalid account: accessToken or refreshToken is required')
     }
+    if (platform === 'bedrock' && !input.apiKey && !input.secrets?.awsSecretAccessKey)
+      throw new InvalidRequestError('Invalid account: awsCredentials or apiKey is required')
     const now = new Date(clock.now()).toISOString()
     const secrets: AccountSecrets = {
       ...input.secrets,

@@ -48,6 +48,8 @@ export interface UpstreamRequest {
   method?: string
   headers: HeaderMap
   body: string | Uint8Array
+  /** The model id actually asked for, when the adapter renames it (e.g. a Bedrock model id). */
+  upstreamModel?: string
 }
 
 /** An upstream failure as the adapter classifies it. */

@@ -90,6 +90,7 @@ export async function tryAccount(
     for (;;) {
       upstreamAbort = new AbortController()
       const up = await adapter.prepare(call)
+      if (up.upstreamModel) base.upstreamModel = up.upstreamModel
       ctx.overheadMs += performance.now() - (first && !renewed ? ctx.t0 : tAttempt)
       const watch = watchdog.watch(upstreamAbort)
       const abortThis = upstreamAbort
