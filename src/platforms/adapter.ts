@@ -81,6 +81,11 @@ export interface PlatformAdapter {
   classify?(refusal: UpstreamRefusal): AttemptResult
   /** Turns the upstream answer into the dialect's framing when it differs (e.g. an event stream). */
   adaptResponse?(res: Response, call: UpstreamCall): Response
+  /**
+   * What this kind's price is as a multiple of the listed one, for the model id sent upstream and
+   * the priced (canonical) model; e.g. Bedrock's regional endpoints cost 10% more. Default 1.
+   */
+  priceFactor?(upstreamModel: string, pricedModel: string): number
   /** Sees the headers of every upstream answer of this account (rate-limit windows). */
   observe?(entry: PoolEntry, headers: Headers): void
 }

@@ -13,6 +13,7 @@
  *           └─▶ stream relay (dialect tap) or whole body ─▶ record (deferred) ─▶ recorder
  * ```
  */
+import type { AccountPlatform } from '../accounts/model.ts'
 import type { AccountService, PoolEntry } from '../accounts/service.ts'
 import type { Config } from '../config/schema.ts'
 import { errorTypeForStatus, RelayError, RequestTooLargeError } from '../core/errors.ts'
@@ -207,7 +208,9 @@ export function createRelayService(deps: RelayDeps) {
       ctx.releaseLease()
       if (base.usage && base.billable) {
         const c = deps.pricing.cost(base.model, base.usage)
-        base.costNanos = c.costNanos
+        const adapter = base.platform ? registry.adapter(base.platform as AccountPlatform) : null
+        const factor = adapter?.priceFactor?.(base.upstreamModel, c.model) ?? 1
+        base.costNanos = factor === 1 ? c.costNanos : Math.round(c.costNanos * factor)
         base.priced = c.priced
         base.model = c.model
         base.longContext = c.longContext

@@ -145,7 +145,8 @@ describe('Bedrock accounts', () => {
       outputTokens: FAKE_USAGE.output_tokens,
       cacheReadTokens: FAKE_USAGE.cache_read_input_tokens,
     })
-    expect(rec.costNanos).toBeGreaterThan(0)
+    // Sonnet 4.5 through a regional (us.) profile: Bedrock's 10% over the list price (424,500).
+    expect(rec.costNanos).toBe(466_950)
     const outcome = r.outcomes.find((o) => o.key.id === keyId)!
     expect(outcome).toMatchObject({ requestedModel: 'claude-sonnet-4-5', upstreamModel: modelId })
     await r.relay.services.usage.flush()

@@ -128,6 +128,18 @@ export function classifyBedrock(refusal: UpstreamRefusal): AttemptResult {
   return { kind: 'http', status, headers, message: refusal.message, model: refusal.model }
 }
 
+/** Models priced the same on every Bedrock endpoint (the regional premium began with the 4.5s). */
+const NO_REGIONAL_PREMIUM = /^claude-(3|sonnet-4-0|opus-4-0|opus-4-1)/
+
+/**
+ * Bedrock's price as a multiple of Anthropic's: regional (geographic) inference profiles of
+ * Claude 4.5 and later models cost 10% more than the global ones, which cost the list price.
+ */
+export function bedrockPriceFactor(upstreamModel: string, pricedModel: string): number {
+  const regional = /^(us|eu|apac|jp|au|ca|us-gov)\.anthropic\./.test(upstreamModel)
+  return regional && !NO_REGIONAL_PREMIUM.test(pricedModel) ? 1.1 : 1
+}
+
 /** The Bedrock adapter. */
 export function createBedrockAdapter(): PlatformAdapter {
   return {
@@ -190,6 +202,7 @@ export function createBedrockAdapter(): PlatformAdapter {
       }
     },
     classify: classifyBedrock,
+    priceFactor: bedrockPriceFactor,
     adaptResponse(res: Response, call: UpstreamCall): Response {
       if (res.status >= 400) {
         // Throttled without a time: tell the client (and the health rules) to wait a little.
