@@ -29,6 +29,7 @@ import { startMaintenance } from './maintenance.ts'
 import { createMetrics } from './metrics/service.ts'
 import { createWebhookService } from './notify/service.ts'
 import { createBedrockAdapter } from './platforms/bedrock/adapter.ts'
+import { createCcrAdapter } from './platforms/ccr/adapter.ts'
 import { createClaudeConsoleAdapter } from './platforms/claude/console-adapter.ts'
 import { createClaudeOAuthAdapter } from './platforms/claude/oauth-adapter.ts'
 import { createPlatformRegistry } from './platforms/registry.ts'
@@ -166,6 +167,7 @@ export async function buildRelay(options: BuildOptions) {
     createClaudeOAuthAdapter({ config, tokens }),
     createClaudeConsoleAdapter({ config }),
     createBedrockAdapter(),
+    createCcrAdapter({ config }),
   ])
   const adminAuth = createAdminAuthService({
     settings: stores.settings,

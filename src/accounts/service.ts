@@ -327,7 +327,7 @@ export function createAccountService(options: AccountServiceOptions) {
   /** Creates an account of `platform` from admin input. */
   async function create(platform: AccountPlatform, input: AccountInput): Promise<Account> {
     if (!input.name) throw new InvalidRequestError('Invalid account: name is required')
-    if (platform === 'claude-console') {
+    if (platform === 'claude-console' || platform === 'ccr') {
       if (!input.apiUrl || !/^https?:\/\//.test(input.apiUrl))
         throw new InvalidRequestError('Invalid account: apiUrl must be an http(s) URL')
       if (!input.apiKey) throw new InvalidRequestError('Invalid account: apiKey is required')

@@ -91,4 +91,11 @@ export const ACCOUNT_KINDS: AccountKindRoute[] = [
     own: BEDROCK_FIELDS,
     fields: bedrockFields,
   }),
+  accountKind({
+    path: '/ccr-accounts',
+    platform: 'ccr',
+    label: 'CCR',
+    own: CLAUDE_CONSOLE_FIELDS,
+    fields: claudeConsoleFields,
+  }),
 ]

@@ -21,7 +21,7 @@ import type { ApiKey, KeyPermission } from '../keys/model.ts'
 export type HeaderMap = Record<string, string>
 
 /** A group of client routes served by the same accounts (and the key permission they need). */
-export type FamilyName = 'claude' | 'openai' | 'azure' | 'gemini' | 'droid'
+export type FamilyName = 'claude' | 'openai' | 'azure' | 'gemini' | 'droid' | 'ccr'
 
 /** One try of a request on one account, as the adapter sees it. */
 export interface UpstreamCall {
@@ -100,6 +100,11 @@ export interface Family {
    * removed), `group:<id>`, or '' for the shared pool.
    */
   bindingOf(key: ApiKey): string
+  /**
+   * When a request's model belongs to another family's accounts on these routes (the seed's
+   * `ccr,<model>`): that family and the model its accounts are asked for. Null otherwise.
+   */
+  divert?(model: string): { family: FamilyName; model: string } | null
 }
 
 /** Every adapter, by platform. */

@@ -30,13 +30,24 @@ const family = (
   },
 })
 
-/** Every family. Bedrock answers on the Claude routes, after the Claude bindings. */
+/** The seed's CCR prefix: `ccr,<model>` on the Claude routes reaches CCR accounts only. */
+const CCR_PREFIX = /^ccr,/i
+
+/**
+ * Every family. Bedrock answers on the Claude routes, after the Claude bindings; a `ccr,` model
+ * on them goes to the CCR accounts (which no key binds), the prefix removed.
+ */
 export const FAMILIES: Record<FamilyName, Family> = {
-  claude: family('claude', 'claude', [
-    'claudeAccountId',
-    'claudeConsoleAccountId',
-    'bedrockAccountId',
-  ]),
+  claude: {
+    ...family('claude', 'claude', [
+      'claudeAccountId',
+      'claudeConsoleAccountId',
+      'bedrockAccountId',
+    ]),
+    divert: (model) =>
+      CCR_PREFIX.test(model) ? { family: 'ccr', model: model.replace(CCR_PREFIX, '') } : null,
+  },
+  ccr: family('ccr', 'claude', []),
   openai: family('openai', 'openai', ['openaiAccountId']),
   azure: family('azure', 'openai', ['azureOpenaiAccountId']),
   gemini: family('gemini', 'gemini', ['geminiAccountId']),

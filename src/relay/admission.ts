@@ -32,6 +32,7 @@ const FAMILY_TITLE: Record<string, string> = {
   azure: 'Azure OpenAI',
   gemini: 'Gemini',
   droid: 'Droid',
+  ccr: 'CCR',
 }
 
 /** The key's own rules for a request (no storage): throws the error that refuses it. */

@@ -217,10 +217,12 @@ export function createRelayService(deps: RelayDeps) {
       }
       recorder.record({ ...base, endTime: clock.now(), status, outcome, errorType, errorMessage })
     }
+    // A model may send the request to another family's accounts (`ccr,<model>` → CCR).
+    const diverted = registry.family(route.family).divert?.(ctx.model) ?? null
     const candidates = candidatesFor(candidateDeps, {
       key: ctx.key,
-      family: route.family,
-      model: ctx.model,
+      family: diverted?.family ?? route.family,
+      model: diverted?.model ?? ctx.model,
       requestId: ctx.requestId,
       sticky,
       sessionHash,
