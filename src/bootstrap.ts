@@ -32,6 +32,7 @@ import { createBedrockAdapter } from './platforms/bedrock/adapter.ts'
 import { createCcrAdapter } from './platforms/ccr/adapter.ts'
 import { createClaudeConsoleAdapter } from './platforms/claude/console-adapter.ts'
 import { createClaudeOAuthAdapter } from './platforms/claude/oauth-adapter.ts'
+import { createDroidAdapter } from './platforms/droid/adapter.ts'
 import { createPlatformRegistry } from './platforms/registry.ts'
 import { accessLogRecorder } from './relay/access-log.ts'
 import { createAccountFetch } from './relay/account-fetch.ts'
@@ -168,6 +169,7 @@ export async function buildRelay(options: BuildOptions) {
     createClaudeConsoleAdapter({ config }),
     createBedrockAdapter(),
     createCcrAdapter({ config }),
+    createDroidAdapter(),
   ])
   const adminAuth = createAdminAuthService({
     settings: stores.settings,

@@ -336,6 +336,10 @@ export function createAccountService(options: AccountServiceOptions) {
     }
     if (platform === 'bedrock' && !input.apiKey && !input.secrets?.awsSecretAccessKey)
       throw new InvalidRequestError('Invalid account: awsCredentials or apiKey is required')
+    if (platform === 'droid' && !input.apiKey && !input.accessToken && !input.refreshToken)
+      throw new InvalidRequestError(
+        'Invalid account: apiKeys or an access/refresh token is required',
+      )
     const now = new Date(clock.now()).toISOString()
     const secrets: AccountSecrets = {
       ...input.secrets,

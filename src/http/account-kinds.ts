@@ -14,14 +14,14 @@ import {
   claudeConsoleFields,
   claudeOAuthFields,
 } from './account-input.ts'
-import { bedrockFields } from './platform-account-fields.ts'
+import { bedrockFields, droidFields } from './platform-account-fields.ts'
 import {
   accountBody,
   CLAUDE_CONSOLE_FIELDS,
   CLAUDE_OAUTH_FIELDS,
   type CommonAccountBody,
 } from './schemas/accounts.ts'
-import { BEDROCK_FIELDS } from './schemas/platform-accounts.ts'
+import { BEDROCK_FIELDS, DROID_FIELDS } from './schemas/platform-accounts.ts'
 
 /** One account kind's admin path, its own body fields and how they map to {@link AccountInput}. */
 export interface AccountKindRoute {
@@ -97,5 +97,12 @@ export const ACCOUNT_KINDS: AccountKindRoute[] = [
     label: 'CCR',
     own: CLAUDE_CONSOLE_FIELDS,
     fields: claudeConsoleFields,
+  }),
+  accountKind({
+    path: '/droid-accounts',
+    platform: 'droid',
+    label: 'Droid',
+    own: DROID_FIELDS,
+    fields: droidFields,
   }),
 ]

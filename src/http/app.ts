@@ -25,6 +25,7 @@ import { adminUsageViewRoutes } from './admin-usage-views-routes.ts'
 import { adminWebhookRoutes } from './admin-webhook-routes.ts'
 import { compressionPlugin } from './compression.ts'
 import { corsPlugin } from './cors.ts'
+import { droidRoutes } from './droid-routes.ts'
 import { errorPlugin } from './error-plugin.ts'
 import { healthRoutes } from './health-routes.ts'
 import { historyRoutes } from './history-routes.ts'
@@ -92,6 +93,7 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .use(relayRoutes({ relay: deps.services.relay, keys: deps.services.keys }))
+    .use(droidRoutes({ relay: deps.services.relay, keys: deps.services.keys }))
     .use(
       openaiRoutes({ relay: deps.services.relay, keys: deps.services.keys, logger: deps.logger }),
     )

@@ -42,3 +42,40 @@ export function bedrockFields(body: Body): AccountInput {
       : undefined,
   }
 }
+
+/** Factory API keys a Droid account holds at most (`apiKey`, `apiKey_1` … `apiKey_19`). */
+export const DROID_MAX_KEYS = 20
+
+/** The Factory API keys of a seed body: `apiKeys` as strings, `{key}` objects or lines; or `apiKey`. */
+function factoryKeys(body: Body): string[] | undefined {
+  const raw = body.apiKeys
+  let keys: string[] | undefined
+  if (Array.isArray(raw))
+    keys = raw.map((k) => (typeof k === 'string' ? k : (str(obj(k)?.key) ?? ''))).filter(Boolean)
+  else if (typeof raw === 'string') keys = raw.split(/[\n,]/)
+  else if (str(body.apiKey)) keys = [str(body.apiKey)!]
+  return keys?.map((k) => k.trim()).filter(Boolean)
+}
+
+/**
+ * Droid: Factory API keys (`apiKeys`, replacing the stored ones) or OAuth tokens
+ * (`accessToken`, `refreshToken`), `endpointType` (`anthropic`, `openai`, `comm`), and an
+ * `apiUrl` override of Factory's gateway.
+ */
+export function droidFields(body: Body): AccountInput {
+  const keys = factoryKeys(body)
+  const secrets: Record<string, string> = {}
+  if (keys) {
+    if (keys.length > DROID_MAX_KEYS) keys.length = DROID_MAX_KEYS
+    for (let i = 0; i < DROID_MAX_KEYS; i++)
+      secrets[i === 0 ? 'apiKey' : `apiKey_${i}`] = keys[i] ?? ''
+  }
+  return {
+    apiUrl: str(body.apiUrl),
+    apiKey: keys ? (keys[0] ?? '') : undefined,
+    accessToken: str(body.accessToken),
+    refreshToken: str(body.refreshToken),
+    options: defined({ endpointType: str(body.endpointType) }),
+    secrets: keys ? secrets : undefined,
+  }
+}

@@ -71,8 +71,11 @@ export interface PlatformAdapter {
   readonly probeModel: string
   /** The shape of this kind's `account.options` (checked when the admin writes them). */
   readonly options?: TObject
-  /** Whether the account takes `model` beyond its `supportedModels` list (plan limits). */
-  modelOk?(account: Account, model: string): boolean
+  /**
+   * Whether the account takes `model` beyond its `supportedModels` list (plan limits), for a
+   * request of `dialect` (an account may serve only some of its kind's endpoints).
+   */
+  modelOk?(account: Account, model: string, dialect?: DialectName): boolean
   /** Builds the upstream request of one try (may refresh credentials first). */
   prepare(call: UpstreamCall): Promise<UpstreamRequest>
   /** After a 401: renews credentials; true when one more try on this account may pass. */

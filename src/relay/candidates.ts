@@ -11,6 +11,7 @@
 import type { Account } from '../accounts/model.ts'
 import type { AccountService, PoolEntry } from '../accounts/service.ts'
 import type { Clock } from '../core/ports.ts'
+import type { DialectName } from '../dialects/dialect.ts'
 import type { ApiKey } from '../keys/model.ts'
 import type { LimitsRepository } from '../limits/repository.ts'
 import type { FamilyName, PlatformRegistry } from '../platforms/adapter.ts'
@@ -50,6 +51,8 @@ export function candidatesFor(
     family: FamilyName
     model: string
     requestId: string
+    /** The route's dialect (some accounts serve only some endpoints). */
+    dialect?: DialectName
     /** The account the session is pinned to (from admission), or null. */
     sticky: string | null
     sessionHash: string | null
@@ -63,7 +66,7 @@ export function candidatesFor(
   const serves = (account: Account, m: string) => {
     if (!platforms.has(account.platform)) return false
     const ok = registry.adapter(account.platform).modelOk
-    return ok ? ok(account, m) : true
+    return ok ? ok(account, m, request.dialect) : true
   }
   const tried = new Set<string>()
   let sticky = request.sticky

@@ -223,6 +223,7 @@ export function createRelayService(deps: RelayDeps) {
       key: ctx.key,
       family: diverted?.family ?? route.family,
       model: diverted?.model ?? ctx.model,
+      dialect: route.dialect.name,
       requestId: ctx.requestId,
       sticky,
       sessionHash,
