@@ -45,6 +45,12 @@ import {
   mapHistory,
   mapOAuthAccount,
 } from './map.ts'
+import {
+  mapBedrockAccount,
+  mapCcrAccount,
+  mapDroidAccount,
+  PLATFORM_ACCOUNT_PREFIXES,
+} from './map-platforms.ts'
 import { escapeGlob, type OldRedis } from './read-old.ts'
 
 /** Progress of a long phase (the CLI draws it). */
@@ -123,14 +129,11 @@ export interface ImportOptions {
 }
 
 const UNSUPPORTED_ACCOUNTS = [
-  'ccr_account:',
-  'bedrock_account:',
   'gemini_account:',
   'gemini_api_account:',
   'openai:account:',
   'openai_responses_account:',
   'azure_openai:account:',
-  'droid:account:',
 ]
 
 function emptyKind(): KindReport {
@@ -175,6 +178,8 @@ interface Classified {
   hashMap: boolean
   oauth: string[]
   console: string[]
+  /** Bedrock, CCR and Droid accounts: old key prefix and id. */
+  platformAccounts: { prefix: keyof typeof PLATFORM_ACCOUNT_PREFIXES; id: string }[]
   groupSet: boolean
   groups: Set<string>
   counters: string[]
@@ -190,6 +195,7 @@ function classify(keys: Iterable<string>): Classified {
     hashMap: false,
     oauth: [],
     console: [],
+    platformAccounts: [],
     groupSet: false,
     groups: new Set(),
     counters: [],
@@ -205,6 +211,13 @@ function classify(keys: Iterable<string>): Classified {
     ['account_group:', (id) => c.groups.add(id)],
     ['account_group_members:', (id) => c.groups.add(id)],
     ['request_history:', (id) => c.history.push(id)],
+    ...Object.keys(PLATFORM_ACCOUNT_PREFIXES).map(
+      (p) =>
+        [p, (id: string) => c.platformAccounts.push({ prefix: p as 'ccr_account:', id })] as [
+          string,
+          (id: string) => void,
+        ],
+    ),
   ]
   for (const k of keys) {
     if (k === 'apikey:hash_map') c.hashMap = true
@@ -348,6 +361,55 @@ export async function importFromOld(options: ImportOptions): Promise<ImportRepor
       const fp = fingerprint(
         refused.length ? { h, groups, refused: refused.length } : { h, groups },
       )
+      const r = await upsertAccount(stores, box, mapped.value, ledger, fp, dryRun)
+      count(report.kinds.accounts, r)
+      if (r !== 'unchanged') changedAccounts.push(job.id)
+      ledger.set('entities', `account:${job.id}`, fp)
+    }
+  }
+  progress?.done()
+
+  // 3b. Bedrock (a JSON string each), CCR and Droid accounts.
+  const platformJobs = c.platformAccounts.sort((a, b) => (a.id < b.id ? -1 : 1))
+  progress?.start('Bedrock, CCR and Droid accounts', platformJobs.length)
+  for (const part of chunks(platformJobs, batch)) {
+    const keys = part.map((j) => K(`${j.prefix}${j.id}`))
+    const docs = await old.strings(keys.filter((_, i) => part[i]!.prefix === 'bedrock_account:'))
+    const hashes = await old.hashes(keys.filter((_, i) => part[i]!.prefix !== 'bedrock_account:'))
+    for (const job of part) {
+      progress?.tick()
+      const bedrock = job.prefix === 'bedrock_account:'
+      const raw = bedrock ? docs.shift() : hashes.shift()
+      const kind = PLATFORM_ACCOUNT_PREFIXES[job.prefix]
+      if (!raw) {
+        skip(report.kinds.accounts, `${kind}: empty or not of the old type`)
+        continue
+      }
+      const groups = (memberOf.get(job.id) ?? []).filter((g) => knownGroups.has(g))
+      const mapped = bedrock
+        ? mapBedrockAccount(job.id, raw as string, groups, options.encryptionKey)
+        : kind === 'ccr'
+          ? mapCcrAccount(
+              job.id,
+              raw as Record<string, string>,
+              groups,
+              options.encryptionKey,
+              now(),
+            )
+          : mapDroidAccount(job.id, raw as Record<string, string>, groups, options.encryptionKey)
+      if (!mapped.ok) {
+        skip(report.kinds.accounts, `${kind}: ${mapped.reason}`)
+        continue
+      }
+      accountIds.add(job.id)
+      for (const n of mapped.notes) note(`${kind} account ${job.id}: ${n}`)
+      const refused = await refusedUrls(options.urlPolicy, mapped.value.account)
+      for (const r of refused) {
+        report.refusedUrls.push(r)
+        note(`account ${job.id} ("${r.name}"): ${r.field} refused: ${r.reason} Not schedulable.`)
+      }
+      if (refused.length) mapped.value.account.schedulable = false
+      const fp = fingerprint({ raw, groups, refused: refused.length })
       const r = await upsertAccount(stores, box, mapped.value, ledger, fp, dryRun)
       count(report.kinds.accounts, r)
       if (r !== 'unchanged') changedAccounts.push(job.id)

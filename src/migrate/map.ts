@@ -62,7 +62,7 @@ export function mapApiKey(id: string, h: Hash, hashes: string[]): Mapped<ApiKey>
   let permissions: KeyPermission = 'all'
   let isActive = h.isActive === 'true'
   const perm = (h.permissions ?? '').trim()
-  if (perm === 'claude' || perm === 'openai' || perm === 'all' || perm === '') {
+  if (perm === 'claude' || perm === 'openai' || perm === 'all' || perm === '' || perm === 'droid') {
     permissions = (perm || 'all') as KeyPermission
   } else {
     isActive = false
@@ -294,7 +294,7 @@ export function mapConsoleAccount(
 /** Maps `account_group:<gid>`. */
 export function mapGroup(id: string, h: Hash | null): Mapped<AccountGroup> {
   const platform = (h?.platform ?? 'claude').trim() || 'claude'
-  if (platform !== 'claude')
+  if (platform !== 'claude' && platform !== 'droid')
     return { ok: false, reason: `platform "${platform}" is not served by this relay` }
   const createdAt = oldIso(h?.createdAt) ?? EPOCH
   const group: AccountGroup = {
