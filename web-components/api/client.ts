@@ -147,8 +147,14 @@ async function testResult(res: Response): Promise<AccountTestResult> {
   return JSON.parse(m[1]) as AccountTestResult
 }
 
-const accountPath = (p: Platform) =>
-  p === 'claude-oauth' ? '/admin/claude-accounts' : '/admin/claude-console-accounts'
+const ACCOUNT_PATHS: Record<Platform, string> = {
+  'claude-oauth': '/admin/claude-accounts',
+  'claude-console': '/admin/claude-console-accounts',
+  bedrock: '/admin/bedrock-accounts',
+  ccr: '/admin/ccr-accounts',
+  droid: '/admin/droid-accounts',
+}
+const accountPath = (p: Platform) => ACCOUNT_PATHS[p]
 
 /** Every call the UI makes. */
 export const api = {

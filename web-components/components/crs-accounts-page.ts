@@ -17,6 +17,8 @@ import './crs-data-table.ts'
 import './crs-groups-dialog.ts'
 import './crs-menu.ts'
 import './crs-oauth-wizard.ts'
+import type { OtherPlatform } from './crs-platform-account-dialog.ts'
+import './crs-platform-account-dialog.ts'
 
 /** The health of an account now: a label, a badge class and when it recovers by itself. */
 export function healthOf(a: Account, now: number): { key: MessageKey; cls: string; until: number } {
@@ -33,6 +35,10 @@ export function healthOf(a: Account, now: number): { key: MessageKey; cls: strin
   if (!a.schedulable) return { key: 'health.paused', cls: '', until: 0 }
   return { key: 'health.normal', cls: 'ok', until: 0 }
 }
+
+/** Account kinds edited in their own dialog (`crs-platform-account-dialog`). */
+const OTHER_PLATFORMS: OtherPlatform[] = ['bedrock', 'ccr', 'droid']
+const isOther = (a: Account | null) => OTHER_PLATFORMS.includes(a?.platform as OtherPlatform)
 
 /** Styles of what the accounts table's cells render. */
 const CELL_CSS = css`
@@ -96,7 +102,7 @@ export class CrsAccountsPage extends CrsElement {
   declare groups: AccountGroup[]
   declare loading: boolean
   declare error: unknown
-  declare dialog: 'oauth' | 'console' | 'edit' | 'groups' | 'usage' | null
+  declare dialog: 'oauth' | 'console' | 'edit' | 'groups' | 'usage' | OtherPlatform | null
   declare editing: Account | null
   declare busy: Record<string, boolean>
   /** Today's, this month's and lifetime usage by account id. */
@@ -134,13 +140,14 @@ export class CrsAccountsPage extends CrsElement {
   async load() {
     this.loading = true
     try {
-      const [oauth, consoleAcc, groups, usage] = await Promise.all([
+      const [oauth, consoleAcc, groups, usage, ...others] = await Promise.all([
         api.accounts('claude-oauth'),
         api.accounts('claude-console'),
         api.groups(),
         api.accountUsageSummary(),
+        ...OTHER_PLATFORMS.map((p) => api.accounts(p)),
       ])
-      this.accounts = [...oauth, ...consoleAcc]
+      this.accounts = [...oauth, ...consoleAcc, ...others.flat()]
       this.groups = groups
       this.usage = usage
       this.error = null
@@ -370,6 +377,29 @@ export class CrsAccountsPage extends CrsElement {
           <button class="btn" data-testid="groups" @click=${() => {
             this.dialog = 'groups'
           }}>${icon('users')}${t('acc.groups')}</button>
+          <crs-menu data-testid="add-other" .text=${t('plat.addOther')} .label=${t('plat.addOther')} .items=${[
+            {
+              label: t('plat.addBedrock'),
+              icon: 'plus',
+              run: () => {
+                this.dialog = 'bedrock'
+              },
+            },
+            {
+              label: t('plat.addCcr'),
+              icon: 'plus',
+              run: () => {
+                this.dialog = 'ccr'
+              },
+            },
+            {
+              label: t('plat.addDroid'),
+              icon: 'plus',
+              run: () => {
+                this.dialog = 'droid'
+              },
+            },
+          ]}></crs-menu>
           <button class="btn" data-testid="add-console" @click=${() => {
             this.dialog = 'console'
           }}>${icon('plus')}${t('acc.addConsole')}</button>
@@ -390,6 +420,7 @@ export class CrsAccountsPage extends CrsElement {
             <option value="">${t('common.all')}</option>
             <option value="claude-oauth" ?selected=${q.platform === 'claude-oauth'}>${t('acc.platform.claude-oauth')}</option>
             <option value="claude-console" ?selected=${q.platform === 'claude-console'}>${t('acc.platform.claude-console')}</option>
+            ${OTHER_PLATFORMS.map((p) => html`<option value=${p} ?selected=${q.platform === p}>${t(`acc.platform.${p}` as MessageKey)}</option>`)}
           </select></label
         >
         <label class="field"
@@ -413,7 +444,19 @@ export class CrsAccountsPage extends CrsElement {
       ></crs-data-table>
       ${this.dialog === 'oauth' ? html`<crs-oauth-wizard .groups=${this.groups} @crs-close=${this.closeDialog} @crs-saved=${() => this.load()}></crs-oauth-wizard>` : ''}
       ${
-        this.dialog === 'console' || this.dialog === 'edit'
+        OTHER_PLATFORMS.includes(this.dialog as OtherPlatform) ||
+        (this.dialog === 'edit' && isOther(this.editing))
+          ? html`<crs-platform-account-dialog
+              .platform=${(this.editing?.platform ?? this.dialog) as OtherPlatform}
+              .account=${this.dialog === 'edit' ? this.editing : null}
+              .groups=${this.groups}
+              @crs-close=${this.closeDialog}
+              @crs-saved=${() => this.load()}
+            ></crs-platform-account-dialog>`
+          : ''
+      }
+      ${
+        this.dialog === 'console' || (this.dialog === 'edit' && !isOther(this.editing))
           ? html`<crs-account-dialog
               .account=${this.dialog === 'edit' ? this.editing : null}
               .groups=${this.groups}
