@@ -76,4 +76,37 @@ describe('Bedrock, CCR and Droid accounts in the admin UI', () => {
       expect(edited.options.region).toBe('eu-central-1')
     })
   }, 90_000)
+
+  test('a key gets the droid permission and a Droid and a Bedrock binding in the key dialog', async () => {
+    const droidId = (
+      await suite.w.r.admin('POST', '/admin/droid-accounts', {
+        name: 'bind-droid',
+        apiKeys: ['fk-b'],
+      })
+    ).json.data.id
+    const bedrockId = (
+      await suite.w.r.admin('POST', '/admin/bedrock-accounts', {
+        name: 'bind-bedrock',
+        apiKey: 'bedrock-key',
+      })
+    ).json.data.id
+    await onPage(adminPage(suite.browser, suite.w, 'keys'), async (page) => {
+      await page.locator('[data-testid="new-key"]').click()
+      const dlg = page.locator('crs-key-dialog')
+      await dlg.locator('input[name="name"]').fill('droid-bound-key')
+      await dlg.locator('select[name="permissions"]').selectOption('droid')
+      await dlg.locator('select[name="droidAccountId"]').selectOption(droidId)
+      await dlg.locator('select[name="bedrockAccountId"]').selectOption(bedrockId)
+      await page.locator('[data-testid="save-key"]').click()
+      await page.locator('[data-testid="new-key-value"]').waitFor()
+      const made = (await suite.w.r.admin('GET', '/admin/api-keys?search=droid-bound-key')).json
+        .data.items[0]
+      expect(made).toMatchObject({
+        permissions: 'droid',
+        droidAccountId: droidId,
+        bedrockAccountId: bedrockId,
+      })
+      await page.getByRole('button', { name: 'I have saved it' }).click()
+    })
+  }, 90_000)
 })

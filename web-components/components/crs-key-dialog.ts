@@ -47,6 +47,8 @@ function valuesOf(k: ApiKey | null): Values {
     activationUnit: k?.activationUnit ?? 'days',
     claudeAccountId: k?.claudeAccountId ?? '',
     claudeConsoleAccountId: k?.claudeConsoleAccountId ?? '',
+    bedrockAccountId: k?.bedrockAccountId ?? '',
+    droidAccountId: k?.droidAccountId ?? '',
     enableModelRestriction: k?.enableModelRestriction ?? false,
     modelRestrictionMode: k?.modelRestrictionMode ?? 'deny',
     restrictedModels: (k?.restrictedModels ?? []).join('\n'),
@@ -254,6 +256,8 @@ export class CrsKeyDialog extends CrsElement {
       activationUnit: v.activationUnit as KeyInput['activationUnit'],
       claudeAccountId: String(v.claudeAccountId),
       claudeConsoleAccountId: String(v.claudeConsoleAccountId),
+      bedrockAccountId: String(v.bedrockAccountId),
+      droidAccountId: String(v.droidAccountId),
       enableModelRestriction: v.enableModelRestriction === true,
       modelRestrictionMode: v.modelRestrictionMode as KeyInput['modelRestrictionMode'],
       restrictedModels: list(v.restrictedModels, /[\n,]/),
@@ -507,6 +511,7 @@ export class CrsKeyDialog extends CrsElement {
               ['all', t('keyDlg.perm.all')],
               ['claude', t('keyDlg.perm.claude')],
               ['openai', t('keyDlg.perm.openai')],
+              ['droid', t('keyDlg.perm.droid')],
             ])}
             ${this.select('expirationMode', 'keyDlg.expiry', [
               ['fixed', t('keyDlg.expiry.fixed')],
@@ -534,14 +539,34 @@ export class CrsKeyDialog extends CrsElement {
             ${this.select('claudeAccountId', 'keyDlg.oauthAccount', [
               none,
               ...oauth.map((a): [string, string] => [a.id, a.name]),
-              ...this.groups.map((g): [string, string] => [
-                `group:${g.id}`,
-                `${t('acc.filter.group')}: ${g.name}`,
-              ]),
+              ...this.groups
+                .filter((g) => g.platform === 'claude')
+                .map((g): [string, string] => [
+                  `group:${g.id}`,
+                  `${t('acc.filter.group')}: ${g.name}`,
+                ]),
             ])}
             ${this.select('claudeConsoleAccountId', 'keyDlg.consoleAccount', [
               none,
               ...consoleAcc.map((a): [string, string] => [a.id, a.name]),
+            ])}
+            ${this.select('bedrockAccountId', 'keyDlg.bedrockAccount', [
+              none,
+              ...this.accounts
+                .filter((a) => a.platform === 'bedrock')
+                .map((a): [string, string] => [a.id, a.name]),
+            ])}
+            ${this.select('droidAccountId', 'keyDlg.droidAccount', [
+              none,
+              ...this.accounts
+                .filter((a) => a.platform === 'droid')
+                .map((a): [string, string] => [a.id, a.name]),
+              ...this.groups
+                .filter((g) => g.platform === 'droid')
+                .map((g): [string, string] => [
+                  `group:${g.id}`,
+                  `${t('acc.filter.group')}: ${g.name}`,
+                ]),
             ])}
           </div>
           ${this.bindingNote()}

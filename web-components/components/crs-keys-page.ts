@@ -170,12 +170,14 @@ export class CrsKeysPage extends CrsElement {
 
   private async loadAccounts() {
     try {
-      const [oauth, consoleAcc, groups] = await Promise.all([
+      const [oauth, consoleAcc, groups, bedrock, droid] = await Promise.all([
         api.accounts('claude-oauth'),
         api.accounts('claude-console'),
         api.groups(),
+        api.accounts('bedrock'),
+        api.accounts('droid'),
       ])
-      this.accounts = [...oauth, ...consoleAcc]
+      this.accounts = [...oauth, ...consoleAcc, ...bedrock, ...droid]
       this.groups = groups
     } catch (err) {
       toastError(err)
