@@ -200,6 +200,29 @@ describe('Bedrock accounts', () => {
     expect(inner.anthropic_version).toBe('bedrock-2023-05-31')
   })
 
+  test('the admin account test runs through Bedrock and reads the stream', async () => {
+    await clean()
+    const id = await createBedrock('bed-probe')
+    const { status, json } = await (async () => {
+      const res = await r.relay.app.handle(
+        new Request(`http://localhost/admin/bedrock-accounts/${id}/test`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${await r.adminToken()}`,
+            'content-type': 'application/json',
+          },
+          body: '{}',
+        }),
+      )
+      const text = await res.text()
+      const last = text.split('event: test_complete\ndata: ')[1] ?? '{}'
+      return { status: res.status, json: JSON.parse(last.trim()) }
+    })()
+    expect(status).toBe(200)
+    expect(json).toMatchObject({ success: true, status: 200 })
+    expect(json.text).toContain('Hello from Bedrock (us.anthropic.claude-haiku-4-5-20251001-v1:0)')
+  })
+
   test('a Bedrock API key is sent as a Bearer token', async () => {
     await clean()
     await createBedrock('bed-key', { awsCredentials: undefined, apiKey: 'bedrock-api-key-123' })
