@@ -151,6 +151,11 @@ export const ConfigSchema = T.Object({
     pattern: '^https?://',
     description: 'OAuth token endpoint used for code exchange and refresh.',
   }),
+  DROID_AUTH_URL: T.String({
+    default: 'https://api.workos.com/user_management/authenticate',
+    pattern: '^https?://',
+    description: 'WorkOS token endpoint refreshing the Factory tokens of Droid accounts.',
+  }),
   REQUEST_TIMEOUT: Int(
     600_000,
     1000,

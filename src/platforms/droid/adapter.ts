@@ -13,6 +13,7 @@
  */
 import { type Static, Type as T } from '@sinclair/typebox'
 import type { Account } from '../../accounts/model.ts'
+import type { TokenProvider } from '../../accounts/oauth.ts'
 import type { DialectName } from '../../dialects/dialect.ts'
 import type { PlatformAdapter, UpstreamCall, UpstreamRequest } from '../adapter.ts'
 
@@ -105,17 +106,22 @@ export function droidBody(
   return out
 }
 
-/** The Factory keys of an account (`apiKey`, `apiKey_1`, …), or its access token. */
-export function droidCredentials(secrets: Record<string, string | undefined>): string[] {
-  const keys = Object.entries(secrets)
+/** The Factory API keys of an account (`apiKey`, `apiKey_1`, …). */
+export function droidApiKeys(secrets: Record<string, string | undefined>): string[] {
+  return Object.entries(secrets)
     .filter(([k, v]) => v && (k === 'apiKey' || /^apiKey_\d+$/.test(k)))
     .map(([, v]) => v!)
-  if (keys.length) return keys
-  return secrets.accessToken ? [secrets.accessToken] : []
 }
 
-/** The Droid adapter. */
-export function createDroidAdapter(): PlatformAdapter {
+/**
+ * The Droid adapter. Accounts with Factory API keys use one of them per request; accounts signed
+ * in with Factory tokens get their access token from `tokens` (refreshed before it expires and
+ * once after a 401).
+ */
+export function createDroidAdapter(
+  options: { tokens?: Pick<TokenProvider, 'accessToken' | 'afterUnauthorized'> } = {},
+): PlatformAdapter {
+  const { tokens } = options
   return {
     platform: 'droid',
     family: 'droid',
@@ -127,9 +133,13 @@ export function createDroidAdapter(): PlatformAdapter {
     async prepare(call: UpstreamCall): Promise<UpstreamRequest> {
       const { account, secrets } = call.entry
       const endpoint = endpointOf(call.dialect)
-      const keys = droidCredentials(secrets)
-      // Several keys: spread the requests over them.
-      const credential = keys[Math.floor(Math.random() * keys.length)] ?? ''
+      const keys = droidApiKeys(secrets)
+      // Several keys: spread the requests over them. No key: the account's Factory token.
+      const credential = keys.length
+        ? keys[Math.floor(Math.random() * keys.length)]!
+        : tokens && secrets.refreshToken
+          ? await tokens.accessToken(call.entry)
+          : (secrets.accessToken ?? '')
       const base = (account.apiUrl || FACTORY_API_URL).replace(/\/+$/, '')
       const path =
         endpoint === 'anthropic'
@@ -160,6 +170,10 @@ export function createDroidAdapter(): PlatformAdapter {
         headers,
         body: JSON.stringify(droidBody(call.body, endpoint, call.upstreamModel)),
       }
+    },
+    async renewAfterUnauthorized(entry) {
+      if (!tokens || droidApiKeys(entry.secrets).length || !entry.secrets.refreshToken) return false
+      return (await tokens.afterUnauthorized(entry)) !== null
     },
   }
 }
