@@ -145,7 +145,7 @@ export async function buildRelay(options: BuildOptions) {
     allowPrivate: config.UPSTREAM_ALLOW_PRIVATE,
     resolve: options.resolveHost ?? dnsResolver,
     now: () => clock.now(),
-    trustedUrls: [config.CLAUDE_API_URL, config.CLAUDE_OAUTH_TOKEN_URL],
+    trustedUrls: [config.CLAUDE_API_URL, config.CLAUDE_OAUTH_TOKEN_URL, config.DROID_AUTH_URL],
   })
   const webhooks = createWebhookService({
     settings: stores.settings,

@@ -27,6 +27,7 @@ import { probeAccount } from '../platforms/probe.ts'
 import type { UrlPolicy } from '../security/url-policy.ts'
 import { ACCOUNT_KINDS, type AccountKindRoute, kindBody, kindInput } from './account-kinds.ts'
 import { adminClaudeRoutes } from './admin-claude-routes.ts'
+import { adminDroidRoutes } from './admin-droid-routes.ts'
 import { adminGroupRoutes } from './admin-groups-routes.ts'
 import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
 import { AccountListQuery, AccountTestBody, Schedulable } from './schemas/accounts.ts'
@@ -211,6 +212,14 @@ export function adminAccountRoutes(deps: AdminAccountRouteDeps) {
         urlPolicy: ops.urlPolicy,
       }),
     )
+  app.use(
+    adminDroidRoutes({
+      guard: deps.guard,
+      coord: deps.coord,
+      config: deps.config,
+      fetch: ops.fetch,
+    }),
+  )
   for (const kind of ACCOUNT_KINDS)
     app.use(accountKindRoutes({ guard: deps.guard, admin, ops }, kind))
   return app.use(adminGroupRoutes({ guard: deps.guard, admin }))

@@ -75,7 +75,10 @@ export function droidFields(body: Body): AccountInput {
     apiKey: keys ? (keys[0] ?? '') : undefined,
     accessToken: str(body.accessToken),
     refreshToken: str(body.refreshToken),
-    options: defined({ endpointType: str(body.endpointType) }),
+    options: defined({
+      endpointType: str(body.endpointType),
+      organizationId: str(body.organizationId),
+    }),
     secrets: keys ? secrets : undefined,
   }
 }

@@ -26,6 +26,8 @@ export const DROID_SYSTEM = 'You are Droid, an AI software engineering agent bui
 
 /** A Droid account's own settings (`account.options`). */
 export const DroidOptions = T.Object({
+  /** The WorkOS organization of a signed-in account (sent with its token refresh). */
+  organizationId: T.Optional(T.String()),
   endpointType: T.Optional(
     T.Union([T.Literal('anthropic'), T.Literal('openai'), T.Literal('comm')]),
   ),

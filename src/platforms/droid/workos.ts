@@ -57,3 +57,69 @@ export function workosRefreshGrant(options: {
     }
   }
 }
+
+/** The device authorization endpoint beside the token endpoint (`…/authorize/device`). */
+export function deviceAuthorizeUrl(authUrl: string): string {
+  return authUrl.replace(/\/authenticate\/?$/, '/authorize/device')
+}
+
+/** A started device sign-in: the code the admin types at WorkOS, and the one the relay polls with. */
+export interface DeviceAuthorization {
+  deviceCode: string
+  userCode: string
+  verificationUri: string
+  verificationUriComplete: string
+  expiresIn: number
+  interval: number
+}
+
+/** Starts a Factory device sign-in at WorkOS. */
+export async function startDeviceAuthorization(
+  fetch: FetchFn,
+  authUrl: string,
+): Promise<DeviceAuthorization> {
+  const res = await fetch(deviceAuthorizeUrl(authUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: new URLSearchParams({ client_id: FACTORY_WORKOS_CLIENT_ID }).toString(),
+    signal: AbortSignal.timeout(30_000),
+  })
+  const data = (await res.json().catch(() => ({}))) as Record<string, unknown>
+  if (!res.ok || typeof data.device_code !== 'string')
+    throw new Error(`WorkOS refused the device sign-in (${res.status})`)
+  return {
+    deviceCode: data.device_code,
+    userCode: String(data.user_code ?? ''),
+    verificationUri: String(data.verification_uri ?? ''),
+    verificationUriComplete: String(data.verification_uri_complete ?? data.verification_uri ?? ''),
+    expiresIn: Number(data.expires_in) || 300,
+    interval: Number(data.interval) || 5,
+  }
+}
+
+/** One poll of a device sign-in: the tokens, or `pending` / `slow_down`, or an error code. */
+export async function pollDeviceToken(
+  fetch: FetchFn,
+  authUrl: string,
+  deviceCode: string,
+): Promise<
+  | { kind: 'tokens'; data: Record<string, unknown> }
+  | { kind: 'pending'; error: string }
+  | { kind: 'failed'; error: string; status: number }
+> {
+  const res = await fetch(authUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: new URLSearchParams({
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      device_code: deviceCode,
+      client_id: FACTORY_WORKOS_CLIENT_ID,
+    }).toString(),
+    signal: AbortSignal.timeout(30_000),
+  })
+  const data = (await res.json().catch(() => ({}))) as Record<string, unknown>
+  if (res.ok && typeof data.access_token === 'string') return { kind: 'tokens', data }
+  const error = String(data.error ?? `http_${res.status}`)
+  if (error === 'authorization_pending' || error === 'slow_down') return { kind: 'pending', error }
+  return { kind: 'failed', error, status: res.status }
+}
