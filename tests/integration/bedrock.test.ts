@@ -10,6 +10,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Anthropic from '@anthropic-ai/sdk'
+import OpenAI from 'openai'
 import { bedrockEvents, type FakeBedrock, startFakeBedrock } from '../fakes/fake-bedrock.ts'
 import { FAKE_USAGE, type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
 import { freePort } from '../helpers/net.ts'
@@ -221,6 +222,28 @@ describe('Bedrock accounts', () => {
     expect(status).toBe(200)
     expect(json).toMatchObject({ success: true, status: 200 })
     expect(json.text).toContain('Hello from Bedrock (us.anthropic.claude-haiku-4-5-20251001-v1:0)')
+  })
+
+  test('the OpenAI-compatible Claude route reaches Bedrock accounts too', async () => {
+    await clean()
+    await createBedrock('bed-openai')
+    const { key } = await r.createKey()
+    const client = new OpenAI({ baseURL: `${r.url}/openai/claude/v1`, apiKey: key, maxRetries: 0 })
+    const stream = await client.chat.completions.create({
+      model: 'claude-sonnet-4-5',
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    })
+    let text = ''
+    let usage: { prompt_tokens: number } | null | undefined = null
+    for await (const c of stream) {
+      text += c.choices[0]?.delta?.content ?? ''
+      if (c.usage) usage = c.usage
+    }
+    expect(text).toBe('Hello from Bedrock (us.anthropic.claude-sonnet-4-5-20250929-v1:0)')
+    expect(usage?.prompt_tokens).toBeGreaterThan(0)
+    expect(bedrock.received[0]!.action).toBe('invoke-with-response-stream')
   })
 
   test('a Bedrock API key is sent as a Bearer token', async () => {
