@@ -6,9 +6,13 @@
  * OpenAI dialects are registered; until then this file has nothing to test.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import OpenAI from 'openai'
 import { dialectOf } from '../../src/dialects/registry.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
+import { freePort } from '../helpers/net.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
 
 const ready = !!dialectOf('openai-responses') && !!dialectOf('openai-chat')
@@ -62,21 +66,30 @@ function startFakeFactory() {
           usage: RESPONSES_USAGE,
         }
         if (body.stream !== true) return Response.json(response)
+        const item = response.output[0]!
+        const part = item.content[0]!
+        const text = part.text
+        let n = 0
+        const ev = (type: string, data: Record<string, unknown>) =>
+          sse({ type, sequence_number: n++, ...data })
+        const at = { item_id: item.id, output_index: 0, content_index: 0 }
         const events = [
-          sse({
-            type: 'response.created',
-            sequence_number: 0,
+          ev('response.created', {
             response: { ...response, status: 'in_progress', output: [], usage: null },
           }),
-          sse({
-            type: 'response.output_text.delta',
-            sequence_number: 1,
-            item_id: 'msg_1',
-            output_index: 0,
-            content_index: 0,
-            delta: 'Hello from Factory',
+          ev('response.in_progress', {
+            response: { ...response, status: 'in_progress', output: [], usage: null },
           }),
-          sse({ type: 'response.completed', sequence_number: 2, response }),
+          ev('response.output_item.added', {
+            output_index: 0,
+            item: { ...item, status: 'in_progress', content: [] },
+          }),
+          ev('response.content_part.added', { ...at, part: { ...part, text: '' } }),
+          ev('response.output_text.delta', { ...at, delta: text }),
+          ev('response.output_text.done', { ...at, text }),
+          ev('response.content_part.done', { ...at, part }),
+          ev('response.output_item.done', { output_index: 0, item }),
+          ev('response.completed', { response }),
         ]
         return new Response(events.join(''), { headers: { 'content-type': 'text/event-stream' } })
       }
@@ -197,4 +210,60 @@ describe.skipIf(!ready)('Droid OpenAI endpoints', () => {
     const chat = records.find((h) => String(h.endpoint).includes('/chat/completions'))
     expect(chat).toMatchObject({ platform: 'droid', inputTokens: 33, outputTokens: 6 })
   })
+
+  test('the Droid CLI with a custom OpenAI model on /droid/openai: exit 0, its answer printed', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'droid-cli-openai-'))
+    mkdirSync(join(home, '.factory'))
+    mkdirSync(join(home, 'work'))
+    writeFileSync(
+      join(home, '.factory', 'settings.json'),
+      JSON.stringify({
+        customModels: [
+          {
+            model: 'gpt-5-2025-08-07',
+            displayName: 'GPT via relay',
+            baseUrl: `${r.url}/droid/openai`,
+            apiKey: key,
+            provider: 'openai',
+            maxOutputTokens: 8192,
+          },
+        ],
+      }),
+    )
+    const closed = await freePort()
+    const proc = Bun.spawn(
+      [
+        join(import.meta.dir, '../../node_modules/.bin/droid'),
+        'exec',
+        '-m',
+        'custom:GPT-via-relay-0',
+        'Say hello',
+      ],
+      {
+        cwd: join(home, 'work'),
+        stdin: 'ignore',
+        stdout: 'pipe',
+        stderr: 'pipe',
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: home,
+          HTTPS_PROXY: `http://127.0.0.1:${closed}`,
+          HTTP_PROXY: `http://127.0.0.1:${closed}`,
+          NO_PROXY: '127.0.0.1,localhost',
+        },
+      },
+    )
+    const timer = setTimeout(() => proc.kill(), 120_000)
+    const [out, errText, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ])
+    clearTimeout(timer)
+    if (code !== 0) console.error(out, errText)
+    expect(code).toBe(0)
+    expect(out).toContain('Hello from Factory')
+    expect(factory.seen.length).toBeGreaterThan(0)
+    for (const s of factory.seen) expect(s.path).toBe('/o/v1/responses')
+  }, 150_000)
 })
