@@ -263,6 +263,18 @@ export const api = {
     return testResult(await send('POST', `${accountPath(p)}/${encodeURIComponent(id)}/test`))
   },
   refreshUsageWindows: () => json<unknown>('GET', '/admin/claude-accounts/usage'),
+  droidDeviceStart: () =>
+    data<{ sessionId: string; userCode: string; verificationUriComplete: string }>(
+      'POST',
+      '/admin/droid-accounts/generate-auth-url',
+      { body: {} },
+    ),
+  droidDeviceExchange: (sessionId: string) =>
+    json<{ success: boolean; pending?: boolean; data?: Record<string, unknown> }>(
+      'POST',
+      '/admin/droid-accounts/exchange-code',
+      { body: { sessionId } },
+    ),
   generateAuthUrl: (setupToken: boolean, proxy: unknown) =>
     data<AuthUrl>(
       'POST',

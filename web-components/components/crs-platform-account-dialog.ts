@@ -46,6 +46,7 @@ export class CrsPlatformAccountDialog extends CrsElement {
     serverError: { state: true },
     busy: { state: true },
     dirty: { state: true },
+    device: { state: true },
   }
   static override styles = [sharedStyles]
   declare platform: OtherPlatform
@@ -56,6 +57,13 @@ export class CrsPlatformAccountDialog extends CrsElement {
   declare serverError: string
   declare busy: boolean
   declare dirty: boolean
+  /** A Factory sign-in in progress (Droid), or its tokens once approved. */
+  declare device: {
+    sessionId: string
+    userCode: string
+    url: string
+    tokens?: Record<string, unknown>
+  } | null
 
   constructor() {
     super()
@@ -67,6 +75,7 @@ export class CrsPlatformAccountDialog extends CrsElement {
     this.serverError = ''
     this.busy = false
     this.dirty = false
+    this.device = null
   }
 
   override willUpdate(changed: Map<string, unknown>): void {
@@ -142,7 +151,8 @@ export class CrsPlatformAccountDialog extends CrsElement {
       if (creating && v.auth === 'apiKey' && !v.apiKey?.trim()) e.apiKey = req
     }
     if (this.platform === 'ccr' && creating && !v.apiKey?.trim()) e.apiKey = req
-    if (this.platform === 'droid' && creating && !v.apiKeys?.trim()) e.apiKeys = req
+    if (this.platform === 'droid' && creating && !v.apiKeys?.trim() && !this.device?.tokens)
+      e.apiKeys = req
     if (!this.mapping()) e.mapping = t('plat.mappingInvalid')
     this.errors = e
     if (Object.keys(e).length) {
@@ -183,8 +193,57 @@ export class CrsPlatformAccountDialog extends CrsElement {
       body.apiUrl = url
       body.endpointType = v.endpointType
       if (v.apiKeys?.trim()) body.apiKeys = v.apiKeys.split('\n').map((s) => s.trim())
+      const tokens = this.device?.tokens
+      if (tokens) {
+        body.accessToken = tokens.accessToken
+        body.refreshToken = tokens.refreshToken ?? undefined
+        body.organizationId = tokens.organizationId ?? undefined
+      }
     }
     return body
+  }
+
+  /** Starts the Factory sign-in, or checks whether the admin approved it. */
+  private async signIn() {
+    this.serverError = ''
+    try {
+      if (!this.device) {
+        const d = await api.droidDeviceStart()
+        this.device = {
+          sessionId: d.sessionId,
+          userCode: d.userCode,
+          url: d.verificationUriComplete,
+        }
+        return
+      }
+      const r = await api.droidDeviceExchange(this.device.sessionId)
+      if (r.pending) toast(t('plat.signInPending'), 'info')
+      else if (r.success && r.data) {
+        this.device = { ...this.device, tokens: r.data }
+        this.dirty = true
+      }
+    } catch (err) {
+      this.device = null
+      this.serverError = errorText(err)
+    }
+  }
+
+  private signInBlock() {
+    const d = this.device
+    return html`<div class="stack" style="grid-column: 1 / -1" data-testid="droid-sign-in">
+      ${
+        d && !d.tokens
+          ? html`<p class="hint" style="margin:0">${t('plat.signInSteps', { code: d.userCode })}
+              <a href=${d.url} target="_blank" rel="noopener noreferrer">${d.url}</a></p>`
+          : ''
+      }
+      ${d?.tokens ? html`<p class="hint" style="margin:0">${t('plat.signedIn')}</p>` : ''}
+      ${
+        d?.tokens
+          ? ''
+          : html`<button type="button" class="btn small" @click=${() => this.signIn()}>${t(d ? 'plat.signInCheck' : 'plat.signIn')}</button>`
+      }
+    </div>`
   }
 
   private async submit(e: Event) {
@@ -280,7 +339,8 @@ export class CrsPlatformAccountDialog extends CrsElement {
           @input=${(e: Event) => this.set('apiKeys', (e.target as HTMLTextAreaElement).value)}></textarea>${
             this.errors.apiKeys ? html`<span class="field-error">${this.errors.apiKeys}</span>` : ''
           }</label
-      >`
+      >
+      ${this.account ? '' : this.signInBlock()}`
   }
 
   override render() {
