@@ -7,6 +7,7 @@
  * `message_stop`, which Bedrock extends with its invocation metrics. Exceptions inside the stream
  * (`:message-type: exception`, e.g. a throttlingException) become an Anthropic `error` event.
  */
+import { Buffer } from 'node:buffer'
 import { type EventMessage, eventStreamDecoder } from './event-stream.ts'
 
 const enc = new TextEncoder()
@@ -24,33 +25,51 @@ export function anthropicErrorType(exception: string): string {
   return 'api_error'
 }
 
-function base64Bytes(b64: string): Uint8Array {
-  const bin = atob(b64)
-  const out = new Uint8Array(bin.length)
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)
+/** One SSE event in the Messages API's framing, around the event's JSON bytes as they came. */
+function sse(type: string, data: Uint8Array): Uint8Array {
+  const head = enc.encode(`event: ${type}\ndata: `)
+  const out = new Uint8Array(head.length + data.length + 2)
+  out.set(head)
+  out.set(data, head.length)
+  out[out.length - 2] = 10
+  out[out.length - 1] = 10
   return out
 }
 
-/** One SSE event in the Messages API's framing. */
-function sse(type: string, data: string): Uint8Array {
-  return enc.encode(`event: ${type}\ndata: ${data}\n\n`)
+/** The base64 `bytes` of a chunk payload (`{"bytes":"…","p":"…"}`), found without parsing it. */
+function chunkBytes(payload: Uint8Array): string | null {
+  const text = dec.decode(payload)
+  const at = text.indexOf('"bytes":"')
+  if (at >= 0) {
+    const start = at + 9
+    const end = text.indexOf('"', start)
+    if (end > start) return text.slice(start, end)
+  }
+  const { bytes } = JSON.parse(text) as { bytes?: unknown }
+  return typeof bytes === 'string' ? bytes : null
 }
 
-/** The SSE bytes of one Bedrock event-stream message (empty for messages clients never see). */
+const TYPE_RE = /^\s*\{\s*"type"\s*:\s*"([a-z_]+)"/
+
+/** The SSE bytes of one Bedrock event-stream message (null for messages clients never see). */
 export function sseOfMessage(msg: EventMessage): Uint8Array | null {
   const kind = msg.headers[':message-type']
   if (kind === 'event') {
     if (msg.headers[':event-type'] !== 'chunk') return null
-    const { bytes } = JSON.parse(dec.decode(msg.payload)) as { bytes?: string }
-    if (typeof bytes !== 'string') return null
-    const text = dec.decode(base64Bytes(bytes))
-    const event = JSON.parse(text) as { type?: unknown } & Record<string, unknown>
-    const type = typeof event.type === 'string' ? event.type : 'message'
-    if ('amazon-bedrock-invocationMetrics' in event) {
-      const { 'amazon-bedrock-invocationMetrics': _metrics, ...rest } = event
-      return sse(type, JSON.stringify(rest))
+    const b64 = chunkBytes(msg.payload)
+    if (b64 === null) return null
+    const bytes = Buffer.from(b64, 'base64')
+    // The event's type leads its JSON; the JSON itself is passed on as it came.
+    let type = TYPE_RE.exec(bytes.toString('latin1', 0, 64))?.[1]
+    if (!type || type === 'message_stop') {
+      const event = JSON.parse(dec.decode(bytes)) as Record<string, unknown>
+      type = typeof event.type === 'string' ? event.type : 'message'
+      if ('amazon-bedrock-invocationMetrics' in event) {
+        const { 'amazon-bedrock-invocationMetrics': _metrics, ...rest } = event
+        return sse(type, enc.encode(JSON.stringify(rest)))
+      }
     }
-    return sse(type, text)
+    return sse(type, bytes)
   }
   const exception =
     kind === 'exception'
@@ -66,7 +85,7 @@ export function sseOfMessage(msg: EventMessage): Uint8Array | null {
     }
   }
   const body = { type: 'error', error: { type: anthropicErrorType(exception), message } }
-  return sse('error', JSON.stringify(body))
+  return sse('error', enc.encode(JSON.stringify(body)))
 }
 
 /** Bedrock event-stream bytes in, Anthropic SSE bytes out. */
