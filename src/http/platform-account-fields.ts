@@ -25,21 +25,29 @@ function defined<V>(v: Record<string, V | undefined>): Record<string, V> | undef
  */
 export function bedrockFields(body: Body): AccountInput {
   const aws = obj(body.awsCredentials)
+  const apiKey = str(body.apiKey) ?? str(body.bearerToken)
+  // One kind of credential at a time: a new one of either kind clears the other.
+  const cleared = { awsAccessKeyId: '', awsSecretAccessKey: '', awsSessionToken: '' }
   return {
     apiUrl: str(body.endpoint) ?? str(body.apiUrl),
-    apiKey: str(body.apiKey) ?? str(body.bearerToken),
+    apiKey: apiKey ?? (aws ? '' : undefined),
     options: defined({
       region: str(body.region),
       defaultModel: str(body.defaultModel),
       inferenceProfile: str(body.inferenceProfile),
     }),
     secrets: aws
-      ? defined({
-          awsAccessKeyId: str(aws.accessKeyId),
-          awsSecretAccessKey: str(aws.secretAccessKey),
-          awsSessionToken: str(aws.sessionToken),
-        })
-      : undefined,
+      ? {
+          ...cleared,
+          ...defined({
+            awsAccessKeyId: str(aws.accessKeyId),
+            awsSecretAccessKey: str(aws.secretAccessKey),
+            awsSessionToken: str(aws.sessionToken),
+          }),
+        }
+      : apiKey
+        ? cleared
+        : undefined,
   }
 }
 

@@ -95,6 +95,13 @@ describe('Bedrock accounts', () => {
     const after = (await r.admin('GET', `/admin/bedrock-accounts/${id}`)).json.data
     expect(after.options).toEqual({ region: 'eu-west-1', defaultModel: 'claude-haiku-4-5' })
     expect(after.hasAwsCredentials).toBe(true)
+    // Switching to a Bedrock API key drops the AWS credentials, and back.
+    await r.admin('PUT', `/admin/bedrock-accounts/${id}`, { apiKey: 'bedrock-api-key-123' })
+    let v = (await r.admin('GET', `/admin/bedrock-accounts/${id}`)).json.data
+    expect([v.hasApiKey, v.hasAwsCredentials]).toEqual([true, false])
+    await r.admin('PUT', `/admin/bedrock-accounts/${id}`, { awsCredentials: GOOD })
+    v = (await r.admin('GET', `/admin/bedrock-accounts/${id}`)).json.data
+    expect([v.hasApiKey, v.hasAwsCredentials]).toEqual([false, true])
   })
 
   test('SDK stream: SigV4-signed InvokeModelWithResponseStream, an Anthropic stream back, usage and one history record', async () => {
