@@ -12,7 +12,7 @@ import { InvalidRequestError, RelayError } from '../core/errors.ts'
 import { newId } from '../core/ids.ts'
 import type { FetchFn } from '../core/ports.ts'
 import { pollDeviceToken, startDeviceAuthorization } from '../platforms/droid/workos.ts'
-import { type Body, str } from './account-input.ts'
+import type { Body } from './account-input.ts'
 import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
 
 const SESSION = 'droid-device:'
@@ -59,7 +59,8 @@ export function adminDroidRoutes(deps: {
     .post(
       '/droid-accounts/exchange-code',
       async ({ body, audit }) => {
-        const sessionId = str(((body ?? {}) as Body).sessionId) ?? ''
+        const raw0 = ((body ?? {}) as Body).sessionId
+        const sessionId = typeof raw0 === 'string' ? raw0 : ''
         const raw = await deps.coord.getTemp(SESSION + sessionId)
         if (!raw) throw new InvalidRequestError('sessionId: unknown or expired; start again')
         const { deviceCode } = JSON.parse(raw) as { deviceCode: string }
