@@ -221,6 +221,11 @@ async function benchKey(relayUrl: string, upstreamUrl: string) {
     apiUrl: upstreamUrl,
     apiKey: 'sk-ant-bench-key-0000000000',
   })
+  await a('POST', '/admin/openai-responses-accounts', {
+    name: 'bench-openai',
+    baseApi: `${upstreamUrl}/v1`,
+    apiKey: 'sk-bench-openai',
+  })
   const key = (await a('POST', '/admin/api-keys', { name: 'bench', ...LIMITS })).data
     .apiKey as string
   return { a, key }
@@ -303,7 +308,12 @@ async function warm(url: string, keys: string[]): Promise<void> {
     await load({ urls: [url], concurrency: 32, body: ask(), keys, durationMs: PROCESS_WARMUP })
 }
 
+const askResponses = () => JSON.stringify({ model: 'gpt-5', stream: true, input: 'hello' })
+
 interface Scenario {
+  /** Client path on the relay (default the Messages route) and upstream path (direct, bare). */
+  relayPath?: string
+  upstreamPath?: string
   name: string
   concurrency: number
   body: string
@@ -313,6 +323,13 @@ interface Scenario {
 const SCENARIOS: Scenario[] = [
   { name: 'streaming, 1 client', concurrency: 1, body: ask() },
   { name: 'streaming, 32 clients', concurrency: 32, body: ask() },
+  {
+    name: 'Responses streaming, 32 clients (OpenAI account)',
+    concurrency: 32,
+    body: askResponses(),
+    relayPath: '/openai/v1/responses',
+    upstreamPath: '/v1/responses',
+  },
   { name: 'non-streaming, 32 clients', concurrency: 32, body: ask({ stream: false }) },
   { name: '1 MB request, 8 clients', concurrency: 8, body: ask({}, 'x'.repeat(1024 * 1024)) },
   { name: '5 MB streamed response, 4 clients', concurrency: 4, body: ask({ model: 'bench-5mb' }) },
@@ -375,7 +392,7 @@ try {
     directRows.set(s.name, {
       path: 'direct',
       ...(await load({
-        urls: [`${up.url}/v1/messages`],
+        urls: [`${up.url}${s.upstreamPath ?? '/v1/messages'}`],
         concurrency: s.concurrency,
         body: s.body,
         keys: ['direct'],
@@ -383,7 +400,7 @@ try {
     })
     const before = cpuTicks(bare.proc.pid)
     const r = await load({
-      urls: [`${bare.url}/v1/messages`],
+      urls: [`${bare.url}${s.upstreamPath ?? '/v1/messages'}`],
       concurrency: s.concurrency,
       body: s.body,
       keys: ['bare'],
@@ -428,7 +445,7 @@ try {
         urls:
           s.twoRelays && second
             ? [`${relay.url}/api/v1/messages`, `${second.url}/api/v1/messages`]
-            : [`${relay.url}/api/v1/messages`],
+            : [`${relay.url}${s.relayPath ?? '/api/v1/messages'}`],
         concurrency: s.concurrency,
         body: s.body,
         keys: s.manyKeys ? manyKeys : [key],

@@ -82,6 +82,45 @@ const JSON_BODY = JSON.stringify({
   usage: { ...usage, output_tokens: 45 },
 })
 
+/** A Responses API stream (OpenAI accounts): 50 events as well, in 5 writes. */
+const RESPONSES_STREAM = (() => {
+  const base = { id: 'resp_bench', object: 'response', model: 'gpt-5' }
+  const ev2 = (d: Record<string, unknown>) =>
+    `event: ${String(d.type)}\ndata: ${JSON.stringify(d)}\n\n`
+  const item = { id: 'msg_b', type: 'message', role: 'assistant', content: [] as unknown[] }
+  const all = [
+    ev2({ type: 'response.created', response: { ...base, status: 'in_progress', output: [] } }),
+    ev2({ type: 'response.output_item.added', output_index: 0, item }),
+  ]
+  for (let i = 0; i < 45; i++)
+    all.push(
+      ev2({
+        type: 'response.output_text.delta',
+        item_id: 'msg_b',
+        output_index: 0,
+        content_index: 0,
+        delta: 'hello world ',
+      }),
+    )
+  const done = { ...item, content: [{ type: 'output_text', text: 'hello world '.repeat(45) }] }
+  all.push(
+    ev2({ type: 'response.output_text.done', item_id: 'msg_b', output_index: 0, content_index: 0 }),
+    ev2({ type: 'response.output_item.done', output_index: 0, item: done }),
+    ev2({
+      type: 'response.completed',
+      response: {
+        ...base,
+        status: 'completed',
+        output: [done],
+        usage: { input_tokens: 25, input_tokens_details: { cached_tokens: 0 }, output_tokens: 45 },
+      },
+    }),
+  )
+  const chunks: Uint8Array[] = []
+  for (let i = 0; i < all.length; i += 10) chunks.push(enc.encode(all.slice(i, i + 10).join('')))
+  return chunks
+})()
+
 function streamOf(chunks: Uint8Array[], delayMs: number): ReadableStream<Uint8Array> {
   let i = 0
   return new ReadableStream({
@@ -126,6 +165,10 @@ const server = Bun.serve({
       if (delay) await Bun.sleep(delay)
       return new Response(JSON_BODY, { headers: { 'content-type': 'application/json' } })
     }
+    if (req.url.endsWith('/responses'))
+      return new Response(streamOf(RESPONSES_STREAM, delay), {
+        headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+      })
     if (model.startsWith('bench-slow-'))
       return new Response(slowStream(Number(model.slice(11))), {
         headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },

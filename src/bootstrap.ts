@@ -33,6 +33,11 @@ import { createCcrAdapter } from './platforms/ccr/adapter.ts'
 import { createClaudeConsoleAdapter } from './platforms/claude/console-adapter.ts'
 import { createClaudeOAuthAdapter } from './platforms/claude/oauth-adapter.ts'
 import { createDroidAdapter } from './platforms/droid/adapter.ts'
+import { createAzureOpenAIAdapter } from './platforms/openai/azure-adapter.ts'
+import { createChatGPTAdapter } from './platforms/openai/chatgpt-adapter.ts'
+import { createCodexUsageStore } from './platforms/openai/codex-usage.ts'
+import { refreshChatGPTToken } from './platforms/openai/oauth.ts'
+import { createOpenAIResponsesAdapter } from './platforms/openai/responses-adapter.ts'
 import { createPlatformRegistry } from './platforms/registry.ts'
 import { accessLogRecorder } from './relay/access-log.ts'
 import { createAccountFetch } from './relay/account-fetch.ts'
@@ -145,7 +150,13 @@ export async function buildRelay(options: BuildOptions) {
     allowPrivate: config.UPSTREAM_ALLOW_PRIVATE,
     resolve: options.resolveHost ?? dnsResolver,
     now: () => clock.now(),
-    trustedUrls: [config.CLAUDE_API_URL, config.CLAUDE_OAUTH_TOKEN_URL, config.DROID_AUTH_URL],
+    trustedUrls: [
+      config.CLAUDE_API_URL,
+      config.CLAUDE_OAUTH_TOKEN_URL,
+      config.DROID_AUTH_URL,
+      config.OPENAI_CHATGPT_BASE_URL,
+      config.OPENAI_OAUTH_TOKEN_URL,
+    ],
   })
   const webhooks = createWebhookService({
     settings: stores.settings,
@@ -164,12 +175,31 @@ export async function buildRelay(options: BuildOptions) {
     tokenUrl: config.CLAUDE_OAUTH_TOKEN_URL,
     fetchFor,
   })
+  const openaiTokens = createTokenProvider({
+    accounts,
+    coord: stores.coord,
+    clock,
+    logger,
+    tokenUrl: config.OPENAI_OAUTH_TOKEN_URL,
+    fetchFor,
+    refreshGrant: (entry, refreshToken) =>
+      refreshChatGPTToken(
+        fetchFor(entry),
+        config.OPENAI_OAUTH_TOKEN_URL,
+        refreshToken,
+        clock.now(),
+      ),
+  })
+  const codexUsage = createCodexUsageStore({ coord: stores.coord, clock, logger })
   const registry = createPlatformRegistry([
     createClaudeOAuthAdapter({ config, tokens }),
     createClaudeConsoleAdapter({ config }),
     createBedrockAdapter(),
     createCcrAdapter({ config }),
     createDroidAdapter(),
+    createOpenAIResponsesAdapter(),
+    createChatGPTAdapter({ config, tokens: openaiTokens, usage: codexUsage }),
+    createAzureOpenAIAdapter(),
   ])
   const adminAuth = createAdminAuthService({
     settings: stores.settings,
@@ -277,8 +307,17 @@ export async function buildRelay(options: BuildOptions) {
       webhooks,
       metrics,
     },
-    accountOps: { tokens, fetchFor, fetch: baseFetch, urlPolicy, registry },
+    accountOps: {
+      tokens,
+      fetchFor,
+      fetch: baseFetch,
+      urlPolicy,
+      registry,
+      openaiTokens,
+      codexUsage,
+    },
     ipOf: clientIpResolver(config, server, (message) => logger.warn(message)),
+    upgrade: server.upgrade,
     readAsset: options.readAsset,
   })
   const maintenance = startMaintenance({

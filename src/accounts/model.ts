@@ -13,6 +13,9 @@ export const AccountPlatform = T.Union([
   T.Literal('bedrock'),
   T.Literal('ccr'),
   T.Literal('droid'),
+  T.Literal('openai'),
+  T.Literal('openai-responses'),
+  T.Literal('azure-openai'),
 ])
 export type AccountPlatform = Static<typeof AccountPlatform>
 

@@ -25,6 +25,17 @@ export interface TokenProviderOptions {
   fetchFor: (entry: PoolEntry) => FetchFn
   /** How long a waiter polls for another instance's refresh (ms). */
   waitMs?: number
+  /** The refresh grant of another OAuth provider (default: Claude's JSON grant at `tokenUrl`). */
+  refreshGrant?: (entry: PoolEntry, refreshToken: string) => Promise<RefreshedTokens>
+}
+
+/** What a refresh grant returns. */
+export interface RefreshedTokens {
+  accessToken: string
+  refreshToken?: string
+  /** Epoch ms. */
+  expiresAt: number
+  scopes?: string[]
 }
 
 /** Error raised when a token cannot be refreshed. */
@@ -46,7 +57,11 @@ export function createTokenProvider(options: TokenProviderOptions) {
     (entry.account.tokenExpiresAt === 0 ||
       entry.account.tokenExpiresAt - REFRESH_MARGIN_MS > clock.now())
 
-  async function callTokenEndpoint(entry: PoolEntry, refreshToken: string) {
+  async function callTokenEndpoint(
+    entry: PoolEntry,
+    refreshToken: string,
+  ): Promise<RefreshedTokens> {
+    if (options.refreshGrant) return options.refreshGrant(entry, refreshToken)
     const res = await options.fetchFor(entry)(tokenUrl, {
       method: 'POST',
       headers: {

@@ -156,6 +156,18 @@ export const ConfigSchema = T.Object({
     pattern: '^https?://',
     description: 'WorkOS token endpoint refreshing the Factory tokens of Droid accounts.',
   }),
+  OPENAI_CHATGPT_BASE_URL: T.String({
+    default: 'https://chatgpt.com',
+    pattern: '^https?://',
+    description:
+      'Base URL of the ChatGPT backend that ChatGPT-login (Codex) accounts call (`<base>/backend-api/codex/responses`); an account may set its own.',
+  }),
+  OPENAI_OAUTH_TOKEN_URL: T.String({
+    default: 'https://auth.openai.com/oauth/token',
+    pattern: '^https?://',
+    description:
+      'OpenAI OAuth token endpoint (code exchange and refresh of ChatGPT-login accounts).',
+  }),
   REQUEST_TIMEOUT: Int(
     600_000,
     1000,

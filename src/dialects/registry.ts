@@ -5,8 +5,13 @@
  */
 import { anthropicDialect } from './anthropic/dialect.ts'
 import type { Dialect, DialectName } from './dialect.ts'
+import { openaiChatDialect, openaiResponsesDialect } from './openai/dialect.ts'
 
-const DIALECTS = new Map<DialectName, Dialect>([[anthropicDialect.name, anthropicDialect]])
+const DIALECTS = new Map<DialectName, Dialect>([
+  [anthropicDialect.name, anthropicDialect],
+  [openaiResponsesDialect.name, openaiResponsesDialect],
+  [openaiChatDialect.name, openaiChatDialect],
+])
 
 /** Adds a dialect (a platform module registers its own when it is loaded). */
 export function registerDialect(dialect: Dialect): void {

@@ -14,6 +14,7 @@ import {
   claudeConsoleFields,
   claudeOAuthFields,
 } from './account-input.ts'
+import { OPENAI_ACCOUNT_KINDS } from './openai-account-input.ts'
 import { bedrockFields, droidFields } from './platform-account-fields.ts'
 import {
   accountBody,
@@ -105,4 +106,5 @@ export const ACCOUNT_KINDS: AccountKindRoute[] = [
     own: DROID_FIELDS,
     fields: droidFields,
   }),
+  ...OPENAI_ACCOUNT_KINDS.map((k) => accountKind(k)),
 ]

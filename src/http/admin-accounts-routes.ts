@@ -23,6 +23,7 @@ import { dialectOf } from '../dialects/registry.ts'
 import { bindingCounts } from '../keys/bindings.ts'
 import type { KeyService } from '../keys/service.ts'
 import type { PlatformRegistry } from '../platforms/adapter.ts'
+import type { CodexUsageStore } from '../platforms/openai/codex-usage.ts'
 import { probeAccount } from '../platforms/probe.ts'
 import type { UrlPolicy } from '../security/url-policy.ts'
 import { ACCOUNT_KINDS, type AccountKindRoute, kindBody, kindInput } from './account-kinds.ts'
@@ -30,6 +31,7 @@ import { adminClaudeRoutes } from './admin-claude-routes.ts'
 import { adminDroidRoutes } from './admin-droid-routes.ts'
 import { adminGroupRoutes } from './admin-groups-routes.ts'
 import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
+import { adminOpenAIRoutes } from './admin-openai-routes.ts'
 import { AccountListQuery, AccountTestBody, Schedulable } from './schemas/accounts.ts'
 import { IdParams, OkMessage, ok, strictBody } from './schemas/common.ts'
 
@@ -44,6 +46,10 @@ export interface AccountOps {
   urlPolicy?: UrlPolicy
   /** The platform adapters (the account test builds its request through them). */
   registry: PlatformRegistry
+  /** Token refresh of ChatGPT-login accounts. */
+  openaiTokens?: TokenProvider
+  /** Codex usage windows of ChatGPT-login accounts. */
+  codexUsage?: CodexUsageStore
 }
 
 /** What the account admin routes need. */
@@ -218,6 +224,20 @@ export function adminAccountRoutes(deps: AdminAccountRouteDeps) {
       coord: deps.coord,
       config: deps.config,
       fetch: ops.fetch,
+    }),
+  )
+  app.use(
+    adminOpenAIRoutes({
+      guard: deps.guard,
+      admin,
+      accounts,
+      config: deps.config,
+      coord: deps.coord,
+      clock: deps.clock,
+      fetch: ops.fetch,
+      urlPolicy: ops.urlPolicy,
+      tokens: ops.openaiTokens,
+      codexUsage: ops.codexUsage,
     }),
   )
   for (const kind of ACCOUNT_KINDS)

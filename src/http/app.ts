@@ -23,6 +23,7 @@ import { adminAnalyticsRoutes } from './admin-analytics-routes.ts'
 import { adminRoutes } from './admin-routes.ts'
 import { adminUsageViewRoutes } from './admin-usage-views-routes.ts'
 import { adminWebhookRoutes } from './admin-webhook-routes.ts'
+import { azureRoutes } from './azure-routes.ts'
 import { compressionPlugin } from './compression.ts'
 import { corsPlugin } from './cors.ts'
 import { droidRoutes } from './droid-routes.ts'
@@ -32,6 +33,7 @@ import { historyRoutes } from './history-routes.ts'
 import { keyBatchRoutes } from './key-batch-routes.ts'
 import { keyRoutes } from './key-routes.ts'
 import { metricsRoutes } from './metrics-routes.ts'
+import { openaiResponsesRoutes } from './openai-responses-routes.ts'
 import { openaiRoutes } from './openai-routes.ts'
 import { openapiPlugin } from './openapi.ts'
 import { relayRoutes } from './relay-routes.ts'
@@ -65,6 +67,8 @@ export interface AppDeps {
   services: AppServices
   /** Token refresh and proxy-aware fetch for the account admin operations. */
   accountOps: AccountOps
+  /** Turns a request into a WebSocket (the server's hook; absent = no WebSocket routes). */
+  upgrade?: (request: Request, session: unknown) => boolean
   /** Reads a built web UI file (served at `/web`); absent = the UI is not built. */
   readAsset?: (path: string) => Promise<WebAsset | null>
 }
@@ -96,6 +100,27 @@ export function createApp(deps: AppDeps) {
     .use(droidRoutes({ relay: deps.services.relay, keys: deps.services.keys }))
     .use(
       openaiRoutes({ relay: deps.services.relay, keys: deps.services.keys, logger: deps.logger }),
+    )
+    .use(
+      azureRoutes({
+        relay: deps.services.relay,
+        keys: deps.services.keys,
+        usage: deps.services.usage,
+        limits: deps.stores.limits,
+        clock: deps.clock,
+        logger: deps.logger,
+      }),
+    )
+    .use(
+      openaiResponsesRoutes({
+        relay: deps.services.relay,
+        keys: deps.services.keys,
+        usage: deps.services.usage,
+        limits: deps.stores.limits,
+        clock: deps.clock,
+        logger: deps.logger,
+        upgrade: deps.upgrade,
+      }),
     )
     .use(
       keyRoutes({

@@ -22,6 +22,7 @@ import { toAnthropic } from '../openai/request.ts'
 import { createChatStreamTransform, toChatCompletion } from '../openai/response.ts'
 import type { RelayRoute, RelayService } from '../relay/pipeline.ts'
 import { requestIdOf } from './error-plugin.ts'
+import { chatOnOpenAI, isOpenAIModel } from './openai-chat-bridge.ts'
 import { MODEL_LIST, messagesRoute } from './relay-routes.ts'
 
 /** What the OpenAI-compatible routes need. */
@@ -105,6 +106,15 @@ async function chat(
       requestId,
     )
   }
+  // The unified routes send OpenAI models to OpenAI accounts (`openai-chat-bridge.ts`).
+  if (route.path !== CHAT_PATHS[0] && isOpenAIModel((parsed as { model?: unknown } | null)?.model))
+    return chatOnOpenAI(
+      deps.relay,
+      request,
+      requestId,
+      route.path,
+      parsed as Record<string, unknown>,
+    )
   const valid = validateChatRequest(parsed)
   if (!valid.ok) return openAIErrorResponse(400, 'invalid_request_error', valid.message, requestId)
   const body = valid.value

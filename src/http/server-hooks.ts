@@ -11,6 +11,8 @@ export interface ServerHooks {
   disableIdleTimeout(request: Request): void
   /** The peer address of a request's socket, or null. */
   requestIP(request: Request): string | null
+  /** Turns a request into a WebSocket whose events go to `session`; false when it cannot. */
+  upgrade(request: Request, session: unknown): boolean
 }
 
 /** Hooks that forward to the server attached later. */
@@ -21,6 +23,7 @@ export function createServerHooks(): ServerHooks & {
   return {
     disableIdleTimeout: (request) => server.disableIdleTimeout?.(request),
     requestIP: (request) => server.requestIP?.(request) ?? null,
+    upgrade: (request, session) => server.upgrade?.(request, session) ?? false,
     attach(next) {
       server = next
     },

@@ -45,6 +45,7 @@ import {
   mapHistory,
   mapOAuthAccount,
 } from './map.ts'
+import { OPENAI_ACCOUNT_SOURCES } from './map-openai.ts'
 import {
   mapBedrockAccount,
   mapCcrAccount,
@@ -128,13 +129,7 @@ export interface ImportOptions {
   urlPolicy?: ImportUrlPolicy
 }
 
-const UNSUPPORTED_ACCOUNTS = [
-  'gemini_account:',
-  'gemini_api_account:',
-  'openai:account:',
-  'openai_responses_account:',
-  'azure_openai:account:',
-]
+const UNSUPPORTED_ACCOUNTS = ['gemini_account:', 'gemini_api_account:']
 
 function emptyKind(): KindReport {
   return { imported: 0, updated: 0, unchanged: 0, skipped: {} }
@@ -180,6 +175,8 @@ interface Classified {
   console: string[]
   /** Bedrock, CCR and Droid accounts: old key prefix and id. */
   platformAccounts: { prefix: keyof typeof PLATFORM_ACCOUNT_PREFIXES; id: string }[]
+  /** Accounts of the other platforms' tables (`<prefix><id>`), with their mapper. */
+  others: { source: (typeof OPENAI_ACCOUNT_SOURCES)[number]; id: string }[]
   groupSet: boolean
   groups: Set<string>
   counters: string[]
@@ -196,6 +193,7 @@ function classify(keys: Iterable<string>): Classified {
     oauth: [],
     console: [],
     platformAccounts: [],
+    others: [],
     groupSet: false,
     groups: new Set(),
     counters: [],
@@ -208,6 +206,10 @@ function classify(keys: Iterable<string>): Classified {
     ['apikey:', (id) => (id === 'hash_map' ? undefined : c.apiKeys.push(id))],
     ['claude:account:', (id) => c.oauth.push(id)],
     ['claude_console_account:', (id) => c.console.push(id)],
+    ...OPENAI_ACCOUNT_SOURCES.map((source): [string, (id: string) => void] => [
+      source.prefix,
+      (id) => c.others.push({ source, id }),
+    ]),
     ['account_group:', (id) => c.groups.add(id)],
     ['account_group_members:', (id) => c.groups.add(id)],
     ['request_history:', (id) => c.history.push(id)],
@@ -322,12 +324,21 @@ export async function importFromOld(options: ImportOptions): Promise<ImportRepor
   const accountJobs = [
     ...c.oauth.sort().map((id) => ({ id, kind: 'oauth' as const })),
     ...c.console.sort().map((id) => ({ id, kind: 'console' as const })),
+    ...c.others
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .map((o) => ({ id: o.id, kind: o.source.label, source: o.source })),
   ]
   progress?.start('accounts', accountJobs.length)
   for (const part of chunks(accountJobs, batch)) {
     const hashes = await old.hashes(
       part.map((j) =>
-        K(j.kind === 'oauth' ? `claude:account:${j.id}` : `claude_console_account:${j.id}`),
+        K(
+          'source' in j
+            ? `${j.source.prefix}${j.id}`
+            : j.kind === 'oauth'
+              ? `claude:account:${j.id}`
+              : `claude_console_account:${j.id}`,
+        ),
       ),
     )
     for (const [i, job] of part.entries()) {
@@ -339,9 +350,11 @@ export async function importFromOld(options: ImportOptions): Promise<ImportRepor
       }
       const groups = (memberOf.get(job.id) ?? []).filter((g) => knownGroups.has(g))
       const mapped =
-        job.kind === 'oauth'
-          ? mapOAuthAccount(job.id, h, groups, options.encryptionKey, now())
-          : mapConsoleAccount(job.id, h, groups, options.encryptionKey, now())
+        'source' in job
+          ? job.source.map(job.id, h, groups, options.encryptionKey, now())
+          : job.kind === 'oauth'
+            ? mapOAuthAccount(job.id, h, groups, options.encryptionKey, now())
+            : mapConsoleAccount(job.id, h, groups, options.encryptionKey, now())
       if (!mapped.ok) {
         skip(report.kinds.accounts, `${job.kind}: ${mapped.reason}`)
         continue
@@ -524,7 +537,7 @@ async function refusedUrls(
   if (!policy) return []
   const out: ImportReport['refusedUrls'] = []
   const base = { accountId: account.id, name: account.name }
-  if (account.platform === 'claude-console' && account.apiUrl) {
+  if (account.platform !== 'claude-oauth' && account.apiUrl) {
     const v = await policy.checkUrl(account.apiUrl)
     if (!v.ok) out.push({ ...base, field: 'apiUrl', value: account.apiUrl, reason: v.reason })
   }

@@ -35,7 +35,10 @@ type Hash = Record<string, string>
 
 const EPOCH = new Date(0).toISOString()
 
-function firstError(schema: Parameters<typeof Value.Errors>[0], value: unknown): string | null {
+export function firstError(
+  schema: Parameters<typeof Value.Errors>[0],
+  value: unknown,
+): string | null {
   const e = [...Value.Errors(schema, value)][0]
   return e ? `${e.path.replace(/^\//, '') || '(record)'}: ${e.message}` : null
 }
@@ -147,7 +150,7 @@ export interface MappedAccount {
   state: Partial<AccountState>
 }
 
-function accountCommon(h: Hash, id: string, groupIds: string[]) {
+export function accountCommon(h: Hash, id: string, groupIds: string[]) {
   const createdAt = oldIso(h.createdAt) ?? EPOCH
   const accountType =
     h.accountType === 'dedicated' || h.accountType === 'group' ? h.accountType : 'shared'
@@ -167,7 +170,7 @@ function accountCommon(h: Hash, id: string, groupIds: string[]) {
   }
 }
 
-function stateOf(h: Hash, now: number): Partial<AccountState> {
+export function stateOf(h: Hash, now: number): Partial<AccountState> {
   const state: Partial<AccountState> = {}
   const status = (h.status ?? '').trim()
   if (status === 'unauthorized' || status === 'blocked') {
@@ -184,7 +187,7 @@ function stateOf(h: Hash, now: number): Partial<AccountState> {
   return state
 }
 
-function validAccount(
+export function validAccount(
   account: Omit<Account, 'secret'>,
   secrets: AccountSecrets,
   state: Partial<AccountState>,
@@ -294,7 +297,7 @@ export function mapConsoleAccount(
 /** Maps `account_group:<gid>`. */
 export function mapGroup(id: string, h: Hash | null): Mapped<AccountGroup> {
   const platform = (h?.platform ?? 'claude').trim() || 'claude'
-  if (platform !== 'claude' && platform !== 'droid')
+  if (platform !== 'claude' && platform !== 'droid' && platform !== 'openai')
     return { ok: false, reason: `platform "${platform}" is not served by this relay` }
   const createdAt = oldIso(h?.createdAt) ?? EPOCH
   const group: AccountGroup = {

@@ -59,6 +59,8 @@ export interface UpstreamRefusal {
   /** The error message read from the body. */
   message: string
   model: string
+  /** The error body as received (up to 64 KB), for kinds whose reset time is in it. */
+  body?: Uint8Array
 }
 
 /** One kind of upstream account. */

@@ -147,7 +147,13 @@ export async function tryAccount(
   if (res.status >= 400) {
     const bytes = await readLimited(res, 64 * 1024)
     const message = route.dialect.upstreamMessage(bytes) || `HTTP ${res.status}`
-    const refusal = { status: res.status, headers: res.headers, message, model: ctx.model }
+    const refusal = {
+      status: res.status,
+      headers: res.headers,
+      message,
+      model: ctx.model,
+      body: bytes,
+    }
     const result: AttemptResult = adapter.classify?.(refusal) ?? {
       kind: 'http',
       status: res.status,

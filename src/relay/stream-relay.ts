@@ -68,7 +68,16 @@ export function createStreamRelay(deps: {
         base.responseBody = facts.captured
         base.responseBodyBytes = facts.bytes
         base.responseTruncated = facts.capturedTruncated
-        if (outcome === 'success' && facts.error)
+        // A client that hangs up after the answer's end marker (the Codex CLI closes on
+        // `response.completed`) received the whole answer.
+        if (
+          outcome === 'aborted' &&
+          errorType === 'client_closed' &&
+          facts.complete &&
+          !facts.error
+        )
+          done(200, 'success')
+        else if (outcome === 'success' && facts.error)
           done(200, 'error', facts.error.type, facts.error.message)
         else if (outcome === 'success' && !facts.complete)
           done(200, 'error', 'api_error', 'Upstream stream ended before the answer was complete')

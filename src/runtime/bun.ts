@@ -42,6 +42,7 @@ export function openBunSqlite(path: string): SqlDatabase {
 export { ensureDir, localSecretFiles, stdoutSink } from './node-fs.ts'
 
 import type { Relay } from '../bootstrap.ts'
+import { type SocketSession, socketHandlers } from '../http/socket-hub.ts'
 
 /** Starts Bun.serve for a relay and installs graceful shutdown on SIGTERM and SIGINT. */
 export function serveBun(relay: Relay): ReturnType<typeof Bun.serve> {
@@ -54,6 +55,7 @@ export function serveBun(relay: Relay): ReturnType<typeof Bun.serve> {
     idleTimeout: 255,
     maxRequestBodySize: config.MAX_BODY_SIZE + 1024 * 1024,
     fetch: (request) => relay.app.handle(request),
+    websocket: socketHandlers,
     error: (err) => {
       logger.error('server error', { error: err })
       return new Response(
@@ -71,6 +73,7 @@ export function serveBun(relay: Relay): ReturnType<typeof Bun.serve> {
   relay.server.attach({
     disableIdleTimeout: (request) => server.timeout(request, 0),
     requestIP: (request) => server.requestIP(request)?.address ?? null,
+    upgrade: (request, session) => server.upgrade(request, { data: session as SocketSession }),
   })
   logger.info('listening', { url: `http://${config.HOST}:${server.port}`, version: relay.version })
   if (!process.env.BUN_CONFIG_MAX_HTTP_REQUESTS)

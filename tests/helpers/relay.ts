@@ -5,6 +5,7 @@
 import { type BuildOptions, buildRelay, type Relay } from '../../src/bootstrap.ts'
 import { loadConfig } from '../../src/config/load.ts'
 import { createLogger } from '../../src/core/log.ts'
+import { type SocketSession, socketHandlers } from '../../src/http/socket-hub.ts'
 import type { RequestOutcome } from '../../src/relay/recorder.ts'
 import { bunPasswordHasher, openBunSqlite } from '../../src/runtime/bun.ts'
 import { createSqliteStores } from '../../src/storage/sqlite/create.ts'
@@ -93,11 +94,13 @@ export async function startRelay(options: TestRelayOptions): Promise<TestRelay> 
       hostname: '127.0.0.1',
       idleTimeout: options.idleTimeout ?? 30,
       fetch: (r) => relay.app.handle(r),
+      websocket: socketHandlers,
     })
     const srv = server
     relay.server.attach({
       disableIdleTimeout: (r) => srv.timeout(r, 0),
       requestIP: (r) => srv.requestIP(r)?.address ?? null,
+      upgrade: (r, session) => srv.upgrade(r, { data: session as SocketSession }),
     })
   }
   const url = server ? `http://127.0.0.1:${server.port}` : 'http://localhost'

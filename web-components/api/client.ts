@@ -13,6 +13,7 @@ import type {
   AuditEntry,
   AuthUrl,
   BatchStats,
+  CodexUsageRow,
   CreatedKey,
   Dashboard,
   HistoryConfig,
@@ -24,6 +25,8 @@ import type {
   KeyLimitUsage,
   KeyPage,
   ModelStat,
+  OpenAIAccount,
+  OpenAIPlatform,
   Platform,
   SupportedClient,
   TopTrend,
@@ -153,8 +156,16 @@ const ACCOUNT_PATHS: Record<Platform, string> = {
   bedrock: '/admin/bedrock-accounts',
   ccr: '/admin/ccr-accounts',
   droid: '/admin/droid-accounts',
+  openai: '/admin/openai-accounts',
+  'openai-responses': '/admin/openai-responses-accounts',
+  'azure-openai': '/admin/azure-openai-accounts',
 }
 const accountPath = (p: Platform) => ACCOUNT_PATHS[p]
+const OPENAI_PATHS: Record<OpenAIPlatform, string> = {
+  openai: '/admin/openai-accounts',
+  'openai-responses': '/admin/openai-responses-accounts',
+  'azure-openai': '/admin/azure-openai-accounts',
+}
 
 /** Every call the UI makes. */
 export const api = {
@@ -373,6 +384,34 @@ export const api = {
       query,
       auth: { kind: 'key', key: apiKey },
     }).then((page) => ({ ...page, history: page.history.map(fromSeedSummary) })),
+  // OpenAI-family accounts (ChatGPT login, OpenAI-Responses, Azure OpenAI)
+  openai: {
+    list: (p: OpenAIPlatform) => data<OpenAIAccount[]>('GET', OPENAI_PATHS[p]),
+    create: (p: OpenAIPlatform, body: Record<string, unknown>) =>
+      data<OpenAIAccount>('POST', OPENAI_PATHS[p], { body }),
+    update: (p: OpenAIPlatform, id: string, body: Record<string, unknown>) =>
+      data<OpenAIAccount>('PUT', `${OPENAI_PATHS[p]}/${encodeURIComponent(id)}`, { body }),
+    remove: (p: OpenAIPlatform, id: string) =>
+      json<unknown>('DELETE', `${OPENAI_PATHS[p]}/${encodeURIComponent(id)}`),
+    reset: (p: OpenAIPlatform, id: string) =>
+      json<unknown>('POST', `${OPENAI_PATHS[p]}/${encodeURIComponent(id)}/reset-status`),
+    toggle: (p: OpenAIPlatform, id: string) =>
+      json<unknown>('PUT', `${OPENAI_PATHS[p]}/${encodeURIComponent(id)}/toggle`),
+    async test(p: OpenAIPlatform, id: string): Promise<AccountTestResult> {
+      return testResult(await send('POST', `${OPENAI_PATHS[p]}/${encodeURIComponent(id)}/test`))
+    },
+    authUrl: () =>
+      data<{ authUrl: string; sessionId: string }>(
+        'POST',
+        '/admin/openai-accounts/generate-auth-url',
+        {
+          body: {},
+        },
+      ),
+    exchange: (body: Record<string, unknown>) =>
+      data<unknown>('POST', '/admin/openai-accounts/exchange-code', { body }),
+    usage: () => data<Record<string, CodexUsageRow>>('GET', '/admin/openai-accounts/usage'),
+  },
 }
 
 /**

@@ -332,3 +332,29 @@ export interface BatchStats {
   }
   individual: BatchKeyStats[]
 }
+
+/** The OpenAI family's account kinds. */
+export type OpenAIPlatform = 'openai' | 'openai-responses' | 'azure-openai'
+
+/** An OpenAI-family account as the admin API lists it. */
+export type OpenAIAccount = Omit<Account, 'platform'> & {
+  platform: OpenAIPlatform
+  options: Record<string, unknown>
+}
+
+/** One Codex usage window of a ChatGPT account. */
+export interface CodexWindow {
+  usedPercent: number
+  windowMinutes: number | null
+  resetAt: number | null
+}
+
+/** Codex usage windows and rate-limit end of a ChatGPT account. */
+export interface CodexUsageRow {
+  codexUsage: {
+    updatedAt: number
+    primary: CodexWindow | null
+    secondary: CodexWindow | null
+  } | null
+  rateLimitedUntil: string | null
+}

@@ -20,6 +20,7 @@ const ADMIN_NAV: NavItem[] = [
   { path: 'dashboard', label: 'nav.dashboard', icon: 'dashboard' },
   { path: 'keys', label: 'nav.keys', icon: 'key' },
   { path: 'accounts', label: 'nav.accounts', icon: 'server' },
+  { path: 'openai', label: 'nav.openai', icon: 'server' },
   { path: 'history', label: 'nav.history', icon: 'history' },
   { path: 'audit', label: 'nav.audit', icon: 'audit' },
   { path: 'settings', label: 'nav.settings', icon: 'settings' },

@@ -11,6 +11,7 @@ const PAGES: Record<string, { tag: string; load: () => Promise<unknown> }> = {
   dashboard: { tag: 'crs-dashboard', load: () => import('./crs-dashboard.ts') },
   keys: { tag: 'crs-keys-page', load: () => import('./crs-keys-page.ts') },
   accounts: { tag: 'crs-accounts-page', load: () => import('./crs-accounts-page.ts') },
+  openai: { tag: 'crs-openai-accounts-page', load: () => import('./crs-openai-accounts-page.ts') },
   history: { tag: 'crs-history-page', load: () => import('./crs-history-page.ts') },
   audit: { tag: 'crs-audit-log', load: () => import('./crs-audit-log.ts') },
   settings: { tag: 'crs-settings-page', load: () => import('./crs-settings-page.ts') },
@@ -72,6 +73,8 @@ export class CrsRouterOutlet extends CrsElement {
         return html`<crs-keys-page .query=${q}></crs-keys-page>`
       case 'accounts':
         return html`<crs-accounts-page .query=${q}></crs-accounts-page>`
+      case 'openai':
+        return html`<crs-openai-accounts-page></crs-openai-accounts-page>`
       case 'history':
         return html`<crs-history-page .query=${q}></crs-history-page>`
       case 'audit':
