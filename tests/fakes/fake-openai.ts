@@ -1,3 +1,4 @@
+// Over 400 lines: one fake for the whole OpenAI family (API, ChatGPT backend, OAuth, Azure), whose answers share their event builders.
 /**
  * A fake OpenAI family upstream: a real HTTP server (Bun.serve on port 0) speaking the Responses
  * API as api.openai.com does (`/v1/responses`, `/compact`, JSON and SSE), the ChatGPT backend the
