@@ -33,6 +33,7 @@ import { createCcrAdapter } from './platforms/ccr/adapter.ts'
 import { createClaudeConsoleAdapter } from './platforms/claude/console-adapter.ts'
 import { createClaudeOAuthAdapter } from './platforms/claude/oauth-adapter.ts'
 import { createDroidAdapter } from './platforms/droid/adapter.ts'
+import { workosRefreshGrant } from './platforms/droid/workos.ts'
 import { createAzureOpenAIAdapter } from './platforms/openai/azure-adapter.ts'
 import { createChatGPTAdapter } from './platforms/openai/chatgpt-adapter.ts'
 import { createCodexUsageStore } from './platforms/openai/codex-usage.ts'
@@ -190,13 +191,26 @@ export async function buildRelay(options: BuildOptions) {
         clock.now(),
       ),
   })
+  const droidTokens = createTokenProvider({
+    accounts,
+    coord: stores.coord,
+    clock,
+    logger,
+    tokenUrl: config.DROID_AUTH_URL,
+    fetchFor,
+    refreshGrant: workosRefreshGrant({
+      authUrl: config.DROID_AUTH_URL,
+      fetchFor,
+      now: () => clock.now(),
+    }),
+  })
   const codexUsage = createCodexUsageStore({ coord: stores.coord, clock, logger })
   const registry = createPlatformRegistry([
     createClaudeOAuthAdapter({ config, tokens }),
     createClaudeConsoleAdapter({ config }),
     createBedrockAdapter(),
     createCcrAdapter({ config }),
-    createDroidAdapter(),
+    createDroidAdapter({ tokens: droidTokens }),
     createOpenAIResponsesAdapter(),
     createChatGPTAdapter({ config, tokens: openaiTokens, usage: codexUsage }),
     createAzureOpenAIAdapter(),

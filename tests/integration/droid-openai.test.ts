@@ -2,8 +2,8 @@
  * Droid's OpenAI endpoints end to end with the official openai SDK: Responses on
  * `/droid/openai/v1/responses` (and `/droid/openai/responses`) and Chat Completions on
  * `/droid/comm/v1/chat/completions`, relayed to a fake Factory gateway (`/o/v1/...`) as the Factory
- * CLI calls it, with usage and history from the OpenAI dialects. These routes exist once the
- * OpenAI dialects are registered; until then this file has nothing to test.
+ * CLI calls it, with usage and history from the OpenAI dialects; and the Droid CLI with a custom
+ * OpenAI model. (The routes are mounted when the OpenAI dialects are registered.)
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
