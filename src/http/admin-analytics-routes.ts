@@ -14,10 +14,10 @@ import { InvalidRequestError } from '../core/errors.ts'
 import type { Clock } from '../core/ports.ts'
 import type { KeyService } from '../keys/service.ts'
 import { usagePeriods } from '../usage/cost-caps.ts'
-import { type CounterField, type Counters, emptyCounters } from '../usage/model.ts'
+import { type CounterField, emptyCounters } from '../usage/model.ts'
 import { allTokens, periodRange, type UsageService } from '../usage/service.ts'
+import { trendPoint, usageView } from '../usage/views.ts'
 import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
-import { usageView } from './key-routes.ts'
 
 /** What the analytics routes need. */
 export interface AnalyticsRouteDeps {
@@ -44,24 +44,6 @@ const DASHBOARD_BUCKET = {
   paused: 'paused',
 } as const satisfies Record<HealthBucket, string>
 type Q = Record<string, string | undefined>
-
-/** A point of a usage series. */
-export function point(t: number, c: Counters) {
-  return {
-    t,
-    time: new Date(t).toISOString(),
-    requests: c.requests,
-    inputTokens: c.inputTokens,
-    outputTokens: c.outputTokens,
-    cacheCreateTokens: c.cacheCreate5mTokens + c.cacheCreate1hTokens,
-    cacheCreate5mTokens: c.cacheCreate5mTokens,
-    cacheCreate1hTokens: c.cacheCreate1hTokens,
-    cacheReadTokens: c.cacheReadTokens,
-    allTokens: allTokens(c),
-    cost: c.costNanos / 1e9,
-    errors: c.errorRequests,
-  }
-}
 
 /** Audit actions of signing in and out, hidden on request. */
 const SIGN_IN_ACTIONS = new Set(['auth.login', 'auth.login_failed', 'auth.logout', 'auth.refresh'])
@@ -207,7 +189,7 @@ export function adminAnalyticsRoutes(deps: AnalyticsRouteDeps) {
         id,
         name: names[i] ?? id,
         total: usageView(total),
-        series: buckets.map((b, j) => point(b.t, series[i]![j] ?? emptyCounters())),
+        series: buckets.map((b, j) => trendPoint(b.t, series[i]![j] ?? emptyCounters())),
       })),
     }
   }
@@ -293,7 +275,7 @@ export function adminAnalyticsRoutes(deps: AnalyticsRouteDeps) {
           success: true,
           data: {
             granularity,
-            series: buckets.map((b, i) => point(b.t, rows[i] ?? emptyCounters())),
+            series: buckets.map((b, i) => trendPoint(b.t, rows[i] ?? emptyCounters())),
           },
         }
       },
@@ -378,7 +360,7 @@ export function adminAnalyticsRoutes(deps: AnalyticsRouteDeps) {
             total: usageView(summary[0] ?? emptyCounters()),
             today: usageView(summary[1] ?? emptyCounters()),
             month: usageView(summary[2] ?? emptyCounters()),
-            series: buckets.map((b, i) => point(b.t, rows[i] ?? emptyCounters())),
+            series: buckets.map((b, i) => trendPoint(b.t, rows[i] ?? emptyCounters())),
           },
         }
       },
@@ -398,7 +380,7 @@ export function adminAnalyticsRoutes(deps: AnalyticsRouteDeps) {
           success: true,
           data: {
             granularity,
-            series: buckets.map((b, i) => point(b.t, rows[i] ?? emptyCounters())),
+            series: buckets.map((b, i) => trendPoint(b.t, rows[i] ?? emptyCounters())),
           },
         }
       },

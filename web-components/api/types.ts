@@ -14,7 +14,7 @@ import type { KeyListItem, KeyStatus, KeyView } from '../../src/keys/admin.ts'
 import type { KeyPermission } from '../../src/keys/model.ts'
 import type { KeyInput as ServerKeyInput } from '../../src/keys/service.ts'
 import type { ProbeResult } from '../../src/platforms/probe-result.ts'
-import type { UsageView } from '../../src/usage/views.ts'
+import type { TrendPoint, UsageView } from '../../src/usage/views.ts'
 
 export type { UsageWindow, UsageWindows } from '../../src/accounts/views.ts'
 export type { KeyPage } from '../../src/keys/admin.ts'
@@ -26,6 +26,7 @@ export type {
   ModelStat,
   ProxyConfig,
   SupportedClient,
+  TrendPoint,
   UsageView,
 }
 
@@ -51,21 +52,6 @@ export interface Dashboard {
   realtimeMetrics: { rpm: number; tpm: number; windowMinutes: number }
   systemTimezone: number
   generatedAt: string
-}
-
-export interface TrendPoint {
-  t: number
-  time: string
-  requests: number
-  inputTokens: number
-  outputTokens: number
-  cacheCreateTokens: number
-  cacheCreate5mTokens: number
-  cacheCreate1hTokens: number
-  cacheReadTokens: number
-  allTokens: number
-  cost: number
-  errors: number
 }
 
 export interface Trend {
