@@ -34,6 +34,7 @@ import type {
   UsageView,
   UserStats,
   WebhookConfig,
+  WebhookConfigInput,
   WebhookPlatform,
 } from './types.ts'
 
@@ -344,7 +345,7 @@ export const api = {
 
   // Settings
   webhookConfig: () => data<WebhookConfig>('GET', '/admin/webhook/config'),
-  updateWebhookConfig: (body: Partial<Omit<WebhookConfig, 'platforms'>>) =>
+  updateWebhookConfig: (body: WebhookConfigInput) =>
     data<WebhookConfig>('POST', '/admin/webhook/config', { body }),
   addWebhookPlatform: (body: Record<string, unknown>) =>
     data<WebhookPlatform>('POST', '/admin/webhook/platforms', { body }),

@@ -8,6 +8,7 @@
 import type { GroupListItem } from '../../src/accounts/admin.ts'
 import type { AccountPlatform, AccountState, ProxyConfig } from '../../src/accounts/model.ts'
 import type { AccountView } from '../../src/accounts/views.ts'
+import type { AuditEntryView } from '../../src/admin/audit-page.ts'
 import type { AuthUrl } from '../../src/http/schemas/accounts.ts'
 import type { CreatedKey, ModelStat, SupportedClient } from '../../src/http/schemas/keys.ts'
 import type { KeyListItem, KeyStatus, KeyView } from '../../src/keys/admin.ts'
@@ -17,7 +18,25 @@ import type { ProbeResult } from '../../src/platforms/probe-result.ts'
 import type { TrendPoint, UsageView } from '../../src/usage/views.ts'
 
 export type { UsageWindow, UsageWindows } from '../../src/accounts/views.ts'
+/** A change of the webhook configuration. */
+export type { WebhookConfigBody as WebhookConfigInput } from '../../src/http/schemas/webhooks.ts'
 export type { KeyPage } from '../../src/keys/admin.ts'
+/** A webhook platform and the configuration as the admin API shows them. */
+export type {
+  WebhookConfigView as WebhookConfig,
+  WebhookPlatformView as WebhookPlatform,
+} from '../../src/notify/model.ts'
+export type {
+  AccountUsageStats,
+  Dashboard,
+  TopTrend,
+  TopTrendItem,
+  Trend,
+} from '../../src/usage/analytics.ts'
+
+/** An audit entry with its target's name. */
+export type AuditEntry = AuditEntryView
+
 export type {
   AccountState,
   AuthUrl,
@@ -28,35 +47,6 @@ export type {
   SupportedClient,
   TrendPoint,
   UsageView,
-}
-
-export interface AccountHealthCounts {
-  total: number
-  normal: number
-  rateLimited: number
-  overloaded: number
-  coolingDown: number
-  unauthorized: number
-  blocked: number
-  paused: number
-}
-
-export interface Dashboard {
-  overview: {
-    totalApiKeys: number
-    activeApiKeys: number
-    accounts: AccountHealthCounts & { byPlatform: Record<string, AccountHealthCounts> }
-    lifetime: UsageView
-  }
-  today: UsageView
-  realtimeMetrics: { rpm: number; tpm: number; windowMinutes: number }
-  systemTimezone: number
-  generatedAt: string
-}
-
-export interface Trend {
-  granularity: 'hour' | 'day'
-  series: TrendPoint[]
 }
 
 /** What a key may call. */
@@ -174,40 +164,6 @@ export interface HistoryConfig {
   maxTotalBytes: number
 }
 
-export interface AuditEntry {
-  id: string
-  at: number
-  actor: string
-  action: string
-  target: string
-  /** The target's name (its current name, else the one the entry recorded; '' when unknown). */
-  targetName: string
-  ip: string
-  before: unknown
-  after: unknown
-}
-
-export interface WebhookPlatform {
-  id: string
-  type: string
-  name: string
-  enabled: boolean
-  url: string
-  hasSecret: boolean
-  hasBotToken: boolean
-  chatId?: string
-  apiBaseUrl?: string
-  createdAt: string
-  updatedAt: string
-}
-
-export interface WebhookConfig {
-  enabled: boolean
-  events: Record<string, boolean>
-  retry: { maxRetries: number; retryDelayMs: number; timeoutMs: number }
-  platforms: WebhookPlatform[]
-}
-
 export interface KeyLimits {
   tokenLimit: number
   concurrencyLimit: number
@@ -266,31 +222,6 @@ export interface AccountUsageSummary {
   today: UsageView
   month: UsageView
   total: UsageView
-}
-
-/** `/admin/accounts/:id/usage-stats`. */
-export interface AccountUsageStats {
-  total: UsageView
-  today: UsageView
-  month: UsageView
-  series: TrendPoint[]
-}
-
-/** One subject of a top-N trend (key or account). */
-export interface TopTrendItem {
-  id: string
-  name: string
-  total: UsageView
-  series: TrendPoint[]
-}
-
-/** `/admin/api-keys-usage-trend` and `/admin/account-usage-trend`. */
-export interface TopTrend {
-  granularity: 'hour' | 'day'
-  metric: 'cost' | 'requests' | 'tokens'
-  from: string
-  to: string
-  items: TopTrendItem[]
 }
 
 /** One key of a batch lookup on the public page. */

@@ -4,7 +4,7 @@
  * messages the webhook rules (`notify/config.ts`) use, which check the rest (a type's required
  * fields, URLs, which types take a secret, event names, retry ranges).
  */
-import type { TSchema } from '@sinclair/typebox'
+import type { Static, TSchema } from '@sinclair/typebox'
 import { t as T } from 'elysia'
 import { WEBHOOK_EVENT_TYPES, WEBHOOK_PLATFORM_TYPES, WebhookRetry } from '../../notify/model.ts'
 
@@ -64,3 +64,4 @@ export const WebhookConfigBody = T.Object(
   },
   { additionalProperties: true },
 )
+export type WebhookConfigBody = Static<typeof WebhookConfigBody>
