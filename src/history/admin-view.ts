@@ -1,0 +1,88 @@
+/**
+ * @module
+ * History as the admin API shows it: statistics in the shape of the system we replace (plus our
+ * fields), a record with costs in dollars, and the export's CSV columns and cells.
+ */
+import type { HistoryRecord, HistoryStats } from './model.ts'
+
+/** Statistics in the shape of the system we replace, plus our extra fields. */
+export function statsView(s: HistoryStats) {
+  const modelStats: Record<string, { count: number; tokens: number; cost: number }> =
+    Object.create(null)
+  for (const [m, v] of Object.entries(s.byModel))
+    modelStats[m] = { count: v.requests, tokens: v.tokens, cost: v.costNanos / 1e9 }
+  return {
+    totalRequests: s.total,
+    successRequests: s.byOutcome.success ?? 0,
+    failedRequests: s.total - (s.byOutcome.success ?? 0),
+    byOutcome: s.byOutcome,
+    // Requests as the usage counters (and the dashboard) count them, and what they leave out.
+    requests: s.billable,
+    requestsFailed: s.billableFailed,
+    rejected: s.byOutcome.rejected ?? 0,
+    countTokens: s.total - s.billable - (s.byOutcome.rejected ?? 0),
+    totalTokens: s.inputTokens + s.outputTokens + s.cacheCreateTokens + s.cacheReadTokens,
+    inputTokens: s.inputTokens,
+    outputTokens: s.outputTokens,
+    cacheCreateTokens: s.cacheCreateTokens,
+    cacheReadTokens: s.cacheReadTokens,
+    totalCost: s.costNanos / 1e9,
+    avgDuration: Math.round(s.avgDurationMs),
+    avgTtfb: Math.round(s.avgTtfbMs),
+    modelStats,
+    statusStats: s.byStatus,
+    series: s.series?.map((b) => ({
+      ...b,
+      time: new Date(b.t).toISOString(),
+      cost: b.costNanos / 1e9,
+    })),
+  }
+}
+
+/** A record with costs in dollars next to the exact nano-dollars. */
+export function recordView(r: HistoryRecord) {
+  return {
+    ...r,
+    requestId: r.id,
+    cost: r.costNanos / 1e9,
+    totalTokens:
+      r.inputTokens +
+      r.outputTokens +
+      r.cacheCreate5mTokens +
+      r.cacheCreate1hTokens +
+      r.cacheReadTokens,
+  }
+}
+
+export const CSV_FIELDS = [
+  'id',
+  'startTime',
+  'durationMs',
+  'ttfbMs',
+  'keyName',
+  'keyId',
+  'accountName',
+  'model',
+  'stream',
+  'status',
+  'outcome',
+  'errorType',
+  'errorMessage',
+  'inputTokens',
+  'outputTokens',
+  'cacheCreate5mTokens',
+  'cacheCreate1hTokens',
+  'cacheReadTokens',
+  'costNanos',
+  'tries',
+] as const
+
+export function csvCell(v: unknown): string {
+  let s = v === null || v === undefined ? '' : String(v)
+  // Cells starting with = + - @ TAB CR are neutralised so spreadsheets do not run them as formulas.
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s
+}
+
+/** The statistics' view. */
+export type HistoryStatsView = ReturnType<typeof statsView>
