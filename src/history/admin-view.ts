@@ -3,6 +3,7 @@
  * History as the admin API shows it: statistics in the shape of the system we replace (plus our
  * fields), a record with costs in dollars, and the export's CSV columns and cells.
  */
+import { TOKEN_FIELDS } from '../usage/model.ts'
 import type { HistoryRecord, HistoryStats } from './model.ts'
 
 /** Statistics in the shape of the system we replace, plus our extra fields. */
@@ -68,11 +69,7 @@ export const CSV_FIELDS = [
   'outcome',
   'errorType',
   'errorMessage',
-  'inputTokens',
-  'outputTokens',
-  'cacheCreate5mTokens',
-  'cacheCreate1hTokens',
-  'cacheReadTokens',
+  ...TOKEN_FIELDS,
   'costNanos',
   'tries',
 ] as const

@@ -12,7 +12,7 @@ import { InvalidRequestError } from '../core/errors.ts'
 import type { Clock } from '../core/ports.ts'
 import type { KeyService } from '../keys/service.ts'
 import { usagePeriods } from './cost-caps.ts'
-import { type CounterField, emptyCounters } from './model.ts'
+import { type CounterField, emptyCounters, TOKEN_FIELDS } from './model.ts'
 import { allTokens, periodRange, type UsageService } from './service.ts'
 import { TrendPoint, trendPoint, UsageView, usageView } from './views.ts'
 
@@ -210,17 +210,7 @@ export function createAnalytics(deps: AnalyticsDeps) {
     const days = periodRange(from, to, 'day', tz).map((p) => p.period)
     // Rank by one field (cheap), then read full series for the top N only.
     const fields: CounterField[] =
-      metric === 'requests'
-        ? ['requests']
-        : metric === 'tokens'
-          ? [
-              'inputTokens',
-              'outputTokens',
-              'cacheCreate5mTokens',
-              'cacheCreate1hTokens',
-              'cacheReadTokens',
-            ]
-          : ['costNanos']
+      metric === 'requests' ? ['requests'] : metric === 'tokens' ? [...TOKEN_FIELDS] : ['costNanos']
     const sums = await Promise.all(fields.map((f) => usage.sumField(scope, days, f)))
     const score = new Map<string, number>()
     for (const m of sums) for (const [id, v] of m) score.set(id, (score.get(id) ?? 0) + v)

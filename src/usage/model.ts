@@ -7,14 +7,19 @@
  */
 import { type Static, Type as T } from '@sinclair/typebox'
 
-/** The additive fields of a counter. */
-export const COUNTER_FIELDS = [
-  'requests',
+/** The token kinds a counter adds up. */
+export const TOKEN_FIELDS = [
   'inputTokens',
   'outputTokens',
   'cacheCreate5mTokens',
   'cacheCreate1hTokens',
   'cacheReadTokens',
+] as const
+
+/** The additive fields of a counter. */
+export const COUNTER_FIELDS = [
+  'requests',
+  ...TOKEN_FIELDS,
   'costNanos',
   'unpricedRequests',
   'errorRequests',

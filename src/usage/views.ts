@@ -7,17 +7,22 @@ import { type Static, Type as T } from '@sinclair/typebox'
 import type { Counters } from './model.ts'
 import { allTokens } from './service.ts'
 
-/** Counters as the old system's usage objects (cost in USD). */
-export const UsageView = T.Object({
-  requests: T.Number(),
-  tokens: T.Number({ description: 'input + output tokens' }),
-  allTokens: T.Number({ description: 'every token, cache writes and reads included' }),
+/** The token counts every usage shape shows (cache writes also summed). */
+const TOKEN_COUNTS = {
   inputTokens: T.Number(),
   outputTokens: T.Number(),
   cacheCreateTokens: T.Number(),
   cacheCreate5mTokens: T.Number(),
   cacheCreate1hTokens: T.Number(),
   cacheReadTokens: T.Number(),
+}
+
+/** Counters as the old system's usage objects (cost in USD). */
+export const UsageView = T.Object({
+  requests: T.Number(),
+  tokens: T.Number({ description: 'input + output tokens' }),
+  allTokens: T.Number({ description: 'every token, cache writes and reads included' }),
+  ...TOKEN_COUNTS,
   cost: T.Number({ description: 'USD' }),
   formattedCost: T.String({ examples: ['$0.012345'] }),
   unpricedRequests: T.Number(),
@@ -61,12 +66,7 @@ export const TrendPoint = T.Object({
   t: T.Number({ description: 'epoch ms' }),
   time: T.String(),
   requests: T.Number(),
-  inputTokens: T.Number(),
-  outputTokens: T.Number(),
-  cacheCreateTokens: T.Number(),
-  cacheCreate5mTokens: T.Number(),
-  cacheCreate1hTokens: T.Number(),
-  cacheReadTokens: T.Number(),
+  ...TOKEN_COUNTS,
   allTokens: T.Number(),
   cost: T.Number(),
   errors: T.Number(),

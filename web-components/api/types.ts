@@ -9,6 +9,7 @@ import type { GroupListItem } from '../../src/accounts/admin.ts'
 import type { AccountPlatform, AccountState, ProxyConfig } from '../../src/accounts/model.ts'
 import type { AccountView } from '../../src/accounts/views.ts'
 import type { AuditEntryView } from '../../src/admin/audit-page.ts'
+import type { HistoryBucket } from '../../src/history/model.ts'
 import type { AuthUrl } from '../../src/http/schemas/accounts.ts'
 import type { CreatedKey, ModelStat, SupportedClient } from '../../src/http/schemas/keys.ts'
 import type { KeyListItem, KeyStatus, KeyView } from '../../src/keys/admin.ts'
@@ -144,15 +145,8 @@ export interface HistoryStats {
   requestsFailed: number
   rejected: number
   countTokens: number
-  series?: {
-    t: number
-    requests: number
-    errors: number
-    billable: number
-    billableFailed: number
-    tokens: number
-    cost: number
-  }[]
+  /** The server's buckets, cost in dollars. */
+  series?: (Omit<HistoryBucket, 'costNanos'> & { cost: number })[]
 }
 
 export interface HistoryConfig {
