@@ -110,7 +110,9 @@ export function keyRoutes(deps: KeyRouteDeps) {
       .get(
         `${prefix}/v1/key-info`,
         async ({ request }) => {
-          const key = await keys.authenticate(extractApiKey(request.headers), { activate: false })
+          const key = await keys.authenticate(extractApiKey(request.headers, request.url), {
+            activate: false,
+          })
           const { summary } = await limitsView(key)
           return {
             keyInfo: {
@@ -127,7 +129,9 @@ export function keyRoutes(deps: KeyRouteDeps) {
       .get(
         `${prefix}/v1/usage`,
         async ({ request }) => {
-          const key = await keys.authenticate(extractApiKey(request.headers), { activate: false })
+          const key = await keys.authenticate(extractApiKey(request.headers, request.url), {
+            activate: false,
+          })
           const { summary, limits: l } = await limitsView(key)
           const days = Math.max(
             1,

@@ -93,7 +93,7 @@ async function chat(
   route: RelayRoute,
 ): Promise<Response> {
   // Credentials first, so a bad key is a 401 whatever the body (cached; the relay re-checks).
-  await deps.keys.authenticate(extractApiKey(request.headers))
+  await deps.keys.authenticate(extractApiKey(request.headers, request.url))
   let parsed: unknown
   try {
     parsed = JSON.parse(await request.text())
@@ -155,7 +155,7 @@ async function chat(
 
 /** The model list in OpenAI's shape, filtered by the key's model rules. */
 async function listModels(deps: OpenAIRouteDeps, request: Request): Promise<Response> {
-  const key = await deps.keys.authenticate(extractApiKey(request.headers))
+  const key = await deps.keys.authenticate(extractApiKey(request.headers, request.url))
   const data = MODEL_LIST.filter(([id]) => keyAllowsModel(key, id)).map(([id, , created]) => ({
     id,
     object: 'model',

@@ -97,7 +97,7 @@ export function createRelayService(deps: RelayDeps) {
   ): Promise<Response> {
     const startTime = clock.now()
     const t0 = performance.now()
-    const key = await keys.authenticate(extractApiKey(request.headers))
+    const key = await keys.authenticate(extractApiKey(request.headers, request.url))
     const userAgent = request.headers.get('user-agent') ?? ''
     const raw = await readBody(request, config.MAX_BODY_SIZE)
     const text = decoder.decode(raw)
