@@ -33,6 +33,7 @@ import { createCcrAdapter } from './platforms/ccr/adapter.ts'
 import { createClaudeConsoleAdapter } from './platforms/claude/console-adapter.ts'
 import { createClaudeOAuthAdapter } from './platforms/claude/oauth-adapter.ts'
 import { createDroidAdapter } from './platforms/droid/adapter.ts'
+import { createGeminiApiAdapter } from './platforms/gemini/api-adapter.ts'
 import { createPlatformRegistry } from './platforms/registry.ts'
 import { accessLogRecorder } from './relay/access-log.ts'
 import { createAccountFetch } from './relay/account-fetch.ts'
@@ -170,6 +171,7 @@ export async function buildRelay(options: BuildOptions) {
     createBedrockAdapter(),
     createCcrAdapter({ config }),
     createDroidAdapter(),
+    createGeminiApiAdapter(),
   ])
   const adminAuth = createAdminAuthService({
     settings: stores.settings,

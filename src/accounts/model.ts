@@ -13,6 +13,8 @@ export const AccountPlatform = T.Union([
   T.Literal('bedrock'),
   T.Literal('ccr'),
   T.Literal('droid'),
+  T.Literal('gemini-oauth'),
+  T.Literal('gemini-api'),
 ])
 export type AccountPlatform = Static<typeof AccountPlatform>
 

@@ -5,8 +5,12 @@
  */
 import { anthropicDialect } from './anthropic/dialect.ts'
 import type { Dialect, DialectName } from './dialect.ts'
+import { geminiDialect } from './gemini/dialect.ts'
 
-const DIALECTS = new Map<DialectName, Dialect>([[anthropicDialect.name, anthropicDialect]])
+const DIALECTS = new Map<DialectName, Dialect>([
+  [anthropicDialect.name, anthropicDialect],
+  [geminiDialect.name, geminiDialect],
+])
 
 /** Adds a dialect (a platform module registers its own when it is loaded). */
 export function registerDialect(dialect: Dialect): void {

@@ -115,3 +115,8 @@ export function proxyOf(v: ProxyField | undefined): OnboardingProxy | null {
   if (str(p.password)) out.password = str(p.password)
   return out
 }
+
+/** The Gemini API-key fields: base URL (`baseUrl` in the seed, default Google's) and API key. */
+export function geminiApiFields(body: Body): AccountInput {
+  return { apiUrl: str(body.baseUrl) ?? str(body.apiUrl), apiKey: str(body.apiKey) }
+}

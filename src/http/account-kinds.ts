@@ -13,6 +13,7 @@ import {
   type Body,
   claudeConsoleFields,
   claudeOAuthFields,
+  geminiApiFields,
 } from './account-input.ts'
 import { bedrockFields, droidFields } from './platform-account-fields.ts'
 import {
@@ -22,6 +23,7 @@ import {
   type CommonAccountBody,
 } from './schemas/accounts.ts'
 import { BEDROCK_FIELDS, DROID_FIELDS } from './schemas/platform-accounts.ts'
+import { GEMINI_API_FIELDS } from './schemas/gemini-accounts.ts'
 
 /** One account kind's admin path, its own body fields and how they map to {@link AccountInput}. */
 export interface AccountKindRoute {
@@ -104,5 +106,12 @@ export const ACCOUNT_KINDS: AccountKindRoute[] = [
     label: 'Droid',
     own: DROID_FIELDS,
     fields: droidFields,
+  }),
+  accountKind({
+    path: '/gemini-api-accounts',
+    platform: 'gemini-api',
+    label: 'Gemini API',
+    own: GEMINI_API_FIELDS,
+    fields: geminiApiFields,
   }),
 ]

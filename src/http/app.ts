@@ -27,6 +27,7 @@ import { compressionPlugin } from './compression.ts'
 import { corsPlugin } from './cors.ts'
 import { droidRoutes } from './droid-routes.ts'
 import { errorPlugin } from './error-plugin.ts'
+import { geminiRoutes } from './gemini-routes.ts'
 import { healthRoutes } from './health-routes.ts'
 import { historyRoutes } from './history-routes.ts'
 import { keyBatchRoutes } from './key-batch-routes.ts'
@@ -96,6 +97,9 @@ export function createApp(deps: AppDeps) {
     .use(droidRoutes({ relay: deps.services.relay, keys: deps.services.keys }))
     .use(
       openaiRoutes({ relay: deps.services.relay, keys: deps.services.keys, logger: deps.logger }),
+    )
+    .use(
+      geminiRoutes({ relay: deps.services.relay, keys: deps.services.keys, logger: deps.logger }),
     )
     .use(
       keyRoutes({

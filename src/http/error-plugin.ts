@@ -34,7 +34,8 @@ function setsOwnRequestId(request: Request): boolean {
   return (
     path.endsWith('/messages') ||
     path.endsWith('/count_tokens') ||
-    path.endsWith('/chat/completions')
+    path.endsWith('/chat/completions') ||
+    path.startsWith('/gemini/')
   )
 }
 

@@ -227,6 +227,7 @@ export function createRelayService(deps: RelayDeps) {
       requestId: ctx.requestId,
       sticky,
       sessionHash,
+      platforms: route.platforms,
     })
     let last: UpstreamFailure | null = null
     let lastNetwork: string | null = null
