@@ -79,6 +79,21 @@ function whole(model: string, text: string, call?: { name: string; args: unknown
   }
 }
 
+/** A value that fits a JSON schema (what a client asking for JSON output parses). */
+function fromSchema(schema: Record<string, unknown> | undefined): unknown {
+  if (!schema) return {}
+  const type = String(schema.type ?? '').toLowerCase()
+  if (Array.isArray(schema.enum)) return schema.enum[0]
+  if (type === 'string') return 'fake'
+  if (type === 'number' || type === 'integer') return Number(schema.minimum ?? 1)
+  if (type === 'boolean') return false
+  if (type === 'array') return []
+  const out: Record<string, unknown> = {}
+  const props = (schema.properties ?? {}) as Record<string, Record<string, unknown>>
+  for (const [k, v] of Object.entries(props)) out[k] = fromSchema(v)
+  return out
+}
+
 /** Starts the fake. */
 export function startFakeGemini() {
   const received: GeminiReceived[] = []
@@ -191,7 +206,15 @@ export function startFakeGemini() {
           },
           { status: script.status, headers: script.headers },
         )
-      const text = (script.kind === 'ok' && script.text) || `Hello from ${credential.slice(0, 10)}`
+      const config = (inner.generationConfig ?? {}) as Record<string, unknown>
+      const schema = (config.responseJsonSchema ?? config.responseSchema) as
+        | Record<string, unknown>
+        | undefined
+      const text =
+        (script.kind === 'ok' && script.text) ||
+        (config.responseMimeType === 'application/json' || schema
+          ? JSON.stringify(fromSchema(schema))
+          : `Hello from ${credential.slice(0, 10)}`)
       const call = script.kind === 'ok' ? script.functionCall : undefined
       const wrap = (o: unknown) => (ca ? { response: o, traceId: 'trace-1' } : o)
       if (method === 'generateContent') return Response.json(wrap(whole(model, text, call)))
