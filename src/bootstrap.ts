@@ -33,7 +33,7 @@ import { createCcrAdapter } from './platforms/ccr/adapter.ts'
 import { createClaudeConsoleAdapter } from './platforms/claude/console-adapter.ts'
 import { createClaudeOAuthAdapter } from './platforms/claude/oauth-adapter.ts'
 import { createDroidAdapter } from './platforms/droid/adapter.ts'
-import { createGeminiApiAdapter } from './platforms/gemini/api-adapter.ts'
+import { createGeminiPlatform } from './platforms/gemini/platform.ts'
 import { createPlatformRegistry } from './platforms/registry.ts'
 import { accessLogRecorder } from './relay/access-log.ts'
 import { createAccountFetch } from './relay/account-fetch.ts'
@@ -146,7 +146,13 @@ export async function buildRelay(options: BuildOptions) {
     allowPrivate: config.UPSTREAM_ALLOW_PRIVATE,
     resolve: options.resolveHost ?? dnsResolver,
     now: () => clock.now(),
-    trustedUrls: [config.CLAUDE_API_URL, config.CLAUDE_OAUTH_TOKEN_URL, config.DROID_AUTH_URL],
+    trustedUrls: [
+      config.CLAUDE_API_URL,
+      config.CLAUDE_OAUTH_TOKEN_URL,
+      config.DROID_AUTH_URL,
+      config.GEMINI_CODE_ASSIST_URL,
+      config.GEMINI_OAUTH_TOKEN_URL,
+    ],
   })
   const webhooks = createWebhookService({
     settings: stores.settings,
@@ -165,13 +171,21 @@ export async function buildRelay(options: BuildOptions) {
     tokenUrl: config.CLAUDE_OAUTH_TOKEN_URL,
     fetchFor,
   })
+  const gemini = createGeminiPlatform({
+    config,
+    accounts,
+    coord: stores.coord,
+    clock,
+    logger,
+    fetchFor,
+  })
   const registry = createPlatformRegistry([
     createClaudeOAuthAdapter({ config, tokens }),
     createClaudeConsoleAdapter({ config }),
     createBedrockAdapter(),
     createCcrAdapter({ config }),
     createDroidAdapter(),
-    createGeminiApiAdapter(),
+    ...gemini.adapters,
   ])
   const adminAuth = createAdminAuthService({
     settings: stores.settings,
@@ -279,7 +293,14 @@ export async function buildRelay(options: BuildOptions) {
       webhooks,
       metrics,
     },
-    accountOps: { tokens, fetchFor, fetch: baseFetch, urlPolicy, registry },
+    accountOps: {
+      tokens,
+      fetchFor,
+      fetch: baseFetch,
+      urlPolicy,
+      registry,
+      geminiTokens: gemini.tokens,
+    },
     ipOf: clientIpResolver(config, server, (message) => logger.warn(message)),
     readAsset: options.readAsset,
   })

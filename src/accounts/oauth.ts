@@ -25,6 +25,16 @@ export interface TokenProviderOptions {
   fetchFor: (entry: PoolEntry) => FetchFn
   /** How long a waiter polls for another instance's refresh (ms). */
   waitMs?: number
+  /** The refresh grant of another OAuth provider (default: Claude's JSON grant at `tokenUrl`). */
+  refreshGrant?: (fetchFn: FetchFn, refreshToken: string) => Promise<RefreshedTokens>
+}
+
+/** What a refresh grant returns. */
+export interface RefreshedTokens {
+  accessToken: string
+  refreshToken?: string
+  expiresAt: number
+  scopes?: string[]
 }
 
 /** Error raised when a token cannot be refreshed. */
@@ -97,7 +107,9 @@ export function createTokenProvider(options: TokenProviderOptions) {
         const refreshToken = latest.secrets.refreshToken
         if (!refreshToken)
           throw new TokenRefreshError('Cannot refresh token: account has no refresh token')
-        const tokens = await callTokenEndpoint(latest, refreshToken)
+        const tokens = options.refreshGrant
+          ? await options.refreshGrant(options.fetchFor(latest), refreshToken)
+          : await callTokenEndpoint(latest, refreshToken)
         const stored = await accounts.storeTokens(id, tokens)
         entry.account = stored.account
         entry.secrets = stored.secrets

@@ -333,7 +333,11 @@ export function createAccountService(options: AccountServiceOptions) {
       if (!input.apiKey) throw new InvalidRequestError('Invalid account: apiKey is required')
     } else if (platform === 'gemini-api' && !input.apiKey) {
       throw new InvalidRequestError('Invalid account: apiKey is required')
-    } else if (platform === 'claude-oauth' && !input.accessToken && !input.refreshToken) {
+    } else if (
+      (platform === 'claude-oauth' || platform === 'gemini-oauth') &&
+      !input.accessToken &&
+      !input.refreshToken
+    ) {
       throw new InvalidRequestError('Invalid account: accessToken or refreshToken is required')
     }
     if (platform === 'bedrock' && !input.apiKey && !input.secrets?.awsSecretAccessKey)

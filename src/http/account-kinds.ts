@@ -14,6 +14,7 @@ import {
   claudeConsoleFields,
   claudeOAuthFields,
   geminiApiFields,
+  geminiOAuthFields,
 } from './account-input.ts'
 import { bedrockFields, droidFields } from './platform-account-fields.ts'
 import {
@@ -22,8 +23,8 @@ import {
   CLAUDE_OAUTH_FIELDS,
   type CommonAccountBody,
 } from './schemas/accounts.ts'
+import { GEMINI_API_FIELDS, GEMINI_OAUTH_FIELDS } from './schemas/gemini-accounts.ts'
 import { BEDROCK_FIELDS, DROID_FIELDS } from './schemas/platform-accounts.ts'
-import { GEMINI_API_FIELDS } from './schemas/gemini-accounts.ts'
 
 /** One account kind's admin path, its own body fields and how they map to {@link AccountInput}. */
 export interface AccountKindRoute {
@@ -113,5 +114,12 @@ export const ACCOUNT_KINDS: AccountKindRoute[] = [
     label: 'Gemini API',
     own: GEMINI_API_FIELDS,
     fields: geminiApiFields,
+  }),
+  accountKind({
+    path: '/gemini-accounts',
+    platform: 'gemini-oauth',
+    label: 'Gemini (Google login)',
+    own: GEMINI_OAUTH_FIELDS,
+    fields: geminiOAuthFields,
   }),
 ]

@@ -28,6 +28,7 @@ import type { UrlPolicy } from '../security/url-policy.ts'
 import { ACCOUNT_KINDS, type AccountKindRoute, kindBody, kindInput } from './account-kinds.ts'
 import { adminClaudeRoutes } from './admin-claude-routes.ts'
 import { adminDroidRoutes } from './admin-droid-routes.ts'
+import { adminGeminiRoutes } from './admin-gemini-routes.ts'
 import { adminGroupRoutes } from './admin-groups-routes.ts'
 import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
 import { AccountListQuery, AccountTestBody, Schedulable } from './schemas/accounts.ts'
@@ -44,6 +45,8 @@ export interface AccountOps {
   urlPolicy?: UrlPolicy
   /** The platform adapters (the account test builds its request through them). */
   registry: PlatformRegistry
+  /** Token refresh of Gemini Google-login accounts. */
+  geminiTokens?: TokenProvider
 }
 
 /** What the account admin routes need. */
@@ -217,6 +220,17 @@ export function adminAccountRoutes(deps: AdminAccountRouteDeps) {
       guard: deps.guard,
       coord: deps.coord,
       config: deps.config,
+      fetch: ops.fetch,
+    }),
+  )
+  app.use(
+    adminGeminiRoutes({
+      guard: deps.guard,
+      admin,
+      config: deps.config,
+      coord: deps.coord,
+      clock: deps.clock,
+      tokens: ops.geminiTokens,
       fetch: ops.fetch,
     }),
   )

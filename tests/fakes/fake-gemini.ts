@@ -104,8 +104,10 @@ export function startFakeGemini() {
   let loadCalls = 0
   /** Projects by access token (Code Assist `loadCodeAssist` answers). */
   const projects = new Map<string, string>()
-  /** Tokens whose account has no project yet (`onboardUser` makes one). */
+  /** Token prefixes whose account has no project yet (`onboardUser` makes one). */
   const needsOnboarding = new Set<string>()
+  const onboardingNeeded = (token: string) =>
+    [...needsOnboarding].some((p) => token.startsWith(p)) && !projects.has(token)
 
   const server = Bun.serve({
     port: 0,
@@ -172,7 +174,7 @@ export function startFakeGemini() {
       if (ca && method === 'loadCodeAssist') {
         loadCalls++
         const project = projects.get(credential)
-        if (needsOnboarding.has(credential) && !project)
+        if (onboardingNeeded(credential))
           return Response.json({
             allowedTiers: [{ id: 'free-tier', isDefault: true }],
           })
@@ -251,9 +253,9 @@ export function startFakeGemini() {
     get loadCalls() {
       return loadCalls
     },
-    /** Makes the account with this access token need onboarding (no project yet). */
-    needOnboarding(token: string) {
-      needsOnboarding.add(token)
+    /** Makes accounts whose access token starts with `prefix` need onboarding (no project yet). */
+    needOnboarding(prefix: string) {
+      needsOnboarding.add(prefix)
     },
     script(...s: GeminiScript[]) {
       scripts.push(...s)
