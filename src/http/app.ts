@@ -33,6 +33,7 @@ import { historyRoutes } from './history-routes.ts'
 import { keyBatchRoutes } from './key-batch-routes.ts'
 import { keyRoutes } from './key-routes.ts'
 import { metricsRoutes } from './metrics-routes.ts'
+import { openaiGeminiRoutes } from './openai-gemini-routes.ts'
 import { openaiRoutes } from './openai-routes.ts'
 import { openapiPlugin } from './openapi.ts'
 import { relayRoutes } from './relay-routes.ts'
@@ -100,6 +101,13 @@ export function createApp(deps: AppDeps) {
     )
     .use(
       geminiRoutes({ relay: deps.services.relay, keys: deps.services.keys, logger: deps.logger }),
+    )
+    .use(
+      openaiGeminiRoutes({
+        relay: deps.services.relay,
+        keys: deps.services.keys,
+        logger: deps.logger,
+      }),
     )
     .use(
       keyRoutes({

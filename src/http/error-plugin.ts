@@ -35,7 +35,8 @@ function setsOwnRequestId(request: Request): boolean {
     path.endsWith('/messages') ||
     path.endsWith('/count_tokens') ||
     path.endsWith('/chat/completions') ||
-    path.startsWith('/gemini/')
+    path.startsWith('/gemini/') ||
+    path.startsWith('/openai/gemini/')
   )
 }
 

@@ -22,6 +22,7 @@ import { toAnthropic } from '../openai/request.ts'
 import { createChatStreamTransform, toChatCompletion } from '../openai/response.ts'
 import type { RelayRoute, RelayService } from '../relay/pipeline.ts'
 import { requestIdOf } from './error-plugin.ts'
+import { geminiChat } from './openai-gemini-routes.ts'
 import { MODEL_LIST, messagesRoute } from './relay-routes.ts'
 
 /** What the OpenAI-compatible routes need. */
@@ -108,6 +109,9 @@ async function chat(
   const valid = validateChatRequest(parsed)
   if (!valid.ok) return openAIErrorResponse(400, 'invalid_request_error', valid.message, requestId)
   const body = valid.value
+  // Unified route: gemini-* models go to the Gemini accounts.
+  if (/^gemini-/i.test(body.model) && !route.path.startsWith('/openai/claude/'))
+    return geminiChat(deps, request, requestId, body)
   const headers = new Headers(request.headers)
   headers.delete('content-length')
   headers.set('content-type', 'application/json')
