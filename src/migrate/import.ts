@@ -36,6 +36,7 @@ import {
   usdToNanos,
   withCanonicalModel,
 } from './counters.ts'
+import { GEMINI_ACCOUNT_IMPORTS } from './gemini-map.ts'
 import { type Ledger, loadLedger } from './ledger.ts'
 import {
   type MappedAccount,
@@ -128,9 +129,10 @@ export interface ImportOptions {
   urlPolicy?: ImportUrlPolicy
 }
 
+/** Account kinds of other families: old key prefix, report name, mapper. */
+const PLATFORM_ACCOUNT_IMPORTS = [...GEMINI_ACCOUNT_IMPORTS]
+
 const UNSUPPORTED_ACCOUNTS = [
-  'gemini_account:',
-  'gemini_api_account:',
   'openai:account:',
   'openai_responses_account:',
   'azure_openai:account:',
@@ -180,6 +182,8 @@ interface Classified {
   console: string[]
   /** Bedrock, CCR and Droid accounts: old key prefix and id. */
   platformAccounts: { prefix: keyof typeof PLATFORM_ACCOUNT_PREFIXES; id: string }[]
+  /** Accounts of {@link PLATFORM_ACCOUNT_IMPORTS}, by id and kind. */
+  platform: { id: string; kind: string }[]
   groupSet: boolean
   groups: Set<string>
   counters: string[]
@@ -196,6 +200,7 @@ function classify(keys: Iterable<string>): Classified {
     oauth: [],
     console: [],
     platformAccounts: [],
+    platform: [],
     groupSet: false,
     groups: new Set(),
     counters: [],
@@ -208,6 +213,10 @@ function classify(keys: Iterable<string>): Classified {
     ['apikey:', (id) => (id === 'hash_map' ? undefined : c.apiKeys.push(id))],
     ['claude:account:', (id) => c.oauth.push(id)],
     ['claude_console_account:', (id) => c.console.push(id)],
+    ...PLATFORM_ACCOUNT_IMPORTS.map((k): [string, (id: string) => void] => [
+      k.prefix,
+      (id) => c.platform.push({ id, kind: k.kind }),
+    ]),
     ['account_group:', (id) => c.groups.add(id)],
     ['account_group_members:', (id) => c.groups.add(id)],
     ['request_history:', (id) => c.history.push(id)],
@@ -320,14 +329,22 @@ export async function importFromOld(options: ImportOptions): Promise<ImportRepor
   // 3. Accounts (OAuth and console).
   const accountIds = new Set<string>()
   const accountJobs = [
-    ...c.oauth.sort().map((id) => ({ id, kind: 'oauth' as const })),
-    ...c.console.sort().map((id) => ({ id, kind: 'console' as const })),
+    ...c.oauth.sort().map((id) => ({ id, kind: 'oauth' as string })),
+    ...c.console.sort().map((id) => ({ id, kind: 'console' as string })),
+    ...c.platform.sort((a, b) => (a.id < b.id ? -1 : 1)),
   ]
+  const importOf = (kind: string) => PLATFORM_ACCOUNT_IMPORTS.find((k) => k.kind === kind)
   progress?.start('accounts', accountJobs.length)
   for (const part of chunks(accountJobs, batch)) {
     const hashes = await old.hashes(
       part.map((j) =>
-        K(j.kind === 'oauth' ? `claude:account:${j.id}` : `claude_console_account:${j.id}`),
+        K(
+          j.kind === 'oauth'
+            ? `claude:account:${j.id}`
+            : j.kind === 'console'
+              ? `claude_console_account:${j.id}`
+              : `${importOf(j.kind)?.prefix}${j.id}`,
+        ),
       ),
     )
     for (const [i, job] of part.entries()) {
@@ -338,10 +355,13 @@ export async function importFromOld(options: ImportOptions): Promise<ImportRepor
         continue
       }
       const groups = (memberOf.get(job.id) ?? []).filter((g) => knownGroups.has(g))
-      const mapped =
+      const mapper =
         job.kind === 'oauth'
-          ? mapOAuthAccount(job.id, h, groups, options.encryptionKey, now())
-          : mapConsoleAccount(job.id, h, groups, options.encryptionKey, now())
+          ? mapOAuthAccount
+          : job.kind === 'console'
+            ? mapConsoleAccount
+            : (importOf(job.kind)?.map ?? mapConsoleAccount)
+      const mapped = mapper(job.id, h, groups, options.encryptionKey, now())
       if (!mapped.ok) {
         skip(report.kinds.accounts, `${job.kind}: ${mapped.reason}`)
         continue

@@ -62,7 +62,7 @@ export function mapApiKey(id: string, h: Hash, hashes: string[]): Mapped<ApiKey>
   let permissions: KeyPermission = 'all'
   let isActive = h.isActive === 'true'
   const perm = (h.permissions ?? '').trim()
-  if (perm === 'claude' || perm === 'openai' || perm === 'all' || perm === '' || perm === 'droid') {
+  if (['claude', 'openai', 'gemini', 'droid', 'all', ''].includes(perm)) {
     permissions = (perm || 'all') as KeyPermission
   } else {
     isActive = false
@@ -147,7 +147,8 @@ export interface MappedAccount {
   state: Partial<AccountState>
 }
 
-function accountCommon(h: Hash, id: string, groupIds: string[]) {
+/** The fields every old account hash shares. */
+export function accountCommon(h: Hash, id: string, groupIds: string[]) {
   const createdAt = oldIso(h.createdAt) ?? EPOCH
   const accountType =
     h.accountType === 'dedicated' || h.accountType === 'group' ? h.accountType : 'shared'
@@ -167,7 +168,8 @@ function accountCommon(h: Hash, id: string, groupIds: string[]) {
   }
 }
 
-function stateOf(h: Hash, now: number): Partial<AccountState> {
+/** The health an old account hash records. */
+export function stateOf(h: Hash, now: number): Partial<AccountState> {
   const state: Partial<AccountState> = {}
   const status = (h.status ?? '').trim()
   if (status === 'unauthorized' || status === 'blocked') {
@@ -184,7 +186,8 @@ function stateOf(h: Hash, now: number): Partial<AccountState> {
   return state
 }
 
-function validAccount(
+/** An account checked against the schema. */
+export function validAccount(
   account: Omit<Account, 'secret'>,
   secrets: AccountSecrets,
   state: Partial<AccountState>,
@@ -294,7 +297,7 @@ export function mapConsoleAccount(
 /** Maps `account_group:<gid>`. */
 export function mapGroup(id: string, h: Hash | null): Mapped<AccountGroup> {
   const platform = (h?.platform ?? 'claude').trim() || 'claude'
-  if (platform !== 'claude' && platform !== 'droid')
+  if (platform !== 'claude' && platform !== 'droid' && platform !== 'gemini')
     return { ok: false, reason: `platform "${platform}" is not served by this relay` }
   const createdAt = oldIso(h?.createdAt) ?? EPOCH
   const group: AccountGroup = {
