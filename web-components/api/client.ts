@@ -153,6 +153,8 @@ const ACCOUNT_PATHS: Record<Platform, string> = {
   bedrock: '/admin/bedrock-accounts',
   ccr: '/admin/ccr-accounts',
   droid: '/admin/droid-accounts',
+  'gemini-oauth': '/admin/gemini-accounts',
+  'gemini-api': '/admin/gemini-api-accounts',
 }
 const accountPath = (p: Platform) => ACCOUNT_PATHS[p]
 
@@ -244,6 +246,18 @@ export const api = {
 
   // Accounts
   accounts: (p: Platform) => data<Account[]>('GET', accountPath(p)),
+  geminiAuthUrl: () =>
+    data<{ authUrl: string; sessionId: string }>(
+      'POST',
+      '/admin/gemini-accounts/generate-auth-url',
+      {
+        body: {},
+      },
+    ),
+  geminiExchange: (sessionId: string, code: string) =>
+    data<{ tokens: Record<string, unknown> }>('POST', '/admin/gemini-accounts/exchange-code', {
+      body: { sessionId, code },
+    }),
   createAccount: (p: Platform, body: Record<string, unknown>) =>
     data<Account>('POST', accountPath(p), { body }),
   updateAccount: (p: Platform, id: string, body: Record<string, unknown>) =>
