@@ -214,6 +214,24 @@ describe('@google/genai → relay → Gemini API-key account', () => {
     )
   })
 
+  test('the admin account test streams through the adapter and reports the answer', async () => {
+    const res = await r.handle(
+      new Request(`http://localhost/admin/gemini-api-accounts/${acctA}/test`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${await r.adminToken()}`,
+          'content-type': 'application/json',
+        },
+        body: '{}',
+      }),
+    )
+    const text = await res.text()
+    const m = /event: test_complete\ndata: (.*)\n/.exec(text)
+    const result = JSON.parse(m![1]!) as { success: boolean; text: string }
+    expect(result).toMatchObject({ success: true, text: 'Hello from AIza-gem-a' })
+    expect(g.received.at(-1)!.path).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent')
+  })
+
   test('a key bound to an api:<id> account uses only that account', async () => {
     const bound = (await r.createKey({ geminiAccountId: `api:${acctB}` })).key
     const res = await client(bound).models.generateContent({ model: MODEL, contents: 'hi' })
