@@ -158,6 +158,17 @@ export function startFakeGemini() {
         body,
         credential,
       })
+      if (credential.startsWith('revoked-'))
+        return Response.json(
+          {
+            error: {
+              code: 401,
+              message: 'Request had invalid authentication credentials.',
+              status: 'UNAUTHENTICATED',
+            },
+          },
+          { status: 401 },
+        )
       if (!credential)
         return Response.json(
           { error: { code: 403, message: 'no credential', status: 'PERMISSION_DENIED' } },

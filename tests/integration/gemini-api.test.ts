@@ -232,6 +232,24 @@ describe('@google/genai → relay → Gemini API-key account', () => {
     expect(g.received.at(-1)!.path).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent')
   })
 
+  test('a stream cut by the upstream ends with a Google error event and an error record', async () => {
+    const before = r.outcomes.length
+    g.script({ kind: 'cut' })
+    const res = await fetch(
+      `${r.url}/gemini/v1beta/models/${MODEL}:streamGenerateContent?alt=sse`,
+      {
+        method: 'POST',
+        headers: { 'x-goog-api-key': key, 'content-type': 'application/json' },
+        body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'x' }] }] }),
+      },
+    )
+    expect(res.status).toBe(200)
+    const text = await res.text()
+    expect(text).toContain('data: {"error":{"code":500')
+    const [o] = (await r.waitOutcomes(before + 1)).slice(before)
+    expect(o!.outcome).toBe('error')
+  })
+
   test('a key bound to an api:<id> account uses only that account', async () => {
     const bound = (await r.createKey({ geminiAccountId: `api:${acctB}` })).key
     const res = await client(bound).models.generateContent({ model: MODEL, contents: 'hi' })

@@ -143,6 +143,30 @@ describe('Gemini Google-login accounts', () => {
     expect(g.loadCalls).toBeGreaterThan(0)
   })
 
+  test('a token Google refuses (401) is refreshed once, saved, and the request retried', async () => {
+    const created = await r.admin('POST', '/admin/gemini-accounts', {
+      name: 'revoked-token',
+      codeAssistEndpoint: g.url,
+      accountType: 'dedicated',
+      projectId: 'p-revoked',
+      geminiOauth: {
+        access_token: 'revoked-access-0123456789abcdef',
+        refresh_token: 'refresh-again-0123456789abcdef',
+        expiry_date: Date.now() + 3_600_000,
+      },
+    })
+    const { key } = await r.createKey({ geminiAccountId: created.json.data.id })
+    g.reset()
+    const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: `${r.url}/gemini` } })
+    const res = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi' })
+    expect(res.text).toBe('Hello from g-fresh-ac')
+    expect(g.tokenRequests.map((t) => t.grant_type)).toEqual(['refresh_token'])
+    // The next request uses the saved token: no second refresh.
+    await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'again' })
+    expect(g.tokenRequests.length).toBe(1)
+    expect(g.received.at(-1)!.credential).toStartWith('g-fresh-access-')
+  })
+
   test('Code Assist routes refuse keys whose Gemini accounts are API-key only', async () => {
     const api = await r.admin('POST', '/admin/gemini-api-accounts', {
       name: 'api-only',
