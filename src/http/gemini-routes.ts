@@ -43,6 +43,8 @@ export interface GeminiRouteDeps {
 }
 
 const GENERATE = new Set(['generateContent', 'streamGenerateContent', 'countTokens'])
+/** Code Assist set-up calls the old system also accepted in the per-model form. */
+const SETUP = new Set(['loadCodeAssist', 'onboardUser', 'listExperiments'])
 const DOC = { tags: ['gemini'] }
 
 /** A Gemini model object (Google's shape). */
@@ -156,6 +158,8 @@ export function geminiRoutes(deps: GeminiRouteDeps) {
         return relay.handle(request, requestId, standardRoute(path, model, op))
       }
       await geminiKey(request)
+      if (!SETUP.has(method))
+        throw new NotFoundError(`Method ${method} is not served by this relay`)
       return json(codeAssistLocalAnswer(method), requestId)
     }
     // Code Assist: v1internal:{method} (also v1internal/models/{model}:{method}).

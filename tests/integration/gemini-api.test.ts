@@ -180,6 +180,13 @@ describe('@google/genai → relay → Gemini API-key account', () => {
     expect(((await denied.json()) as { error: { status: string } }).error.status).toBe(
       'PERMISSION_DENIED',
     )
+    const unknown = await fetch(`${r.url}/gemini/v1beta/models/${MODEL}:embedContent`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': key, 'content-type': 'application/json' },
+      body: '{}',
+    })
+    expect(unknown.status).toBe(404)
+    expect(((await unknown.json()) as { error: { status: string } }).error.status).toBe('NOT_FOUND')
     const empty = await fetch(`${r.url}/gemini/v1beta/models/${MODEL}:generateContent`, {
       method: 'POST',
       headers: { 'x-goog-api-key': key, 'content-type': 'application/json' },
