@@ -167,6 +167,19 @@ describe('Gemini Google-login accounts', () => {
     expect(g.received.at(-1)!.credential).toStartWith('g-fresh-access-')
   })
 
+  test('the admin can force a refresh; a refresh token Google refuses is a 502', async () => {
+    g.reset()
+    const ok = await r.admin('POST', `/admin/gemini-accounts/${accountId}/refresh`)
+    expect(ok.status).toBe(200)
+    expect(g.tokenRequests.map((t) => t.grant_type)).toEqual(['refresh_token'])
+    const bad = await r.admin('POST', '/admin/gemini-accounts', {
+      name: 'bad-refresh',
+      geminiOauth: { access_token: 'x-0123456789abcdef', refresh_token: 'bad-refresh-0123456789' },
+    })
+    const res = await r.admin('POST', `/admin/gemini-accounts/${bad.json.data.id}/refresh`)
+    expect(res.status).toBe(502)
+  })
+
   test('Code Assist routes refuse keys whose Gemini accounts are API-key only', async () => {
     const api = await r.admin('POST', '/admin/gemini-api-accounts', {
       name: 'api-only',
