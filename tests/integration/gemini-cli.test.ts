@@ -34,7 +34,12 @@ describe('Gemini CLI → relay', () => {
       apiKey: 'AIza-cli-api-0123456789abcdefghij',
     })
     expect(res.status).toBe(200)
-    const { key } = await r.createKey({ permissions: 'gemini' })
+    // A key that only Gemini CLI may use: the CLI's user agent passes the client rule.
+    const { key } = await r.createKey({
+      permissions: 'gemini',
+      enableClientRestriction: true,
+      allowedClients: ['gemini_cli'],
+    })
     g.reset()
     const before = r.outcomes.length
     const run = await runGeminiCli(
@@ -47,7 +52,11 @@ describe('Gemini CLI → relay', () => {
     expect(run.stdout).toContain('Hello from AIza-cli-a')
     const calls = g.received.filter((x) => /:(generateContent|streamGenerateContent)$/.test(x.path))
     expect(calls.length).toBeGreaterThan(0)
-    for (const c of calls) expect(c.credential).toBe('AIza-cli-api-0123456789abcdefghij')
+    for (const c of calls) {
+      expect(c.credential).toBe('AIza-cli-api-0123456789abcdefghij')
+      // The CLI's own user agent reaches Google (and a key's gemini_cli client rule matches it).
+      expect(c.headers['user-agent']).toMatch(/^GeminiCLI(-[\w-]+)?\/\d+/)
+    }
     const outcomes = (await r.waitOutcomes(before + calls.length)).slice(before)
     const relayed = outcomes.filter((o) => o.billable)
     expect(relayed.length).toBe(calls.length)

@@ -63,7 +63,7 @@ export function createGeminiOAuthAdapter(options: GeminiOAuthAdapterOptions): Pl
       headers['accept-encoding'] = 'identity'
       headers.authorization = `Bearer ${token}`
       if (entry.account.userAgent) headers['user-agent'] = entry.account.userAgent
-      else if (!/^GeminiCLI\//.test(headers['user-agent'] ?? ''))
+      else if (!/^GeminiCLI[\w-]*\//.test(headers['user-agent'] ?? ''))
         headers['user-agent'] = DEFAULT_GEMINI_CLI_UA
       return {
         url: `${base}/v1internal:${method}${sse ? '?alt=sse' : ''}`,
