@@ -232,6 +232,7 @@ export function adminAccountRoutes(deps: AdminAccountRouteDeps) {
       clock: deps.clock,
       tokens: ops.geminiTokens,
       fetch: ops.fetch,
+      urlPolicy: ops.urlPolicy,
     }),
   )
   for (const kind of ACCOUNT_KINDS)

@@ -8,14 +8,18 @@
 import { Elysia } from 'elysia'
 import type { AccountAdmin } from '../accounts/admin.ts'
 import { type TokenProvider, TokenRefreshError } from '../accounts/oauth.ts'
+import type { OnboardingProxy } from '../accounts/onboarding.ts'
 import { generatePkce } from '../accounts/onboarding.ts'
 import type { Config } from '../config/schema.ts'
 import type { CoordRepository } from '../coord/repository.ts'
 import { InvalidRequestError, RelayError } from '../core/errors.ts'
 import type { Clock, FetchFn } from '../core/ports.ts'
 import { exchangeGoogleCode, googleAuthorizeUrl } from '../platforms/gemini/google-oauth.ts'
-import type { Body } from './account-input.ts'
+import { createProxyFetch } from '../relay/proxy-fetch.ts'
+import type { UrlPolicy } from '../security/url-policy.ts'
+import { type Body, proxyOf } from './account-input.ts'
 import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
+import type { ProxyField } from './schemas/accounts.ts'
 
 /** What the Gemini account routes need. */
 export interface AdminGeminiRouteDeps {
@@ -27,6 +31,8 @@ export interface AdminGeminiRouteDeps {
   /** The Google-login token provider (absent: no refresh route). */
   tokens?: TokenProvider
   fetch: FetchFn
+  /** Checks a proxy the admin names (absent: no checks). */
+  urlPolicy?: UrlPolicy
 }
 
 const SESSION_PREFIX = 'gemini-oauth:'
@@ -49,18 +55,26 @@ export function googleCodeOf(input: string): { code: string; state: string | nul
 /** Gemini Google-login onboarding controller. */
 export function adminGeminiRoutes(deps: AdminGeminiRouteDeps) {
   const { admin, coord, clock } = deps
+  /** The fetch of a session: through its proxy (Google may be reachable only that way). */
+  const fetchVia = (proxy: OnboardingProxy | null): FetchFn => {
+    if (!proxy) return deps.fetch
+    const f = createProxyFetch(proxy, { baseFetch: deps.fetch as typeof fetch }) as FetchFn
+    return deps.urlPolicy ? deps.urlPolicy.guard(f, proxy) : f
+  }
   const doc = (summary: string) => ({ detail: { tags: ['accounts'], summary } })
   return new Elysia({ prefix: '/admin', name: 'crs.admin-gemini' })
     .use(adminGuard(deps.guard))
     .post(
       '/gemini-accounts/generate-auth-url',
-      async ({ audit }) => {
+      async ({ body, audit }) => {
+        const proxy = proxyOf(((body ?? {}) as Body).proxy as ProxyField | undefined)
+        await admin.checkUrls({ proxy })
         const pkce = await generatePkce()
         const sessionId = crypto.randomUUID()
         const expiresAt = clock.now() + SESSION_TTL_MS
         await coord.setTemp(
           SESSION_PREFIX + sessionId,
-          JSON.stringify({ codeVerifier: pkce.codeVerifier, state: pkce.state, expiresAt }),
+          JSON.stringify({ codeVerifier: pkce.codeVerifier, state: pkce.state, expiresAt, proxy }),
           SESSION_TTL_MS,
         )
         audit('account.gemini_oauth.start', sessionId, null, { sessionId })
@@ -95,14 +109,23 @@ export function adminGeminiRoutes(deps: AdminGeminiRouteDeps) {
           throw new InvalidRequestError(
             'Cannot exchange code: the session is unknown, expired or already used; generate a new URL',
           )
-        const session = JSON.parse(raw) as { codeVerifier: string; state: string }
+        const session = JSON.parse(raw) as {
+          codeVerifier: string
+          state: string
+          proxy?: OnboardingProxy | null
+        }
         if (state !== null && state !== session.state)
           throw new InvalidRequestError(
             'Cannot exchange code: the state does not match the session',
           )
+        const proxy =
+          b.proxy === undefined
+            ? (session.proxy ?? null)
+            : proxyOf(b.proxy as ProxyField | undefined)
+        if (b.proxy !== undefined) await admin.checkUrls({ proxy })
         let tokens: Awaited<ReturnType<typeof exchangeGoogleCode>>
         try {
-          tokens = await exchangeGoogleCode(deps.fetch, deps.config.GEMINI_OAUTH_TOKEN_URL, {
+          tokens = await exchangeGoogleCode(fetchVia(proxy), deps.config.GEMINI_OAUTH_TOKEN_URL, {
             code,
             codeVerifier: session.codeVerifier,
             now: clock.now(),

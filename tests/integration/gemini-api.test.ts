@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:tes
 import { GoogleGenAI } from '@google/genai'
 import { type FakeGemini, resourceExhausted, startFakeGemini } from '../fakes/fake-gemini.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
+import { startCountingProxy } from '../helpers/http-proxy.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
 
 let up: FakeUpstream
@@ -255,6 +256,22 @@ describe('@google/genai → relay → Gemini API-key account', () => {
     expect(text).toContain('data: {"error":{"code":500')
     const [o] = (await r.waitOutcomes(before + 1)).slice(before)
     expect(o!.outcome).toBe('error')
+  })
+
+  test('an account with a proxy relays through it (the old system failed every such request)', async () => {
+    const proxy = await startCountingProxy()
+    try {
+      const id = await createGeminiApiAccount('gem-proxied', {
+        accountType: 'dedicated',
+        proxy: { type: 'http', host: '127.0.0.1', port: proxy.port },
+      })
+      const bound = (await r.createKey({ geminiAccountId: `api:${id}` })).key
+      const res = await client(bound).models.generateContent({ model: MODEL, contents: 'hi' })
+      expect(res.text).toBe('Hello from AIza-gem-p')
+      expect(proxy.count).toBeGreaterThan(0)
+    } finally {
+      proxy.stop()
+    }
   })
 
   test('a key bound to an api:<id> account uses only that account', async () => {

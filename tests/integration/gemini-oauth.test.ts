@@ -12,6 +12,7 @@ import { GoogleGenAI } from '@google/genai'
 import { type FakeGemini, startFakeGemini } from '../fakes/fake-gemini.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
 import { runGeminiCli } from '../helpers/gemini-cli.ts'
+import { startCountingProxy } from '../helpers/http-proxy.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
 
 let up: FakeUpstream
@@ -64,6 +65,24 @@ describe('Gemini Google-login accounts', () => {
       code: '4/good-code',
     })
     expect(again.status).toBe(400)
+  })
+
+  test("the code exchange goes through the session's proxy", async () => {
+    const proxy = await startCountingProxy()
+    try {
+      const start = await r.admin('POST', '/admin/gemini-accounts/generate-auth-url', {
+        proxy: { type: 'http', host: '127.0.0.1', port: proxy.port },
+      })
+      const ex = await r.admin('POST', '/admin/gemini-accounts/exchange-code', {
+        sessionId: start.json.data.sessionId,
+        code: '4/proxied-code',
+      })
+      expect(ex.status).toBe(200)
+      expect(g.tokenRequests.at(-1)!.code).toBe('4/proxied-code')
+      expect(proxy.count).toBeGreaterThan(0)
+    } finally {
+      proxy.stop()
+    }
   })
 
   test('the Gemini CLI in Code Assist mode: exit 0, token refreshed once and saved, project found once', async () => {
