@@ -3,8 +3,8 @@
  * Reads usage from a Gemini SSE stream (`?alt=sse`: the Generative Language API's
  * `data: {candidates, usageMetadata}` events, or Code Assist's `data: {response: {…}}`) while the
  * bytes pass through untouched. Every event repeats the running `usageMetadata`, so only the last
- * line that holds one is kept (as bytes) and parsed once at the end; a `finishReason` marks the
- * answer complete and a `data: {"error": …}` event is the stream's error. Content is never
+ * line that holds one is kept (as bytes) and parsed once at the end; a `finishReason` (or a
+ * prompt's `blockReason`) marks the answer complete and a `data: {"error": …}` event is the stream's error. Content is never
  * decoded here.
  */
 import { Buffer } from 'node:buffer'
@@ -15,6 +15,8 @@ import { geminiUsageFrom, unwrapResponse } from './usage.ts'
 
 const USAGE = Buffer.from('"usageMetadata"')
 const FINISH = Buffer.from('"finishReason"')
+/** A prompt Google blocks is answered with `promptFeedback.blockReason` and no candidates. */
+const BLOCKED = Buffer.from('"blockReason"')
 const ERROR = Buffer.from('data: {"error"')
 const NL = 10
 const decoder = new TextDecoder()
@@ -102,7 +104,8 @@ export class GeminiUsageTap implements StreamTap {
     }
     if (!this.facts.complete) {
       const f = buf.indexOf(FINISH, from)
-      if (f >= 0 && f < to) this.facts.complete = true
+      const b = f >= 0 && f < to ? f : buf.indexOf(BLOCKED, from)
+      if (b >= 0 && b < to) this.facts.complete = true
     }
     const err = buf.indexOf(ERROR, from)
     if (err >= 0 && err < to) {

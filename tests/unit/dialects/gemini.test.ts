@@ -71,6 +71,12 @@ describe('gemini dialect', () => {
     expect(geminiDialect.answerText(geminiDialect.assemble(f.captured)!.message)).toBe('ab')
   })
 
+  test('a blocked prompt (promptFeedback.blockReason, no candidates) is a complete answer', () => {
+    const f = tapOf(ev({ promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: usage }), 6)
+    expect(f.complete).toBe(true)
+    expect(f.usage.inputTokens).toBe(43)
+  })
+
   test('a stream without a finish reason is incomplete; an error event is the error', () => {
     expect(tapOf(ev(chunk('partial')), 4).complete).toBe(false)
     const f = tapOf(
