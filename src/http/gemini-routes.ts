@@ -200,11 +200,16 @@ export function geminiRoutes(deps: GeminiRouteDeps) {
       parse: 'none',
       detail: {
         ...DOC,
+        operationId: 'geminiPost',
         summary:
           'Gemini API (v1beta|v1/models/{model}:generateContent|streamGenerateContent|countTokens) and Code Assist (v1internal:…)',
       },
     })
     .get('/gemini/*', ({ request }) => guarded(request, (id) => get(request, id)), {
-      detail: { ...DOC, summary: 'Gemini model list and model details (Google shape)' },
+      detail: {
+        ...DOC,
+        operationId: 'geminiGet',
+        summary: 'Gemini model list and model details (Google shape)',
+      },
     })
 }
