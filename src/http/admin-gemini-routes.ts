@@ -5,7 +5,7 @@
  * holding it, exchanged for tokens the UI saves with `POST /admin/gemini-accounts`) and a forced
  * token refresh. Their CRUD is the shared account-kind controller.
  */
-import { Elysia } from 'elysia'
+import { Elysia, t } from 'elysia'
 import type { AccountAdmin } from '../accounts/admin.ts'
 import { type TokenProvider, TokenRefreshError } from '../accounts/oauth.ts'
 import type { OnboardingProxy } from '../accounts/onboarding.ts'
@@ -19,7 +19,13 @@ import { createProxyFetch } from '../relay/proxy-fetch.ts'
 import type { UrlPolicy } from '../security/url-policy.ts'
 import { type Body, proxyOf } from './account-input.ts'
 import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
-import type { ProxyField } from './schemas/accounts.ts'
+import { AuthUrl, type ProxyField } from './schemas/accounts.ts'
+import { ok, strictBody } from './schemas/common.ts'
+import {
+  GeminiExchangeBody,
+  GeminiOnboardingStartBody,
+  GeminiTokens,
+} from './schemas/gemini-accounts.ts'
 
 /** What the Gemini account routes need. */
 export interface AdminGeminiRouteDeps {
@@ -93,7 +99,11 @@ export function adminGeminiRoutes(deps: AdminGeminiRouteDeps) {
           },
         }
       },
-      doc('Start Gemini Google-login onboarding (PKCE authorization URL)'),
+      {
+        ...strictBody(t.Optional(GeminiOnboardingStartBody)),
+        response: ok(AuthUrl),
+        ...doc('Start Gemini Google-login onboarding (PKCE authorization URL)'),
+      },
     )
     .post(
       '/gemini-accounts/exchange-code',
@@ -136,7 +146,13 @@ export function adminGeminiRoutes(deps: AdminGeminiRouteDeps) {
         audit('account.gemini_oauth.exchange', sessionId, null, { sessionId })
         return { success: true, data: { tokens } }
       },
-      doc('Exchange a Google authorization code for tokens (saved with POST /gemini-accounts)'),
+      {
+        ...strictBody(t.Optional(GeminiExchangeBody)),
+        response: ok(GeminiTokens),
+        ...doc(
+          'Exchange a Google authorization code for tokens (saved with POST /gemini-accounts)',
+        ),
+      },
     )
     .post(
       '/gemini-accounts/:id/refresh',

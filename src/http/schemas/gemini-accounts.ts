@@ -5,6 +5,7 @@
  * tokens or top-level ones, the Code Assist project and endpoint).
  */
 import { t as T } from 'elysia'
+import { ProxyField } from './accounts.ts'
 
 /** The Gemini API account's own fields. */
 export const GEMINI_API_FIELDS = {
@@ -44,3 +45,32 @@ export const GEMINI_OAUTH_FIELDS = {
     T.String({ description: 'Code Assist API base; empty: GEMINI_CODE_ASSIST_URL' }),
   ),
 }
+
+/** The start of a Google onboarding: the proxy its code exchange goes through. */
+export const GeminiOnboardingStartBody = T.Object(
+  { proxy: T.Optional(ProxyField) },
+  { additionalProperties: true },
+)
+
+/** The end of a Google onboarding: the session and the code (or the page URL holding it). */
+export const GeminiExchangeBody = T.Object(
+  {
+    sessionId: T.Optional(T.String()),
+    code: T.Optional(T.String()),
+    authorizationCode: T.Optional(T.String({ description: 'alias of code' })),
+    callbackUrl: T.Optional(T.String({ description: 'the URL of the page showing the code' })),
+    proxy: T.Optional(ProxyField),
+  },
+  { additionalProperties: true },
+)
+
+/** The tokens of an exchange, as the seed answered them (saved with POST /gemini-accounts). */
+export const GeminiTokens = T.Object({
+  tokens: T.Object({
+    access_token: T.String(),
+    refresh_token: T.String(),
+    scope: T.String(),
+    token_type: T.String(),
+    expiry_date: T.Number(),
+  }),
+})
