@@ -10,7 +10,8 @@ const proxy = Bun.serve({
   hostname: '127.0.0.1',
   idleTimeout: 0,
   async fetch(req) {
-    const res = await fetch(`${upstream}${new URL(req.url).pathname}`, {
+    const u = new URL(req.url)
+    const res = await fetch(`${upstream}${u.pathname}${u.search}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-bench' },
       body: await req.arrayBuffer(),

@@ -226,6 +226,11 @@ async function benchKey(relayUrl: string, upstreamUrl: string) {
     baseApi: `${upstreamUrl}/v1`,
     apiKey: 'sk-bench-openai',
   })
+  await a('POST', '/admin/gemini-api-accounts', {
+    name: 'bench-gemini',
+    baseUrl: upstreamUrl,
+    apiKey: 'AIza-bench-key-0000000000000000',
+  })
   const key = (await a('POST', '/admin/api-keys', { name: 'bench', ...LIMITS })).data
     .apiKey as string
   return { a, key }
@@ -315,11 +320,22 @@ interface Scenario {
   relayPath?: string
   upstreamPath?: string
   name: string
+  /** Path of the Gemini API (on the relay under `/gemini`) instead of Messages. */
+  gemini?: boolean
   concurrency: number
   body: string
   manyKeys?: boolean
   twoRelays?: boolean
 }
+const GEMINI_PATH = '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse'
+const GEMINI_ASK = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hello' }] }] })
+/** The path of a scenario on an upstream-shaped server, and on the relay. */
+const pathOf = (s: Scenario, relay: boolean) =>
+  s.gemini
+    ? `${relay ? '/gemini' : ''}${GEMINI_PATH}`
+    : relay
+      ? (s.relayPath ?? '/api/v1/messages')
+      : (s.upstreamPath ?? '/v1/messages')
 const SCENARIOS: Scenario[] = [
   { name: 'streaming, 1 client', concurrency: 1, body: ask() },
   { name: 'streaming, 32 clients', concurrency: 32, body: ask() },
@@ -350,6 +366,7 @@ const SCENARIOS: Scenario[] = [
   },
   { name: '10,000 distinct keys, 32 clients', concurrency: 32, body: ask(), manyKeys: true },
   { name: 'two relays sharing Redis, 32 clients', concurrency: 32, body: ask(), twoRelays: true },
+  { name: 'Gemini streaming, 32 clients', concurrency: 32, body: GEMINI_ASK, gemini: true },
 ]
 
 const fmt = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '-')
@@ -392,7 +409,7 @@ try {
     directRows.set(s.name, {
       path: 'direct',
       ...(await load({
-        urls: [`${up.url}${s.upstreamPath ?? '/v1/messages'}`],
+        urls: [`${up.url}${pathOf(s, false)}`],
         concurrency: s.concurrency,
         body: s.body,
         keys: ['direct'],
@@ -400,7 +417,7 @@ try {
     })
     const before = cpuTicks(bare.proc.pid)
     const r = await load({
-      urls: [`${bare.url}${s.upstreamPath ?? '/v1/messages'}`],
+      urls: [`${bare.url}${pathOf(s, false)}`],
       concurrency: s.concurrency,
       body: s.body,
       keys: ['bare'],
@@ -445,7 +462,7 @@ try {
         urls:
           s.twoRelays && second
             ? [`${relay.url}/api/v1/messages`, `${second.url}/api/v1/messages`]
-            : [`${relay.url}${s.relayPath ?? '/api/v1/messages'}`],
+            : [`${relay.url}${pathOf(s, true)}`],
         concurrency: s.concurrency,
         body: s.body,
         keys: s.manyKeys ? manyKeys : [key],

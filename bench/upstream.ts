@@ -72,6 +72,31 @@ const BIG = (() => {
   const all = events('claude-sonnet-4-6', 320, piece) // ≈ 5 MB
   return all.map((e) => enc.encode(e))
 })()
+// Gemini (`…:streamGenerateContent?alt=sse`): 50 events, each with the running usage, in 5 writes.
+const GEMINI_STREAM = (() => {
+  const all: string[] = []
+  for (let i = 0; i < 50; i++)
+    all.push(
+      `data: ${JSON.stringify({
+        candidates: [
+          {
+            content: { role: 'model', parts: [{ text: 'hello world ' }] },
+            ...(i === 49 ? { finishReason: 'STOP' } : {}),
+            index: 0,
+          },
+        ],
+        usageMetadata: {
+          promptTokenCount: 25,
+          candidatesTokenCount: i + 1,
+          totalTokenCount: 26 + i,
+        },
+        modelVersion: 'gemini-2.5-flash',
+      })}\r\n\r\n`,
+    )
+  const chunks: Uint8Array[] = []
+  for (let i = 0; i < all.length; i += 10) chunks.push(enc.encode(all.slice(i, i + 10).join('')))
+  return chunks
+})()
 const JSON_BODY = JSON.stringify({
   id: 'msg_bench',
   type: 'message',
@@ -157,6 +182,10 @@ const server = Bun.serve({
   idleTimeout: 0,
   async fetch(req) {
     const text = await req.text()
+    if (req.url.includes(':streamGenerateContent'))
+      return new Response(streamOf(GEMINI_STREAM, 0), {
+        headers: { 'content-type': 'text/event-stream' },
+      })
     const head = text.slice(0, 300)
     const model = /"model"\s*:\s*"([^"]+)"/.exec(head)?.[1] ?? ''
     const stream = /"stream"\s*:\s*true/.test(text.length > 4096 ? text.slice(-300) + head : text)

@@ -34,6 +34,7 @@ import { createClaudeConsoleAdapter } from './platforms/claude/console-adapter.t
 import { createClaudeOAuthAdapter } from './platforms/claude/oauth-adapter.ts'
 import { createDroidAdapter } from './platforms/droid/adapter.ts'
 import { workosRefreshGrant } from './platforms/droid/workos.ts'
+import { createGeminiPlatform } from './platforms/gemini/platform.ts'
 import { createAzureOpenAIAdapter } from './platforms/openai/azure-adapter.ts'
 import { createChatGPTAdapter } from './platforms/openai/chatgpt-adapter.ts'
 import { createCodexUsageStore } from './platforms/openai/codex-usage.ts'
@@ -157,6 +158,8 @@ export async function buildRelay(options: BuildOptions) {
       config.DROID_AUTH_URL,
       config.OPENAI_CHATGPT_BASE_URL,
       config.OPENAI_OAUTH_TOKEN_URL,
+      config.GEMINI_CODE_ASSIST_URL,
+      config.GEMINI_OAUTH_TOKEN_URL,
     ],
   })
   const webhooks = createWebhookService({
@@ -205,6 +208,14 @@ export async function buildRelay(options: BuildOptions) {
     }),
   })
   const codexUsage = createCodexUsageStore({ coord: stores.coord, clock, logger })
+  const gemini = createGeminiPlatform({
+    config,
+    accounts,
+    coord: stores.coord,
+    clock,
+    logger,
+    fetchFor,
+  })
   const registry = createPlatformRegistry([
     createClaudeOAuthAdapter({ config, tokens }),
     createClaudeConsoleAdapter({ config }),
@@ -214,6 +225,7 @@ export async function buildRelay(options: BuildOptions) {
     createOpenAIResponsesAdapter(),
     createChatGPTAdapter({ config, tokens: openaiTokens, usage: codexUsage }),
     createAzureOpenAIAdapter(),
+    ...gemini.adapters,
   ])
   const adminAuth = createAdminAuthService({
     settings: stores.settings,
@@ -329,6 +341,7 @@ export async function buildRelay(options: BuildOptions) {
       registry,
       openaiTokens,
       codexUsage,
+      geminiTokens: gemini.tokens,
     },
     ipOf: clientIpResolver(config, server, (message) => logger.warn(message)),
     upgrade: server.upgrade,

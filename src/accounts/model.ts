@@ -16,6 +16,8 @@ export const AccountPlatform = T.Union([
   T.Literal('openai'),
   T.Literal('openai-responses'),
   T.Literal('azure-openai'),
+  T.Literal('gemini-oauth'),
+  T.Literal('gemini-api'),
 ])
 export type AccountPlatform = Static<typeof AccountPlatform>
 

@@ -331,7 +331,13 @@ export function createAccountService(options: AccountServiceOptions) {
       if (!input.apiUrl || !/^https?:\/\//.test(input.apiUrl))
         throw new InvalidRequestError('Invalid account: apiUrl must be an http(s) URL')
       if (!input.apiKey) throw new InvalidRequestError('Invalid account: apiKey is required')
-    } else if (platform === 'claude-oauth' && !input.accessToken && !input.refreshToken) {
+    } else if (platform === 'gemini-api' && !input.apiKey) {
+      throw new InvalidRequestError('Invalid account: apiKey is required')
+    } else if (
+      (platform === 'claude-oauth' || platform === 'gemini-oauth') &&
+      !input.accessToken &&
+      !input.refreshToken
+    ) {
       throw new InvalidRequestError('Invalid account: accessToken or refreshToken is required')
     }
     if (platform === 'bedrock' && !input.apiKey && !input.secrets?.awsSecretAccessKey)

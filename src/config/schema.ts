@@ -168,6 +168,16 @@ export const ConfigSchema = T.Object({
     description:
       'OpenAI OAuth token endpoint (code exchange and refresh of ChatGPT-login accounts).',
   }),
+  GEMINI_CODE_ASSIST_URL: T.String({
+    default: 'https://cloudcode-pa.googleapis.com',
+    pattern: '^https?://',
+    description: 'Code Assist API of Gemini Google-login accounts (an account may set its own).',
+  }),
+  GEMINI_OAUTH_TOKEN_URL: T.String({
+    default: 'https://oauth2.googleapis.com/token',
+    pattern: '^https?://',
+    description: 'Google OAuth token endpoint (Gemini code exchange and refresh).',
+  }),
   REQUEST_TIMEOUT: Int(
     600_000,
     1000,

@@ -5,12 +5,14 @@
  */
 import { anthropicDialect } from './anthropic/dialect.ts'
 import type { Dialect, DialectName } from './dialect.ts'
+import { geminiDialect } from './gemini/dialect.ts'
 import { openaiChatDialect, openaiResponsesDialect } from './openai/dialect.ts'
 
 const DIALECTS = new Map<DialectName, Dialect>([
   [anthropicDialect.name, anthropicDialect],
   [openaiResponsesDialect.name, openaiResponsesDialect],
   [openaiChatDialect.name, openaiChatDialect],
+  [geminiDialect.name, geminiDialect],
 ])
 
 /** Adds a dialect (a platform module registers its own when it is loaded). */

@@ -115,3 +115,27 @@ export function proxyOf(v: ProxyField | undefined): OnboardingProxy | null {
   if (str(p.password)) out.password = str(p.password)
   return out
 }
+
+/** The Gemini API-key fields: base URL (`baseUrl` in the seed, default Google's) and API key. */
+export function geminiApiFields(body: Body): AccountInput {
+  return { apiUrl: str(body.baseUrl) ?? str(body.apiUrl), apiKey: str(body.apiKey) }
+}
+
+/**
+ * The Gemini Google-login fields: tokens (the seed's `geminiOauth` object or top-level
+ * `accessToken`/`refreshToken`/`expiryDate`), the Code Assist project (`projectId`) and endpoint.
+ */
+export function geminiOAuthFields(body: Body): AccountInput {
+  const raw = typeof body.geminiOauth === 'string' ? safeJson(body.geminiOauth) : body.geminiOauth
+  const o = obj(raw) ?? {}
+  const input: AccountInput = {
+    accessToken: str(o.access_token) ?? str(body.accessToken),
+    refreshToken: str(o.refresh_token) ?? str(body.refreshToken),
+    apiUrl: str(body.codeAssistEndpoint) ?? str(body.apiUrl),
+  }
+  const exp = o.expiry_date ?? body.expiryDate ?? body.expiresAt
+  if (exp !== undefined) input.tokenExpiresAt = Number(exp) || Date.parse(String(exp)) || 0
+  if (typeof o.scope === 'string') input.scopes = o.scope.split(' ').filter(Boolean)
+  if (typeof body.projectId === 'string') input.options = { projectId: body.projectId }
+  return input
+}

@@ -13,6 +13,8 @@ import {
   type Body,
   claudeConsoleFields,
   claudeOAuthFields,
+  geminiApiFields,
+  geminiOAuthFields,
 } from './account-input.ts'
 import { OPENAI_ACCOUNT_KINDS } from './openai-account-input.ts'
 import { bedrockFields, droidFields } from './platform-account-fields.ts'
@@ -22,6 +24,7 @@ import {
   CLAUDE_OAUTH_FIELDS,
   type CommonAccountBody,
 } from './schemas/accounts.ts'
+import { GEMINI_API_FIELDS, GEMINI_OAUTH_FIELDS } from './schemas/gemini-accounts.ts'
 import { BEDROCK_FIELDS, DROID_FIELDS } from './schemas/platform-accounts.ts'
 
 /** One account kind's admin path, its own body fields and how they map to {@link AccountInput}. */
@@ -107,4 +110,18 @@ export const ACCOUNT_KINDS: AccountKindRoute[] = [
     fields: droidFields,
   }),
   ...OPENAI_ACCOUNT_KINDS.map((k) => accountKind(k)),
+  accountKind({
+    path: '/gemini-api-accounts',
+    platform: 'gemini-api',
+    label: 'Gemini API',
+    own: GEMINI_API_FIELDS,
+    fields: geminiApiFields,
+  }),
+  accountKind({
+    path: '/gemini-accounts',
+    platform: 'gemini-oauth',
+    label: 'Gemini (Google login)',
+    own: GEMINI_OAUTH_FIELDS,
+    fields: geminiOAuthFields,
+  }),
 ]

@@ -29,6 +29,7 @@ import type { UrlPolicy } from '../security/url-policy.ts'
 import { ACCOUNT_KINDS, type AccountKindRoute, kindBody, kindInput } from './account-kinds.ts'
 import { adminClaudeRoutes } from './admin-claude-routes.ts'
 import { adminDroidRoutes } from './admin-droid-routes.ts'
+import { adminGeminiRoutes } from './admin-gemini-routes.ts'
 import { adminGroupRoutes } from './admin-groups-routes.ts'
 import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
 import { adminOpenAIRoutes } from './admin-openai-routes.ts'
@@ -50,6 +51,8 @@ export interface AccountOps {
   openaiTokens?: TokenProvider
   /** Codex usage windows of ChatGPT-login accounts. */
   codexUsage?: CodexUsageStore
+  /** Token refresh of Gemini Google-login accounts. */
+  geminiTokens?: TokenProvider
 }
 
 /** What the account admin routes need. */
@@ -238,6 +241,18 @@ export function adminAccountRoutes(deps: AdminAccountRouteDeps) {
       urlPolicy: ops.urlPolicy,
       tokens: ops.openaiTokens,
       codexUsage: ops.codexUsage,
+    }),
+  )
+  app.use(
+    adminGeminiRoutes({
+      guard: deps.guard,
+      admin,
+      config: deps.config,
+      coord: deps.coord,
+      clock: deps.clock,
+      tokens: ops.geminiTokens,
+      fetch: ops.fetch,
+      urlPolicy: ops.urlPolicy,
     }),
   )
   for (const kind of ACCOUNT_KINDS)

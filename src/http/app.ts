@@ -28,11 +28,13 @@ import { compressionPlugin } from './compression.ts'
 import { corsPlugin } from './cors.ts'
 import { droidRoutes } from './droid-routes.ts'
 import { errorPlugin } from './error-plugin.ts'
+import { geminiRoutes } from './gemini-routes.ts'
 import { healthRoutes } from './health-routes.ts'
 import { historyRoutes } from './history-routes.ts'
 import { keyBatchRoutes } from './key-batch-routes.ts'
 import { keyRoutes } from './key-routes.ts'
 import { metricsRoutes } from './metrics-routes.ts'
+import { openaiGeminiRoutes } from './openai-gemini-routes.ts'
 import { openaiResponsesRoutes } from './openai-responses-routes.ts'
 import { openaiRoutes } from './openai-routes.ts'
 import { openapiPlugin } from './openapi.ts'
@@ -108,6 +110,16 @@ export function createApp(deps: AppDeps) {
         usage: deps.services.usage,
         limits: deps.stores.limits,
         clock: deps.clock,
+        logger: deps.logger,
+      }),
+    )
+    .use(
+      geminiRoutes({ relay: deps.services.relay, keys: deps.services.keys, logger: deps.logger }),
+    )
+    .use(
+      openaiGeminiRoutes({
+        relay: deps.services.relay,
+        keys: deps.services.keys,
         logger: deps.logger,
       }),
     )

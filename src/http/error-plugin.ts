@@ -37,7 +37,9 @@ function setsOwnRequestId(request: Request): boolean {
     path.endsWith('/chat/completions') ||
     path.endsWith('/responses') ||
     path.endsWith('/responses/compact') ||
-    path.endsWith('/embeddings')
+    path.endsWith('/embeddings') ||
+    path.startsWith('/gemini/') ||
+    path.startsWith('/openai/gemini/')
   )
 }
 

@@ -57,7 +57,9 @@ export function historyRoutes(deps: HistoryRouteDeps) {
       .get(
         `${prefix}/v1/request-history`,
         async ({ request, query }) => {
-          const key = await keys.authenticate(extractApiKey(request.headers), { activate: false })
+          const key = await keys.authenticate(extractApiKey(request.headers, request.url), {
+            activate: false,
+          })
           const p = page(query)
           const { filter, covered } = keyHolderFilter(query, key.id)
           const result = await history.query(filter, p)
@@ -83,7 +85,9 @@ export function historyRoutes(deps: HistoryRouteDeps) {
       .get(
         `${prefix}/v1/request-history/:requestId`,
         async ({ request, params, set }) => {
-          const key = await keys.authenticate(extractApiKey(request.headers), { activate: false })
+          const key = await keys.authenticate(extractApiKey(request.headers, request.url), {
+            activate: false,
+          })
           const record = await history.get(params.requestId)
           // The old system's error bodies on this route (scripts test `error`).
           if (!record) {
@@ -113,7 +117,9 @@ export function historyRoutes(deps: HistoryRouteDeps) {
       .get(
         `${prefix}/v1/request-stats`,
         async ({ request, query }) => {
-          const key = await keys.authenticate(extractApiKey(request.headers), { activate: false })
+          const key = await keys.authenticate(extractApiKey(request.headers, request.url), {
+            activate: false,
+          })
           const { filter, covered } = keyHolderFilter(
             { date: query.date, from: query.from, to: query.to },
             key.id,

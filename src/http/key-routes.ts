@@ -105,12 +105,15 @@ export function keyRoutes(deps: KeyRouteDeps) {
 
   const doc = { tags: ['key holder'] }
   const app = new Elysia({ name: 'crs.key-holder' })
-  for (const prefix of ['/api', '/claude']) {
+  // The Gemini routes of the old system had them without `/v1`.
+  for (const prefix of ['/api/v1', '/claude/v1', '/gemini']) {
     app
       .get(
-        `${prefix}/v1/key-info`,
+        `${prefix}/key-info`,
         async ({ request }) => {
-          const key = await keys.authenticate(extractApiKey(request.headers), { activate: false })
+          const key = await keys.authenticate(extractApiKey(request.headers, request.url), {
+            activate: false,
+          })
           const { summary } = await limitsView(key)
           return {
             keyInfo: {
@@ -125,9 +128,11 @@ export function keyRoutes(deps: KeyRouteDeps) {
         { detail: { ...doc, summary: 'The calling key and its lifetime usage' } },
       )
       .get(
-        `${prefix}/v1/usage`,
+        `${prefix}/usage`,
         async ({ request }) => {
-          const key = await keys.authenticate(extractApiKey(request.headers), { activate: false })
+          const key = await keys.authenticate(extractApiKey(request.headers, request.url), {
+            activate: false,
+          })
           const { summary, limits: l } = await limitsView(key)
           const days = Math.max(
             1,

@@ -23,6 +23,7 @@ import { createChatStreamTransform, toChatCompletion } from '../openai/response.
 import type { RelayRoute, RelayService } from '../relay/pipeline.ts'
 import { requestIdOf } from './error-plugin.ts'
 import { chatOnOpenAI, isOpenAIModel } from './openai-chat-bridge.ts'
+import { geminiChat } from './openai-gemini-routes.ts'
 import { MODEL_LIST, messagesRoute } from './relay-routes.ts'
 
 /** What the OpenAI-compatible routes need. */
@@ -94,7 +95,7 @@ async function chat(
   route: RelayRoute,
 ): Promise<Response> {
   // Credentials first, so a bad key is a 401 whatever the body (cached; the relay re-checks).
-  await deps.keys.authenticate(extractApiKey(request.headers))
+  await deps.keys.authenticate(extractApiKey(request.headers, request.url))
   let parsed: unknown
   try {
     parsed = JSON.parse(await request.text())
@@ -118,6 +119,9 @@ async function chat(
   const valid = validateChatRequest(parsed)
   if (!valid.ok) return openAIErrorResponse(400, 'invalid_request_error', valid.message, requestId)
   const body = valid.value
+  // Unified route: gemini-* models go to the Gemini accounts.
+  if (/^gemini-/i.test(body.model) && !route.path.startsWith('/openai/claude/'))
+    return geminiChat(deps, request, requestId, body)
   const headers = new Headers(request.headers)
   headers.delete('content-length')
   headers.set('content-type', 'application/json')
@@ -165,7 +169,7 @@ async function chat(
 
 /** The model list in OpenAI's shape, filtered by the key's model rules. */
 async function listModels(deps: OpenAIRouteDeps, request: Request): Promise<Response> {
-  const key = await deps.keys.authenticate(extractApiKey(request.headers))
+  const key = await deps.keys.authenticate(extractApiKey(request.headers, request.url))
   const data = MODEL_LIST.filter(([id]) => keyAllowsModel(key, id)).map(([id, , created]) => ({
     id,
     object: 'model',

@@ -65,7 +65,8 @@ function securityFor(path: string): unknown[] | null {
     path.startsWith('/api') ||
     path.startsWith('/claude') ||
     path.startsWith('/v1') ||
-    path.startsWith('/openai')
+    path.startsWith('/openai') ||
+    path.startsWith('/gemini')
   ) {
     return [{ relayKey: [] }, { relayKeyBearer: [] }]
   }
@@ -178,6 +179,11 @@ export function openapiPlugin(version: string, routes: () => Parameters<typeof b
             {
               name: 'openai',
               description: 'OpenAI-compatible chat completions and model list on the Claude pool',
+            },
+            {
+              name: 'gemini',
+              description:
+                'Gemini API, Code Assist and OpenAI-compatible routes on Gemini accounts',
             },
             { name: 'key holder', description: 'What a key holder can see with the key' },
             { name: 'history', description: 'Request history' },

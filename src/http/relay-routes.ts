@@ -92,7 +92,7 @@ export function relayRoutes(deps: RelayRouteDeps) {
       .get(
         `${prefix}/v1/models`,
         async ({ request }) => {
-          const key = await deps.keys.authenticate(extractApiKey(request.headers))
+          const key = await deps.keys.authenticate(extractApiKey(request.headers, request.url))
           const data = modelsOf(key)
           return {
             data,
@@ -106,7 +106,7 @@ export function relayRoutes(deps: RelayRouteDeps) {
       .get(
         `${prefix}/v1/models/:modelId`,
         async ({ request, params }) => {
-          const key = await deps.keys.authenticate(extractApiKey(request.headers))
+          const key = await deps.keys.authenticate(extractApiKey(request.headers, request.url))
           const wanted = decodeURIComponent(params.modelId)
           // By its id or its alias without the date (`claude-sonnet-4-5`), as the API answers.
           const models = modelsOf(key)
@@ -125,7 +125,7 @@ export function relayRoutes(deps: RelayRouteDeps) {
       .get(
         `${prefix}/v1/me`,
         async ({ request }) => {
-          const key = await deps.keys.authenticate(extractApiKey(request.headers))
+          const key = await deps.keys.authenticate(extractApiKey(request.headers, request.url))
           return {
             id: `user_${key.id}`,
             type: 'user',

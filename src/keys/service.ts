@@ -46,14 +46,29 @@ export function hashApiKey(plain: string, encryptionKey: string): Promise<string
   return sha256Hex(plain + encryptionKey)
 }
 
-/** Takes the client key from `x-api-key`, else `Authorization: Bearer`. */
-export function extractApiKey(headers: Headers): string | null {
-  const x = headers.get('x-api-key')?.trim()
+/**
+ * Takes the client key as the old system did, from the first of: `x-api-key`, `x-goog-api-key`,
+ * `Authorization` (a `Bearer ` prefix removed), `api-key`, then the `key` query parameter of
+ * `url` (Gemini clients send it there). The URL is only parsed when nothing else carries a key.
+ */
+export function extractApiKey(headers: Headers, url?: string): string | null {
+  const x = headers.get('x-api-key')?.trim() || headers.get('x-goog-api-key')?.trim()
   if (x) return x
   const auth = headers.get('authorization')?.trim()
   if (auth) {
     const m = /^bearer\s+(.+)$/i.exec(auth)
-    return (m ? m[1]! : auth).trim() || null
+    const v = (m ? m[1]! : auth).trim()
+    if (v) return v
+  }
+  const a = headers.get('api-key')?.trim()
+  if (a) return a
+  if (url) {
+    const q = url.indexOf('?')
+    if (q >= 0 && url.includes('key=', q)) {
+      const hash = url.indexOf('#', q)
+      const v = new URLSearchParams(url.slice(q + 1, hash < 0 ? undefined : hash)).get('key')
+      if (v?.trim()) return v.trim()
+    }
   }
   return null
 }

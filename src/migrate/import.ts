@@ -36,6 +36,7 @@ import {
   usdToNanos,
   withCanonicalModel,
 } from './counters.ts'
+import { GEMINI_ACCOUNT_IMPORTS } from './gemini-map.ts'
 import { type Ledger, loadLedger } from './ledger.ts'
 import {
   type MappedAccount,
@@ -129,7 +130,14 @@ export interface ImportOptions {
   urlPolicy?: ImportUrlPolicy
 }
 
-const UNSUPPORTED_ACCOUNTS = ['gemini_account:', 'gemini_api_account:']
+/** Account kinds of other families: old key prefix, report name, mapper. */
+const PLATFORM_ACCOUNT_IMPORTS = [
+  ...OPENAI_ACCOUNT_SOURCES.map((s) => ({ prefix: s.prefix, kind: s.label, map: s.map })),
+  ...GEMINI_ACCOUNT_IMPORTS,
+]
+
+/** Old account tables this relay cannot serve (counted in the report); every kind is served now. */
+const UNSUPPORTED_ACCOUNTS: string[] = []
 
 function emptyKind(): KindReport {
   return { imported: 0, updated: 0, unchanged: 0, skipped: {} }
@@ -175,8 +183,8 @@ interface Classified {
   console: string[]
   /** Bedrock, CCR and Droid accounts: old key prefix and id. */
   platformAccounts: { prefix: keyof typeof PLATFORM_ACCOUNT_PREFIXES; id: string }[]
-  /** Accounts of the other platforms' tables (`<prefix><id>`), with their mapper. */
-  others: { source: (typeof OPENAI_ACCOUNT_SOURCES)[number]; id: string }[]
+  /** Accounts of {@link PLATFORM_ACCOUNT_IMPORTS}, by id and kind. */
+  platform: { id: string; kind: string }[]
   groupSet: boolean
   groups: Set<string>
   counters: string[]
@@ -193,7 +201,7 @@ function classify(keys: Iterable<string>): Classified {
     oauth: [],
     console: [],
     platformAccounts: [],
-    others: [],
+    platform: [],
     groupSet: false,
     groups: new Set(),
     counters: [],
@@ -206,9 +214,9 @@ function classify(keys: Iterable<string>): Classified {
     ['apikey:', (id) => (id === 'hash_map' ? undefined : c.apiKeys.push(id))],
     ['claude:account:', (id) => c.oauth.push(id)],
     ['claude_console_account:', (id) => c.console.push(id)],
-    ...OPENAI_ACCOUNT_SOURCES.map((source): [string, (id: string) => void] => [
-      source.prefix,
-      (id) => c.others.push({ source, id }),
+    ...PLATFORM_ACCOUNT_IMPORTS.map((k): [string, (id: string) => void] => [
+      k.prefix,
+      (id) => c.platform.push({ id, kind: k.kind }),
     ]),
     ['account_group:', (id) => c.groups.add(id)],
     ['account_group_members:', (id) => c.groups.add(id)],
@@ -322,22 +330,21 @@ export async function importFromOld(options: ImportOptions): Promise<ImportRepor
   // 3. Accounts (OAuth and console).
   const accountIds = new Set<string>()
   const accountJobs = [
-    ...c.oauth.sort().map((id) => ({ id, kind: 'oauth' as const })),
-    ...c.console.sort().map((id) => ({ id, kind: 'console' as const })),
-    ...c.others
-      .sort((a, b) => (a.id < b.id ? -1 : 1))
-      .map((o) => ({ id: o.id, kind: o.source.label, source: o.source })),
+    ...c.oauth.sort().map((id) => ({ id, kind: 'oauth' as string })),
+    ...c.console.sort().map((id) => ({ id, kind: 'console' as string })),
+    ...c.platform.sort((a, b) => (a.id < b.id ? -1 : 1)),
   ]
+  const importOf = (kind: string) => PLATFORM_ACCOUNT_IMPORTS.find((k) => k.kind === kind)
   progress?.start('accounts', accountJobs.length)
   for (const part of chunks(accountJobs, batch)) {
     const hashes = await old.hashes(
       part.map((j) =>
         K(
-          'source' in j
-            ? `${j.source.prefix}${j.id}`
-            : j.kind === 'oauth'
-              ? `claude:account:${j.id}`
-              : `claude_console_account:${j.id}`,
+          j.kind === 'oauth'
+            ? `claude:account:${j.id}`
+            : j.kind === 'console'
+              ? `claude_console_account:${j.id}`
+              : `${importOf(j.kind)?.prefix}${j.id}`,
         ),
       ),
     )
@@ -349,12 +356,13 @@ export async function importFromOld(options: ImportOptions): Promise<ImportRepor
         continue
       }
       const groups = (memberOf.get(job.id) ?? []).filter((g) => knownGroups.has(g))
-      const mapped =
-        'source' in job
-          ? job.source.map(job.id, h, groups, options.encryptionKey, now())
-          : job.kind === 'oauth'
-            ? mapOAuthAccount(job.id, h, groups, options.encryptionKey, now())
-            : mapConsoleAccount(job.id, h, groups, options.encryptionKey, now())
+      const mapper =
+        job.kind === 'oauth'
+          ? mapOAuthAccount
+          : job.kind === 'console'
+            ? mapConsoleAccount
+            : (importOf(job.kind)?.map ?? mapConsoleAccount)
+      const mapped = mapper(job.id, h, groups, options.encryptionKey, now())
       if (!mapped.ok) {
         skip(report.kinds.accounts, `${job.kind}: ${mapped.reason}`)
         continue

@@ -65,7 +65,7 @@ export function mapApiKey(id: string, h: Hash, hashes: string[]): Mapped<ApiKey>
   let permissions: KeyPermission = 'all'
   let isActive = h.isActive === 'true'
   const perm = (h.permissions ?? '').trim()
-  if (perm === 'claude' || perm === 'openai' || perm === 'all' || perm === '' || perm === 'droid') {
+  if (['claude', 'openai', 'gemini', 'droid', 'all', ''].includes(perm)) {
     permissions = (perm || 'all') as KeyPermission
   } else {
     isActive = false
@@ -150,6 +150,7 @@ export interface MappedAccount {
   state: Partial<AccountState>
 }
 
+/** The fields every old account hash shares. */
 export function accountCommon(h: Hash, id: string, groupIds: string[]) {
   const createdAt = oldIso(h.createdAt) ?? EPOCH
   const accountType =
@@ -170,6 +171,7 @@ export function accountCommon(h: Hash, id: string, groupIds: string[]) {
   }
 }
 
+/** The health an old account hash records. */
 export function stateOf(h: Hash, now: number): Partial<AccountState> {
   const state: Partial<AccountState> = {}
   const status = (h.status ?? '').trim()
@@ -187,6 +189,7 @@ export function stateOf(h: Hash, now: number): Partial<AccountState> {
   return state
 }
 
+/** An account checked against the schema. */
 export function validAccount(
   account: Omit<Account, 'secret'>,
   secrets: AccountSecrets,
@@ -297,7 +300,7 @@ export function mapConsoleAccount(
 /** Maps `account_group:<gid>`. */
 export function mapGroup(id: string, h: Hash | null): Mapped<AccountGroup> {
   const platform = (h?.platform ?? 'claude').trim() || 'claude'
-  if (platform !== 'claude' && platform !== 'droid' && platform !== 'openai')
+  if (platform !== 'claude' && platform !== 'droid' && platform !== 'openai' && platform !== 'gemini')
     return { ok: false, reason: `platform "${platform}" is not served by this relay` }
   const createdAt = oldIso(h?.createdAt) ?? EPOCH
   const group: AccountGroup = {

@@ -21,7 +21,7 @@ import { costCapsOf } from '../usage/cost-caps.ts'
 /** Client user agents a key's client list can name. */
 const CLIENT_RE: Record<string, RegExp> = {
   claude_code: /^claude-cli\/\d+\.\d+\.\d+/i,
-  gemini_cli: /^GeminiCLI\/v?\d+/i,
+  gemini_cli: /^GeminiCLI(-[\w-]+)?\/v?\d+/i,
   codex_cli: /^(codex_vscode|codex_cli_rs)\/\d+/i,
   droid_cli: /^factory-cli\/\d+/i,
 }

@@ -8,7 +8,7 @@
  * most `maxTries` accounts are handed out; each is handed out once.
  */
 
-import type { Account } from '../accounts/model.ts'
+import type { Account, AccountPlatform } from '../accounts/model.ts'
 import type { AccountService, PoolEntry } from '../accounts/service.ts'
 import type { Clock } from '../core/ports.ts'
 import type { DialectName } from '../dialects/dialect.ts'
@@ -56,12 +56,14 @@ export function candidatesFor(
     /** The account the session is pinned to (from admission), or null. */
     sticky: string | null
     sessionHash: string | null
+    /** Only these account kinds (the route's restriction), else every kind of the family. */
+    platforms?: readonly AccountPlatform[]
   },
 ): Candidates {
   const { accounts, limits, registry, clock } = deps
   const { key, model, requestId, sessionHash } = request
   const family = registry.family(request.family)
-  const platforms = new Set(registry.platformsOf(request.family))
+  const platforms = new Set(request.platforms ?? registry.platformsOf(request.family))
   const binding = family.bindingOf(key)
   const serves = (account: Account, m: string) => {
     if (!platforms.has(account.platform)) return false

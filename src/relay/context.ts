@@ -3,6 +3,7 @@
  * What one request carries through the pipeline: the route it came in on, the key, its body, the
  * outcome being filled in for the recorder, and the hooks for its lease and a client disconnect.
  */
+import type { AccountPlatform } from '../accounts/model.ts'
 import type { Dialect, DialectName } from '../dialects/dialect.ts'
 import type { ApiKey } from '../keys/model.ts'
 import type { FamilyName } from '../platforms/adapter.ts'
@@ -22,6 +23,8 @@ export interface RelayRoute {
    * checks the key's client list (false for token counting).
    */
   billable: boolean
+  /** Only these account kinds of the family may answer (all of them when absent). */
+  platforms?: readonly AccountPlatform[]
 }
 
 /** The outcome of a request while it is being filled in. */

@@ -97,7 +97,7 @@ export function createRelayService(deps: RelayDeps) {
   ): Promise<Response> {
     const startTime = clock.now()
     const t0 = performance.now()
-    const key = await keys.authenticate(extractApiKey(request.headers))
+    const key = await keys.authenticate(extractApiKey(request.headers, request.url))
     const userAgent = request.headers.get('user-agent') ?? ''
     const raw = await readBody(request, config.MAX_BODY_SIZE)
     const text = decoder.decode(raw)
@@ -227,6 +227,7 @@ export function createRelayService(deps: RelayDeps) {
       requestId: ctx.requestId,
       sticky,
       sessionHash,
+      platforms: route.platforms,
     })
     let last: UpstreamFailure | null = null
     let lastNetwork: string | null = null

@@ -557,10 +557,10 @@ for (const [backend, makeTarget] of targets) {
       expect(k.apiKeys).toEqual({ imported: 6, updated: 0, unchanged: 0, skipped: {} })
       expect(k.accounts.imported).toBe(4)
       expect(k.accounts.skipped).toEqual({
-        'gemini_account accounts are not served by this relay': 1,
+        'gemini: no access or refresh token (neither field nor geminiOauth)': 1,
       })
-      expect(k.groups.imported).toBe(1)
-      expect(k.groups.skipped).toEqual({ 'platform "gemini" is not served by this relay': 1 })
+      expect(k.groups.imported).toBe(2)
+      expect(k.groups.skipped).toEqual({})
       expect(k.history).toEqual({ imported: 3, updated: 0, unchanged: 0, skipped: {} })
       expect(k.admin.imported).toBe(1)
       // the old day and the global day derived from it

@@ -160,6 +160,8 @@ const ACCOUNT_PATHS: Record<Platform, string> = {
   openai: '/admin/openai-accounts',
   'openai-responses': '/admin/openai-responses-accounts',
   'azure-openai': '/admin/azure-openai-accounts',
+  'gemini-oauth': '/admin/gemini-accounts',
+  'gemini-api': '/admin/gemini-api-accounts',
 }
 const accountPath = (p: Platform) => ACCOUNT_PATHS[p]
 const OPENAI_PATHS: Record<OpenAIPlatform, string> = {
@@ -256,6 +258,18 @@ export const api = {
 
   // Accounts
   accounts: (p: Platform) => data<Account[]>('GET', accountPath(p)),
+  geminiAuthUrl: () =>
+    data<{ authUrl: string; sessionId: string }>(
+      'POST',
+      '/admin/gemini-accounts/generate-auth-url',
+      {
+        body: {},
+      },
+    ),
+  geminiExchange: (sessionId: string, code: string) =>
+    data<{ tokens: Record<string, unknown> }>('POST', '/admin/gemini-accounts/exchange-code', {
+      body: { sessionId, code },
+    }),
   createAccount: (p: Platform, body: Record<string, unknown>) =>
     data<Account>('POST', accountPath(p), { body }),
   updateAccount: (p: Platform, id: string, body: Record<string, unknown>) =>

@@ -1,6 +1,6 @@
 import { css, html } from 'lit'
 import { api } from '../api/client.ts'
-import type { Account, AccountGroup } from '../api/types.ts'
+import type { Account, AccountGroup, Platform } from '../api/types.ts'
 import { type MessageKey, t } from '../i18n/i18n.ts'
 import { PROXY_ALIASES, proxyErrors, proxyFieldset, proxyFrom } from '../lib/account-form.ts'
 import { CrsElement } from '../lib/crs-element.ts'
@@ -38,6 +38,7 @@ function modelsOf(a: Account | null): { mode: ModelsMode; list: string; map: [st
 export class CrsAccountDialog extends CrsElement {
   static override properties = {
     account: { attribute: false },
+    kind: { attribute: false },
     groups: { attribute: false },
     values: { state: true },
     mappings: { state: true },
@@ -63,6 +64,8 @@ export class CrsAccountDialog extends CrsElement {
     `,
   ]
   declare account: Account | null
+  /** The kind a new account is created as (Console unless told). */
+  declare kind: Platform | undefined
   declare groups: AccountGroup[]
   declare values: Values
   declare mappings: [string, string][]
@@ -109,8 +112,8 @@ export class CrsAccountDialog extends CrsElement {
     }
   }
 
-  private get platform() {
-    return this.account?.platform ?? 'claude-console'
+  private get platform(): Platform {
+    return this.account?.platform ?? this.kind ?? 'claude-console'
   }
 
   private set(name: string, value: string) {
@@ -149,6 +152,11 @@ export class CrsAccountDialog extends CrsElement {
     const v = this.values
     const e: Record<string, string> = { ...proxyErrors(v) }
     if (!v.name?.trim()) e.name = t('common.required')
+    if (this.platform === 'gemini-api') {
+      const url = v.apiUrl?.trim() ?? ''
+      if (url && !/^https?:\/\/\S+$/.test(url)) e.apiUrl = t('acc.invalidUrl')
+      if (!this.account && !v.apiKey?.trim()) e.apiKey = t('common.required')
+    }
     if (this.platform === 'claude-console') {
       if (!/^https?:\/\/\S+$/.test(v.apiUrl?.trim() ?? '')) e.apiUrl = t('acc.invalidUrl')
       if (!this.account && !v.apiKey?.trim()) e.apiKey = t('common.required')
@@ -189,7 +197,7 @@ export class CrsAccountDialog extends CrsElement {
       proxy: proxyFrom(v),
       supportedModels: this.supportedModels(),
     }
-    if (this.platform === 'claude-console') {
+    if (this.platform === 'claude-console' || this.platform === 'gemini-api') {
       body.apiUrl = v.apiUrl!.trim()
       if (v.apiKey) body.apiKey = v.apiKey.trim()
     }
@@ -197,7 +205,7 @@ export class CrsAccountDialog extends CrsElement {
     this.serverError = ''
     try {
       if (this.account) await api.updateAccount(this.platform, this.account.id, body)
-      else await api.createAccount('claude-console', body)
+      else await api.createAccount(this.platform, body)
       toast(t('acc.saved'), 'success')
       this.emit('crs-saved')
       this.emit('crs-close')
@@ -307,8 +315,11 @@ export class CrsAccountDialog extends CrsElement {
   override render() {
     const heading = this.account
       ? t('acc.editTitle', { name: this.account.name })
-      : t('acc.consoleTitle')
+      : this.platform === 'gemini-api'
+        ? t('acc.geminiApiTitle')
+        : t('acc.consoleTitle')
     const consoleAcc = this.platform === 'claude-console'
+    const geminiApi = this.platform === 'gemini-api'
     return html`<crs-dialog
       open
       wide
@@ -321,6 +332,7 @@ export class CrsAccountDialog extends CrsElement {
         <div class="form-grid">
           ${this.field('name', 'common.name')} ${this.field('description', 'common.description')}
           ${consoleAcc ? html`${this.field('apiUrl', 'acc.apiUrl', 'url')}${this.field('apiKey', this.account ? 'acc.apiKeyKeep' : 'acc.apiKey', 'password', 'new-password')}` : ''}
+          ${geminiApi ? html`${this.field('apiUrl', 'acc.baseUrl', 'url')}${this.field('apiKey', this.account ? 'acc.apiKeyKeep' : 'acc.apiKey', 'password', 'new-password')}` : ''}
           ${this.field('priority', 'acc.col.priority', 'number', 'off', t('acc.priorityHint'))} ${this.field('maxConcurrency', 'acc.maxConcurrency', 'number')}
           ${this.select('accountType', 'acc.accountType', [
             ['shared', t('acc.type.shared')],

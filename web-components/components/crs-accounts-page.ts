@@ -14,6 +14,7 @@ import './crs-account-dialog.ts'
 import './crs-account-usage-dialog.ts'
 import type { Column } from './crs-data-table.ts'
 import './crs-data-table.ts'
+import './crs-gemini-oauth-dialog.ts'
 import './crs-groups-dialog.ts'
 import './crs-menu.ts'
 import './crs-oauth-wizard.ts'
@@ -102,7 +103,16 @@ export class CrsAccountsPage extends CrsElement {
   declare groups: AccountGroup[]
   declare loading: boolean
   declare error: unknown
-  declare dialog: 'oauth' | 'console' | 'edit' | 'groups' | 'usage' | OtherPlatform | null
+  declare dialog:
+    | 'oauth'
+    | 'console'
+    | 'gemini-api'
+    | 'gemini-oauth'
+    | 'edit'
+    | 'groups'
+    | 'usage'
+    | OtherPlatform
+    | null
   declare editing: Account | null
   declare busy: Record<string, boolean>
   /** Today's, this month's and lifetime usage by account id. */
@@ -140,14 +150,17 @@ export class CrsAccountsPage extends CrsElement {
   async load() {
     this.loading = true
     try {
-      const [oauth, consoleAcc, groups, usage, ...others] = await Promise.all([
-        api.accounts('claude-oauth'),
-        api.accounts('claude-console'),
-        api.groups(),
-        api.accountUsageSummary(),
-        ...OTHER_PLATFORMS.map((p) => api.accounts(p)),
-      ])
-      this.accounts = [...oauth, ...consoleAcc, ...others.flat()]
+      const [oauth, consoleAcc, groups, usage, geminiOauth, geminiApi, ...others] =
+        await Promise.all([
+          api.accounts('claude-oauth'),
+          api.accounts('claude-console'),
+          api.groups(),
+          api.accountUsageSummary(),
+          api.accounts('gemini-oauth'),
+          api.accounts('gemini-api'),
+          ...OTHER_PLATFORMS.map((p) => api.accounts(p)),
+        ])
+      this.accounts = [...oauth, ...consoleAcc, ...geminiOauth, ...geminiApi, ...others.flat()]
       this.groups = groups
       this.usage = usage
       this.error = null
@@ -377,6 +390,22 @@ export class CrsAccountsPage extends CrsElement {
           <button class="btn" data-testid="groups" @click=${() => {
             this.dialog = 'groups'
           }}>${icon('users')}${t('acc.groups')}</button>
+          <crs-menu data-testid="add-gemini" .text=${t('acc.addGemini')} .label=${t('acc.addGemini')} .items=${[
+            {
+              label: t('acc.addGeminiApi'),
+              icon: 'plus',
+              run: () => {
+                this.dialog = 'gemini-api'
+              },
+            },
+            {
+              label: t('acc.addGeminiOauth'),
+              icon: 'plus',
+              run: () => {
+                this.dialog = 'gemini-oauth'
+              },
+            },
+          ]}></crs-menu>
           <crs-menu data-testid="add-other" .text=${t('plat.addOther')} .label=${t('plat.addOther')} .items=${[
             {
               label: t('plat.addBedrock'),
@@ -420,6 +449,8 @@ export class CrsAccountsPage extends CrsElement {
             <option value="">${t('common.all')}</option>
             <option value="claude-oauth" ?selected=${q.platform === 'claude-oauth'}>${t('acc.platform.claude-oauth')}</option>
             <option value="claude-console" ?selected=${q.platform === 'claude-console'}>${t('acc.platform.claude-console')}</option>
+            <option value="gemini-oauth" ?selected=${q.platform === 'gemini-oauth'}>${t('acc.platform.gemini-oauth')}</option>
+            <option value="gemini-api" ?selected=${q.platform === 'gemini-api'}>${t('acc.platform.gemini-api')}</option>
             ${OTHER_PLATFORMS.map((p) => html`<option value=${p} ?selected=${q.platform === p}>${t(`acc.platform.${p}` as MessageKey)}</option>`)}
           </select></label
         >
@@ -456,13 +487,21 @@ export class CrsAccountsPage extends CrsElement {
           : ''
       }
       ${
-        this.dialog === 'console' || (this.dialog === 'edit' && !isOther(this.editing))
+        this.dialog === 'console' ||
+        this.dialog === 'gemini-api' ||
+        (this.dialog === 'edit' && !isOther(this.editing))
           ? html`<crs-account-dialog
               .account=${this.dialog === 'edit' ? this.editing : null}
+              .kind=${this.dialog === 'gemini-api' ? 'gemini-api' : 'claude-console'}
               .groups=${this.groups}
               @crs-close=${this.closeDialog}
               @crs-saved=${() => this.load()}
             ></crs-account-dialog>`
+          : ''
+      }
+      ${
+        this.dialog === 'gemini-oauth'
+          ? html`<crs-gemini-oauth-dialog .groups=${this.groups} @crs-close=${this.closeDialog} @crs-saved=${() => this.load()}></crs-gemini-oauth-dialog>`
           : ''
       }
       ${

@@ -40,6 +40,9 @@ export class CrsConnectPage extends CrsElement {
     const ts = `import Anthropic from '@anthropic-ai/sdk'\n\nconst client = new Anthropic({\n  baseURL: '${base}',\n  apiKey: process.env.ANTHROPIC_API_KEY, // cr_…\n})\nconst msg = await client.messages.create({\n  model: 'claude-sonnet-4-5',\n  max_tokens: 1024,\n  messages: [{ role: 'user', content: 'Hello' }],\n})`
     const py = `import anthropic\n\nclient = anthropic.Anthropic(\n    base_url="${base}",\n    api_key="${key}",\n)\nmsg = client.messages.create(\n    model="claude-sonnet-4-5",\n    max_tokens=1024,\n    messages=[{"role": "user", "content": "Hello"}],\n)`
     const curl = `curl ${base}/v1/messages \\\n  -H "x-api-key: ${key}" \\\n  -H "anthropic-version: 2023-06-01" \\\n  -H "content-type: application/json" \\\n  -d '{"model":"claude-sonnet-4-5","max_tokens":256,"messages":[{"role":"user","content":"Hello"}]}'`
+    const gemini = `${location.origin}/gemini`
+    const geminiCli = `export GEMINI_API_KEY=${key}\nexport GOOGLE_GEMINI_BASE_URL=${gemini}\n# ~/.gemini/settings.json: {"security": {"auth": {"selectedType": "gemini-api-key"}}}\ngemini`
+    const geminiGca = `export CODE_ASSIST_ENDPOINT=${gemini}\nexport GOOGLE_GENAI_USE_GCA=true\nexport GOOGLE_CLOUD_ACCESS_TOKEN=${key}\ngemini`
     return html`<div class="page-head"><h1>${t('connect.title')}</h1></div>
       <p>${t('connect.intro')}</p>
       <section class="card">
@@ -54,6 +57,11 @@ export class CrsConnectPage extends CrsElement {
       <section class="card"><h2>${t('connect.sdkTs')}</h2><crs-code-block label="TypeScript" .code=${ts}></crs-code-block></section>
       <section class="card"><h2>${t('connect.sdkPy')}</h2><crs-code-block label="Python" .code=${py}></crs-code-block></section>
       <section class="card"><h2>${t('connect.curl')}</h2><crs-code-block label="shell" .code=${curl}></crs-code-block></section>
+      <section class="card" data-testid="connect-gemini">
+        <h2>${t('connect.geminiCli')}</h2>
+        <crs-code-block .label=${t('connect.geminiApiKey')} .code=${geminiCli}></crs-code-block>
+        <crs-code-block .label=${t('connect.geminiGoogle')} .code=${geminiGca}></crs-code-block>
+      </section>
       <p style="margin-top:16px"><a href=${href('stats')}>${t('connect.check')}</a></p>`
   }
 }

@@ -1,7 +1,7 @@
 import { css, html } from 'lit'
 import { api } from '../api/client.ts'
 import type { Account, AccountGroup } from '../api/types.ts'
-import { t } from '../i18n/i18n.ts'
+import { type MessageKey, t } from '../i18n/i18n.ts'
 import { confirmAction } from '../lib/confirm.ts'
 import { CrsElement } from '../lib/crs-element.ts'
 import { icon } from '../lib/icons.ts'
@@ -224,7 +224,7 @@ export class CrsGroupsDialog extends CrsElement {
                   ${this.accounts.map(
                     (a) => html`<label class="check"
                       ><input type="checkbox" .checked=${a.groupIds.includes(g.id)} @change=${(e: Event) => this.toggleMember(g, a.id, (e.target as HTMLInputElement).checked)} />${a.name}
-                      <span class="badge">${t(a.platform === 'claude-oauth' ? 'acc.platform.claude-oauth' : 'acc.platform.claude-console')}</span></label
+                      <span class="badge">${t(`acc.platform.${a.platform}` as MessageKey)}</span></label
                     >`,
                   )}
                 </div>

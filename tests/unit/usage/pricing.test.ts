@@ -73,7 +73,7 @@ describe('pricing: every Claude family by hand-computed numbers', () => {
       expect(t.sources?.[p.source ?? '']).toBeDefined()
       for (const v of [p.input, p.output, p.cacheWrite5m, p.cacheWrite1h, p.cacheRead])
         expect(Number.isInteger(v * 1000)).toBe(true)
-      expect(id).toMatch(/^(claude-|gpt-|o\d|codex-|text-embedding-)/)
+      expect(id).toMatch(/^(claude-|gemini-|gpt-|o\d|codex-|text-embedding-)/)
     }
   })
 

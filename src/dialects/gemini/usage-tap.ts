@@ -1,0 +1,126 @@
+/**
+ * @module
+ * Reads usage from a Gemini SSE stream (`?alt=sse`: the Generative Language API's
+ * `data: {candidates, usageMetadata}` events, or Code Assist's `data: {response: {…}}`) while the
+ * bytes pass through untouched. Every event repeats the running `usageMetadata`, so only the last
+ * line that holds one is kept (as bytes) and parsed once at the end; a `finishReason` (or a
+ * prompt's `blockReason`) marks the answer complete and a `data: {"error": …}` event is the stream's error. Content is never
+ * decoded here.
+ */
+import { Buffer } from 'node:buffer'
+import { emptyUsage } from '../../usage/tokens.ts'
+import type { StreamFacts, StreamTap } from '../dialect.ts'
+import { type LineRegion, SseLines } from '../sse-lines.ts'
+import { geminiUsageFrom, unwrapResponse } from './usage.ts'
+
+const USAGE = Buffer.from('"usageMetadata"')
+const FINISH = Buffer.from('"finishReason"')
+/** A prompt Google blocks is answered with `promptFeedback.blockReason` and no candidates. */
+const BLOCKED = Buffer.from('"blockReason"')
+const ERROR = Buffer.from('data: {"error"')
+const NL = 10
+const decoder = new TextDecoder()
+
+/** Incremental usage reader of Gemini streams (`complete` = a `finishReason` seen). */
+export class GeminiUsageTap implements StreamTap {
+  readonly facts: StreamFacts
+  #captureLimit: number
+  #capture: Uint8Array | null = null
+  #captureBytes = 0
+  #lines = new SseLines()
+  #lastUsage: Buffer | null = null
+  #region: LineRegion = (buf, from, to) => this.#scan(buf, from, to)
+
+  constructor(options: { captureLimit: number; model?: string }) {
+    this.#captureLimit = options.captureLimit
+    this.facts = {
+      model: options.model ?? '',
+      usage: emptyUsage(),
+      complete: false,
+      error: null,
+      captured: '',
+      capturedTruncated: false,
+      bytes: 0,
+    }
+  }
+
+  push(chunk: Uint8Array): void {
+    this.facts.bytes += chunk.byteLength
+    this.#keep(chunk)
+    this.#lines.push(chunk, this.#region)
+  }
+
+  close(): void {
+    this.#lines.close(this.#region)
+  }
+
+  finish(): StreamFacts {
+    this.close()
+    if (this.#lastUsage) {
+      const text = decoder.decode(this.#lastUsage).trim()
+      try {
+        const ev = unwrapResponse(JSON.parse(text.startsWith('data:') ? text.slice(5) : text))
+        this.facts.usage = geminiUsageFrom(ev?.usageMetadata)
+      } catch {
+        // a cut line: no usage
+      }
+      this.#lastUsage = null
+    }
+    if (this.#capture) {
+      this.facts.captured = decoder.decode(this.#capture.subarray(0, this.#captureBytes))
+      this.#capture = null
+    }
+    return this.facts
+  }
+
+  #keep(chunk: Uint8Array): void {
+    if (this.facts.capturedTruncated || this.#captureLimit <= 0) return
+    const take = Math.min(this.#captureLimit - this.#captureBytes, chunk.byteLength)
+    const need = this.#captureBytes + take
+    let buf = this.#capture
+    if (!buf || buf.byteLength < need) {
+      const size = Math.min(this.#captureLimit, Math.max(need, (buf?.byteLength ?? 2048) * 2))
+      const grown = new Uint8Array(size)
+      if (buf) grown.set(buf.subarray(0, this.#captureBytes))
+      buf = this.#capture = grown
+    }
+    buf.set(take === chunk.byteLength ? chunk : chunk.subarray(0, take), this.#captureBytes)
+    this.#captureBytes = need
+    if (take < chunk.byteLength) this.facts.capturedTruncated = true
+  }
+
+  /** The line of `buf` around index `i` (bounded by `from`/`to`). */
+  #lineAt(buf: Buffer, i: number, from: number, to: number): [number, number] {
+    const start = i <= from ? from : Math.max(from, buf.lastIndexOf(NL, i - 1) + 1)
+    const nl = buf.indexOf(NL, i)
+    return [start, nl < 0 || nl > to ? to : nl]
+  }
+
+  #scan(buf: Buffer, from: number, to: number): void {
+    const u = buf.lastIndexOf(USAGE, to - 1)
+    if (u >= from) {
+      const [s, e] = this.#lineAt(buf, u, from, to)
+      this.#lastUsage = Buffer.from(buf.subarray(s, e))
+    }
+    if (!this.facts.complete) {
+      const f = buf.indexOf(FINISH, from)
+      const b = f >= 0 && f < to ? f : buf.indexOf(BLOCKED, from)
+      if (b >= 0 && b < to) this.facts.complete = true
+    }
+    const err = buf.indexOf(ERROR, from)
+    if (err >= 0 && err < to) {
+      const [s, e] = this.#lineAt(buf, err, from, to)
+      try {
+        const j = JSON.parse(decoder.decode(buf.subarray(s + 5, e))) as {
+          error?: { status?: unknown; message?: unknown }
+        }
+        this.facts.error = {
+          type: String(j.error?.status ?? 'api_error'),
+          message: String(j.error?.message ?? ''),
+        }
+      } catch {
+        this.facts.error = { type: 'api_error', message: 'Upstream stream error' }
+      }
+    }
+  }
+}
