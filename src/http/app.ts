@@ -20,10 +20,12 @@ import type { UsageService } from '../usage/service.ts'
 import { type WebAsset, webRoutes } from '../web/serve-web.ts'
 import { type AccountOps, adminAccountRoutes } from './admin-accounts-routes.ts'
 import { adminAnalyticsRoutes } from './admin-analytics-routes.ts'
+import type { AdminGuardDeps } from './admin-guard.ts'
 import { adminRoutes } from './admin-routes.ts'
 import { adminUsageViewRoutes } from './admin-usage-views-routes.ts'
 import { adminWebhookRoutes } from './admin-webhook-routes.ts'
 import { azureRoutes } from './azure-routes.ts'
+import { claudeCompatRoutes } from './claude-compat-routes.ts'
 import { compressionPlugin } from './compression.ts'
 import { corsPlugin } from './cors.ts'
 import { droidRoutes } from './droid-routes.ts'
@@ -32,6 +34,7 @@ import { healthRoutes } from './health-routes.ts'
 import { historyRoutes } from './history-routes.ts'
 import { keyBatchRoutes } from './key-batch-routes.ts'
 import { keyRoutes } from './key-routes.ts'
+import { legacyCompletionRoutes } from './legacy-completions-routes.ts'
 import { metricsRoutes } from './metrics-routes.ts'
 import { openaiResponsesRoutes } from './openai-responses-routes.ts'
 import { openaiRoutes } from './openai-routes.ts'
@@ -200,7 +203,25 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .use(adminWebhookRoutes({ guard, webhooks: deps.services.webhooks }))
+    .use(claudeSeedRoutes(deps, guard))
     .use(webRoutes({ readAsset: deps.readAsset }))
+}
+
+/** The Claude side's remaining seed routes (health, stubs, legacy completions, key test). */
+function claudeSeedRoutes(deps: AppDeps, _guard: AdminGuardDeps) {
+  const s = deps.services
+  return new Elysia({ name: 'crs.claude-seed' })
+    .use(
+      claudeCompatRoutes({
+        version: deps.version,
+        clock: deps.clock,
+        keys: s.keys,
+        accounts: s.accounts,
+        usage: s.usage,
+        relay: s.relay,
+      }),
+    )
+    .use(legacyCompletionRoutes({ relay: s.relay, keys: s.keys, logger: deps.logger }))
 }
 
 /** The app's type, for typed clients. */
