@@ -22,6 +22,7 @@ import { type AccountOps, adminAccountRoutes } from './admin-accounts-routes.ts'
 import { adminAnalyticsRoutes } from './admin-analytics-routes.ts'
 import type { AdminGuardDeps } from './admin-guard.ts'
 import { adminRoutes } from './admin-routes.ts'
+import { adminSeedRoutes } from './admin-seed-routes.ts'
 import { adminUsageViewRoutes } from './admin-usage-views-routes.ts'
 import { adminWebhookRoutes } from './admin-webhook-routes.ts'
 import { azureRoutes } from './azure-routes.ts'
@@ -208,7 +209,7 @@ export function createApp(deps: AppDeps) {
 }
 
 /** The Claude side's remaining seed routes (health, stubs, legacy completions, key test). */
-function claudeSeedRoutes(deps: AppDeps, _guard: AdminGuardDeps) {
+function claudeSeedRoutes(deps: AppDeps, guard: AdminGuardDeps) {
   const s = deps.services
   return new Elysia({ name: 'crs.claude-seed' })
     .use(
@@ -222,6 +223,19 @@ function claudeSeedRoutes(deps: AppDeps, _guard: AdminGuardDeps) {
       }),
     )
     .use(legacyCompletionRoutes({ relay: s.relay, keys: s.keys, logger: deps.logger }))
+    .use(
+      adminSeedRoutes({
+        config: deps.config,
+        guard,
+        keys: s.keys,
+        accounts: s.accounts,
+        usage: s.usage,
+        history: s.history,
+        stores: deps.stores,
+        clock: deps.clock,
+        version: deps.version,
+      }),
+    )
 }
 
 /** The app's type, for typed clients. */
