@@ -31,6 +31,7 @@ import { createWebhookService } from './notify/service.ts'
 import { createBedrockAdapter } from './platforms/bedrock/adapter.ts'
 import { createCcrAdapter } from './platforms/ccr/adapter.ts'
 import { createClaudeConsoleAdapter } from './platforms/claude/console-adapter.ts'
+import { maxOutputOf } from './platforms/claude/fixups.ts'
 import { createClaudeOAuthAdapter } from './platforms/claude/oauth-adapter.ts'
 import { createDroidAdapter } from './platforms/droid/adapter.ts'
 import { workosRefreshGrant } from './platforms/droid/workos.ts'
@@ -206,7 +207,11 @@ export async function buildRelay(options: BuildOptions) {
   })
   const codexUsage = createCodexUsageStore({ coord: stores.coord, clock, logger })
   const registry = createPlatformRegistry([
-    createClaudeOAuthAdapter({ config, tokens }),
+    createClaudeOAuthAdapter({
+      config,
+      tokens,
+      maxOutputTokens: (model) => maxOutputOf(prices.pricing, model),
+    }),
     createClaudeConsoleAdapter({ config }),
     createBedrockAdapter(),
     createCcrAdapter({ config }),

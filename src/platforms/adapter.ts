@@ -50,6 +50,8 @@ export interface UpstreamRequest {
   body: string | Uint8Array
   /** The model id actually asked for, when the adapter renames it (e.g. a Bedrock model id). */
   upstreamModel?: string
+  /** Request fix-ups the adapter applied to the body (recorded in history with the body sent). */
+  fixups?: string[]
 }
 
 /** An upstream failure as the adapter classifies it. */
