@@ -40,6 +40,7 @@ import { createChatGPTAdapter } from './platforms/openai/chatgpt-adapter.ts'
 import { createCodexUsageStore } from './platforms/openai/codex-usage.ts'
 import { refreshChatGPTToken } from './platforms/openai/oauth.ts'
 import { createOpenAIResponsesAdapter } from './platforms/openai/responses-adapter.ts'
+import { createSessionTracker } from './platforms/claude/session-window.ts'
 import { createPlatformRegistry } from './platforms/registry.ts'
 import { accessLogRecorder } from './relay/access-log.ts'
 import { createAccountFetch } from './relay/account-fetch.ts'
@@ -206,10 +207,17 @@ export async function buildRelay(options: BuildOptions) {
     }),
   })
   const codexUsage = createCodexUsageStore({ coord: stores.coord, clock, logger })
+  const session = createSessionTracker({
+    accounts,
+    clock,
+    logger,
+    maxWarnings: config.CLAUDE_5H_WARNING_MAX_NOTIFICATIONS,
+  })
   const registry = createPlatformRegistry([
     createClaudeOAuthAdapter({
       config,
       tokens,
+      session,
       maxOutputTokens: (model) => maxOutputOf(prices.pricing, model),
     }),
     createClaudeConsoleAdapter({ config }),
@@ -352,6 +360,7 @@ export async function buildRelay(options: BuildOptions) {
   // Stop order: nothing new is started, in-flight recording is handed over, queues are
   // flushed, then storage closes.
   lifecycle.add('price reloads', prices.stop)
+  lifecycle.add('session windows', session.stop)
   lifecycle.add('relay', relay.stop)
   lifecycle.add('webhooks', webhooks.stop)
   lifecycle.add('usage', usage.stop)
@@ -378,6 +387,7 @@ export async function buildRelay(options: BuildOptions) {
       audit,
       webhooks,
       registry,
+      session,
     },
     /** Server hooks: the entry point attaches its server once listening. */
     server,

@@ -17,6 +17,10 @@ export const WEBHOOK_EVENT_TYPES = [
   'unauthorized',
   'blocked',
   'refresh_failed',
+  'session_warning',
+  'session_reset',
+  'quota_exceeded',
+  'subscription_expiring',
   'test',
 ] as const
 
@@ -51,6 +55,10 @@ export const WebhookEvents = T.Object({
   unauthorized: T.Boolean({ default: true }),
   blocked: T.Boolean({ default: true }),
   refresh_failed: T.Boolean({ default: true }),
+  session_warning: T.Boolean({ default: true }),
+  session_reset: T.Boolean({ default: true }),
+  quota_exceeded: T.Boolean({ default: true }),
+  subscription_expiring: T.Boolean({ default: true }),
   test: T.Boolean({ default: true }),
 })
 export type WebhookEvents = Static<typeof WebhookEvents>

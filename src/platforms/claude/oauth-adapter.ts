@@ -22,6 +22,7 @@ import {
   oauthBeta,
   withClaudeCodeSystem,
 } from './protocol.ts'
+import type { SessionTracker } from './session-window.ts'
 
 /** Options of {@link createClaudeOAuthAdapter}. */
 export interface ClaudeOAuthAdapterOptions {
@@ -29,6 +30,8 @@ export interface ClaudeOAuthAdapterOptions {
   tokens: TokenProvider
   /** The output maximum of a model (`max_tokens` is clamped to it), or null when unknown. */
   maxOutputTokens?: (model: string) => number | null
+  /** Sees every answer's headers (the 5-hour session window). */
+  session?: Pick<SessionTracker, 'observe'>
 }
 
 /** Whether a subscription's plan allows `model` (Claude models only; Opus needs Max or better). */
@@ -104,6 +107,9 @@ export function createClaudeOAuthAdapter(options: ClaudeOAuthAdapterOptions): Pl
         body: body ? JSON.stringify(body) : call.raw,
       }
     },
+    observe: options.session
+      ? (entry, headers) => options.session!.observe(entry, headers)
+      : undefined,
     renewAfterUnauthorized: async (entry) => (await tokens.afterUnauthorized(entry)) !== null,
   }
 }
