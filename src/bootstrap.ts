@@ -31,6 +31,7 @@ import { createWebhookService } from './notify/service.ts'
 import { createBedrockAdapter } from './platforms/bedrock/adapter.ts'
 import { createCcrAdapter } from './platforms/ccr/adapter.ts'
 import { createClaudeConsoleAdapter } from './platforms/claude/console-adapter.ts'
+import { createConsoleQuota } from './platforms/claude/console-quota.ts'
 import { maxOutputOf } from './platforms/claude/fixups.ts'
 import { createClaudeOAuthAdapter } from './platforms/claude/oauth-adapter.ts'
 import { createDroidAdapter } from './platforms/droid/adapter.ts'
@@ -284,6 +285,13 @@ export async function buildRelay(options: BuildOptions) {
     startedAt,
     now: () => clock.now(),
   })
+  const consoleQuota = createConsoleQuota({
+    accounts,
+    usage,
+    clock,
+    logger,
+    tzOffsetHours: config.TIMEZONE_OFFSET,
+  })
   const recorder = fanOutRecorder(
     [
       usage.recorder,
@@ -291,6 +299,7 @@ export async function buildRelay(options: BuildOptions) {
       metrics.recorder,
       touchKeys,
       accessLogRecorder(logger),
+      consoleQuota.recorder,
       ...(options.recorders ?? []),
     ],
     (err) => logger.error('a request recorder failed', { error: err }),
@@ -333,6 +342,7 @@ export async function buildRelay(options: BuildOptions) {
       audit,
       webhooks,
       metrics,
+      consoleQuota,
     },
     accountOps: {
       tokens,
@@ -361,6 +371,7 @@ export async function buildRelay(options: BuildOptions) {
   // flushed, then storage closes.
   lifecycle.add('price reloads', prices.stop)
   lifecycle.add('session windows', session.stop)
+  lifecycle.add('console quotas', consoleQuota.stop)
   lifecycle.add('relay', relay.stop)
   lifecycle.add('webhooks', webhooks.stop)
   lifecycle.add('usage', usage.stop)
@@ -388,6 +399,7 @@ export async function buildRelay(options: BuildOptions) {
       webhooks,
       registry,
       session,
+      consoleQuota,
     },
     /** Server hooks: the entry point attaches its server once listening. */
     server,

@@ -13,6 +13,7 @@ import { InvalidRequestError, NotFoundError } from '../core/errors.ts'
 import type { Clock } from '../core/ports.ts'
 import type { HistoryService } from '../history/service.ts'
 import type { KeyService } from '../keys/service.ts'
+import type { ConsoleQuota } from '../platforms/claude/console-quota.ts'
 import type { Stores } from '../storage/stores.ts'
 import { usagePeriods } from '../usage/cost-caps.ts'
 import { type Counters, emptyCounters } from '../usage/model.ts'
@@ -32,6 +33,7 @@ export interface AdminSeedRouteDeps {
   stores: Pick<Stores, 'sweepExpired'>
   clock: Clock
   version: string
+  consoleQuota?: ConsoleQuota
 }
 
 const DAY = 86_400_000
@@ -294,6 +296,40 @@ export function adminSeedRoutes(deps: AdminSeedRouteDeps) {
         detail: {
           tags: ['system'],
           summary: 'Disables expired keys, runs history retention and sweeps expired rows now',
+        },
+      },
+    )
+    .get(
+      '/claude-console-accounts/:id/usage',
+      async ({ params }) => {
+        const entry = (await accounts.snapshot()).find(
+          (e) => e.account.id === params.id && e.account.platform === 'claude-console',
+        )
+        if (!entry || !deps.consoleQuota)
+          throw new NotFoundError(`Cannot find Claude Console account "${params.id}"`)
+        return { success: true, data: await deps.consoleQuota.usageOf(entry) }
+      },
+      {
+        detail: {
+          tags: ['accounts'],
+          summary: "A console account's cost today against its dailyQuota, and when it resets",
+        },
+      },
+    )
+    .post(
+      '/claude-console-accounts/reset-all-usage',
+      async () => {
+        const reset = (await deps.consoleQuota?.resetAll()) ?? 0
+        return {
+          success: true,
+          message: 'Daily usage of every console account reset',
+          data: { reset },
+        }
+      },
+      {
+        detail: {
+          tags: ['accounts'],
+          summary: 'Starts the quota day of every console account over (quota stops lifted)',
         },
       },
     )

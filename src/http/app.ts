@@ -12,6 +12,7 @@ import type { HistoryService } from '../history/service.ts'
 import type { KeyService } from '../keys/service.ts'
 import type { MetricsService } from '../metrics/service.ts'
 import type { WebhookService } from '../notify/service.ts'
+import type { ConsoleQuota } from '../platforms/claude/console-quota.ts'
 import type { RelayService } from '../relay/pipeline.ts'
 import { trustsProxy } from '../security/client-ip.ts'
 import type { Stores } from '../storage/stores.ts'
@@ -54,6 +55,8 @@ export interface AppServices {
   audit: AuditLog
   webhooks: WebhookService
   metrics: MetricsService
+  /** Daily quotas of Claude Console accounts (absent: the quota routes are not served). */
+  consoleQuota?: ConsoleQuota
 }
 
 /** Everything the HTTP app is built from. */
@@ -234,6 +237,7 @@ function claudeSeedRoutes(deps: AppDeps, guard: AdminGuardDeps) {
         stores: deps.stores,
         clock: deps.clock,
         version: deps.version,
+        consoleQuota: s.consoleQuota,
       }),
     )
 }

@@ -158,7 +158,7 @@ export async function tryAccount(
       model: ctx.model,
       body: bytes,
     }
-    const result: AttemptResult = adapter.classify?.(refusal) ?? {
+    const result: AttemptResult = adapter.classify?.(refusal, entry) ?? {
       kind: 'http',
       status: res.status,
       headers: res.headers,
