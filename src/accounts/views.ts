@@ -41,6 +41,22 @@ export const EffectiveStatus = T.Union([
   T.Literal('cooling_down'),
 ])
 
+/** The 5-hour session window of a Claude subscription account (from its answers' headers). */
+export const SessionWindowView = T.Object({
+  windowStart: T.String(),
+  windowEnd: T.String(),
+  active: T.Boolean(),
+  status: T.Union([T.String(), T.Null()], { description: 'allowed, allowed_warning or rejected' }),
+  progress: T.Number({ description: 'percent of the window elapsed' }),
+  remainingMinutes: T.Number(),
+  fiveHourUtilization: T.Number({ description: '0 to 1, as the API reports it' }),
+  sevenDayUtilization: T.Number({ description: '0 to 1, as the API reports it' }),
+  stoppedUntil: T.Union([T.String(), T.Null()], {
+    description: 'not scheduled until then (autoStopOnWarning)',
+  }),
+  autoStopOnWarning: T.Boolean(),
+})
+
 /** The admin view of one account: never a secret. */
 export const AccountView = T.Composite([
   T.Omit(Account, ['secret', 'proxy']),
@@ -59,6 +75,7 @@ export const AccountView = T.Composite([
     boundKeys: T.Integer({ description: 'live keys bound to it' }),
     groupInfos: T.Array(T.Object({ id: T.String(), name: T.String() })),
     usageWindows: T.Union([UsageWindows, T.Null()]),
+    sessionWindow: T.Union([SessionWindowView, T.Null()]),
   }),
 ])
 export type AccountView = Static<typeof AccountView>

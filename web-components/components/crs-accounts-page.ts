@@ -32,6 +32,8 @@ export function healthOf(a: Account, now: number): { key: MessageKey; cls: strin
   if (s.overloadedUntil > now)
     return { key: 'health.overloaded', cls: 'warn', until: s.overloadedUntil }
   if (s.coolingUntil > now) return { key: 'health.coolingDown', cls: 'warn', until: s.coolingUntil }
+  const stop = Math.max(s.sessionStoppedUntil ?? 0, s.quotaStoppedUntil ?? 0)
+  if (stop > now) return { key: 'health.rateLimited', cls: 'warn', until: stop }
   if (!a.schedulable) return { key: 'health.paused', cls: '', until: 0 }
   return { key: 'health.normal', cls: 'ok', until: 0 }
 }
@@ -202,6 +204,44 @@ export class CrsAccountsPage extends CrsElement {
     </div>`
   }
 
+  /** Usage windows (OAuth snapshot, else the session window from headers), quota, expiry. */
+  private windowsCell(a: Account, todayCost: number) {
+    const sw = a.sessionWindow
+    const parts = []
+    if (a.usageWindows)
+      parts.push(
+        html`${this.windowBar('5h', a.usageWindows.fiveHour)}${this.windowBar('7d', a.usageWindows.sevenDay)}${this.windowBar('Opus', a.usageWindows.sevenDayOpus)}`,
+      )
+    else if (sw?.active)
+      parts.push(
+        html`${this.windowBar('5h', { utilization: sw.fiveHourUtilization * 100, resetsAt: sw.windowEnd })}${this.windowBar('7d', { utilization: sw.sevenDayUtilization * 100, resetsAt: null })}`,
+      )
+    if (sw?.stoppedUntil)
+      parts.push(
+        html`<div class="badge warn" data-testid="session-stopped">${t('acc.sessionWarning')} · ${t('acc.sessionStopped', { t: fmtDateTime(sw.stoppedUntil) })}</div>`,
+      )
+    else if (sw?.status === 'allowed_warning')
+      parts.push(html`<div class="badge warn">${t('acc.sessionWarning')}</div>`)
+    const quota = Number(a.options?.dailyQuota ?? 0)
+    if (quota > 0)
+      parts.push(
+        this.windowBar(t('acc.quota'), {
+          utilization: (todayCost / quota) * 100,
+          resetsAt: null,
+        }),
+      )
+    const ends = a.options?.subscriptionExpiresAt
+    if (typeof ends === 'string') {
+      const soon = Date.parse(ends) - Date.now() < 7 * 86_400_000
+      parts.push(
+        html`<div class="small ${soon ? 'badge warn' : 'muted'}" data-testid="subscription-ends">${t('acc.subscriptionEnds', { t: fmtDateTime(ends) })}</div>`,
+      )
+    }
+    return parts.length
+      ? html`<div class="right">${parts}</div>`
+      : html`<span class="muted small">—</span>`
+  }
+
   private menu(a: Account) {
     const busy = (what: string) => this.busy[`${a.id}:${what}`] === true
     return html`<crs-menu
@@ -298,10 +338,7 @@ export class CrsAccountsPage extends CrsElement {
         key: 'windows',
         label: t('acc.col.windows'),
         wide: true,
-        render: (a) =>
-          a.usageWindows
-            ? html`<div class="right">${this.windowBar('5h', a.usageWindows.fiveHour)}${this.windowBar('7d', a.usageWindows.sevenDay)}${this.windowBar('Opus', a.usageWindows.sevenDayOpus)}</div>`
-            : html`<span class="muted small">—</span>`,
+        render: (a) => this.windowsCell(a, today(a)?.cost ?? 0),
       },
       {
         key: 'priority',
