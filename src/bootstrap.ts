@@ -30,6 +30,7 @@ import { createMetrics } from './metrics/service.ts'
 import { createWebhookService } from './notify/service.ts'
 import { createBedrockAdapter } from './platforms/bedrock/adapter.ts'
 import { createCcrAdapter } from './platforms/ccr/adapter.ts'
+import { createClientIdentity } from './platforms/claude/client-identity.ts'
 import { createClaudeConsoleAdapter } from './platforms/claude/console-adapter.ts'
 import { createConsoleQuota } from './platforms/claude/console-quota.ts'
 import { maxOutputOf } from './platforms/claude/fixups.ts'
@@ -213,11 +214,14 @@ export async function buildRelay(options: BuildOptions) {
     clock,
     logger,
     maxWarnings: config.CLAUDE_5H_WARNING_MAX_NOTIFICATIONS,
+    coord: stores.coord,
   })
+  const identity = createClientIdentity({ coord: stores.coord, clock, logger })
   const registry = createPlatformRegistry([
     createClaudeOAuthAdapter({
       config,
       tokens,
+      identity,
       session,
       maxOutputTokens: (model) => maxOutputOf(prices.pricing, model),
     }),
@@ -343,6 +347,7 @@ export async function buildRelay(options: BuildOptions) {
       webhooks,
       metrics,
       consoleQuota,
+      claudeIdentity: identity,
     },
     accountOps: {
       tokens,

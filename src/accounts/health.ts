@@ -125,6 +125,8 @@ export function unavailableReason(
   if (!account.isActive) return 'inactive'
   if (!account.schedulable) return 'not schedulable'
   if (state.status !== 'active') return state.status
+  const ends = account.options.subscriptionExpiresAt
+  if (typeof ends === 'string' && Date.parse(ends) <= now) return 'subscription expired'
   if (state.rateLimitedUntil > now)
     return `rate-limited until ${new Date(state.rateLimitedUntil).toISOString()}`
   if (opus && state.opusRateLimitedUntil > now)
@@ -159,6 +161,8 @@ export function unavailabilityOf(
 ): Unavailability {
   if (unavailableReason(account, state, now, opus) === null) return { kind: 'available' }
   if (!account.isActive || !account.schedulable || state.status !== 'active') return { kind: 'off' }
+  const ends = account.options.subscriptionExpiresAt
+  if (typeof ends === 'string' && Date.parse(ends) <= now) return { kind: 'off' }
   const rate = Math.max(
     state.rateLimitedUntil,
     opus ? state.opusRateLimitedUntil : 0,

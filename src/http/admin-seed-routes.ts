@@ -13,6 +13,7 @@ import { InvalidRequestError, NotFoundError } from '../core/errors.ts'
 import type { Clock } from '../core/ports.ts'
 import type { HistoryService } from '../history/service.ts'
 import type { KeyService } from '../keys/service.ts'
+import type { ClientIdentity } from '../platforms/claude/client-identity.ts'
 import type { ConsoleQuota } from '../platforms/claude/console-quota.ts'
 import type { Stores } from '../storage/stores.ts'
 import { usagePeriods } from '../usage/cost-caps.ts'
@@ -34,6 +35,7 @@ export interface AdminSeedRouteDeps {
   clock: Clock
   version: string
   consoleQuota?: ConsoleQuota
+  identity?: ClientIdentity
 }
 
 const DAY = 86_400_000
@@ -330,6 +332,60 @@ export function adminSeedRoutes(deps: AdminSeedRouteDeps) {
         detail: {
           tags: ['accounts'],
           summary: 'Starts the quota day of every console account over (quota stops lifted)',
+        },
+      },
+    )
+    .get(
+      '/claude-code-headers',
+      async () => {
+        const entries = (await accounts.snapshot()).filter(
+          (e) => e.account.platform === 'claude-oauth',
+        )
+        const names = new Map(entries.map((e) => [e.account.id, e.account.name]))
+        const list = (await deps.identity?.list([...names.keys()])) ?? []
+        return {
+          success: true,
+          data: list.map((h) => ({ ...h, accountName: names.get(h.accountId) ?? '' })),
+        }
+      },
+      {
+        detail: {
+          tags: ['accounts'],
+          summary: 'Claude Code headers captured per OAuth account (replayed for other clients)',
+        },
+      },
+    )
+    .delete(
+      '/claude-code-headers/:accountId',
+      async ({ params }) => {
+        await deps.identity?.clear(params.accountId)
+        return { success: true, message: 'Captured headers cleared' }
+      },
+      {
+        detail: {
+          tags: ['accounts'],
+          summary: "Forgets an account's captured Claude Code headers",
+        },
+      },
+    )
+    .get(
+      '/claude-code-version',
+      async () => ({
+        success: true,
+        data: { userAgent: (await deps.identity?.unifiedUserAgent()) ?? null },
+      }),
+      { detail: { tags: ['accounts'], summary: 'The newest captured Claude Code user agent' } },
+    )
+    .post(
+      '/claude-code-version/clear',
+      async () => {
+        await deps.identity?.clearUserAgent()
+        return { success: true, message: 'Captured user agent cleared' }
+      },
+      {
+        detail: {
+          tags: ['accounts'],
+          summary: 'Forgets the newest captured Claude Code user agent',
         },
       },
     )

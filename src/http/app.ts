@@ -12,6 +12,7 @@ import type { HistoryService } from '../history/service.ts'
 import type { KeyService } from '../keys/service.ts'
 import type { MetricsService } from '../metrics/service.ts'
 import type { WebhookService } from '../notify/service.ts'
+import type { ClientIdentity } from '../platforms/claude/client-identity.ts'
 import type { ConsoleQuota } from '../platforms/claude/console-quota.ts'
 import type { RelayService } from '../relay/pipeline.ts'
 import { trustsProxy } from '../security/client-ip.ts'
@@ -57,6 +58,8 @@ export interface AppServices {
   metrics: MetricsService
   /** Daily quotas of Claude Console accounts (absent: the quota routes are not served). */
   consoleQuota?: ConsoleQuota
+  /** Captured Claude Code headers per OAuth account. */
+  claudeIdentity?: ClientIdentity
 }
 
 /** Everything the HTTP app is built from. */
@@ -238,6 +241,7 @@ function claudeSeedRoutes(deps: AppDeps, guard: AdminGuardDeps) {
         clock: deps.clock,
         version: deps.version,
         consoleQuota: s.consoleQuota,
+        identity: s.claudeIdentity,
       }),
     )
 }

@@ -13,6 +13,7 @@ import type { Config } from '../../config/schema.ts'
 import { forwardableHeaders } from '../../relay/headers.ts'
 import { isOpusModel } from '../../usage/model-class.ts'
 import type { PlatformAdapter, UpstreamCall, UpstreamRequest } from '../adapter.ts'
+import type { ClientIdentity } from './client-identity.ts'
 import { applyFixups } from './fixups.ts'
 import {
   CLAUDE_FORWARD_HEADERS,
@@ -30,6 +31,8 @@ export interface ClaudeOAuthAdapterOptions {
   tokens: TokenProvider
   /** The output maximum of a model (`max_tokens` is clamped to it), or null when unknown. */
   maxOutputTokens?: (model: string) => number | null
+  /** One client identity per account (captured Claude Code headers, unified UA and client id). */
+  identity?: Pick<ClientIdentity, 'applyHeaders' | 'unifyClientId'>
   /** Sees every answer's headers (the 5-hour session window). */
   session?: Pick<SessionTracker, 'observe'>
 }
@@ -83,11 +86,13 @@ export function createClaudeOAuthAdapter(options: ClaudeOAuthAdapterOptions): Pl
       headers['anthropic-beta'] = oauthBeta(call.clientHeaders.get('anthropic-beta'), call.model)
       if (!/^claude-cli\//i.test(headers['user-agent'] ?? ''))
         headers['user-agent'] = DEFAULT_CLAUDE_CLI_UA
+      options.identity?.applyHeaders(call.entry, call.clientHeaders, headers)
       let body: Record<string, unknown> | null = hasClaudeCodeSystem(call.body)
         ? null
         : withClaudeCodeSystem(call.body)
       if (call.upstreamModel !== call.model)
         body = { ...(body ?? call.body), model: call.upstreamModel }
+      body = options.identity?.unifyClientId(call.entry, body ?? call.body) ?? body
       const fixed =
         call.operation === 'messages'
           ? applyFixups(body ?? call.body, {

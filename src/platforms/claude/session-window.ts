@@ -14,6 +14,7 @@
  */
 import type { AccountState } from '../../accounts/model.ts'
 import type { AccountService, PoolEntry } from '../../accounts/service.ts'
+import type { CoordRepository } from '../../coord/repository.ts'
 import type { Clock, Logger } from '../../core/ports.ts'
 
 const HOUR = 3_600_000
@@ -88,6 +89,10 @@ export interface SessionTrackerOptions {
   maxWarnings: number
   /** How often stopped accounts are checked for their reset (ms). @default 60000 */
   checkMs?: number
+  /** Shared store: a subscription's expiry is announced once across instances. */
+  coord?: Pick<CoordRepository, 'incrementTemp'>
+  /** How long before a subscription ends it is announced (ms). @default 3 days */
+  expiryNoticeMs?: number
 }
 
 /** Tracks the session windows of OAuth accounts (the adapter's `observe`). */
@@ -124,6 +129,30 @@ export function createSessionTracker(options: SessionTrackerOptions) {
         sessionWarnings: 0,
       })
       accounts.emit('session_reset', entry, 'The 5-hour window was reset; scheduling resumed')
+    }
+    await announceExpiries(now)
+  }
+  /** Sends `subscription_expiring` once per account and end date, in the days before it. */
+  async function announceExpiries(now: number): Promise<void> {
+    const notice = options.expiryNoticeMs ?? 3 * 86_400_000
+    for (const entry of await accounts.snapshot()) {
+      const ends = entry.account.options.subscriptionExpiresAt
+      if (typeof ends !== 'string') continue
+      const at = Date.parse(ends)
+      if (!(at > now && at - now <= notice)) continue
+      const first = options.coord
+        ? (await options.coord.incrementTemp(
+            `subscription-notice:${entry.account.id}:${at}`,
+            notice + 86_400_000,
+          )) === 1
+        : true
+      if (first)
+        accounts.emit(
+          'subscription_expiring',
+          entry,
+          `The subscription ends on ${new Date(at).toISOString()}`,
+          at,
+        )
     }
   }
   const timer = setInterval(
