@@ -13,6 +13,7 @@ import { createAdminAuthService } from './admin/auth-service.ts'
 import { chooseStorage, loadConfig, parseSize, type StorageChoice } from './config/load.ts'
 import type { Config } from './config/schema.ts'
 import { type ResolvedSecrets, resolveSecrets, type SecretFileAccess } from './config/secrets.ts'
+import { seedEnvNotice } from './config/seed-env.ts'
 import { createSecretBox } from './core/crypto.ts'
 import { createLifecycle } from './core/lifecycle.ts'
 import { createLogger } from './core/log.ts'
@@ -446,6 +447,8 @@ export async function bootstrap(
         : runtime.logSink,
     now: () => clock.now(),
   })
+  const seedNotice = seedEnvNotice(env)
+  if (seedNotice) logger.warn(seedNotice)
   runtime.ensureDir(config.DATA_DIR)
   const secrets = resolveSecrets(config, runtime.secretFiles)
   announceSecrets(secrets, logger)
