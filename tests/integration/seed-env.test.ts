@@ -4,7 +4,7 @@
  * (`ENABLE_CORS=true`), and a PRICING_FILE change is picked up without a restart.
  */
 import { afterAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort, waitForHttp } from '../helpers/net.ts'
