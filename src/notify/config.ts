@@ -62,6 +62,16 @@ export function checkHttpUrl(field: string, value: unknown): string {
   return text
 }
 
+/** Bark given as the seed's fields (`deviceKey`, optional `serverUrl`): the push URL. */
+function barkUrl(type: WebhookPlatformType, input: Body): string | undefined {
+  if (type !== 'bark' || typeof input.deviceKey !== 'string' || !input.deviceKey.trim()) return
+  const key = input.deviceKey.trim()
+  if (!/^[A-Za-z0-9_-]{1,128}$/.test(key))
+    throw new InvalidRequestError('deviceKey: expected a Bark device key')
+  const server = typeof input.serverUrl === 'string' && input.serverUrl.trim()
+  return `${(server || 'https://api.day.app').replace(/\/+$/, '')}/${key}`
+}
+
 function optionalText(field: string, value: unknown, max: number): string | undefined | null {
   if (value === undefined) return undefined
   if (value === null || value === '') return null
@@ -119,7 +129,7 @@ export function parsePlatformInput(input: Body, current: ParsedPlatform | null):
       ['apiBaseUrl', apiBaseUrl],
     ] as const)
       if (v) throw new InvalidRequestError(`${field}: only used by telegram`)
-    target.url = checkHttpUrl('url', input.url ?? base?.target.url)
+    target.url = checkHttpUrl('url', barkUrl(type, input) ?? input.url ?? base?.target.url)
   }
 
   if (secret && !SIGNED.has(type))

@@ -252,6 +252,23 @@ export function formatWecom(target: WebhookTarget, event: WebhookEvent): Webhook
   })
 }
 
+/**
+ * Bark (iOS push): the URL is the Bark server with the device key as its path
+ * (`https://api.day.app/<deviceKey>`); the event goes as Bark's JSON push, grouped under the relay,
+ * time-sensitive for the events that need someone soon.
+ */
+export function formatBark(target: WebhookTarget, event: WebhookEvent): WebhookRequest {
+  const urgent = ['unauthorized', 'blocked', 'refresh_failed', 'quota_exceeded'].includes(
+    event.type,
+  )
+  return post(target.url, {
+    title: eventTitle(event),
+    body: eventText(event),
+    group: 'claude-relay',
+    level: urgent ? 'timeSensitive' : 'active',
+  })
+}
+
 /** Formats an event for any platform type. */
 export async function formatFor(
   target: WebhookTarget,
@@ -274,6 +291,8 @@ export async function formatFor(
       return formatDingtalk(target, event, options)
     case 'wecom':
       return formatWecom(target, event)
+    case 'bark':
+      return formatBark(target, event)
   }
 }
 

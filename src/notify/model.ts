@@ -37,6 +37,7 @@ export const WEBHOOK_PLATFORM_TYPES = [
   'feishu',
   'dingtalk',
   'wecom',
+  'bark',
 ] as const
 
 /** A delivery platform type. */

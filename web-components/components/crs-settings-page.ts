@@ -12,7 +12,16 @@ import { sharedStyles } from '../styles/shared-styles.ts'
 import type { Column } from './crs-data-table.ts'
 import './crs-data-table.ts'
 
-const PLATFORM_TYPES = ['custom', 'slack', 'discord', 'telegram', 'feishu', 'dingtalk', 'wecom']
+const PLATFORM_TYPES = [
+  'custom',
+  'slack',
+  'discord',
+  'telegram',
+  'feishu',
+  'dingtalk',
+  'wecom',
+  'bark',
+]
 
 /**
  * @summary Admin password, request-history capture and retention, and webhook notifications.
