@@ -40,6 +40,7 @@ import { keyRoutes } from './key-routes.ts'
 import { legacyCompletionRoutes } from './legacy-completions-routes.ts'
 import { metricsRoutes } from './metrics-routes.ts'
 import { openaiResponsesRoutes } from './openai-responses-routes.ts'
+import { oemRoutes } from './oem-routes.ts'
 import { openaiRoutes } from './openai-routes.ts'
 import { openapiPlugin } from './openapi.ts'
 import { relayRoutes } from './relay-routes.ts'
@@ -229,6 +230,7 @@ function claudeSeedRoutes(deps: AppDeps, guard: AdminGuardDeps) {
       }),
     )
     .use(legacyCompletionRoutes({ relay: s.relay, keys: s.keys, logger: deps.logger }))
+    .use(oemRoutes({ settings: deps.stores.settings, clock: deps.clock, guard }))
     .use(
       adminSeedRoutes({
         config: deps.config,

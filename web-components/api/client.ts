@@ -27,6 +27,7 @@ import type {
   ModelStat,
   OpenAIAccount,
   OpenAIPlatform,
+  OemSettings,
   Platform,
   SupportedClient,
   TopTrend,
@@ -179,6 +180,9 @@ export const api = {
     session.set(r.token, r.username ?? username)
     return r
   },
+  oem: () => data<OemSettings>('GET', '/admin/oem-settings', { auth: { kind: 'none' } }),
+  saveOem: (body: Partial<OemSettings>) =>
+    data<OemSettings>('PUT', '/admin/oem-settings', { body }),
   me: () =>
     json<{ user: { username: string; expiresAt: string } }>('GET', '/web/auth/user').then(
       (r) => r.user,

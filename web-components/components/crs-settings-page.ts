@@ -11,6 +11,7 @@ import { toast, toastError } from '../lib/toast.ts'
 import { sharedStyles } from '../styles/shared-styles.ts'
 import type { Column } from './crs-data-table.ts'
 import './crs-data-table.ts'
+import './crs-oem-card.ts'
 
 const PLATFORM_TYPES = [
   'custom',
@@ -404,7 +405,7 @@ export class CrsSettingsPage extends CrsElement {
   }
 
   override render() {
-    return html`<h1>${t('set.title')}</h1>${this.passwordCard()}${this.histCard()}${this.whCard()}`
+    return html`<h1>${t('set.title')}</h1>${this.passwordCard()}<crs-oem-card></crs-oem-card>${this.histCard()}${this.whCard()}`
   }
 }
 
