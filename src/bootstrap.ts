@@ -51,6 +51,7 @@ import { createDeferred } from './relay/deferred.ts'
 import { createRelayService } from './relay/pipeline.ts'
 import { fanOutRecorder, type RequestRecorder } from './relay/recorder.ts'
 import { dnsResolver } from './runtime/dns.ts'
+import { nodemailerSender } from './runtime/smtp.ts'
 import { createUrlPolicy, type HostResolver } from './security/url-policy.ts'
 import { openStores } from './storage/open.ts'
 import type { SqlDatabase } from './storage/sqlite/driver.ts'
@@ -171,6 +172,7 @@ export async function buildRelay(options: BuildOptions) {
     logger,
     accounts,
     urlPolicy,
+    sendMail: nodemailerSender,
   })
   const fetchFor = createAccountFetch({ baseFetch, urlPolicy })
   const tokens = createTokenProvider({

@@ -293,6 +293,8 @@ export async function formatFor(
       return formatWecom(target, event)
     case 'bark':
       return formatBark(target, event)
+    case 'smtp':
+      throw new Error('smtp targets are sent as mail, not as an HTTP request')
   }
 }
 

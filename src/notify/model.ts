@@ -38,6 +38,7 @@ export const WEBHOOK_PLATFORM_TYPES = [
   'dingtalk',
   'wecom',
   'bark',
+  'smtp',
 ] as const
 
 /** A delivery platform type. */

@@ -22,6 +22,7 @@ const PLATFORM_TYPES = [
   'dingtalk',
   'wecom',
   'bark',
+  'smtp',
 ]
 
 /**
@@ -211,7 +212,10 @@ export class CrsSettingsPage extends CrsElement {
     if (p.type === 'telegram') {
       if (!p.botToken?.trim()) errs.botToken = t('common.required')
       if (!p.chatId?.trim()) errs.chatId = t('common.required')
-    } else if (!/^https?:\/\/\S+$/.test(p.url?.trim() ?? '')) errs.url = t('acc.invalidUrl')
+    } else if (
+      !(p.type === 'smtp' ? /^smtps?:\/\/\S+$/ : /^https?:\/\/\S+$/).test(p.url?.trim() ?? '')
+    )
+      errs.url = t('acc.invalidUrl')
     this.platformErrors = errs
     if (Object.keys(errs).length) return null
     const body: Record<string, unknown> = { type: p.type, name: p.name?.trim() || p.type }
