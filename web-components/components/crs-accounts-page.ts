@@ -4,7 +4,15 @@ import type { Account, AccountGroup, AccountUsageSummary, UsageWindow } from '..
 import { type MessageKey, t } from '../i18n/i18n.ts'
 import { confirmAction } from '../lib/confirm.ts'
 import { CrsElement } from '../lib/crs-element.ts'
-import { fmtAgo, fmtCompact, fmtCost, fmtCountdown, fmtDateTime, fmtInt } from '../lib/format.ts'
+import {
+  fmtAgo,
+  fmtCompact,
+  fmtCost,
+  fmtCountdown,
+  fmtDate,
+  fmtDateTime,
+  fmtInt,
+} from '../lib/format.ts'
 import { icon } from '../lib/icons.ts'
 import { PollingController } from '../lib/polling-controller.ts'
 import { updateQuery } from '../lib/route.ts'
@@ -44,6 +52,12 @@ const isOther = (a: Account | null) => OTHER_PLATFORMS.includes(a?.platform as O
 
 /** Styles of what the accounts table's cells render. */
 const CELL_CSS = css`
+  .wins {
+    display: flex;
+    flex-direction: column;
+    align-items: flex-end;
+    gap: 2px;
+  }
   .right {
     display: flex;
     align-items: center;
@@ -210,18 +224,18 @@ export class CrsAccountsPage extends CrsElement {
     const parts = []
     if (a.usageWindows)
       parts.push(
-        html`${this.windowBar('5h', a.usageWindows.fiveHour)}${this.windowBar('7d', a.usageWindows.sevenDay)}${this.windowBar('Opus', a.usageWindows.sevenDayOpus)}`,
+        html`<div class="right">${this.windowBar('5h', a.usageWindows.fiveHour)}${this.windowBar('7d', a.usageWindows.sevenDay)}${this.windowBar('Opus', a.usageWindows.sevenDayOpus)}</div>`,
       )
-    else if (sw?.active)
+    else if (sw?.active && sw.status)
       parts.push(
-        html`${this.windowBar('5h', { utilization: sw.fiveHourUtilization * 100, resetsAt: sw.windowEnd })}${this.windowBar('7d', { utilization: sw.sevenDayUtilization * 100, resetsAt: null })}`,
+        html`<div class="right" title=${fmtDateTime(sw.windowEnd)}>${this.windowBar('5h', { utilization: sw.fiveHourUtilization * 100, resetsAt: null })}${this.windowBar('7d', { utilization: sw.sevenDayUtilization * 100, resetsAt: null })}</div>`,
       )
     if (sw?.stoppedUntil)
       parts.push(
-        html`<div class="badge warn" data-testid="session-stopped">${t('acc.sessionWarning')} · ${t('acc.sessionStopped', { t: fmtDateTime(sw.stoppedUntil) })}</div>`,
+        html`<span class="badge warn" data-testid="session-stopped" title=${t('acc.sessionStopped', { t: fmtDateTime(sw.stoppedUntil) })}>${t('acc.sessionWarning')}</span>`,
       )
     else if (sw?.status === 'allowed_warning')
-      parts.push(html`<div class="badge warn">${t('acc.sessionWarning')}</div>`)
+      parts.push(html`<span class="badge warn">${t('acc.sessionWarning')}</span>`)
     const quota = Number(a.options?.dailyQuota ?? 0)
     if (quota > 0)
       parts.push(
@@ -234,11 +248,11 @@ export class CrsAccountsPage extends CrsElement {
     if (typeof ends === 'string') {
       const soon = Date.parse(ends) - Date.now() < 7 * 86_400_000
       parts.push(
-        html`<div class="small ${soon ? 'badge warn' : 'muted'}" data-testid="subscription-ends">${t('acc.subscriptionEnds', { t: fmtDateTime(ends) })}</div>`,
+        html`<span class="small ${soon ? 'badge warn' : 'muted'}" data-testid="subscription-ends" title=${fmtDateTime(ends)}>${t('acc.subscriptionEnds', { t: fmtDate(ends) })}</span>`,
       )
     }
     return parts.length
-      ? html`<div class="right">${parts}</div>`
+      ? html`<div class="wins">${parts}</div>`
       : html`<span class="muted small">—</span>`
   }
 

@@ -351,7 +351,7 @@ export const en = {
   'acc.sessionWarning': '5h warning',
   'acc.sessionStopped': 'stopped until {t}',
   'acc.quota': 'Quota',
-  'acc.subscriptionEnds': 'subscription ends {t}',
+  'acc.subscriptionEnds': 'plan ends {t}',
   'acc.saved': 'Account saved',
   'acc.invalidUrl': 'Enter an http(s) URL',
   'acc.invalidPort': 'Enter a port 1–65535',

@@ -351,7 +351,7 @@ export const zhCN: Record<MessageKey, string> = {
   'acc.sessionWarning': '5 小时预警',
   'acc.sessionStopped': '暂停至 {t}',
   'acc.quota': '额度',
-  'acc.subscriptionEnds': '订阅到期 {t}',
+  'acc.subscriptionEnds': '到期 {t}',
   'acc.saved': '账户已保存',
   'acc.invalidUrl': '请输入 http(s) 地址',
   'acc.invalidPort': '请输入 1–65535 的端口',
