@@ -1,6 +1,6 @@
+// Over 400 lines: the seed's remaining admin paths stay together, one short route each.
 /**
  * @module
- * (Over 400 lines on purpose: the seed's remaining admin paths stay together, one route each.)
  * Admin routes of the seed that its UI and scripts call, in its paths and `{ success, data }`
  * envelopes, all read from the usage counters: per-key usage (`usage-stats`), costs by model
  * (`usage-costs`), every account's usage (`accounts/usage-stats`) and one account's daily series
