@@ -1,10 +1,10 @@
 /**
  * The Claude account settings of the seed in Chromium: a console account's daily quota entered
- * in the account form (what the relay then enforces), and an OAuth account's 5-hour session
- * window and warning stop shown in the account list.
+ * in the account form (what the relay then enforces), an OAuth account's 5-hour session window
+ * and warning stop shown in the account list, and the public page's key test.
  */
 import { describe, expect, test } from 'bun:test'
-import { adminPage, demoSuite, onPage, rowAction, sendMessage } from './harness.ts'
+import { adminPage, demoSuite, onPage, openPage, rowAction, sendMessage } from './harness.ts'
 
 const suite = demoSuite()
 
@@ -64,6 +64,17 @@ describe('Claude account settings in the UI', () => {
       expect(text).toContain('93%')
       expect(text).toContain('40%')
       expect(text).toContain('Rate limited')
+    })
+  }, 60_000)
+
+  test('the public page tests a key with a short message', async () => {
+    const k = suite.keys[0]!
+    await onPage(openPage(suite.browser), async (page) => {
+      await page.goto(`${suite.w.url}/web#/stats`)
+      await page.locator('[data-testid="public-key"]').fill(k.key)
+      await page.getByRole('button', { name: 'Show usage' }).click()
+      await page.locator('[data-testid="test-key"]').click()
+      await page.getByText('The key works').first().waitFor()
     })
   }, 60_000)
 })

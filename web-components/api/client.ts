@@ -363,6 +363,25 @@ export const api = {
     }),
 
   // Key holders (no admin session)
+  /** A short streamed message with the key; the reply text, or the error it ended with. */
+  async testKey(apiKey: string): Promise<{ ok: boolean; text: string; error?: string }> {
+    const res = await send('POST', '/apiStats/api-key/test', {
+      body: { apiKey },
+      auth: { kind: 'none' },
+    })
+    const events = (await res.text())
+      .split('\n\n')
+      .filter((s) => s.startsWith('data: '))
+      .map((s) => JSON.parse(s.slice(6)) as { type: string; text?: string; error?: string })
+    const text = events
+      .filter((e) => e.type === 'content')
+      .map((e) => e.text ?? '')
+      .join('')
+    const failed = events.find((e) => e.type === 'error')
+    return failed
+      ? { ok: false, text, error: String(failed.error ?? '') }
+      : { ok: events.some((e) => e.type === 'test_complete'), text }
+  },
   userStats: (apiKey: string) =>
     data<UserStats>('POST', '/apiStats/api/user-stats', {
       body: { apiKey },
