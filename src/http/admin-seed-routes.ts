@@ -20,7 +20,7 @@ import type { Stores } from '../storage/stores.ts'
 import { usagePeriods } from '../usage/cost-caps.ts'
 import { type Counters, emptyCounters } from '../usage/model.ts'
 import { periodRange, type UsageService } from '../usage/service.ts'
-import { point } from './admin-analytics-routes.ts'
+import { trendPoint as point } from '../usage/views.ts'
 import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
 import { usageView } from './key-routes.ts'
 
