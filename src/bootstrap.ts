@@ -13,6 +13,7 @@ import { createAdminAuthService } from './admin/auth-service.ts'
 import { chooseStorage, loadConfig, parseSize, type StorageChoice } from './config/load.ts'
 import type { Config } from './config/schema.ts'
 import { type ResolvedSecrets, resolveSecrets, type SecretFileAccess } from './config/secrets.ts'
+import { seedEnvNotice } from './config/seed-env.ts'
 import { createSecretBox } from './core/crypto.ts'
 import { createLifecycle } from './core/lifecycle.ts'
 import { createLogger } from './core/log.ts'
@@ -30,8 +31,12 @@ import { createMetrics } from './metrics/service.ts'
 import { createWebhookService } from './notify/service.ts'
 import { createBedrockAdapter } from './platforms/bedrock/adapter.ts'
 import { createCcrAdapter } from './platforms/ccr/adapter.ts'
+import { createClientIdentity } from './platforms/claude/client-identity.ts'
 import { createClaudeConsoleAdapter } from './platforms/claude/console-adapter.ts'
+import { createConsoleQuota } from './platforms/claude/console-quota.ts'
+import { maxOutputOf } from './platforms/claude/fixups.ts'
 import { createClaudeOAuthAdapter } from './platforms/claude/oauth-adapter.ts'
+import { createSessionTracker } from './platforms/claude/session-window.ts'
 import { createDroidAdapter } from './platforms/droid/adapter.ts'
 import { workosRefreshGrant } from './platforms/droid/workos.ts'
 import { createGeminiPlatform } from './platforms/gemini/platform.ts'
@@ -47,6 +52,7 @@ import { createDeferred } from './relay/deferred.ts'
 import { createRelayService } from './relay/pipeline.ts'
 import { fanOutRecorder, type RequestRecorder } from './relay/recorder.ts'
 import { dnsResolver } from './runtime/dns.ts'
+import { nodemailerSender } from './runtime/smtp.ts'
 import { createUrlPolicy, type HostResolver } from './security/url-policy.ts'
 import { openStores } from './storage/open.ts'
 import type { SqlDatabase } from './storage/sqlite/driver.ts'
@@ -169,6 +175,7 @@ export async function buildRelay(options: BuildOptions) {
     logger,
     accounts,
     urlPolicy,
+    sendMail: nodemailerSender,
   })
   const fetchFor = createAccountFetch({ baseFetch, urlPolicy })
   const tokens = createTokenProvider({
@@ -216,8 +223,22 @@ export async function buildRelay(options: BuildOptions) {
     logger,
     fetchFor,
   })
+  const session = createSessionTracker({
+    accounts,
+    clock,
+    logger,
+    maxWarnings: config.CLAUDE_5H_WARNING_MAX_NOTIFICATIONS,
+    coord: stores.coord,
+  })
+  const identity = createClientIdentity({ coord: stores.coord, clock, logger })
   const registry = createPlatformRegistry([
-    createClaudeOAuthAdapter({ config, tokens }),
+    createClaudeOAuthAdapter({
+      config,
+      tokens,
+      identity,
+      session,
+      maxOutputTokens: (model) => maxOutputOf(prices.pricing, model),
+    }),
     createClaudeConsoleAdapter({ config }),
     createBedrockAdapter(),
     createCcrAdapter({ config }),
@@ -283,6 +304,13 @@ export async function buildRelay(options: BuildOptions) {
     startedAt,
     now: () => clock.now(),
   })
+  const consoleQuota = createConsoleQuota({
+    accounts,
+    usage,
+    clock,
+    logger,
+    tzOffsetHours: config.TIMEZONE_OFFSET,
+  })
   const recorder = fanOutRecorder(
     [
       usage.recorder,
@@ -290,6 +318,7 @@ export async function buildRelay(options: BuildOptions) {
       metrics.recorder,
       touchKeys,
       accessLogRecorder(logger),
+      consoleQuota.recorder,
       ...(options.recorders ?? []),
     ],
     (err) => logger.error('a request recorder failed', { error: err }),
@@ -332,6 +361,8 @@ export async function buildRelay(options: BuildOptions) {
       audit,
       webhooks,
       metrics,
+      consoleQuota,
+      claudeIdentity: identity,
     },
     accountOps: {
       tokens,
@@ -360,6 +391,8 @@ export async function buildRelay(options: BuildOptions) {
   // Stop order: nothing new is started, in-flight recording is handed over, queues are
   // flushed, then storage closes.
   lifecycle.add('price reloads', prices.stop)
+  lifecycle.add('session windows', session.stop)
+  lifecycle.add('console quotas', consoleQuota.stop)
   lifecycle.add('relay', relay.stop)
   lifecycle.add('webhooks', webhooks.stop)
   lifecycle.add('usage', usage.stop)
@@ -386,6 +419,8 @@ export async function buildRelay(options: BuildOptions) {
       audit,
       webhooks,
       registry,
+      session,
+      consoleQuota,
     },
     /** Server hooks: the entry point attaches its server once listening. */
     server,
@@ -427,6 +462,8 @@ export async function bootstrap(
         : runtime.logSink,
     now: () => clock.now(),
   })
+  const seedNotice = seedEnvNotice(env)
+  if (seedNotice) logger.warn(seedNotice)
   runtime.ensureDir(config.DATA_DIR)
   const secrets = resolveSecrets(config, runtime.secretFiles)
   announceSecrets(secrets, logger)

@@ -125,6 +125,8 @@ export function unavailableReason(
   if (!account.isActive) return 'inactive'
   if (!account.schedulable) return 'not schedulable'
   if (state.status !== 'active') return state.status
+  const ends = account.options.subscriptionExpiresAt
+  if (typeof ends === 'string' && Date.parse(ends) <= now) return 'subscription expired'
   if (state.rateLimitedUntil > now)
     return `rate-limited until ${new Date(state.rateLimitedUntil).toISOString()}`
   if (opus && state.opusRateLimitedUntil > now)
@@ -133,6 +135,10 @@ export function unavailableReason(
     return `overloaded until ${new Date(state.overloadedUntil).toISOString()}`
   if (state.coolingUntil > now)
     return `cooling down until ${new Date(state.coolingUntil).toISOString()}`
+  if (state.sessionStoppedUntil > now)
+    return `5-hour window warned; stopped until ${new Date(state.sessionStoppedUntil).toISOString()}`
+  if (state.quotaStoppedUntil > now)
+    return `daily quota used up until ${new Date(state.quotaStoppedUntil).toISOString()}`
   return null
 }
 
@@ -155,7 +161,14 @@ export function unavailabilityOf(
 ): Unavailability {
   if (unavailableReason(account, state, now, opus) === null) return { kind: 'available' }
   if (!account.isActive || !account.schedulable || state.status !== 'active') return { kind: 'off' }
-  const rate = Math.max(state.rateLimitedUntil, opus ? state.opusRateLimitedUntil : 0)
+  const ends = account.options.subscriptionExpiresAt
+  if (typeof ends === 'string' && Date.parse(ends) <= now) return { kind: 'off' }
+  const rate = Math.max(
+    state.rateLimitedUntil,
+    opus ? state.opusRateLimitedUntil : 0,
+    state.sessionStoppedUntil,
+    state.quotaStoppedUntil,
+  )
   const until = Math.max(rate, state.overloadedUntil, state.coolingUntil)
   return { kind: rate > now ? 'rate_limited' : 'busy', until }
 }
@@ -187,6 +200,8 @@ export function effectiveStatus(
     ['rate_limited', state.rateLimitedUntil, 'rate-limited'],
     ['overloaded', state.overloadedUntil, 'overloaded'],
     ['cooling_down', state.coolingUntil, 'cooling down'],
+    ['rate_limited', state.sessionStoppedUntil, '5-hour window warned: stopped'],
+    ['rate_limited', state.quotaStoppedUntil, 'daily quota used up'],
   ]
   for (const [status, t, words] of marks)
     if (t > now)
@@ -219,6 +234,7 @@ export function healthBucket(account: Account, state: AccountState, now: number)
   if (unavailableReason(account, state, now, false) === null) return 'available'
   if (state.status !== 'active') return state.status
   if (state.rateLimitedUntil > now) return 'rate_limited'
+  if (state.sessionStoppedUntil > now || state.quotaStoppedUntil > now) return 'rate_limited'
   if (state.overloadedUntil > now) return 'overloaded'
   if (state.coolingUntil > now) return 'cooling_down'
   return 'paused'
@@ -227,8 +243,12 @@ export function healthBucket(account: Account, state: AccountState, now: number)
 /** Earliest time an unavailable account comes back by itself, or null (needs an admin). */
 export function recoversAt(state: AccountState, now: number): number | null {
   if (state.status !== 'active') return null
-  const t = [state.rateLimitedUntil, state.overloadedUntil, state.coolingUntil].filter(
-    (x) => x > now,
-  )
+  const t = [
+    state.rateLimitedUntil,
+    state.overloadedUntil,
+    state.coolingUntil,
+    state.sessionStoppedUntil,
+    state.quotaStoppedUntil,
+  ].filter((x) => x > now)
   return t.length ? Math.max(...t) : now
 }

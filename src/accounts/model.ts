@@ -101,6 +101,24 @@ export const AccountState = T.Object({
   lastUsedAt: T.Number(),
   lastError: T.String(),
   lastErrorAt: T.Number(),
+  /** Claude OAuth: the 5-hour session window (epoch ms) and its last reported status. */
+  sessionWindowStart: T.Number(),
+  sessionWindowEnd: T.Number(),
+  /** '' (unknown), `allowed`, `allowed_warning` or `rejected`. */
+  sessionWindowStatus: T.String(),
+  /** Utilisation of the 5-hour and 7-day limits as the API reports it (0 to 1). */
+  fiveHourUtilization: T.Number(),
+  sevenDayUtilization: T.Number(),
+  /** Not scheduled until then: the window warned and the account has `autoStopOnWarning`. */
+  sessionStoppedUntil: T.Number(),
+  /** Warning notifications sent in the current window. */
+  sessionWarnings: T.Integer(),
+  /** Console: over its `dailyQuota` until then (the next `quotaResetTime`). */
+  quotaStoppedUntil: T.Number(),
+  /** Console: cost (nano-dollars) of the quota day already spent when the admin reset usage. */
+  quotaOffsetNanos: T.Number(),
+  /** Console: the quota day (its start, epoch ms) that offset belongs to. */
+  quotaOffsetDay: T.Number(),
 })
 export type AccountState = Static<typeof AccountState>
 
@@ -116,6 +134,16 @@ export function initialAccountState(): AccountState {
     lastUsedAt: 0,
     lastError: '',
     lastErrorAt: 0,
+    sessionWindowStart: 0,
+    sessionWindowEnd: 0,
+    sessionWindowStatus: '',
+    fiveHourUtilization: 0,
+    sevenDayUtilization: 0,
+    sessionStoppedUntil: 0,
+    sessionWarnings: 0,
+    quotaStoppedUntil: 0,
+    quotaOffsetNanos: 0,
+    quotaOffsetDay: 0,
   }
 }
 

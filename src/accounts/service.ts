@@ -39,6 +39,10 @@ export interface AccountEvent {
     | 'unauthorized'
     | 'blocked'
     | 'refresh_failed'
+    | 'session_warning'
+    | 'session_reset'
+    | 'quota_exceeded'
+    | 'subscription_expiring'
   accountId: string
   accountName: string
   platform: AccountPlatform
@@ -513,6 +517,23 @@ export function createAccountService(options: AccountServiceOptions) {
     }
   }
 
+  /**
+   * Stores state an adapter or watcher observed (session window, quota), beside the health marks:
+   * the pool entry at once, then storage and a broadcast (failures are logged, not thrown).
+   */
+  async function patchState(entry: PoolEntry, patch: Partial<AccountState>): Promise<void> {
+    entry.state = { ...entry.state, ...patch }
+    try {
+      entry.state = {
+        ...(await repo.patchState(entry.account.id, patch)),
+        lastUsedAt: entry.state.lastUsedAt,
+      }
+      await coord.publish(ACCOUNT_CHANNEL, `state:${entry.account.id}`)
+    } catch (err) {
+      logger.warn('cannot store account state', { accountId: entry.account.id, error: err })
+    }
+  }
+
   /** Marks an account as just used (local at once; stored lazily by {@link flushLastUsed}). */
   const dirtyLastUsed = new Set<string>()
   function touch(entry: PoolEntry): void {
@@ -600,6 +621,7 @@ export function createAccountService(options: AccountServiceOptions) {
     update,
     remove,
     report,
+    patchState,
     touch,
     flushLastUsed,
     storeTokens,

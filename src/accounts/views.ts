@@ -41,6 +41,22 @@ export const EffectiveStatus = T.Union([
   T.Literal('cooling_down'),
 ])
 
+/** The 5-hour session window of a Claude subscription account (from its answers' headers). */
+export const SessionWindowView = T.Object({
+  windowStart: T.String(),
+  windowEnd: T.String(),
+  active: T.Boolean(),
+  status: T.Union([T.String(), T.Null()], { description: 'allowed, allowed_warning or rejected' }),
+  progress: T.Number({ description: 'percent of the window elapsed' }),
+  remainingMinutes: T.Number(),
+  fiveHourUtilization: T.Number({ description: '0 to 1, as the API reports it' }),
+  sevenDayUtilization: T.Number({ description: '0 to 1, as the API reports it' }),
+  stoppedUntil: T.Union([T.String(), T.Null()], {
+    description: 'not scheduled until then (autoStopOnWarning)',
+  }),
+  autoStopOnWarning: T.Boolean(),
+})
+
 /** The admin view of one account: never a secret. */
 export const AccountView = T.Composite([
   T.Omit(Account, ['secret', 'proxy']),
@@ -59,6 +75,7 @@ export const AccountView = T.Composite([
     boundKeys: T.Integer({ description: 'live keys bound to it' }),
     groupInfos: T.Array(T.Object({ id: T.String(), name: T.String() })),
     usageWindows: T.Union([UsageWindows, T.Null()]),
+    sessionWindow: T.Union([SessionWindowView, T.Null()]),
   }),
 ])
 export type AccountView = Static<typeof AccountView>
@@ -78,7 +95,11 @@ export function accountView(entry: PoolEntry, ctx: ViewContext): AccountView {
   const now = ctx.now
   const down =
     state.status === 'active' &&
-    (state.rateLimitedUntil > now || state.overloadedUntil > now || state.coolingUntil > now)
+    (state.rateLimitedUntil > now ||
+      state.overloadedUntil > now ||
+      state.coolingUntil > now ||
+      state.sessionStoppedUntil > now ||
+      state.quotaStoppedUntil > now)
   const back = down ? recoversAt(state, now) : null
   const windows = account.extInfo?.usageWindows
   const usageWindows = Value.Check(UsageWindows, windows) ? windows : null
@@ -100,5 +121,27 @@ export function accountView(entry: PoolEntry, ctx: ViewContext): AccountView {
     boundKeys: ctx.counts[account.id] ?? 0,
     groupInfos: account.groupIds.map((id) => ({ id, name: ctx.groups.get(id)?.name ?? '' })),
     usageWindows,
+    sessionWindow: sessionWindowView(entry, now),
+  }
+}
+
+/** The 5-hour session window of a subscription account as the list shows it, or null. */
+export function sessionWindowView(entry: PoolEntry, now: number) {
+  const { account, state } = entry
+  if (account.platform !== 'claude-oauth' || state.sessionWindowEnd === 0) return null
+  const active = state.sessionWindowEnd > now
+  const span = state.sessionWindowEnd - state.sessionWindowStart
+  return {
+    windowStart: new Date(state.sessionWindowStart).toISOString(),
+    windowEnd: new Date(state.sessionWindowEnd).toISOString(),
+    active,
+    status: active ? state.sessionWindowStatus || null : null,
+    progress: active && span > 0 ? Math.round(((now - state.sessionWindowStart) / span) * 100) : 0,
+    remainingMinutes: active ? Math.ceil((state.sessionWindowEnd - now) / 60_000) : 0,
+    fiveHourUtilization: state.fiveHourUtilization,
+    sevenDayUtilization: state.sevenDayUtilization,
+    stoppedUntil:
+      state.sessionStoppedUntil > now ? new Date(state.sessionStoppedUntil).toISOString() : null,
+    autoStopOnWarning: account.options.autoStopOnWarning === true,
   }
 }

@@ -6,9 +6,11 @@
 import { Value } from '@sinclair/typebox/value'
 import { ConfigError } from '../core/errors.ts'
 import { CONFIG_KEYS, type Config, ConfigSchema } from './schema.ts'
+import { normaliseSeedEnv } from './seed-env.ts'
 
 /** Reads, converts and validates the environment. Empty strings count as unset. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+export function loadConfig(given: Record<string, string | undefined>): Config {
+  const env = normaliseSeedEnv(given)
   const raw: Record<string, unknown> = {}
   for (const key of CONFIG_KEYS) {
     const v = env[key]

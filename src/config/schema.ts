@@ -202,6 +202,12 @@ export const ConfigSchema = T.Object({
     3_600_000,
     'Lifetime of a concurrency lease; renewed while the request runs, so a crashed request frees its slot after this.',
   ),
+  CLAUDE_5H_WARNING_MAX_NOTIFICATIONS: Int(
+    1,
+    0,
+    10,
+    "Webhook notifications per 5-hour window when a Claude subscription's window reports a warning.",
+  ),
   PRICING_FILE: T.String({
     default: '',
     description:

@@ -61,6 +61,10 @@ export const HistoryRecord = T.Composite([
         status: T.Integer(),
         error: T.String(),
         ms: T.Number(),
+        /** The body sent upstream on this try, when it differs from the client's. */
+        upstreamBody: T.Optional(T.String()),
+        /** Request fix-ups applied on this try. */
+        fixups: T.Optional(T.Array(T.String())),
       }),
     ),
   }),

@@ -205,7 +205,13 @@ export function toRecord(o: PendingOutcome, config: HistoryConfig, known: string
       ? redactCapped(responseText, config.maxResponseBodySize, total, known, cut)
       : '',
     requestHeaders: withBodies ? capturedHeaders(o.requestHeaders, known) : {},
-    attempts: o.attempts.map((a) => ({ ...a, error: redactText(a.error, known) })),
+    attempts: o.attempts.map((a) => ({
+      ...a,
+      error: redactText(a.error, known),
+      ...(a.upstreamBody !== undefined && {
+        upstreamBody: withBodies ? redactText(a.upstreamBody, known) : '',
+      }),
+    })),
   }
 }
 

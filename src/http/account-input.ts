@@ -92,12 +92,68 @@ export function claudeOAuthFields(body: ClaudeOAuthBody): AccountInput {
   const scopes = oauth.scopes ?? body.scopes
   if (scopes) input.scopes = scopes
   if (body.subscriptionInfo) input.subscriptionInfo = body.subscriptionInfo
+  const options = optionFields(body as Body, CLAUDE_OAUTH_OPTIONS)
+  if (options) input.options = options
   return input
+}
+
+/** Seed fields of a Claude OAuth account kept in its `options` (booleans, strings, dates). */
+export const CLAUDE_OAUTH_OPTIONS = {
+  autoStopOnWarning: 'boolean',
+  useUnifiedUserAgent: 'boolean',
+  useUnifiedClientId: 'boolean',
+  unifiedClientId: 'string',
+  keepCacheTtl: 'boolean',
+  subscriptionExpiresAt: 'date',
+} as const
+
+/** Seed fields of a Claude Console account kept in its `options`. */
+export const CLAUDE_CONSOLE_OPTIONS = {
+  dailyQuota: 'number',
+  quotaResetTime: 'string',
+  rateLimitDuration: 'number',
+  subscriptionExpiresAt: 'date',
+} as const
+
+/**
+ * The named option fields present in a body (or in its `options`), read as the seed's UI sends
+ * them: booleans as `true`/`'true'`, numbers as numbers or numeric strings, dates as ISO text,
+ * epoch ms, or empty/null (cleared). Undefined when none is present.
+ */
+export function optionFields(
+  body: Body,
+  fields: Record<string, 'boolean' | 'string' | 'number' | 'date'>,
+): Body | undefined {
+  const src = { ...obj(body.options), ...body }
+  const out: Body = {}
+  for (const [name, kind] of Object.entries(fields)) {
+    const v = src[name]
+    if (v === undefined) continue
+    if (kind === 'boolean') out[name] = v === true || v === 'true'
+    else if (kind === 'string') out[name] = v === null ? '' : String(v)
+    else if (kind === 'number') {
+      const n = v === '' || v === null ? 0 : Number(v)
+      if (!Number.isFinite(n) || n < 0)
+        throw new InvalidRequestError(`${name}: expected a number of at least 0`)
+      out[name] = n
+    } else {
+      if (v === null || v === '') out[name] = null
+      else {
+        const t = typeof v === 'number' ? v : Date.parse(String(v))
+        if (!Number.isFinite(t)) throw new InvalidRequestError(`${name}: expected a date`)
+        out[name] = new Date(t).toISOString()
+      }
+    }
+  }
+  return Object.keys(out).length ? out : undefined
 }
 
 /** The Claude Console fields: base URL and API key. */
 export function claudeConsoleFields(body: ClaudeConsoleBody): AccountInput {
-  return { apiUrl: body.apiUrl, apiKey: body.apiKey }
+  const input: AccountInput = { apiUrl: body.apiUrl, apiKey: body.apiKey }
+  const options = optionFields(body as Body, CLAUDE_CONSOLE_OPTIONS)
+  if (options) input.options = options
+  return input
 }
 
 /** A proxy from an onboarding body (`{type, host, port, username?, password?}` or its JSON). */

@@ -12,6 +12,8 @@ import type { HistoryService } from '../history/service.ts'
 import type { KeyService } from '../keys/service.ts'
 import type { MetricsService } from '../metrics/service.ts'
 import type { WebhookService } from '../notify/service.ts'
+import type { ClientIdentity } from '../platforms/claude/client-identity.ts'
+import type { ConsoleQuota } from '../platforms/claude/console-quota.ts'
 import type { RelayService } from '../relay/pipeline.ts'
 import { trustsProxy } from '../security/client-ip.ts'
 import type { Stores } from '../storage/stores.ts'
@@ -20,10 +22,13 @@ import type { UsageService } from '../usage/service.ts'
 import { type WebAsset, webRoutes } from '../web/serve-web.ts'
 import { type AccountOps, adminAccountRoutes } from './admin-accounts-routes.ts'
 import { adminAnalyticsRoutes } from './admin-analytics-routes.ts'
+import type { AdminGuardDeps } from './admin-guard.ts'
 import { adminRoutes } from './admin-routes.ts'
+import { adminSeedRoutes } from './admin-seed-routes.ts'
 import { adminUsageViewRoutes } from './admin-usage-views-routes.ts'
 import { adminWebhookRoutes } from './admin-webhook-routes.ts'
 import { azureRoutes } from './azure-routes.ts'
+import { claudeCompatRoutes } from './claude-compat-routes.ts'
 import { compressionPlugin } from './compression.ts'
 import { corsPlugin } from './cors.ts'
 import { droidRoutes } from './droid-routes.ts'
@@ -33,7 +38,9 @@ import { healthRoutes } from './health-routes.ts'
 import { historyRoutes } from './history-routes.ts'
 import { keyBatchRoutes } from './key-batch-routes.ts'
 import { keyRoutes } from './key-routes.ts'
+import { legacyCompletionRoutes } from './legacy-completions-routes.ts'
 import { metricsRoutes } from './metrics-routes.ts'
+import { oemRoutes } from './oem-routes.ts'
 import { openaiGeminiRoutes } from './openai-gemini-routes.ts'
 import { openaiResponsesRoutes } from './openai-responses-routes.ts'
 import { openaiRoutes } from './openai-routes.ts'
@@ -52,6 +59,10 @@ export interface AppServices {
   audit: AuditLog
   webhooks: WebhookService
   metrics: MetricsService
+  /** Daily quotas of Claude Console accounts (absent: the quota routes are not served). */
+  consoleQuota?: ConsoleQuota
+  /** Captured Claude Code headers per OAuth account. */
+  claudeIdentity?: ClientIdentity
 }
 
 /** Everything the HTTP app is built from. */
@@ -212,7 +223,41 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .use(adminWebhookRoutes({ guard, webhooks: deps.services.webhooks }))
+    .use(claudeSeedRoutes(deps, guard))
     .use(webRoutes({ readAsset: deps.readAsset }))
+}
+
+/** The Claude side's remaining seed routes (health, stubs, legacy completions, key test). */
+function claudeSeedRoutes(deps: AppDeps, guard: AdminGuardDeps) {
+  const s = deps.services
+  return new Elysia({ name: 'crs.claude-seed' })
+    .use(
+      claudeCompatRoutes({
+        version: deps.version,
+        clock: deps.clock,
+        keys: s.keys,
+        accounts: s.accounts,
+        usage: s.usage,
+        relay: s.relay,
+      }),
+    )
+    .use(legacyCompletionRoutes({ relay: s.relay, keys: s.keys, logger: deps.logger }))
+    .use(oemRoutes({ settings: deps.stores.settings, clock: deps.clock, guard }))
+    .use(
+      adminSeedRoutes({
+        config: deps.config,
+        guard,
+        keys: s.keys,
+        accounts: s.accounts,
+        usage: s.usage,
+        history: s.history,
+        stores: deps.stores,
+        clock: deps.clock,
+        version: deps.version,
+        consoleQuota: s.consoleQuota,
+        identity: s.claudeIdentity,
+      }),
+    )
 }
 
 /** The app's type, for typed clients. */

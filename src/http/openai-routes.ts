@@ -68,7 +68,7 @@ export function openaiRoutes(deps: OpenAIRouteDeps) {
 }
 
 /** Runs a handler; any thrown error becomes an OpenAI error Response. */
-async function guarded(
+export async function guarded(
   deps: OpenAIRouteDeps,
   request: Request,
   run: (requestId: string) => Promise<Response>,
@@ -88,7 +88,7 @@ async function guarded(
 }
 
 /** A chat completion: validate, translate, relay as Messages, translate the answer back. */
-async function chat(
+export async function chat(
   deps: OpenAIRouteDeps,
   request: Request,
   requestId: string,

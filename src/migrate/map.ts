@@ -300,7 +300,12 @@ export function mapConsoleAccount(
 /** Maps `account_group:<gid>`. */
 export function mapGroup(id: string, h: Hash | null): Mapped<AccountGroup> {
   const platform = (h?.platform ?? 'claude').trim() || 'claude'
-  if (platform !== 'claude' && platform !== 'droid' && platform !== 'openai' && platform !== 'gemini')
+  if (
+    platform !== 'claude' &&
+    platform !== 'droid' &&
+    platform !== 'openai' &&
+    platform !== 'gemini'
+  )
     return { ok: false, reason: `platform "${platform}" is not served by this relay` }
   const createdAt = oldIso(h?.createdAt) ?? EPOCH
   const group: AccountGroup = {

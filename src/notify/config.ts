@@ -18,6 +18,7 @@ import {
   WebhookSettings,
   type WebhookTarget,
 } from './model.ts'
+import { checkSmtpUrl, smtpUrlOf } from './smtp.ts'
 
 /** A parsed platform: the plaintext target plus its display fields. */
 export interface ParsedPlatform {
@@ -60,6 +61,24 @@ export function checkHttpUrl(field: string, value: unknown): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new InvalidRequestError(`${field}: only http and https URLs are allowed`)
   return text
+}
+
+function smtpPassword(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password)
+  } catch {
+    return ''
+  }
+}
+
+/** Bark given as the seed's fields (`deviceKey`, optional `serverUrl`): the push URL. */
+function barkUrl(type: WebhookPlatformType, input: Body): string | undefined {
+  if (type !== 'bark' || typeof input.deviceKey !== 'string' || !input.deviceKey.trim()) return
+  const key = input.deviceKey.trim()
+  if (!/^[A-Za-z0-9_-]{1,128}$/.test(key))
+    throw new InvalidRequestError('deviceKey: expected a Bark device key')
+  const server = typeof input.serverUrl === 'string' && input.serverUrl.trim()
+  return `${(server || 'https://api.day.app').replace(/\/+$/, '')}/${key}`
 }
 
 function optionalText(field: string, value: unknown, max: number): string | undefined | null {
@@ -119,7 +138,13 @@ export function parsePlatformInput(input: Body, current: ParsedPlatform | null):
       ['apiBaseUrl', apiBaseUrl],
     ] as const)
       if (v) throw new InvalidRequestError(`${field}: only used by telegram`)
-    target.url = checkHttpUrl('url', input.url ?? base?.target.url)
+    target.url =
+      type === 'smtp'
+        ? (smtpUrlOf(input) ??
+          (base?.target.url
+            ? checkSmtpUrl(base.target.url)
+            : checkSmtpUrl(String(input.url ?? ''))))
+        : checkHttpUrl('url', barkUrl(type, input) ?? input.url ?? base?.target.url)
   }
 
   if (secret && !SIGNED.has(type))
@@ -226,7 +251,8 @@ export function configView(doc: WebhookSettings): WebhookConfigView {
 /** `text` with the target's URL, secrets and any other URL replaced (safe for logs and replies). */
 export function redactFor(text: string, target: WebhookTarget): string {
   let out = text
-  for (const s of [target.url, target.secret, target.botToken])
+  const mailPassword = target.type === 'smtp' ? smtpPassword(target.url) : ''
+  for (const s of [target.url, target.secret, target.botToken, mailPassword])
     if (s && s.length >= 4) out = out.split(s).join('[redacted]')
   return out.replace(/\bhttps?:\/\/\S+/gi, '[url]').slice(0, 300)
 }

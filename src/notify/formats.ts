@@ -37,6 +37,10 @@ const TITLES: Record<WebhookEventType, string> = {
   unauthorized: 'Account unauthorized',
   blocked: 'Account blocked',
   refresh_failed: 'Token refresh failed',
+  session_warning: '5-hour window warning',
+  session_reset: '5-hour window reset',
+  quota_exceeded: 'Daily quota exceeded',
+  subscription_expiring: 'Subscription expiring',
   test: 'Test notification',
 }
 
@@ -48,6 +52,10 @@ const COLORS: Record<WebhookEventType, number> = {
   unauthorized: 0xef4444,
   blocked: 0xef4444,
   refresh_failed: 0xef4444,
+  session_warning: 0xf59e0b,
+  session_reset: 0x22c55e,
+  quota_exceeded: 0xf59e0b,
+  subscription_expiring: 0xf59e0b,
   test: 0x6b7280,
 }
 
@@ -199,7 +207,12 @@ export async function formatFeishu(
     config: { wide_screen_mode: true },
     header: {
       title: { tag: 'plain_text', content: eventTitle(event) },
-      template: event.type === 'recovered' ? 'green' : event.type === 'test' ? 'grey' : 'red',
+      template:
+        event.type === 'recovered' || event.type === 'session_reset'
+          ? 'green'
+          : event.type === 'test'
+            ? 'grey'
+            : 'red',
     },
     elements: [{ tag: 'div', text: { tag: 'lark_md', content: markdownLines(event) } }],
   }
@@ -239,6 +252,23 @@ export function formatWecom(target: WebhookTarget, event: WebhookEvent): Webhook
   })
 }
 
+/**
+ * Bark (iOS push): the URL is the Bark server with the device key as its path
+ * (`https://api.day.app/<deviceKey>`); the event goes as Bark's JSON push, grouped under the relay,
+ * time-sensitive for the events that need someone soon.
+ */
+export function formatBark(target: WebhookTarget, event: WebhookEvent): WebhookRequest {
+  const urgent = ['unauthorized', 'blocked', 'refresh_failed', 'quota_exceeded'].includes(
+    event.type,
+  )
+  return post(target.url, {
+    title: eventTitle(event),
+    body: eventText(event),
+    group: 'claude-relay',
+    level: urgent ? 'timeSensitive' : 'active',
+  })
+}
+
 /** Formats an event for any platform type. */
 export async function formatFor(
   target: WebhookTarget,
@@ -261,6 +291,10 @@ export async function formatFor(
       return formatDingtalk(target, event, options)
     case 'wecom':
       return formatWecom(target, event)
+    case 'bark':
+      return formatBark(target, event)
+    case 'smtp':
+      throw new Error('smtp targets are sent as mail, not as an HTTP request')
   }
 }
 

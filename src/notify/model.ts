@@ -17,6 +17,10 @@ export const WEBHOOK_EVENT_TYPES = [
   'unauthorized',
   'blocked',
   'refresh_failed',
+  'session_warning',
+  'session_reset',
+  'quota_exceeded',
+  'subscription_expiring',
   'test',
 ] as const
 
@@ -33,6 +37,8 @@ export const WEBHOOK_PLATFORM_TYPES = [
   'feishu',
   'dingtalk',
   'wecom',
+  'bark',
+  'smtp',
 ] as const
 
 /** A delivery platform type. */
@@ -51,6 +57,10 @@ export const WebhookEvents = T.Object({
   unauthorized: T.Boolean({ default: true }),
   blocked: T.Boolean({ default: true }),
   refresh_failed: T.Boolean({ default: true }),
+  session_warning: T.Boolean({ default: true }),
+  session_reset: T.Boolean({ default: true }),
+  quota_exceeded: T.Boolean({ default: true }),
+  subscription_expiring: T.Boolean({ default: true }),
   test: T.Boolean({ default: true }),
 })
 export type WebhookEvents = Static<typeof WebhookEvents>

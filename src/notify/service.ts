@@ -30,7 +30,7 @@ import {
   platformView,
   redactFor,
 } from './config.ts'
-import { formatFor, maskUrl, TELEGRAM_API } from './formats.ts'
+import { eventText, eventTitle, formatFor, maskUrl, TELEGRAM_API } from './formats.ts'
 import {
   type DeliveryResult,
   type StoredWebhookPlatform,
@@ -42,6 +42,7 @@ import {
   WebhookSettings,
   type WebhookTarget,
 } from './model.ts'
+import { type MailSender, policyUrlOf, splitSmtpUrl } from './smtp.ts'
 
 /** Settings document name. */
 export const WEBHOOK_SETTING = 'webhooks'
@@ -58,6 +59,8 @@ export interface WebhookServiceOptions {
   accounts: Pick<AccountService, 'onEvent'>
   /** Outbound URL policy for webhook URLs (checked when saved and before every delivery). */
   urlPolicy?: Pick<UrlPolicy, 'assertUrl' | 'checkUrl'>
+  /** Sends mail for `smtp` platforms (nodemailer in the runtime); absent: smtp cannot deliver. */
+  sendMail?: MailSender
   /** Events delivered at the same time. @default 4 */
   concurrency?: number
   /** Events waiting at most; the oldest is dropped beyond. @default 1000 */
@@ -178,7 +181,8 @@ export function createWebhookService(options: WebhookServiceOptions) {
     if (!policy) return parsed
     if (target.type === 'telegram') {
       if (target.apiBaseUrl) await policy.assertUrl('apiBaseUrl', target.apiBaseUrl)
-    } else await policy.assertUrl('url', target.url)
+    } else if (target.type === 'smtp') await policy.assertUrl('host', policyUrlOf(target.url))
+    else await policy.assertUrl('url', target.url)
     return parsed
   }
 
@@ -186,6 +190,26 @@ export function createWebhookService(options: WebhookServiceOptions) {
     const p = doc.platforms.find((x) => x.id === id)
     if (!p) throw new NotFoundError(`Cannot find webhook platform "${id}"`)
     return p
+  }
+
+  /** Delivers an event to an `smtp` platform as a mail. */
+  async function sendMail(
+    target: WebhookTarget,
+    event: WebhookEvent,
+    timeoutMs: number,
+  ): Promise<{ ok: boolean; retryable: boolean; status: number | null; error?: string }> {
+    if (!options.sendMail)
+      return { ok: false, retryable: false, status: null, error: 'mail sending is not available' }
+    const verdict = await options.urlPolicy?.checkUrl(policyUrlOf(target.url))
+    if (verdict && !verdict.ok)
+      return { ok: false, retryable: false, status: null, error: redactFor(verdict.reason, target) }
+    const { connection, from, to } = splitSmtpUrl(target.url)
+    await options.sendMail(
+      connection,
+      { from, to, subject: eventTitle(event), text: eventText(event) },
+      { timeoutMs },
+    )
+    return { ok: true, retryable: false, status: 250 }
   }
 
   async function attempt(
@@ -196,6 +220,7 @@ export function createWebhookService(options: WebhookServiceOptions) {
     const timeout = AbortSignal.timeout(timeoutMs)
     const signal = AbortSignal.any([timeout, stopping.signal])
     try {
+      if (target.type === 'smtp') return await sendMail(target, event, timeoutMs)
       const req = await formatFor(target, event, { now: clock.now() })
       const verdict = await options.urlPolicy?.checkUrl(req.url)
       if (verdict && !verdict.ok)

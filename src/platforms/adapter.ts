@@ -50,6 +50,8 @@ export interface UpstreamRequest {
   body: string | Uint8Array
   /** The model id actually asked for, when the adapter renames it (e.g. a Bedrock model id). */
   upstreamModel?: string
+  /** Request fix-ups the adapter applied to the body (recorded in history with the body sent). */
+  fixups?: string[]
 }
 
 /** An upstream failure as the adapter classifies it. */
@@ -83,7 +85,7 @@ export interface PlatformAdapter {
   /** After a 401: renews credentials; true when one more try on this account may pass. */
   renewAfterUnauthorized?(entry: PoolEntry): Promise<boolean>
   /** Health effect of a refusal (default: `accounts/health.ts` rules for HTTP statuses). */
-  classify?(refusal: UpstreamRefusal): AttemptResult
+  classify?(refusal: UpstreamRefusal, entry: PoolEntry): AttemptResult
   /** Turns the upstream answer into the dialect's framing when it differs (e.g. an event stream). */
   adaptResponse?(res: Response, call: UpstreamCall): Response
   /**

@@ -73,6 +73,8 @@ export async function tryAccount(
     upstreamModel: pick.upstreamModel,
     stream: ctx.stream,
   }
+  // The body this try sent when the adapter changed it (kept in history beside the client's).
+  let sent: { upstreamBody?: string; fixups?: string[] } | null = null
   const attempt = (status: number, error: string, at: number) =>
     attempts.push({
       accountId: entry.account.id,
@@ -80,6 +82,7 @@ export async function tryAccount(
       status,
       error,
       ms: Math.round(performance.now() - at),
+      ...sent,
     })
 
   const tAttempt = performance.now()
@@ -91,6 +94,7 @@ export async function tryAccount(
       upstreamAbort = new AbortController()
       const up = await adapter.prepare(call)
       if (up.upstreamModel) base.upstreamModel = up.upstreamModel
+      if (up.body !== ctx.raw) sent = sentBody(up, deps.captureLimits().request)
       ctx.overheadMs += performance.now() - (first && !renewed ? ctx.t0 : tAttempt)
       const watch = watchdog.watch(upstreamAbort)
       const abortThis = upstreamAbort
@@ -154,7 +158,7 @@ export async function tryAccount(
       model: ctx.model,
       body: bytes,
     }
-    const result: AttemptResult = adapter.classify?.(refusal) ?? {
+    const result: AttemptResult = adapter.classify?.(refusal, entry) ?? {
       kind: 'http',
       status: res.status,
       headers: res.headers,
@@ -268,6 +272,17 @@ export function setOverheadHeaders(headers: HeaderMap, ms: number): void {
 }
 
 const encoder = new TextEncoder()
+
+/** What history keeps of a changed upstream body: the text (capped) and the fix-ups applied. */
+function sentBody(
+  up: { body: string | Uint8Array; fixups?: string[] },
+  limit: number,
+): { upstreamBody?: string; fixups?: string[] } {
+  const out: { upstreamBody?: string; fixups?: string[] } = {}
+  if (limit > 0 && typeof up.body === 'string') out.upstreamBody = capText(up.body, limit)
+  if (up.fixups?.length) out.fixups = up.fixups
+  return out
+}
 
 /**
  * The first `limit` characters of `text`. A cut is copied: a slice would share (and keep alive)

@@ -14,6 +14,10 @@ export interface Attempt {
   status: number
   error: string
   ms: number
+  /** The body sent to this account when the adapter changed the client's (capped). */
+  upstreamBody?: string
+  /** Request fix-ups applied on this try (`max_tokens`, `cache_ttl`, `cache_blocks`, `top_p`). */
+  fixups?: string[]
 }
 
 /** Everything known about a finished request. */

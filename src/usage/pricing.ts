@@ -27,6 +27,8 @@ export interface ModelPrice {
       })
     | null
   aliases?: string[]
+  /** Most output tokens the model gives (Claude OAuth requests are clamped to it). */
+  maxOutputTokens?: number
   source?: string
   note?: string
 }

@@ -30,6 +30,8 @@ export type Script =
       parts?: number
       /** Pause between streamed events (ms, default 1). */
       eventDelayMs?: number
+      /** Extra response headers (e.g. `anthropic-ratelimit-unified-*`). */
+      headers?: Record<string, string>
     }
   | { kind: 'error'; status: number; headers?: Record<string, string>; body?: unknown }
   | { kind: 'cut'; afterEvents: number }
@@ -342,6 +344,7 @@ export function startFakeUpstream(options: { hostname?: string } = {}) {
         })
       }
       const answer = `Hello from ${auth || 'fake'}: 你好，世界 🌍`
+      const okHeaders = script.kind === 'ok' ? (script.headers ?? {}) : {}
       const toolUse = script.kind === 'ok' && !!script.toolUse
       const opts: AnswerOptions =
         script.kind === 'ok'
@@ -360,7 +363,7 @@ export function startFakeUpstream(options: { hostname?: string } = {}) {
             toolUse,
             opts,
           ),
-          { headers: { 'request-id': 'req_upstream_1' } },
+          { headers: { 'request-id': 'req_upstream_1', ...okHeaders } },
         )
       }
       const events = streamEvents(
@@ -404,6 +407,7 @@ export function startFakeUpstream(options: { hostname?: string } = {}) {
           'content-type': 'text/event-stream',
           'cache-control': 'no-cache',
           'request-id': 'req_upstream_s',
+          ...okHeaders,
         },
       })
     },

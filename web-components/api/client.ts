@@ -25,6 +25,7 @@ import type {
   KeyLimitUsage,
   KeyPage,
   ModelStat,
+  OemSettings,
   OpenAIAccount,
   OpenAIPlatform,
   Platform,
@@ -181,6 +182,9 @@ export const api = {
     session.set(r.token, r.username ?? username)
     return r
   },
+  oem: () => data<OemSettings>('GET', '/admin/oem-settings', { auth: { kind: 'none' } }),
+  saveOem: (body: Partial<OemSettings>) =>
+    data<OemSettings>('PUT', '/admin/oem-settings', { body }),
   me: () =>
     json<{ user: { username: string; expiresAt: string } }>('GET', '/web/auth/user').then(
       (r) => r.user,
@@ -373,6 +377,25 @@ export const api = {
     }),
 
   // Key holders (no admin session)
+  /** A short streamed message with the key; the reply text, or the error it ended with. */
+  async testKey(apiKey: string): Promise<{ ok: boolean; text: string; error?: string }> {
+    const res = await send('POST', '/apiStats/api-key/test', {
+      body: { apiKey },
+      auth: { kind: 'none' },
+    })
+    const events = (await res.text())
+      .split('\n\n')
+      .filter((s) => s.startsWith('data: '))
+      .map((s) => JSON.parse(s.slice(6)) as { type: string; text?: string; error?: string })
+    const text = events
+      .filter((e) => e.type === 'content')
+      .map((e) => e.text ?? '')
+      .join('')
+    const failed = events.find((e) => e.type === 'error')
+    return failed
+      ? { ok: false, text, error: String(failed.error ?? '') }
+      : { ok: events.some((e) => e.type === 'test_complete'), text }
+  },
   userStats: (apiKey: string) =>
     data<UserStats>('POST', '/apiStats/api/user-stats', {
       body: { apiKey },

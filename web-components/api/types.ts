@@ -269,3 +269,12 @@ export interface CodexUsageRow {
   } | null
   rateLimitedUntil: string | null
 }
+
+/** Site name and icon (OEM settings). */
+export interface OemSettings {
+  siteName: string
+  siteIcon: string
+  siteIconData: string
+  showAdminButton: boolean
+  updatedAt: string | null
+}

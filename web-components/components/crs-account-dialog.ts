@@ -106,6 +106,14 @@ export class CrsAccountDialog extends CrsElement {
         proxyPass: '',
         modelsMode: models.mode,
         modelsList: models.list,
+        dailyQuota: String(a?.options?.dailyQuota ?? 0),
+        quotaResetTime: String(a?.options?.quotaResetTime ?? '00:00'),
+        rateLimitDuration: String(a?.options?.rateLimitDuration ?? 0),
+        autoStopOnWarning: a?.options?.autoStopOnWarning === true ? 'true' : 'false',
+        subscriptionExpiresAt:
+          typeof a?.options?.subscriptionExpiresAt === 'string'
+            ? a.options.subscriptionExpiresAt.slice(0, 10)
+            : '',
       }
       this.mappings = models.map
       this.dirty = false
@@ -165,6 +173,16 @@ export class CrsAccountDialog extends CrsElement {
     if (!Number.isInteger(pr) || pr < 1 || pr > 100) e.priority = t('acc.invalidPriority')
     const mc = Number(v.maxConcurrency)
     if (!Number.isInteger(mc) || mc < 0) e.maxConcurrency = t('common.invalidNumber')
+    if (this.platform === 'claude-console') {
+      const q = Number(v.dailyQuota)
+      if (!Number.isFinite(q) || q < 0) e.dailyQuota = t('common.invalidNumber')
+      const d = Number(v.rateLimitDuration)
+      if (!Number.isFinite(d) || d < 0) e.rateLimitDuration = t('common.invalidNumber')
+      if (!/^(([01]\d|2[0-3]):[0-5]\d)?$/.test(v.quotaResetTime ?? ''))
+        e.quotaResetTime = t('acc.invalidTime')
+    }
+    if (v.subscriptionExpiresAt && !/^\d{4}-\d{2}-\d{2}$/.test(v.subscriptionExpiresAt))
+      e.subscriptionExpiresAt = t('acc.invalidDate')
     if (v.modelsMode === 'list' && (this.supportedModels() as string[]).length === 0)
       e.modelsList = t('acc.modelsNeeded')
     if (v.modelsMode === 'map') {
@@ -200,7 +218,15 @@ export class CrsAccountDialog extends CrsElement {
     if (this.platform === 'claude-console' || this.platform === 'gemini-api') {
       body.apiUrl = v.apiUrl!.trim()
       if (v.apiKey) body.apiKey = v.apiKey.trim()
+      body.dailyQuota = Number(v.dailyQuota)
+      body.quotaResetTime = v.quotaResetTime || '00:00'
+      body.rateLimitDuration = Number(v.rateLimitDuration)
     }
+    if (this.platform === 'claude-oauth') body.autoStopOnWarning = v.autoStopOnWarning === 'true'
+    if (this.platform === 'claude-oauth' || this.platform === 'claude-console')
+      body.subscriptionExpiresAt = v.subscriptionExpiresAt
+        ? `${v.subscriptionExpiresAt}T00:00:00.000Z`
+        : null
     this.busy = true
     this.serverError = ''
     try {
@@ -339,6 +365,16 @@ export class CrsAccountDialog extends CrsElement {
             ['dedicated', t('acc.type.dedicated')],
             ['group', t('acc.type.group')],
           ])}
+          ${consoleAcc ? html`${this.field('dailyQuota', 'acc.dailyQuota', 'number')}${this.field('quotaResetTime', 'acc.quotaResetTime')}${this.field('rateLimitDuration', 'acc.rateLimitDuration', 'number')}` : ''}
+          ${
+            this.platform === 'claude-oauth'
+              ? this.select('autoStopOnWarning', 'acc.autoStopOnWarning', [
+                  ['false', t('common.no')],
+                  ['true', t('common.yes')],
+                ])
+              : ''
+          }
+          ${consoleAcc || this.platform === 'claude-oauth' ? this.field('subscriptionExpiresAt', 'acc.subscriptionExpiresAt', 'date') : ''}
           ${this.select('groupId', 'acc.filter.group', [['', t('common.none')], ...this.groups.map((g): [string, string] => [g.id, g.name])])}
         </div>
         ${this.modelsFieldset()}

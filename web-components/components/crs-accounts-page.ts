@@ -4,7 +4,15 @@ import type { Account, AccountGroup, AccountUsageSummary, UsageWindow } from '..
 import { type MessageKey, t } from '../i18n/i18n.ts'
 import { confirmAction } from '../lib/confirm.ts'
 import { CrsElement } from '../lib/crs-element.ts'
-import { fmtAgo, fmtCompact, fmtCost, fmtCountdown, fmtDateTime, fmtInt } from '../lib/format.ts'
+import {
+  fmtAgo,
+  fmtCompact,
+  fmtCost,
+  fmtCountdown,
+  fmtDate,
+  fmtDateTime,
+  fmtInt,
+} from '../lib/format.ts'
 import { icon } from '../lib/icons.ts'
 import { PollingController } from '../lib/polling-controller.ts'
 import { updateQuery } from '../lib/route.ts'
@@ -33,6 +41,8 @@ export function healthOf(a: Account, now: number): { key: MessageKey; cls: strin
   if (s.overloadedUntil > now)
     return { key: 'health.overloaded', cls: 'warn', until: s.overloadedUntil }
   if (s.coolingUntil > now) return { key: 'health.coolingDown', cls: 'warn', until: s.coolingUntil }
+  const stop = Math.max(s.sessionStoppedUntil ?? 0, s.quotaStoppedUntil ?? 0)
+  if (stop > now) return { key: 'health.rateLimited', cls: 'warn', until: stop }
   if (!a.schedulable) return { key: 'health.paused', cls: '', until: 0 }
   return { key: 'health.normal', cls: 'ok', until: 0 }
 }
@@ -43,6 +53,12 @@ const isOther = (a: Account | null) => OTHER_PLATFORMS.includes(a?.platform as O
 
 /** Styles of what the accounts table's cells render. */
 const CELL_CSS = css`
+  .wins {
+    display: flex;
+    flex-direction: column;
+    align-items: flex-end;
+    gap: 2px;
+  }
   .right {
     display: flex;
     align-items: center;
@@ -215,6 +231,44 @@ export class CrsAccountsPage extends CrsElement {
     </div>`
   }
 
+  /** Usage windows (OAuth snapshot, else the session window from headers), quota, expiry. */
+  private windowsCell(a: Account, todayCost: number) {
+    const sw = a.sessionWindow
+    const parts = []
+    if (a.usageWindows)
+      parts.push(
+        html`<div class="right">${this.windowBar('5h', a.usageWindows.fiveHour)}${this.windowBar('7d', a.usageWindows.sevenDay)}${this.windowBar('Opus', a.usageWindows.sevenDayOpus)}</div>`,
+      )
+    else if (sw?.active && sw.status)
+      parts.push(
+        html`<div class="right" title=${fmtDateTime(sw.windowEnd)}>${this.windowBar('5h', { utilization: sw.fiveHourUtilization * 100, resetsAt: null })}${this.windowBar('7d', { utilization: sw.sevenDayUtilization * 100, resetsAt: null })}</div>`,
+      )
+    if (sw?.stoppedUntil)
+      parts.push(
+        html`<span class="badge warn" data-testid="session-stopped" title=${t('acc.sessionStopped', { t: fmtDateTime(sw.stoppedUntil) })}>${t('acc.sessionWarning')}</span>`,
+      )
+    else if (sw?.status === 'allowed_warning')
+      parts.push(html`<span class="badge warn">${t('acc.sessionWarning')}</span>`)
+    const quota = Number(a.options?.dailyQuota ?? 0)
+    if (quota > 0)
+      parts.push(
+        this.windowBar(t('acc.quota'), {
+          utilization: (todayCost / quota) * 100,
+          resetsAt: null,
+        }),
+      )
+    const ends = a.options?.subscriptionExpiresAt
+    if (typeof ends === 'string') {
+      const soon = Date.parse(ends) - Date.now() < 7 * 86_400_000
+      parts.push(
+        html`<span class="small ${soon ? 'badge warn' : 'muted'}" data-testid="subscription-ends" title=${fmtDateTime(ends)}>${t('acc.subscriptionEnds', { t: fmtDate(ends) })}</span>`,
+      )
+    }
+    return parts.length
+      ? html`<div class="wins">${parts}</div>`
+      : html`<span class="muted small">—</span>`
+  }
+
   private menu(a: Account) {
     const busy = (what: string) => this.busy[`${a.id}:${what}`] === true
     return html`<crs-menu
@@ -311,10 +365,7 @@ export class CrsAccountsPage extends CrsElement {
         key: 'windows',
         label: t('acc.col.windows'),
         wide: true,
-        render: (a) =>
-          a.usageWindows
-            ? html`<div class="right">${this.windowBar('5h', a.usageWindows.fiveHour)}${this.windowBar('7d', a.usageWindows.sevenDay)}${this.windowBar('Opus', a.usageWindows.sevenDayOpus)}</div>`
-            : html`<span class="muted small">—</span>`,
+        render: (a) => this.windowsCell(a, today(a)?.cost ?? 0),
       },
       {
         key: 'priority',

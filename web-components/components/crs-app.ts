@@ -1,5 +1,6 @@
 import { css, html } from 'lit'
 import { api, session } from '../api/client.ts'
+import type { OemSettings } from '../api/types.ts'
 import { getLocale, type Locale, type MessageKey, setLocale, t } from '../i18n/i18n.ts'
 import { CrsElement } from '../lib/crs-element.ts'
 import { type IconName, icon } from '../lib/icons.ts'
@@ -41,6 +42,7 @@ export class CrsApp extends CrsElement {
     username: { state: true },
     checking: { state: true },
     menuOpen: { state: true },
+    oem: { state: true },
   }
   static override styles = [
     sharedStyles,
@@ -98,6 +100,10 @@ export class CrsApp extends CrsElement {
         padding: 4px 10px 14px;
         color: var(--crs-text);
         text-decoration: none;
+      }
+      img.logo {
+        background: none;
+        object-fit: contain;
       }
       .logo {
         width: 26px;
@@ -230,6 +236,29 @@ export class CrsApp extends CrsElement {
   declare username: string | null
   declare checking: boolean
   declare menuOpen: boolean
+  declare oem: OemSettings | null
+
+  private readonly onOem = (e: Event) => {
+    this.oem = (e as CustomEvent<OemSettings>).detail
+    this.applyTitle()
+  }
+
+  /** The site name set by the admin (OEM settings), else the default title. */
+  private siteName(): string {
+    return this.oem?.updatedAt ? this.oem.siteName : t('app.title')
+  }
+
+  private applyTitle(): void {
+    if (this.oem?.updatedAt) document.title = this.oem.siteName
+  }
+
+  /** The brand mark: the admin's icon, else the default logo. */
+  private logo() {
+    const src = this.oem?.siteIconData || this.oem?.siteIcon
+    return src
+      ? html`<img class="logo" src=${src} alt="" width="24" height="24" data-testid="site-icon" />`
+      : html`<span class="logo">${icon('chevronRight')}</span>`
+  }
 
   private readonly onRoute = () => {
     this.route = currentRoute()
@@ -248,10 +277,19 @@ export class CrsApp extends CrsElement {
     this.username = session.token() ? session.username() : null
     this.checking = !!session.token()
     this.menuOpen = false
+    this.oem = null
   }
 
   override connectedCallback(): void {
     super.connectedCallback()
+    window.addEventListener('crs-oem', this.onOem)
+    api
+      .oem()
+      .then((o) => {
+        this.oem = o
+        this.applyTitle()
+      })
+      .catch(() => undefined)
     window.addEventListener('hashchange', this.onRoute)
     window.addEventListener('popstate', this.onRoute)
     window.addEventListener('crs-route', this.onRoute)
@@ -273,6 +311,7 @@ export class CrsApp extends CrsElement {
   }
 
   override disconnectedCallback(): void {
+    window.removeEventListener('crs-oem', this.onOem)
     window.removeEventListener('hashchange', this.onRoute)
     window.removeEventListener('popstate', this.onRoute)
     window.removeEventListener('crs-route', this.onRoute)
@@ -366,8 +405,8 @@ export class CrsApp extends CrsElement {
         ${
           showNav
             ? html`<nav class="side ${this.menuOpen ? 'open' : ''}" aria-label=${t('nav.main')} id="side-nav">
-                  <a class="brand" href=${href('dashboard')}
-                    ><span class="logo">${icon('chevronRight')}</span>${t('app.title')}</a
+                  <a class="brand" href=${href('dashboard')} data-testid="brand"
+                    >${this.logo()}${this.siteName()}</a
                   >
                   ${ADMIN_NAV.map(
                     (n) => html`<a
@@ -398,8 +437,8 @@ export class CrsApp extends CrsElement {
                   >
                     ${icon('menu')}
                   </button>`
-                : html`<a class="brand" href=${href(signedIn ? 'dashboard' : 'stats')}
-                    ><span class="logo">${icon('chevronRight')}</span></a
+                : html`<a class="brand" href=${href(signedIn ? 'dashboard' : 'stats')} data-testid="brand"
+                    >${this.logo()}${this.oem?.updatedAt ? this.oem.siteName : ''}</a
                   >`
             }
             <span class="title">${title}</span>
@@ -410,8 +449,8 @@ export class CrsApp extends CrsElement {
                     <button class="btn ghost" data-testid="sign-out" @click=${this.signOut}>
                       ${icon('logout')}<span class="signout-label">${t('shell.signOut')}</span>
                     </button>`
-                : path !== 'login'
-                  ? html`<a class="btn ghost" href=${href('login')} aria-label=${t('shell.adminLogin')} title=${t('shell.adminLogin')}>${icon('login')}<span class="signin-label">${t('shell.adminLogin')}</span></a>`
+                : path !== 'login' && this.oem?.showAdminButton !== false
+                  ? html`<a class="btn ghost" data-testid="admin-login" href=${href('login')} aria-label=${t('shell.adminLogin')} title=${t('shell.adminLogin')}>${icon('login')}<span class="signin-label">${t('shell.adminLogin')}</span></a>`
                   : ''
             }
           </header>

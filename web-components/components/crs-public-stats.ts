@@ -16,7 +16,7 @@ import { LIMIT_CSS, limitMeter, limitRows, limitSummary, resetsOf } from '../lib
 import { modelUsageColumns } from '../lib/model-columns.ts'
 import { PollingController } from '../lib/polling-controller.ts'
 import { updateQuery } from '../lib/route.ts'
-import { errorText } from '../lib/toast.ts'
+import { errorText, toast } from '../lib/toast.ts'
 import { sharedStyles } from '../styles/shared-styles.ts'
 import type { Column } from './crs-data-table.ts'
 import './crs-data-table.ts'
@@ -65,6 +65,7 @@ export class CrsPublicStats extends CrsElement {
     busy: { state: true },
     invalid: { state: true },
     detail: { state: true },
+    testing: { state: true },
   }
   static override styles = [
     sharedStyles,
@@ -122,6 +123,7 @@ export class CrsPublicStats extends CrsElement {
   declare busy: boolean
   declare invalid: string
   declare detail: string
+  declare testing: boolean
 
   constructor() {
     super()
@@ -135,6 +137,7 @@ export class CrsPublicStats extends CrsElement {
     this.busy = false
     this.invalid = ''
     this.detail = ''
+    this.testing = false
     // Reset countdowns of the limits tick.
     new PollingController(this, 1000, () => {
       if (this.stats || this.batch) this.requestUpdate()
@@ -179,6 +182,19 @@ export class CrsPublicStats extends CrsElement {
       })
     } catch (err) {
       this.error = errorText(err)
+    }
+  }
+
+  private async testKey() {
+    this.testing = true
+    try {
+      const r = await api.testKey(this.key.trim())
+      if (r.ok) toast(t('stats.testOk', { text: r.text.slice(0, 120) }), 'success')
+      else toast(t('stats.testFailed', { error: r.error ?? '' }), 'error')
+    } catch (err) {
+      toast(errorText(err), 'error')
+    } finally {
+      this.testing = false
     }
   }
 
@@ -333,6 +349,7 @@ export class CrsPublicStats extends CrsElement {
             <div class="small muted">${s.description}</div>
           </div>
           <div class="head-badges">
+            <button class="btn small" data-testid="test-key" ?disabled=${this.testing} @click=${() => this.testKey()}>${this.testing ? t('stats.testing') : t('stats.testKey')}</button>
             <span class="badge ${s.isActive ? 'ok' : 'bad'}">${s.isActive ? t('keys.status.active') : t('keys.status.disabled')}</span>
             <span class="badge">${t(`keyDlg.perm.${s.permissions}` as MessageKey)}</span>
             <span class="small muted">${t('stats.expires')}: ${

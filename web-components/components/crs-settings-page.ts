@@ -11,8 +11,19 @@ import { toast, toastError } from '../lib/toast.ts'
 import { sharedStyles } from '../styles/shared-styles.ts'
 import type { Column } from './crs-data-table.ts'
 import './crs-data-table.ts'
+import './crs-oem-card.ts'
 
-const PLATFORM_TYPES = ['custom', 'slack', 'discord', 'telegram', 'feishu', 'dingtalk', 'wecom']
+const PLATFORM_TYPES = [
+  'custom',
+  'slack',
+  'discord',
+  'telegram',
+  'feishu',
+  'dingtalk',
+  'wecom',
+  'bark',
+  'smtp',
+]
 
 /**
  * @summary Admin password, request-history capture and retention, and webhook notifications.
@@ -201,7 +212,10 @@ export class CrsSettingsPage extends CrsElement {
     if (p.type === 'telegram') {
       if (!p.botToken?.trim()) errs.botToken = t('common.required')
       if (!p.chatId?.trim()) errs.chatId = t('common.required')
-    } else if (!/^https?:\/\/\S+$/.test(p.url?.trim() ?? '')) errs.url = t('acc.invalidUrl')
+    } else if (
+      !(p.type === 'smtp' ? /^smtps?:\/\/\S+$/ : /^https?:\/\/\S+$/).test(p.url?.trim() ?? '')
+    )
+      errs.url = t('acc.invalidUrl')
     this.platformErrors = errs
     if (Object.keys(errs).length) return null
     const body: Record<string, unknown> = { type: p.type, name: p.name?.trim() || p.type }
@@ -395,7 +409,7 @@ export class CrsSettingsPage extends CrsElement {
   }
 
   override render() {
-    return html`<h1>${t('set.title')}</h1>${this.passwordCard()}${this.histCard()}${this.whCard()}`
+    return html`<h1>${t('set.title')}</h1>${this.passwordCard()}<crs-oem-card></crs-oem-card>${this.histCard()}${this.whCard()}`
   }
 }
 

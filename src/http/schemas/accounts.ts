@@ -100,6 +100,26 @@ export const CLAUDE_OAUTH_FIELDS = {
   ),
   ...OAUTH_TOKEN_FIELDS,
   subscriptionInfo: T.Optional(T.Union([T.Record(T.String(), T.Unknown()), T.Null()])),
+  autoStopOnWarning: T.Optional(
+    T.Union([T.Boolean(), T.String()], {
+      description: 'stop scheduling when the 5-hour window warns, until it ends (kept in options)',
+    }),
+  ),
+  useUnifiedUserAgent: T.Optional(
+    T.Union([T.Boolean(), T.String()], { description: 'send the newest Claude Code user agent' }),
+  ),
+  useUnifiedClientId: T.Optional(
+    T.Union([T.Boolean(), T.String()], { description: 'one client id in metadata.user_id' }),
+  ),
+  unifiedClientId: T.Optional(
+    T.String({ description: '64 hex; derived from the account id when empty' }),
+  ),
+  keepCacheTtl: T.Optional(T.Boolean({ description: 'keep cache_control.ttl (default: removed)' })),
+  subscriptionExpiresAt: T.Optional(
+    T.Union([T.String(), T.Number(), T.Null()], {
+      description: 'when the plan ends (ISO or epoch ms)',
+    }),
+  ),
 }
 export const ClaudeOAuthBody = accountBody(CLAUDE_OAUTH_FIELDS)
 export type ClaudeOAuthBody = Static<typeof ClaudeOAuthBody>
@@ -108,6 +128,22 @@ export type ClaudeOAuthBody = Static<typeof ClaudeOAuthBody>
 export const CLAUDE_CONSOLE_FIELDS = {
   apiUrl: T.Optional(T.String({ description: 'base URL of the Anthropic-compatible API' })),
   apiKey: T.Optional(T.String({ description: 'sealed, never shown' })),
+  dailyQuota: T.Optional(
+    T.Union([T.Number(), T.String()], {
+      description: 'USD per quota day; 0 = none (kept in options)',
+    }),
+  ),
+  quotaResetTime: T.Optional(T.String({ description: 'HH:mm at TIMEZONE_OFFSET (default 00:00)' })),
+  rateLimitDuration: T.Optional(
+    T.Union([T.Number(), T.String()], {
+      description: 'minutes a 429 without a reset time keeps the account out; 0 = default',
+    }),
+  ),
+  subscriptionExpiresAt: T.Optional(
+    T.Union([T.String(), T.Number(), T.Null()], {
+      description: 'when the plan ends (ISO or epoch ms)',
+    }),
+  ),
 }
 export type ClaudeConsoleBody = Static<ReturnType<typeof accountBody<typeof CLAUDE_CONSOLE_FIELDS>>>
 

@@ -16,13 +16,14 @@ import { decodeRecord, execAll, type RedisClient } from './client.ts'
 import type { RedisKeys } from './keys.ts'
 import { creationScore } from './keys-repo.ts'
 
-const STRING_FIELDS = new Set<keyof AccountState>(['status', 'lastError'])
+const STRING_FIELDS = new Set<keyof AccountState>(['status', 'lastError', 'sessionWindowStatus'])
 
 /** Builds an AccountState from a stored hash; missing fields keep their initial value. */
 export function decodeAccountState(hash: Record<string, string>): AccountState {
   const state = initialAccountState()
   if (hash.status !== undefined) state.status = hash.status as AccountStatus
   if (hash.lastError !== undefined) state.lastError = hash.lastError
+  if (hash.sessionWindowStatus !== undefined) state.sessionWindowStatus = hash.sessionWindowStatus
   for (const field of Object.keys(state) as (keyof AccountState)[]) {
     const raw = hash[field]
     if (raw === undefined || STRING_FIELDS.has(field)) continue
