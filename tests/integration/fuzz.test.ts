@@ -46,7 +46,7 @@ function validMessages(rng: Rng): Record<string, unknown> {
 
 function validChat(rng: Rng): Record<string, unknown> {
   const body: Record<string, unknown> = {
-    model: rng.pick(['claude-sonnet-4-6', 'gpt-4o', 'claude-haiku-4-5']),
+    model: rng.pick(['claude-sonnet-4-6', 'claude-opus-4-6', 'claude-haiku-4-5']),
     messages: [
       { role: 'system', content: 'be brief' },
       { role: 'user', content: 'hello' },
