@@ -10,6 +10,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { addUsage, emptyUsage, type TokenUsage } from '../../usage/tokens.ts'
+import { CaptureBuffer } from '../capture.ts'
 import type { StreamFacts, StreamTap } from '../dialect.ts'
 import { type LineRegion, SseLines } from '../sse-lines.ts'
 import { usageFrom } from './usage.ts'
@@ -22,17 +23,14 @@ const decoder = new TextDecoder()
 /** Incremental SSE usage reader of Anthropic streams (`complete` = `message_stop` seen). */
 export class UsageTap implements StreamTap {
   readonly facts: StreamFacts
-  #captureLimit: number
-  /** The captured bytes, in one buffer that doubles as it fills (up to the limit). */
-  #capture: Uint8Array | null = null
-  #captureBytes = 0
+  #capture: CaptureBuffer
   #lines = new SseLines()
   #region: LineRegion = (buf, from, to) => this.#scan(buf as Buffer, from, to)
   #messages: TokenUsage[] = []
   #current: TokenUsage | null = null
 
   constructor(options: { captureLimit: number; model?: string }) {
-    this.#captureLimit = options.captureLimit
+    this.#capture = new CaptureBuffer(options.captureLimit)
     this.facts = {
       model: options.model ?? '',
       usage: emptyUsage(),
@@ -47,7 +45,7 @@ export class UsageTap implements StreamTap {
   /** Feeds one forwarded chunk. */
   push(chunk: Uint8Array): void {
     this.facts.bytes += chunk.byteLength
-    this.#keep(chunk)
+    this.#capture.keep(chunk)
     this.#lines.push(chunk, this.#region)
   }
 
@@ -63,29 +61,9 @@ export class UsageTap implements StreamTap {
     const usage = emptyUsage()
     for (const u of all) addUsage(usage, u)
     this.facts.usage = usage
-    if (this.#capture) {
-      this.facts.captured = decoder.decode(this.#capture.subarray(0, this.#captureBytes))
-      this.#capture = null
-    }
+    this.facts.captured = this.#capture.text()
+    this.facts.capturedTruncated = this.#capture.truncated
     return this.facts
-  }
-
-  #keep(chunk: Uint8Array): void {
-    if (this.facts.capturedTruncated || this.#captureLimit <= 0) return
-    const room = this.#captureLimit - this.#captureBytes
-    const take = Math.min(room, chunk.byteLength)
-    // A copy: the forwarded chunk may be handed to the socket (and detached) after this call.
-    const need = this.#captureBytes + take
-    let buf = this.#capture
-    if (!buf || buf.byteLength < need) {
-      const size = Math.min(this.#captureLimit, Math.max(need, (buf?.byteLength ?? 2048) * 2))
-      const grown = new Uint8Array(size)
-      if (buf) grown.set(buf.subarray(0, this.#captureBytes))
-      buf = this.#capture = grown
-    }
-    buf.set(take === chunk.byteLength ? chunk : chunk.subarray(0, take), this.#captureBytes)
-    this.#captureBytes = need
-    if (take < chunk.byteLength) this.facts.capturedTruncated = true
   }
 
   /**

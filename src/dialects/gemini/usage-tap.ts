@@ -9,6 +9,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { emptyUsage } from '../../usage/tokens.ts'
+import { CaptureBuffer } from '../capture.ts'
 import type { StreamFacts, StreamTap } from '../dialect.ts'
 import { type LineRegion, SseLines } from '../sse-lines.ts'
 import { geminiUsageFrom, unwrapResponse } from './usage.ts'
@@ -24,15 +25,13 @@ const decoder = new TextDecoder()
 /** Incremental usage reader of Gemini streams (`complete` = a `finishReason` seen). */
 export class GeminiUsageTap implements StreamTap {
   readonly facts: StreamFacts
-  #captureLimit: number
-  #capture: Uint8Array | null = null
-  #captureBytes = 0
+  #capture: CaptureBuffer
   #lines = new SseLines()
   #lastUsage: Buffer | null = null
   #region: LineRegion = (buf, from, to) => this.#scan(buf, from, to)
 
   constructor(options: { captureLimit: number; model?: string }) {
-    this.#captureLimit = options.captureLimit
+    this.#capture = new CaptureBuffer(options.captureLimit)
     this.facts = {
       model: options.model ?? '',
       usage: emptyUsage(),
@@ -46,7 +45,7 @@ export class GeminiUsageTap implements StreamTap {
 
   push(chunk: Uint8Array): void {
     this.facts.bytes += chunk.byteLength
-    this.#keep(chunk)
+    this.#capture.keep(chunk)
     this.#lines.push(chunk, this.#region)
   }
 
@@ -66,27 +65,9 @@ export class GeminiUsageTap implements StreamTap {
       }
       this.#lastUsage = null
     }
-    if (this.#capture) {
-      this.facts.captured = decoder.decode(this.#capture.subarray(0, this.#captureBytes))
-      this.#capture = null
-    }
+    this.facts.captured = this.#capture.text()
+    this.facts.capturedTruncated = this.#capture.truncated
     return this.facts
-  }
-
-  #keep(chunk: Uint8Array): void {
-    if (this.facts.capturedTruncated || this.#captureLimit <= 0) return
-    const take = Math.min(this.#captureLimit - this.#captureBytes, chunk.byteLength)
-    const need = this.#captureBytes + take
-    let buf = this.#capture
-    if (!buf || buf.byteLength < need) {
-      const size = Math.min(this.#captureLimit, Math.max(need, (buf?.byteLength ?? 2048) * 2))
-      const grown = new Uint8Array(size)
-      if (buf) grown.set(buf.subarray(0, this.#captureBytes))
-      buf = this.#capture = grown
-    }
-    buf.set(take === chunk.byteLength ? chunk : chunk.subarray(0, take), this.#captureBytes)
-    this.#captureBytes = need
-    if (take < chunk.byteLength) this.facts.capturedTruncated = true
   }
 
   /** The line of `buf` around index `i` (bounded by `from`/`to`). */
