@@ -77,6 +77,50 @@ export class SseLines {
 const decoder = new TextDecoder()
 
 /**
+ * Calls `onData` with the trimmed payload of every `data:` line in the region `[from, to)` of
+ * whole lines that holds one of `needles`, in stream order, each line once. The region is searched
+ * natively; lines without a needle (the bulk of a stream) are never decoded.
+ */
+export function markedDataLines(
+  buf: Buffer,
+  from: number,
+  to: number,
+  needles: readonly Buffer[],
+  onData: (payload: string) => void,
+): void {
+  let starts: number[] | null = null
+  for (const needle of needles) {
+    let i = buf.indexOf(needle, from)
+    while (i >= 0 && i < to) {
+      const start = i === from ? from : Math.max(from, buf.lastIndexOf(NL, i - 1) + 1)
+      if (starts === null) starts = []
+      starts.push(start)
+      const end = buf.indexOf(NL, i)
+      i = end < 0 || end >= to ? -1 : buf.indexOf(needle, end)
+    }
+  }
+  if (starts === null) return
+  if (starts.length > 1) starts.sort((a, b) => a - b)
+  let last = -1
+  for (const start of starts) {
+    if (start === last) continue
+    last = start
+    const nl = buf.indexOf(NL, start)
+    const end = nl < 0 || nl > to ? to : nl
+    // `data:` lines only; `event:` lines name the same event and carry no JSON.
+    if (
+      end - start > 5 &&
+      buf[start] === 0x64 && // d
+      buf[start + 1] === 0x61 && // a
+      buf[start + 2] === 0x74 && // t
+      buf[start + 3] === 0x61 && // a
+      buf[start + 4] === 0x3a // :
+    )
+      onData(decoder.decode(buf.subarray(start + 5, end)).trim())
+  }
+}
+
+/**
  * The `data:` payloads of an SSE byte stream as trimmed text, in order (`event:` lines, comments
  * and blank lines skipped; `[DONE]` included, callers decide what it means).
  */

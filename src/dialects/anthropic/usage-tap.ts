@@ -10,103 +10,35 @@
  */
 import { Buffer } from 'node:buffer'
 import { addUsage, emptyUsage, type TokenUsage } from '../../usage/tokens.ts'
-import { CaptureBuffer } from '../capture.ts'
-import type { StreamFacts, StreamTap } from '../dialect.ts'
-import { type LineRegion, SseLines } from '../sse-lines.ts'
+import { CapturingTap } from '../capture.ts'
+import { markedDataLines } from '../sse-lines.ts'
 import { usageFrom } from './usage.ts'
 
 /** `message_` finds message_start, message_delta and message_stop in one search. */
 const NEEDLES = ['message_', '"error"'].map((n) => Buffer.from(n))
-const NL = 10
-const decoder = new TextDecoder()
 
 /** Incremental SSE usage reader of Anthropic streams (`complete` = `message_stop` seen). */
-export class UsageTap implements StreamTap {
-  readonly facts: StreamFacts
-  #capture: CaptureBuffer
-  #lines = new SseLines()
-  #region: LineRegion = (buf, from, to) => this.#scan(buf as Buffer, from, to)
+export class UsageTap extends CapturingTap {
   #messages: TokenUsage[] = []
   #current: TokenUsage | null = null
+  #onLine = (payload: string) => this.#line(payload)
 
-  constructor(options: { captureLimit: number; model?: string }) {
-    this.#capture = new CaptureBuffer(options.captureLimit)
-    this.facts = {
-      model: options.model ?? '',
-      usage: emptyUsage(),
-      complete: false,
-      error: null,
-      captured: '',
-      capturedTruncated: false,
-      bytes: 0,
-    }
+  protected scan(buf: Buffer, from: number, to: number): void {
+    markedDataLines(buf, from, to, NEEDLES, this.#onLine)
   }
 
-  /** Feeds one forwarded chunk. */
-  push(chunk: Uint8Array): void {
-    this.facts.bytes += chunk.byteLength
-    this.#capture.keep(chunk)
-    this.#lines.push(chunk, this.#region)
-  }
-
-  /** Scans the last partial line: `facts.complete` and `facts.error` are then final. */
-  close(): void {
-    this.#lines.close(this.#region)
-  }
-
-  /** Closes the scan and returns every fact (usage summed, capture decoded); call once at the end. */
-  finish(): StreamFacts {
-    this.close()
+  /** Sums the usage of every message in the stream. */
+  protected override settle(): void {
     const all = this.#current ? [...this.#messages, this.#current] : this.#messages
     const usage = emptyUsage()
     for (const u of all) addUsage(usage, u)
     this.facts.usage = usage
-    this.facts.captured = this.#capture.text()
-    this.facts.capturedTruncated = this.#capture.truncated
-    return this.facts
-  }
-
-  /**
-   * Finds the lines holding a marker in `buf` between `from` and `to` (complete lines, the last
-   * ending with a newline) and handles them in order.
-   */
-  #scan(buf: Buffer, from: number, to: number): void {
-    let starts: number[] | null = null
-    for (const needle of NEEDLES) {
-      let i = buf.indexOf(needle, from)
-      while (i >= 0 && i < to) {
-        const start = i === from ? from : Math.max(from, buf.lastIndexOf(NL, i - 1) + 1)
-        if (starts === null) starts = []
-        starts.push(start)
-        const end = buf.indexOf(NL, i)
-        i = end < 0 || end >= to ? -1 : buf.indexOf(needle, end)
-      }
-    }
-    if (starts === null) return
-    if (starts.length > 1) starts.sort((a, b) => a - b)
-    let last = -1
-    for (const start of starts) {
-      if (start === last) continue
-      last = start
-      const nl = buf.indexOf(NL, start)
-      const end = nl < 0 || nl > to ? to : nl
-      // `data:` lines only; `event:` lines name the same event and carry no JSON.
-      if (
-        end - start > 5 &&
-        buf[start] === 0x64 && // d
-        buf[start + 1] === 0x61 && // a
-        buf[start + 2] === 0x74 && // t
-        buf[start + 3] === 0x61 && // a
-        buf[start + 4] === 0x3a // :
-      )
-        this.#line(decoder.decode(buf.subarray(start + 5, end)))
-    }
   }
 
   #line(payload: string): void {
     let ev: Record<string, unknown>
     try {
-      ev = JSON.parse(payload.trim()) as Record<string, unknown>
+      ev = JSON.parse(payload) as Record<string, unknown>
     } catch {
       return
     }

@@ -8,10 +8,7 @@
  * decoded here.
  */
 import { Buffer } from 'node:buffer'
-import { emptyUsage } from '../../usage/tokens.ts'
-import { CaptureBuffer } from '../capture.ts'
-import type { StreamFacts, StreamTap } from '../dialect.ts'
-import { type LineRegion, SseLines } from '../sse-lines.ts'
+import { CapturingTap } from '../capture.ts'
 import { geminiUsageFrom, unwrapResponse } from './usage.ts'
 
 const USAGE = Buffer.from('"usageMetadata"')
@@ -23,51 +20,20 @@ const NL = 10
 const decoder = new TextDecoder()
 
 /** Incremental usage reader of Gemini streams (`complete` = a `finishReason` seen). */
-export class GeminiUsageTap implements StreamTap {
-  readonly facts: StreamFacts
-  #capture: CaptureBuffer
-  #lines = new SseLines()
+export class GeminiUsageTap extends CapturingTap {
   #lastUsage: Buffer | null = null
-  #region: LineRegion = (buf, from, to) => this.#scan(buf, from, to)
 
-  constructor(options: { captureLimit: number; model?: string }) {
-    this.#capture = new CaptureBuffer(options.captureLimit)
-    this.facts = {
-      model: options.model ?? '',
-      usage: emptyUsage(),
-      complete: false,
-      error: null,
-      captured: '',
-      capturedTruncated: false,
-      bytes: 0,
+  /** Parses the last line that carried usage (each event repeats the running total). */
+  protected override settle(): void {
+    if (!this.#lastUsage) return
+    const text = decoder.decode(this.#lastUsage).trim()
+    try {
+      const ev = unwrapResponse(JSON.parse(text.startsWith('data:') ? text.slice(5) : text))
+      this.facts.usage = geminiUsageFrom(ev?.usageMetadata)
+    } catch {
+      // a cut line: no usage
     }
-  }
-
-  push(chunk: Uint8Array): void {
-    this.facts.bytes += chunk.byteLength
-    this.#capture.keep(chunk)
-    this.#lines.push(chunk, this.#region)
-  }
-
-  close(): void {
-    this.#lines.close(this.#region)
-  }
-
-  finish(): StreamFacts {
-    this.close()
-    if (this.#lastUsage) {
-      const text = decoder.decode(this.#lastUsage).trim()
-      try {
-        const ev = unwrapResponse(JSON.parse(text.startsWith('data:') ? text.slice(5) : text))
-        this.facts.usage = geminiUsageFrom(ev?.usageMetadata)
-      } catch {
-        // a cut line: no usage
-      }
-      this.#lastUsage = null
-    }
-    this.facts.captured = this.#capture.text()
-    this.facts.capturedTruncated = this.#capture.truncated
-    return this.facts
+    this.#lastUsage = null
   }
 
   /** The line of `buf` around index `i` (bounded by `from`/`to`). */
@@ -77,7 +43,7 @@ export class GeminiUsageTap implements StreamTap {
     return [start, nl < 0 || nl > to ? to : nl]
   }
 
-  #scan(buf: Buffer, from: number, to: number): void {
+  protected scan(buf: Buffer, from: number, to: number): void {
     const u = buf.lastIndexOf(USAGE, to - 1)
     if (u >= from) {
       const [s, e] = this.#lineAt(buf, u, from, to)

@@ -61,8 +61,9 @@ export function assembleResponses(
   // A complete stream ends with the whole response: only that event is parsed.
   const whole = finalResponse(text)
   if (whole) {
+    // Parsed here and seen by no one else: its parts are cut in place.
     const message: Obj = { ...whole }
-    const output = (Array.isArray(whole.output) ? whole.output : []).map((o) => structuredClone(o))
+    const output = (Array.isArray(whole.output) ? whole.output : []) as Obj[]
     message.output = output
     const cut = Number.isFinite(textLimit) ? capOutput(output, textLimit) : false
     return { message, cut }
@@ -122,8 +123,8 @@ export function assembleResponses(
     : { ...(base ?? { object: 'response' }), output: items.filter(Boolean) }
   if (!Array.isArray(message.output)) message.output = []
   if (error) message.error = { code: error.code ?? null, message: error.message ?? '' }
-  const output = (message.output as Obj[]).map((o) => structuredClone(o))
-  message.output = output
+  // Every object here was parsed by this call: parts are cut in place.
+  const output = message.output as Obj[]
   const cut = Number.isFinite(textLimit) ? capOutput(output, textLimit) : false
   return { message, cut }
 }

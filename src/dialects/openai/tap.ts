@@ -9,97 +9,34 @@
  * `error` object, and `[DONE]`.
  */
 import { Buffer } from 'node:buffer'
-import { emptyUsage } from '../../usage/tokens.ts'
-import { CaptureBuffer } from '../capture.ts'
-import type { StreamFacts, StreamTap } from '../dialect.ts'
-import { type LineRegion, SseLines } from '../sse-lines.ts'
+import { CapturingTap } from '../capture.ts'
+import { markedDataLines } from '../sse-lines.ts'
 import { openaiUsageFrom } from './usage.ts'
 
-const NL = 10
-const decoder = new TextDecoder()
-const RESPONSES_NEEDLES = [
+const needles = (...n: string[]) => n.map((x) => Buffer.from(x))
+const RESPONSES_NEEDLES = needles(
   '"response.created"',
   '"response.completed"',
   '"response.incomplete"',
   '"response.failed"',
   '"error"',
-]
-const CHAT_NEEDLES = ['"usage":{', '"error"', '[DONE]']
-
-/** Calls `onData` with the payload of every `data:` line in `[from, to)` holding a needle. */
-function scanMarked(
-  buf: Buffer,
-  from: number,
-  to: number,
-  needles: Buffer[],
-  onData: (payload: string) => void,
-): void {
-  let starts: number[] | null = null
-  for (const needle of needles) {
-    let i = buf.indexOf(needle, from)
-    while (i >= 0 && i < to) {
-      const start = i === from ? from : Math.max(from, buf.lastIndexOf(NL, i - 1) + 1)
-      if (starts === null) starts = []
-      starts.push(start)
-      const end = buf.indexOf(NL, i)
-      i = end < 0 || end >= to ? -1 : buf.indexOf(needle, end)
-    }
-  }
-  if (starts === null) return
-  if (starts.length > 1) starts.sort((a, b) => a - b)
-  let last = -1
-  for (const start of starts) {
-    if (start === last) continue
-    last = start
-    const nl = buf.indexOf(NL, start)
-    const end = nl < 0 || nl > to ? to : nl
-    if (end - start > 5 && buf.toString('latin1', start, start + 5) === 'data:')
-      onData(decoder.decode(buf.subarray(start + 5, end)).trim())
-  }
-}
+)
+const CHAT_NEEDLES = needles('"usage":{', '"error"', '[DONE]')
 
 /** The pass-through tap of an OpenAI stream. */
-export class OpenAITap implements StreamTap {
-  readonly facts: StreamFacts
+export class OpenAITap extends CapturingTap {
   #kind: 'responses' | 'chat'
-  #needles: Buffer[]
-  #capture: CaptureBuffer
-  #lines = new SseLines()
-  #region: LineRegion = (buf, from, to) =>
-    scanMarked(buf as Buffer, from, to, this.#needles, (p) => this.#data(p))
+  #needles: readonly Buffer[]
+  #onData = (payload: string) => this.#data(payload)
 
   constructor(kind: 'responses' | 'chat', options: { captureLimit: number; model?: string }) {
+    super(options)
     this.#kind = kind
-    this.#needles = (kind === 'responses' ? RESPONSES_NEEDLES : CHAT_NEEDLES).map((n) =>
-      Buffer.from(n),
-    )
-    this.#capture = new CaptureBuffer(options.captureLimit)
-    this.facts = {
-      model: options.model ?? '',
-      usage: emptyUsage(),
-      complete: false,
-      error: null,
-      captured: '',
-      capturedTruncated: false,
-      bytes: 0,
-    }
+    this.#needles = kind === 'responses' ? RESPONSES_NEEDLES : CHAT_NEEDLES
   }
 
-  push(chunk: Uint8Array): void {
-    this.facts.bytes += chunk.byteLength
-    this.#capture.keep(chunk)
-    this.#lines.push(chunk, this.#region)
-  }
-
-  close(): void {
-    this.#lines.close(this.#region)
-  }
-
-  finish(): StreamFacts {
-    this.close()
-    this.facts.captured = this.#capture.text()
-    this.facts.capturedTruncated = this.#capture.truncated
-    return this.facts
+  protected scan(buf: Buffer, from: number, to: number): void {
+    markedDataLines(buf, from, to, this.#needles, this.#onData)
   }
 
   #data(payload: string): void {
