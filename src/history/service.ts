@@ -228,6 +228,11 @@ export function createHistoryService(options: HistoryServiceOptions) {
       if (flushSoon) clearTimeout(flushSoon)
       await flush()
       await writer.stop?.()
+      // A slice the writer refused (a writer thread's database busy, a store that blipped) gets
+      // one more try before the process ends: a stopped writer thread hands it to the inline one.
+      if (queue.length > 0) await flush()
+      if (queue.length > 0)
+        logger.error('history records not written at shutdown', { records: queue.length })
     },
   }
 }

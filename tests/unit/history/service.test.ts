@@ -141,6 +141,32 @@ test('a slice the writer rejects is written by the next flush; nothing is lost',
   await history.stop()
 })
 
+test('at stop, a slice the writer refused is tried again after the writer stopped', async () => {
+  const storage = { down: true, written: [] as string[] }
+  const writer = flakyWriter(storage)
+  // Like the writer thread: once stopped, writes go to a fallback (here the store is back).
+  writer.stop = async () => {
+    storage.down = false
+  }
+  const { history, logger } = setup(writer)
+  await history.ready
+  for (let i = 0; i < 10; i++) history.recorder.record(outcome(i))
+  await history.stop()
+  expect(logger.lines.join('\n')).toContain('history write failed; will retry')
+  expect(storage.written).toEqual(Array.from({ length: 10 }, (_, i) => `req_${i}`))
+  expect(logger.lines.join('\n')).not.toContain('not written at shutdown')
+})
+
+test('records still refused at stop are counted in an error line', async () => {
+  const storage = { down: true, written: [] as string[] }
+  const { history, logger } = setup(flakyWriter(storage))
+  await history.ready
+  for (let i = 0; i < 3; i++) history.recorder.record(outcome(i))
+  await history.stop()
+  expect(storage.written).toEqual([])
+  expect(logger.lines.join('\n')).toMatch(/history records not written at shutdown.*"records":3/)
+})
+
 test('while storage fails, the queue keeps at most 128 MB of captured bodies (oldest dropped)', async () => {
   const storage = { down: true, written: [] as string[] }
   const { history, logger } = setup(flakyWriter(storage))
