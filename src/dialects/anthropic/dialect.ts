@@ -11,6 +11,7 @@ import {
   type RelayError,
 } from '../../core/errors.ts'
 import type { AnswerFacts, Dialect, ParsedRequest, UpstreamFailure } from '../dialect.ts'
+import { jsonObjectBody } from '../json-body.ts'
 import { assembleSse } from './assemble.ts'
 import { sessionHashOf } from './session-hash.ts'
 import { usageFrom } from './usage.ts'
@@ -21,15 +22,7 @@ const decoder = new TextDecoder()
 
 /** Checks a Messages (or count_tokens) body and reads model and stream. */
 export function parseMessagesBody(text: string, operation: string): ParsedRequest {
-  let body: unknown
-  try {
-    body = JSON.parse(text)
-  } catch {
-    throw new InvalidRequestError('Cannot parse request body: expected valid JSON')
-  }
-  if (!body || typeof body !== 'object' || Array.isArray(body))
-    throw new InvalidRequestError('Request body must be a JSON object')
-  const b = body as Record<string, unknown>
+  const b = jsonObjectBody(text)
   if (typeof b.model !== 'string' || !b.model.trim())
     throw new InvalidRequestError('model: field required (a model name string)')
   if (!Array.isArray(b.messages) || b.messages.length === 0)

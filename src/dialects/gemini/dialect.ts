@@ -12,6 +12,7 @@
 import { sha256Hex } from '../../core/crypto.ts'
 import { InvalidRequestError, type RelayError } from '../../core/errors.ts'
 import type { AnswerFacts, Dialect, ParsedRequest, UpstreamFailure } from '../dialect.ts'
+import { jsonObjectBody } from '../json-body.ts'
 import { assembleGemini, geminiAnswerText } from './assemble.ts'
 import {
   googleErrorBody,
@@ -36,16 +37,9 @@ export function isStreamOperation(operation: string): boolean {
   return operation.endsWith('streamGenerateContent') || operation.endsWith('Json')
 }
 
-function objectOf(text: string): Record<string, unknown> {
-  let body: unknown
-  try {
-    body = JSON.parse(text)
-  } catch {
-    throw new InvalidRequestError('Invalid JSON payload received: cannot parse the request body')
-  }
-  if (!body || typeof body !== 'object' || Array.isArray(body))
-    throw new InvalidRequestError('Invalid JSON payload received: expected an object')
-  return body as Record<string, unknown>
+const GOOGLE_WORDING = {
+  invalid: 'Invalid JSON payload received: cannot parse the request body',
+  notObject: 'Invalid JSON payload received: expected an object',
 }
 
 function needContents(v: unknown, where: string): void {
@@ -55,7 +49,7 @@ function needContents(v: unknown, where: string): void {
 
 /** Checks a Gemini or Code Assist body for `operation`; `pathModel` is the standard routes' model. */
 export function parseGeminiBody(text: string, operation: string, pathModel = ''): ParsedRequest {
-  const body = objectOf(text)
+  const body = jsonObjectBody(text, GOOGLE_WORDING)
   const stream = isStreamOperation(operation)
   if (!operation.startsWith('ca:')) {
     if (!pathModel) throw new InvalidRequestError('model: missing from the request path')

@@ -10,25 +10,13 @@ import { sha256Hex } from '../../core/crypto.ts'
 import { errorTypeForStatus, InvalidRequestError, type RelayError } from '../../core/errors.ts'
 import { fromRelayError, openAIErrorBody } from '../../openai/errors.ts'
 import type { AnswerFacts, Dialect, ParsedRequest, UpstreamFailure } from '../dialect.ts'
+import { jsonObjectBody } from '../json-body.ts'
 import { assembleChat, assembleResponses, chatText, responsesText } from './assemble.ts'
 import { OpenAITap } from './tap.ts'
 import { openaiUsageFrom } from './usage.ts'
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
-
-/** A JSON object body, or a 400. */
-function jsonObject(text: string): Record<string, unknown> {
-  let body: unknown
-  try {
-    body = JSON.parse(text)
-  } catch {
-    throw new InvalidRequestError('Cannot parse request body: expected valid JSON')
-  }
-  if (!body || typeof body !== 'object' || Array.isArray(body))
-    throw new InvalidRequestError('Request body must be a JSON object')
-  return body as Record<string, unknown>
-}
 
 function modelOf(b: Record<string, unknown>): string {
   if (typeof b.model !== 'string' || !b.model.trim())
@@ -120,7 +108,7 @@ export const openaiResponsesDialect: Dialect = {
   name: 'openai-responses',
   ...common,
   parse(text): ParsedRequest {
-    const body = jsonObject(text)
+    const body = jsonObjectBody(text)
     const model = modelOf(body)
     if (body.stream !== undefined && typeof body.stream !== 'boolean')
       throw new InvalidRequestError('stream: must be a boolean')
@@ -144,7 +132,7 @@ export const openaiChatDialect: Dialect = {
   name: 'openai-chat',
   ...common,
   parse(text, operation): ParsedRequest {
-    const body = jsonObject(text)
+    const body = jsonObjectBody(text)
     const model = modelOf(body)
     if (operation === 'embeddings') {
       if (body.input === undefined) throw new InvalidRequestError('input: field required')
