@@ -72,6 +72,7 @@ export async function tryAccount(
     model: ctx.model,
     upstreamModel: pick.upstreamModel,
     stream: ctx.stream,
+    target: route.target,
   }
   // The body this try sent when the adapter changed it (kept in history beside the client's).
   let sent: { upstreamBody?: string; fixups?: string[] } | null = null
