@@ -321,7 +321,14 @@ export function startFakeOpenAI() {
                 resets_in_seconds: 1800,
               },
             },
-            { status: 429, headers: { ...codexHeaders, 'x-codex-primary-used-percent': '100' } },
+            {
+              status: 429,
+              headers: {
+                ...codexHeaders,
+                'x-codex-primary-used-percent': '100',
+                ...script.headers,
+              },
+            },
           )
         return answerResponses(body, script, codexHeaders)
       }
