@@ -74,7 +74,8 @@ describe('ChatGPT-login accounts: a 429 usage limit fails over and recovers by i
       let text = ''
       if (stream) {
         const events = await client().responses.create({ model: 'gpt-5', input: 'hi', stream })
-        for await (const ev of events) if (ev.type === 'response.output_text.delta') text += ev.delta
+        for await (const ev of events)
+          if (ev.type === 'response.output_text.delta') text += ev.delta
       } else {
         text = (await client().responses.create({ model: 'gpt-5', input: 'hi' })).output_text
       }
