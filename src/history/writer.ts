@@ -151,6 +151,24 @@ function redactCapped(
   return json ?? `${kept}\n${truncationMarker(note)}`
 }
 
+const REASONING = '"reasoning_tokens"'
+
+/**
+ * The reasoning tokens an OpenAI answer reports (`output_tokens_details.reasoning_tokens`,
+ * `completion_tokens_details.reasoning_tokens`): the last such field of the answer's JSON (its
+ * `usage` comes after the output), skipping text inside strings (there the quotes are escaped).
+ * 0 when there is none.
+ */
+export function reasoningTokensIn(text: string): number {
+  for (let i = text.lastIndexOf(REASONING); i >= 0; i = text.lastIndexOf(REASONING, i - 1)) {
+    if (i > 0 && text[i - 1] === '\\') continue
+    const m = /^\s*:\s*(\d+)/.exec(text.slice(i + REASONING.length, i + REASONING.length + 32))
+    if (m) return Number(m[1])
+    if (i === 0) break
+  }
+  return 0
+}
+
 /** Turns a finished request into a stored record (bodies redacted, then capped). */
 export function toRecord(o: PendingOutcome, config: HistoryConfig, known: string[]): HistoryRecord {
   // A streamed answer is assembled into the message before redaction: a secret the model
@@ -168,6 +186,12 @@ export function toRecord(o: PendingOutcome, config: HistoryConfig, known: string
       cut ||= assembled.cut
     }
   }
+  // OpenAI reasoning tokens are read here, off the response path, from the (assembled) answer:
+  // they are a part of the output tokens, shown apart but never billed apart.
+  const reasoning =
+    o.usage && o.dialect.startsWith('openai') && o.outcome === 'success'
+      ? reasoningTokensIn(responseText)
+      : 0
   // A cut answer reports the size it had; a whole one, the size of what is stored.
   const total = cut ? o.responseBodyBytes : responseText.length
   const withBodies = config.captureBodies
@@ -196,6 +220,7 @@ export function toRecord(o: PendingOutcome, config: HistoryConfig, known: string
     cacheCreate5mTokens: o.usage?.cacheCreate5mTokens ?? 0,
     cacheCreate1hTokens: o.usage?.cacheCreate1hTokens ?? 0,
     cacheReadTokens: o.usage?.cacheReadTokens ?? 0,
+    ...(reasoning > 0 && { reasoningTokens: Math.min(reasoning, o.usage?.outputTokens ?? 0) }),
     costNanos: o.costNanos,
     tries: o.attempts.length,
     requestBody: withBodies

@@ -24,6 +24,7 @@ export const FAKE_CHAT_USAGE = {
   prompt_tokens: 50,
   prompt_tokens_details: { cached_tokens: 10 },
   completion_tokens: 7,
+  completion_tokens_details: { reasoning_tokens: 3 },
   total_tokens: 57,
 }
 
