@@ -7,13 +7,12 @@
  * api-version, a deployment no usable account serves, a key without the `openai` permission and
  * a key bound to another account are refused in Azure's error envelope.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { AzureOpenAI, OpenAI } from 'openai'
-import { type FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai.ts'
-import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
-import { startRelay, type TestRelay } from '../helpers/relay.ts'
+import type { FakeOpenAI } from '../fakes/fake-openai.ts'
+import { openaiSuite } from '../helpers/openai-suite.ts'
+import type { TestRelay } from '../helpers/relay.ts'
 
-let up: FakeUpstream
 let oa: FakeOpenAI
 let r: TestRelay
 let key: { id: string; key: string }
@@ -51,23 +50,13 @@ async function keyUsage(id: string) {
   return row
 }
 
-beforeAll(async () => {
-  up = startFakeUpstream()
-  oa = startFakeOpenAI()
-  r = await startRelay({ upstream: up, listen: true })
-  await azureAccount('azc')
-  dedicated = await azureAccount('azown', { accountType: 'dedicated' })
-  key = await r.createKey({ permissions: 'openai' })
-})
-afterAll(async () => {
-  await r.stop()
-  oa.stop()
-  up.stop()
-})
-beforeEach(async () => {
-  await r.settle()
-  oa.reset()
-  r.outcomes.length = 0
+openaiSuite({
+  setup: async (s) => {
+    ;({ r, oa } = s)
+    await azureAccount('azc')
+    dedicated = await azureAccount('azown', { accountType: 'dedicated' })
+    key = await r.createKey({ permissions: 'openai' })
+  },
 })
 
 describe('AzureOpenAI client → relay /azure/openai/… → Azure OpenAI account', () => {

@@ -4,13 +4,12 @@
  * the same request (streamed or not), the admin accounts API shows its reset time, and once the
  * reset has passed on the relay's clock it takes requests again with no admin action.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
-import { type FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai.ts'
-import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
-import { startRelay, type TestRelay } from '../helpers/relay.ts'
+import type { FakeOpenAI } from '../fakes/fake-openai.ts'
+import { chatgptEnv, openaiSuite } from '../helpers/openai-suite.ts'
+import type { TestRelay } from '../helpers/relay.ts'
 
-let up: FakeUpstream
 let oa: FakeOpenAI
 let r: TestRelay
 let key = ''
@@ -37,32 +36,18 @@ async function listed(name: string) {
   return list.json.data.find((a: { id: string }) => a.id === ids[name])
 }
 
-beforeAll(async () => {
-  up = startFakeUpstream()
-  oa = startFakeOpenAI()
-  r = await startRelay({
-    upstream: up,
-    listen: true,
-    clock: { now: () => now },
-    env: {
-      OPENAI_CHATGPT_BASE_URL: oa.url,
-      OPENAI_OAUTH_TOKEN_URL: `${oa.url}/oauth/token`,
-    },
-  })
-  await chatgptAccount('first', 10)
-  await chatgptAccount('second', 20)
-  key = (await r.createKey({ permissions: 'openai' })).key
-})
-afterAll(async () => {
-  await r.stop()
-  oa.stop()
-  up.stop()
-})
-beforeEach(async () => {
-  await r.settle()
-  oa.reset()
-  r.outcomes.length = 0
-  for (const id of Object.values(ids)) await r.relay.services.accounts.resetState(id)
+openaiSuite({
+  clock: { now: () => now },
+  env: chatgptEnv,
+  setup: async (s) => {
+    ;({ r, oa } = s)
+    await chatgptAccount('first', 10)
+    await chatgptAccount('second', 20)
+    key = (await r.createKey({ permissions: 'openai' })).key
+  },
+  beforeEach: async () => {
+    for (const id of Object.values(ids)) await r.relay.services.accounts.resetState(id)
+  },
 })
 
 describe('ChatGPT-login accounts: a 429 usage limit fails over and recovers by itself', () => {

@@ -4,14 +4,13 @@
  * the history record (and its admin view) apart from the output they are part of; the cost is
  * the same as without them (they are billed once, as output).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import type { RequestOutcome } from '../../src/relay/recorder.ts'
-import { type FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai.ts'
-import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
-import { startRelay, type TestRelay } from '../helpers/relay.ts'
+import type { FakeOpenAI } from '../fakes/fake-openai.ts'
+import { openaiSuite } from '../helpers/openai-suite.ts'
+import type { TestRelay } from '../helpers/relay.ts'
 
-let up: FakeUpstream
 let oa: FakeOpenAI
 let r: TestRelay
 let key = ''
@@ -28,34 +27,24 @@ async function recordOf(o: RequestOutcome) {
   return { rec: rec!, view: view.json.data }
 }
 
-beforeAll(async () => {
-  up = startFakeUpstream()
-  oa = startFakeOpenAI()
-  r = await startRelay({ upstream: up, listen: true })
-  const responses = await r.admin('POST', '/admin/openai-responses-accounts', {
-    name: 'reasoning-responses',
-    baseApi: `${oa.url}/v1`,
-    apiKey: 'sk-reasoning',
-  })
-  expect(responses.status).toBe(200)
-  const azure = await r.admin('POST', '/admin/azure-openai-accounts', {
-    name: 'reasoning-azure',
-    azureEndpoint: oa.url,
-    deploymentName: 'reasoning-dep',
-    apiKey: 'azure-reasoning',
-  })
-  expect(azure.status).toBe(200)
-  key = (await r.createKey({ permissions: 'openai' })).key
-})
-afterAll(async () => {
-  await r.stop()
-  oa.stop()
-  up.stop()
-})
-beforeEach(async () => {
-  await r.settle()
-  oa.reset()
-  r.outcomes.length = 0
+openaiSuite({
+  setup: async (s) => {
+    ;({ r, oa } = s)
+    const responses = await r.admin('POST', '/admin/openai-responses-accounts', {
+      name: 'reasoning-responses',
+      baseApi: `${oa.url}/v1`,
+      apiKey: 'sk-reasoning',
+    })
+    expect(responses.status).toBe(200)
+    const azure = await r.admin('POST', '/admin/azure-openai-accounts', {
+      name: 'reasoning-azure',
+      azureEndpoint: oa.url,
+      deploymentName: 'reasoning-dep',
+      apiKey: 'azure-reasoning',
+    })
+    expect(azure.status).toBe(200)
+    key = (await r.createKey({ permissions: 'openai' })).key
+  },
 })
 
 describe('reasoning tokens are kept in history, never billed apart', () => {
