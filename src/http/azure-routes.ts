@@ -147,16 +147,14 @@ export function azureRoutes(deps: AzureRouteDeps) {
   for (const op of ['chat/completions', 'embeddings'] as const) {
     const operation = op === 'embeddings' ? 'embeddings' : 'chat'
     const path: string = `/azure/openai/deployments/:deployment/${op}`
+    const template = `/azure/openai/deployments/{deployment}/${op}`
     app = app.post(
       path,
       ({ request, params }) => {
         const { deployment = '' } = params as Record<string, string | undefined>
-        return azureClientPost(
-          request,
-          operation,
-          `/azure/openai/deployments/${deployment}/${op}`,
-          deployment,
-        )
+        // Recorded under the route's template: a client's deployment names must not grow the
+        // metrics' route labels without bound.
+        return azureClientPost(request, operation, template, deployment)
       },
       {
         parse: 'none',

@@ -78,7 +78,7 @@ describe('AzureOpenAI client → relay /azure/openai/… → Azure OpenAI accoun
     expect(o).toMatchObject({
       outcome: 'success',
       platform: 'azure-openai',
-      endpoint: '/azure/openai/deployments/azc-dep/chat/completions',
+      endpoint: '/azure/openai/deployments/{deployment}/chat/completions',
       model: 'gpt-4o',
       usage: { inputTokens: 40, cacheReadTokens: 10, outputTokens: 7 },
     })
@@ -107,7 +107,7 @@ describe('AzureOpenAI client → relay /azure/openai/… → Azure OpenAI accoun
     expect(o).toMatchObject({
       outcome: 'success',
       stream: true,
-      endpoint: '/azure/openai/deployments/gpt-4o/chat/completions',
+      endpoint: '/azure/openai/deployments/{deployment}/chat/completions',
       usage: { inputTokens: 40, outputTokens: 7 },
     })
     await r.settle()
@@ -138,7 +138,7 @@ describe('AzureOpenAI client → relay /azure/openai/… → Azure OpenAI accoun
     await r.settle()
     expect(r.outcomes).toHaveLength(3)
     expect(outs.map((o) => o.endpoint)).toEqual([
-      '/azure/openai/deployments/text-embedding-3-small/embeddings',
+      '/azure/openai/deployments/{deployment}/embeddings',
       '/azure/openai/responses',
       '/azure/openai/responses',
     ])
@@ -217,6 +217,11 @@ describe('AzureOpenAI client: refusals in the Azure error envelope', () => {
     expect(outs.map((o) => [o.status, o.outcome])).toEqual([
       [404, 'error'],
       [404, 'error'],
+    ])
+    // Recorded under the route's template, whatever names clients send (bounded metric labels).
+    expect(outs.map((o) => o.endpoint)).toEqual([
+      '/azure/openai/deployments/{deployment}/chat/completions',
+      '/azure/openai/deployments/{deployment}/embeddings',
     ])
   })
 
