@@ -33,6 +33,8 @@ export type OpenAIScript =
   | { kind: 'ok'; text?: string; toolCall?: { name: string; arguments: string } }
   | { kind: 'error'; status: number; headers?: Record<string, string>; body?: unknown }
   | { kind: 'cut'; afterEvents: number }
+  /** A 200 stream that ends after `afterEvents` events with an `error` event of this error. */
+  | { kind: 'streamError'; afterEvents: number; error: Record<string, unknown> }
 
 /** A request the fake received. */
 export interface OpenAIReceived {
@@ -243,6 +245,15 @@ export function startFakeOpenAI() {
       )
     const text = script.kind === 'ok' ? (script.text ?? 'Hello from the fake OpenAI') : 'partial'
     const tool = script.kind === 'ok' ? script.toolCall : undefined
+    if (script.kind === 'streamError')
+      return stream(
+        [
+          ...responseEvents(model, text).slice(0, script.afterEvents),
+          sse({ type: 'error', error: script.error }),
+        ],
+        null,
+        headers,
+      )
     if (body.stream === true || forceStream)
       return stream(
         responseEvents(model, text, tool),

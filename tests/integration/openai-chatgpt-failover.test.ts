@@ -121,6 +121,32 @@ describe('ChatGPT-login accounts: a 429 usage limit fails over and recovers by i
     expect(first.state.rateLimitedUntil).toBeGreaterThanOrEqual(t0 + 86_400_000)
   })
 
+  test('a usage limit reached inside a 200 stream keeps the account out until its window resets', async () => {
+    oa.script('first-token', {
+      kind: 'streamError',
+      afterEvents: 3,
+      error: { type: 'usage_limit_reached', message: 'The usage limit has been reached' },
+    })
+    const t0 = now
+    const events = await client().responses.create({ model: 'gpt-5', input: 'hi', stream: true })
+    const err = await (async () => {
+      for await (const _ of events) {
+        // drain until the error event
+      }
+    })().catch((e) => e)
+    expect(err).toBeInstanceOf(OpenAI.APIError)
+    expect(String(err.message)).toContain('The usage limit has been reached')
+    const [o] = await r.waitOutcomes(1)
+    expect(o).toMatchObject({ outcome: 'error', errorType: 'usage_limit_reached', status: 200 })
+    // The answer's Codex headers: neither window spent, so the earlier reset (primary, 3600 s).
+    const first = await listed('first')
+    expect(first.status).toBe('rate_limited')
+    expect(first.state.rateLimitedUntil).toBe(t0 + 3600 * 1000)
+    oa.reset()
+    await client().responses.create({ model: 'gpt-5', input: 'again' })
+    expect(oa.received.map((x) => x.account)).toEqual(['second-token'])
+  })
+
   test('every account limited: the client gets a 429 with retry-after until the first is free', async () => {
     oa.script('first-token', { kind: 'error', status: 429 })
     oa.script('second-token', { kind: 'error', status: 429 })
