@@ -153,20 +153,25 @@ function redactCapped(
 
 const REASONING = '"reasoning_tokens"'
 
+/** How far from its end an answer's `usage` is looked for. */
+const USAGE_TAIL = 8 * 1024
+
 /**
  * The reasoning tokens an OpenAI answer reports (`output_tokens_details.reasoning_tokens`,
- * `completion_tokens_details.reasoning_tokens`): the last such field of the answer's JSON (its
- * `usage` comes after the output), skipping text inside strings (there the quotes are escaped).
- * 0 when there is none.
+ * `completion_tokens_details.reasoning_tokens`): the last such field of the answer's JSON within
+ * its last 8 KB (its `usage` comes after the output, so a long answer is not searched whole),
+ * skipping text inside strings (there the quotes are escaped). 0 when there is none.
  */
 export function reasoningTokensIn(text: string): number {
-  for (let i = text.lastIndexOf(REASONING); i >= 0; i = text.lastIndexOf(REASONING, i - 1)) {
+  let found = 0
+  let i = text.indexOf(REASONING, Math.max(0, text.length - USAGE_TAIL))
+  for (; i >= 0; i = text.indexOf(REASONING, i + REASONING.length)) {
     if (i > 0 && text[i - 1] === '\\') continue
-    const m = /^\s*:\s*(\d+)/.exec(text.slice(i + REASONING.length, i + REASONING.length + 32))
-    if (m) return Number(m[1])
-    if (i === 0) break
+    const after = i + REASONING.length
+    const m = /^\s*:\s*(\d+)/.exec(text.slice(after, after + 32))
+    if (m) found = Number(m[1])
   }
-  return 0
+  return found
 }
 
 /** Turns a finished request into a stored record (bodies redacted, then capped). */

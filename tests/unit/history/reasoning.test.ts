@@ -25,6 +25,18 @@ describe('reasoningTokensIn', () => {
     expect(reasoningTokensIn(quotedOnly)).toBe(0)
   })
 
+  test('a long answer is searched only near its end, where its usage is', () => {
+    const long = JSON.stringify({
+      output: [{ content: [{ text: 'x'.repeat(300_000) }] }],
+      usage: { output_tokens_details: { reasoning_tokens: 42 } },
+      metadata: {},
+    })
+    expect(reasoningTokensIn(long)).toBe(42)
+    // A field far before the tail (inside output) is not the usage.
+    const early = `{"reasoning_tokens":9,"text":"${'y'.repeat(20_000)}"}`
+    expect(reasoningTokensIn(early)).toBe(0)
+  })
+
   test('is 0 without the field, at the very start, or with no number', () => {
     expect(reasoningTokensIn('')).toBe(0)
     expect(reasoningTokensIn('{"usage":{"output_tokens":3}}')).toBe(0)
