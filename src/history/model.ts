@@ -41,6 +41,11 @@ export const HistorySummary = T.Object({
   cacheCreate5mTokens: T.Integer(),
   cacheCreate1hTokens: T.Integer(),
   cacheReadTokens: T.Integer(),
+  /**
+   * Of `outputTokens`, the model's reasoning (OpenAI `reasoning_tokens`), when the answer reported
+   * any; shown apart, never billed apart.
+   */
+  reasoningTokens: T.Optional(T.Integer()),
   costNanos: T.Integer(),
   tries: T.Integer(),
 })

@@ -40,6 +40,8 @@ export interface UpstreamCall {
   /** The model after the account's mapping (what upstream should be asked for). */
   upstreamModel: string
   stream: boolean
+  /** What the client's path named beyond the operation (an Azure deployment), if anything. */
+  target?: string
 }
 
 /** The upstream request of one try. */
@@ -80,6 +82,11 @@ export interface PlatformAdapter {
    * request of `dialect` (an account may serve only some of its kind's endpoints).
    */
   modelOk?(account: Account, model: string, dialect?: DialectName): boolean
+  /**
+   * Whether the account serves the resource the client's path named (`RelayRoute.target`, e.g.
+   * an Azure deployment) for the requested `model`. Accounts of kinds without it do not.
+   */
+  targetOk?(account: Account, target: string, model: string): boolean
   /** Builds the upstream request of one try (may refresh credentials first). */
   prepare(call: UpstreamCall): Promise<UpstreamRequest>
   /** After a 401: renews credentials; true when one more try on this account may pass. */

@@ -45,6 +45,13 @@ export interface AttemptDeps {
 
 const decoder = new TextDecoder()
 
+/** Error types of a stream's error event that mean the account hit a rate or usage limit. */
+const STREAM_RATE_LIMITS = new Set([
+  'usage_limit_reached',
+  'rate_limit_exceeded',
+  'rate_limit_error',
+])
+
 /** Tries `candidate` for the request; `finish` records the request when this try ends it. */
 export async function tryAccount(
   deps: AttemptDeps,
@@ -72,6 +79,7 @@ export async function tryAccount(
     model: ctx.model,
     upstreamModel: pick.upstreamModel,
     stream: ctx.stream,
+    target: route.target,
   }
   // The body this try sent when the adapter changed it (kept in history beside the client's).
   let sent: { upstreamBody?: string; fixups?: string[] } | null = null
@@ -190,9 +198,25 @@ export async function tryAccount(
   const tHeaders = performance.now()
   base.ttfbMs = Math.round(tHeaders - ctx.t0)
   const headers = responseHeaders(res.headers, requestId)
+  const answerHeaders = res.headers
   const done: Finish = (status, outcome, errorType = '', errorMessage = '') => {
     releaseAccount()
     base.overheadMs = Math.round(ctx.overheadMs * 1000) / 1000
+    // A stream that ended in a rate-limit error event (the ChatGPT backend's
+    // `usage_limit_reached`) counts against the account as a 429 would have, its reset read
+    // from the answer's headers by the adapter.
+    if (outcome === 'error' && STREAM_RATE_LIMITS.has(errorType)) {
+      const refusal = {
+        status: 429,
+        headers: answerHeaders,
+        message: errorMessage,
+        model: ctx.model,
+      }
+      void accounts.report(
+        entry,
+        adapter.classify?.(refusal, entry) ?? { kind: 'http', ...refusal },
+      )
+    }
     finish(status, outcome, errorType, errorMessage)
   }
   const isSse = (res.headers.get('content-type') ?? '').includes('text/event-stream')

@@ -58,6 +58,8 @@ export function candidatesFor(
     sessionHash: string | null
     /** Only these account kinds (the route's restriction), else every kind of the family. */
     platforms?: readonly AccountPlatform[]
+    /** The resource the client's path named (`RelayRoute.target`). */
+    target?: string
   },
 ): Candidates {
   const { accounts, limits, registry, clock } = deps
@@ -65,10 +67,12 @@ export function candidatesFor(
   const family = registry.family(request.family)
   const platforms = new Set(request.platforms ?? registry.platformsOf(request.family))
   const binding = family.bindingOf(key)
+  const { target } = request
   const serves = (account: Account, m: string) => {
     if (!platforms.has(account.platform)) return false
-    const ok = registry.adapter(account.platform).modelOk
-    return ok ? ok(account, m, request.dialect) : true
+    const adapter = registry.adapter(account.platform)
+    if (target !== undefined && !adapter.targetOk?.(account, target, model)) return false
+    return adapter.modelOk ? adapter.modelOk(account, m, request.dialect) : true
   }
   const tried = new Set<string>()
   let sticky = request.sticky

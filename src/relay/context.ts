@@ -25,6 +25,11 @@ export interface RelayRoute {
   billable: boolean
   /** Only these account kinds of the family may answer (all of them when absent). */
   platforms?: readonly AccountPlatform[]
+  /**
+   * What the client's path names beyond the operation (an Azure deployment): only accounts whose
+   * adapter's `targetOk` takes it answer, and none is a 404.
+   */
+  target?: string
 }
 
 /** The outcome of a request while it is being filled in. */

@@ -16,7 +16,12 @@
 import type { AccountPlatform } from '../accounts/model.ts'
 import type { AccountService, PoolEntry } from '../accounts/service.ts'
 import type { Config } from '../config/schema.ts'
-import { errorTypeForStatus, RelayError, RequestTooLargeError } from '../core/errors.ts'
+import {
+  errorTypeForStatus,
+  NotFoundError,
+  RelayError,
+  RequestTooLargeError,
+} from '../core/errors.ts'
 import type { Clock, FetchFn, Logger } from '../core/ports.ts'
 import type { UpstreamFailure } from '../dialects/dialect.ts'
 import { extractApiKey, type KeyService } from '../keys/service.ts'
@@ -228,6 +233,7 @@ export function createRelayService(deps: RelayDeps) {
       sticky,
       sessionHash,
       platforms: route.platforms,
+      target: route.target,
     })
     let last: UpstreamFailure | null = null
     let lastNetwork: string | null = null
@@ -235,7 +241,12 @@ export function createRelayService(deps: RelayDeps) {
       const next = await candidates.next()
       if ('done' in next) {
         if (next.noPick) {
-          const err = noPickError(next.noPick, ctx.model, clock.now())
+          const err =
+            route.target !== undefined && !next.noPick.anyServes
+              ? new NotFoundError(
+                  `No account this key can use serves "${route.target}" for model "${ctx.model}"`,
+                )
+              : noPickError(next.noPick, ctx.model, clock.now())
           finish(err.status, 'error', err.type, err.message)
           throw err
         }

@@ -69,15 +69,11 @@ export function createStreamRelay(deps: {
         base.responseBodyBytes = facts.bytes
         base.responseTruncated = facts.capturedTruncated
         // A client that hangs up after the answer's end marker (the Codex CLI closes on
-        // `response.completed`) received the whole answer.
-        if (
-          outcome === 'aborted' &&
-          errorType === 'client_closed' &&
-          facts.complete &&
-          !facts.error
-        )
-          done(200, 'success')
-        else if (outcome === 'success' && facts.error)
+        // `response.completed`) received the whole answer; one that hangs up after an error
+        // event (SDKs throw on it) received the error.
+        const closedByClient = outcome === 'aborted' && errorType === 'client_closed'
+        if (closedByClient && facts.complete && !facts.error) done(200, 'success')
+        else if ((outcome === 'success' || closedByClient) && facts.error)
           done(200, 'error', facts.error.type, facts.error.message)
         else if (outcome === 'success' && !facts.complete)
           done(200, 'error', 'api_error', 'Upstream stream ended before the answer was complete')

@@ -24,6 +24,7 @@ export const FAKE_CHAT_USAGE = {
   prompt_tokens: 50,
   prompt_tokens_details: { cached_tokens: 10 },
   completion_tokens: 7,
+  completion_tokens_details: { reasoning_tokens: 3 },
   total_tokens: 57,
 }
 
@@ -32,6 +33,8 @@ export type OpenAIScript =
   | { kind: 'ok'; text?: string; toolCall?: { name: string; arguments: string } }
   | { kind: 'error'; status: number; headers?: Record<string, string>; body?: unknown }
   | { kind: 'cut'; afterEvents: number }
+  /** A 200 stream that ends after `afterEvents` events with an `error` event of this error. */
+  | { kind: 'streamError'; afterEvents: number; error: Record<string, unknown> }
 
 /** A request the fake received. */
 export interface OpenAIReceived {
@@ -242,6 +245,15 @@ export function startFakeOpenAI() {
       )
     const text = script.kind === 'ok' ? (script.text ?? 'Hello from the fake OpenAI') : 'partial'
     const tool = script.kind === 'ok' ? script.toolCall : undefined
+    if (script.kind === 'streamError')
+      return stream(
+        [
+          ...responseEvents(model, text).slice(0, script.afterEvents),
+          sse({ type: 'error', error: script.error }),
+        ],
+        null,
+        headers,
+      )
     if (body.stream === true || forceStream)
       return stream(
         responseEvents(model, text, tool),
@@ -321,7 +333,14 @@ export function startFakeOpenAI() {
                 resets_in_seconds: 1800,
               },
             },
-            { status: 429, headers: { ...codexHeaders, 'x-codex-primary-used-percent': '100' } },
+            {
+              status: 429,
+              headers: {
+                ...codexHeaders,
+                'x-codex-primary-used-percent': '100',
+                ...script.headers,
+              },
+            },
           )
         return answerResponses(body, script, codexHeaders)
       }

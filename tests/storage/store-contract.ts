@@ -676,6 +676,8 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
           errorMessage: i % 5 === 0 ? `Overloaded ${tag}` : '',
           platform: i % 3 === 1 ? 'claude-oauth' : 'claude-console',
           costNanos: i,
+          // OpenAI answers report reasoning tokens; other records have none (field absent).
+          ...(i % 6 === 2 && { reasoningTokens: 5 }),
         }),
       )
       beforeAll(async () => {
@@ -689,6 +691,10 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       test('get returns the full record and write replaces without duplicating', async () => {
         const r = recs[7]!
         expect(await s.history.get(r.id)).toEqual(r)
+        const withReasoning = await s.history.get(recs[8]!.id)
+        expect(withReasoning).toEqual(recs[8]!)
+        expect(withReasoning?.reasoningTokens).toBe(5)
+        expect(r.reasoningTokens).toBeUndefined()
         await s.history.write([{ ...r, responseBody: 'changed' }])
         expect((await s.history.get(r.id))?.responseBody).toBe('changed')
         const page = await s.history.query(

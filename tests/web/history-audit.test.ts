@@ -4,6 +4,7 @@
  * say they open, edits as the fields that changed, sign-ins hidden unless asked for.
  */
 import { describe, expect, test } from 'bun:test'
+import { makeHistory } from '../helpers/fixtures.ts'
 import { adminPage, demoSuite, onPage } from './harness.ts'
 
 declare const crsFind: (selector: string) => any
@@ -91,6 +92,35 @@ describe('request history', () => {
       expect(await tries.count()).toBe(1)
       expect(await tries.first().textContent()).toContain('200')
       expect(await page.locator('[data-testid="no-attempts"]').count()).toBe(0)
+    })
+  }, 60_000)
+})
+
+describe('request history: reasoning tokens', () => {
+  test('the detail lists the reasoning part of the output when the answer reported one', async () => {
+    const now = Date.now()
+    const reasoning = makeHistory({
+      startTime: now,
+      platform: 'openai-responses',
+      endpoint: '/openai/v1/responses',
+      model: 'gpt-5',
+      outputTokens: 30,
+      reasoningTokens: 10,
+    })
+    const plain = makeHistory({ startTime: now, platform: 'openai-responses', model: 'gpt-5' })
+    await suite.w.r.relay.stores.history.write([reasoning, plain])
+    await onPage(adminPage(suite.browser, suite.w, 'history?range=24h'), async (page) => {
+      await page.goto(`${suite.w.url}/web#/history?range=24h&sel=${reasoning.id}`)
+      const item = page.locator('[data-testid="detail-reasoning"]')
+      await item.waitFor()
+      expect((await item.textContent())?.trim()).toBe('10')
+      const label = item.locator('xpath=../preceding-sibling::dt')
+      expect((await label.textContent())?.trim()).toBe('Of output: reasoning')
+      await page.keyboard.press('Escape')
+      await item.waitFor({ state: 'detached' })
+      await page.goto(`${suite.w.url}/web#/history?range=24h&sel=${plain.id}`)
+      await page.locator('[data-testid="detail-cost"]').waitFor()
+      expect(await page.locator('[data-testid="detail-reasoning"]').count()).toBe(0)
     })
   }, 60_000)
 })

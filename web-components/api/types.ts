@@ -99,6 +99,8 @@ export interface HistorySummary {
   cacheCreate5mTokens: number
   cacheCreate1hTokens: number
   cacheReadTokens: number
+  /** Of the output, reasoning (OpenAI), when the answer reported any. */
+  reasoningTokens?: number
   costNanos: number
   tries: number
 }

@@ -155,6 +155,7 @@ export class CrsHistoryDetail extends CrsElement {
         <dl>
           ${this.item('series.input', fmtInt(r.inputTokens))}
           ${this.item('series.output', fmtInt(r.outputTokens))}
+          ${r.reasoningTokens ? this.item('hist.reasoning', html`<span data-testid="detail-reasoning">${fmtInt(r.reasoningTokens)}</span>`) : ''}
           ${this.item('hist.cacheCreate5m', fmtInt(r.cacheCreate5mTokens))}
           ${this.item('hist.cacheCreate1h', fmtInt(r.cacheCreate1hTokens))}
           ${this.item('series.cacheRead', fmtInt(r.cacheReadTokens))}

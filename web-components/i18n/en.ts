@@ -442,6 +442,7 @@ export const en = {
   'hist.deleteConfirm': 'Delete this record?',
   'hist.cacheCreate5m': 'Cache write 5m',
   'hist.cacheCreate1h': 'Cache write 1h',
+  'hist.reasoning': 'Of output: reasoning',
   'hist.search': 'Search',
   'audit.title': 'Audit log',
   'audit.actor': 'Who',

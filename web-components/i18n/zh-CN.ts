@@ -442,6 +442,7 @@ export const zhCN: Record<MessageKey, string> = {
   'hist.deleteConfirm': '删除这条记录？',
   'hist.cacheCreate5m': '缓存写入 5 分钟',
   'hist.cacheCreate1h': '缓存写入 1 小时',
+  'hist.reasoning': '其中推理',
   'hist.search': '搜索',
   'audit.title': '审计日志',
   'audit.actor': '操作人',

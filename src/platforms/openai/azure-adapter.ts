@@ -6,6 +6,13 @@
  * `options.deploymentName`, else the model name itself); Responses go to `/openai/responses`
  * with the deployment as the model. A streamed chat asks for the usage chunk
  * (`stream_options.include_usage`) so streamed tokens are counted.
+ *
+ * The openai SDK's `AzureOpenAI` client names a deployment in its path
+ * (`/openai/deployments/{deployment}/…`, {@link UpstreamCall.target}). An account serves that name
+ * when it lists it as a deployment (`deploymentName` or a value of `deployments`: sent as is),
+ * maps it as a model (a key of `deployments`: its deployment), or when it is the request's model
+ * (the SDK puts the model there when no deployment is set: the account's own deployment for the
+ * model). Any other name is served by no account (a 404 `DeploymentNotFound`).
  */
 import { forwardableHeaders } from '../../relay/headers.ts'
 import type { PlatformAdapter, UpstreamCall, UpstreamRequest } from '../adapter.ts'
@@ -34,6 +41,31 @@ export function deploymentOf(options: Record<string, unknown>, model: string): s
     : m
 }
 
+/**
+ * The deployment an account sends a request to whose path named `target` (see the module note),
+ * or null when the account does not serve it. `upstreamModel` is the model after the account's
+ * mapping.
+ */
+export function targetDeployment(
+  options: Record<string, unknown>,
+  target: string,
+  model: string,
+  upstreamModel = model,
+): string | null {
+  if (options.deploymentName === target) return target
+  const map = options.deployments
+  if (map && typeof map === 'object' && !Array.isArray(map)) {
+    const deployments = map as Record<string, unknown>
+    if (Object.values(deployments).includes(target)) return target
+    const mapped = Object.hasOwn(deployments, target) ? deployments[target] : undefined
+    if (typeof mapped === 'string' && mapped) return mapped
+  }
+  const t = azureModel(target)
+  if (t === azureModel(model) || t === azureModel(upstreamModel))
+    return deploymentOf(options, upstreamModel)
+  return null
+}
+
 /** The API version for an operation: Responses needs a recent one. */
 export function apiVersionOf(options: Record<string, unknown>, operation: string): string {
   const v = typeof options.apiVersion === 'string' && options.apiVersion ? options.apiVersion : ''
@@ -55,7 +87,10 @@ export function createAzureOpenAIAdapter(): PlatformAdapter {
     async prepare(call: UpstreamCall): Promise<UpstreamRequest> {
       const a = call.entry.account
       const base = a.apiUrl.trim().replace(/\/+$/, '')
-      const deployment = deploymentOf(a.options, call.upstreamModel)
+      const deployment =
+        (call.target !== undefined &&
+          targetDeployment(a.options, call.target, call.model, call.upstreamModel)) ||
+        deploymentOf(a.options, call.upstreamModel)
       const version = encodeURIComponent(apiVersionOf(a.options, call.operation))
       const headers = forwardableHeaders(call.clientHeaders, ['user-agent'])
       headers['content-type'] = 'application/json'
@@ -79,6 +114,7 @@ export function createAzureOpenAIAdapter(): PlatformAdapter {
       }
       return { url, headers, body: JSON.stringify(body) }
     },
+    targetOk: (account, target, model) => targetDeployment(account.options, target, model) !== null,
     classify: classifyOpenAI,
   }
 }

@@ -87,6 +87,24 @@ export function resetsInSeconds(body: Uint8Array | undefined): number | null {
 }
 
 /**
+ * Seconds until the Codex usage windows of a 429 let requests through again, or null without
+ * them: the latest reset among the windows that are spent (used ≥ 100%), else the earliest reset
+ * (a weekly window spent while the 5-hour one is not keeps the account out for the week).
+ */
+export function codexResetSeconds(headers: Headers): number | null {
+  const spent: number[] = []
+  const all: number[] = []
+  for (const name of ['primary', 'secondary']) {
+    const reset = Number(headers.get(`x-codex-${name}-reset-after-seconds`) ?? Number.NaN)
+    if (!Number.isFinite(reset) || reset <= 0) continue
+    all.push(reset)
+    if (Number(headers.get(`x-codex-${name}-used-percent`)) >= 100) spent.push(reset)
+  }
+  if (spent.length) return Math.max(...spent)
+  return all.length ? Math.min(...all) : null
+}
+
+/**
  * The health effect of an OpenAI refusal: a 429 carries its reset time as `retry-after` (from
  * `retry-after`, the body's `resets_in_seconds`, the Codex window reset or the longest
  * `x-ratelimit-reset-*`), so the account comes back by itself when the limit ends.
@@ -95,17 +113,13 @@ export function classifyOpenAI(refusal: UpstreamRefusal): AttemptResult {
   const { status, headers, message, model } = refusal
   if (status !== 429 || headers.has('retry-after'))
     return { kind: 'http', status, headers, message, model }
-  let seconds = resetsInSeconds(refusal.body)
+  let seconds = resetsInSeconds(refusal.body) ?? codexResetSeconds(headers)
   if (seconds === null) {
-    const codex = ['x-codex-primary-reset-after-seconds', 'x-codex-secondary-reset-after-seconds']
-      .map((h) => Number(headers.get(h)))
-      .filter((n) => Number.isFinite(n) && n > 0)
     const fromHeaders = [
       durationMs(headers.get('x-ratelimit-reset-requests')),
       durationMs(headers.get('x-ratelimit-reset-tokens')),
     ].filter((n): n is number => n !== null)
-    if (codex.length) seconds = Math.min(...codex)
-    else if (fromHeaders.length) seconds = Math.max(...fromHeaders) / 1000
+    if (fromHeaders.length) seconds = Math.max(...fromHeaders) / 1000
   }
   if (seconds === null) return { kind: 'http', status, headers, message, model }
   const h = new Headers(headers)

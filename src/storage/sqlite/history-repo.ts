@@ -47,6 +47,7 @@ const SUMMARY_COLUMNS = [
   ['cacheReadTokens', 'cache_read_tokens'],
   ['costNanos', 'cost_nanos'],
   ['tries', 'tries'],
+  ['reasoningTokens', 'reasoning_tokens'],
 ] as const satisfies readonly (readonly [keyof HistorySummary, string])[]
 
 const SUMMARY_SELECT = SUMMARY_COLUMNS.map(([, c]) => c).join(', ')
@@ -97,6 +98,7 @@ function toSummary(row: Row): HistorySummary {
     cacheReadTokens: Number(row.cache_read_tokens),
     costNanos: Number(row.cost_nanos),
     tries: Number(row.tries),
+    ...(row.reasoning_tokens != null && { reasoningTokens: Number(row.reasoning_tokens) }),
   }
 }
 

@@ -217,6 +217,10 @@ ALTER TABLE history ADD COLUMN platform TEXT NOT NULL DEFAULT '';
   `
 ALTER TABLE history ADD COLUMN request_headers TEXT NOT NULL DEFAULT '';
 `,
+  // 7: reasoning tokens of an OpenAI answer (NULL: none reported).
+  `
+ALTER TABLE history ADD COLUMN reasoning_tokens INTEGER;
+`,
 ]
 
 /** Applies every migration newer than the database's `user_version`; returns the new version. */
