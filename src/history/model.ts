@@ -42,8 +42,8 @@ export const HistorySummary = T.Object({
   cacheCreate1hTokens: T.Integer(),
   cacheReadTokens: T.Integer(),
   /**
-   * Of `outputTokens`, the model's reasoning (OpenAI `reasoning_tokens`), when the answer reported
-   * any; shown apart, never billed apart.
+   * Of `outputTokens`, the model's reasoning (OpenAI `reasoning_tokens`, Gemini
+   * `thoughtsTokenCount`), when the answer reported any; shown apart, never billed apart.
    */
   reasoningTokens: T.Optional(T.Integer()),
   costNanos: T.Integer(),

@@ -151,29 +151,6 @@ function redactCapped(
   return json ?? `${kept}\n${truncationMarker(note)}`
 }
 
-const REASONING = '"reasoning_tokens"'
-
-/** How far from its end an answer's `usage` is looked for. */
-const USAGE_TAIL = 8 * 1024
-
-/**
- * The reasoning tokens an OpenAI answer reports (`output_tokens_details.reasoning_tokens`,
- * `completion_tokens_details.reasoning_tokens`): the last such field of the answer's JSON within
- * its last 8 KB (its `usage` comes after the output, so a long answer is not searched whole),
- * skipping text inside strings (there the quotes are escaped). 0 when there is none.
- */
-export function reasoningTokensIn(text: string): number {
-  let found = 0
-  let i = text.indexOf(REASONING, Math.max(0, text.length - USAGE_TAIL))
-  for (; i >= 0; i = text.indexOf(REASONING, i + REASONING.length)) {
-    if (i > 0 && text[i - 1] === '\\') continue
-    const after = i + REASONING.length
-    const m = /^\s*:\s*(\d+)/.exec(text.slice(after, after + 32))
-    if (m) found = Number(m[1])
-  }
-  return found
-}
-
 /** Turns a finished request into a stored record (bodies redacted, then capped). */
 export function toRecord(o: PendingOutcome, config: HistoryConfig, known: string[]): HistoryRecord {
   // A streamed answer is assembled into the message before redaction: a secret the model
@@ -191,12 +168,6 @@ export function toRecord(o: PendingOutcome, config: HistoryConfig, known: string
       cut ||= assembled.cut
     }
   }
-  // OpenAI reasoning tokens are read here, off the response path, from the (assembled) answer:
-  // they are a part of the output tokens, shown apart but never billed apart.
-  const reasoning =
-    o.usage && o.dialect.startsWith('openai') && o.outcome === 'success'
-      ? reasoningTokensIn(responseText)
-      : 0
   // A cut answer reports the size it had; a whole one, the size of what is stored.
   const total = cut ? o.responseBodyBytes : responseText.length
   const withBodies = config.captureBodies
@@ -225,7 +196,7 @@ export function toRecord(o: PendingOutcome, config: HistoryConfig, known: string
     cacheCreate5mTokens: o.usage?.cacheCreate5mTokens ?? 0,
     cacheCreate1hTokens: o.usage?.cacheCreate1hTokens ?? 0,
     cacheReadTokens: o.usage?.cacheReadTokens ?? 0,
-    ...(reasoning > 0 && { reasoningTokens: Math.min(reasoning, o.usage?.outputTokens ?? 0) }),
+    ...(o.usage?.reasoningTokens && { reasoningTokens: o.usage.reasoningTokens }),
     costNanos: o.costNanos,
     tries: o.attempts.length,
     requestBody: withBodies

@@ -13,6 +13,11 @@ export interface TokenUsage {
   cacheCreate5mTokens: number
   cacheCreate1hTokens: number
   cacheReadTokens: number
+  /**
+   * Of `outputTokens`, the model's reasoning (OpenAI `reasoning_tokens`, Gemini
+   * `thoughtsTokenCount`), when the answer reported any: shown apart, never billed apart.
+   */
+  reasoningTokens?: number
 }
 
 /** All-zero usage. */

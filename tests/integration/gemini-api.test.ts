@@ -68,10 +68,12 @@ describe('@google/genai → relay → Gemini API-key account', () => {
     expect(o!.status).toBe(200)
     expect(o!.platform).toBe('gemini-api')
     expect(o!.endpoint).toMatch(/^\/gemini\/v1(beta)?\/models\/gemini-2.5-flash:generateContent$/)
-    // 40 prompt (10 of them cached) → 30 input + 10 cache read; 12 candidates + 5 thoughts → 17 output.
+    // 40 prompt (10 of them cached) → 30 input + 10 cache read; 12 candidates + 5 thoughts → 17 output,
+    // 5 of them reasoning.
     expect(o!.usage).toEqual({
       inputTokens: 30,
       outputTokens: 17,
+      reasoningTokens: 5,
       cacheCreate5mTokens: 0,
       cacheCreate1hTokens: 0,
       cacheReadTokens: 10,

@@ -105,6 +105,21 @@ describe('reasoning tokens are kept in history, never billed apart', () => {
     expect(rec.reasoningTokens).toBe(10)
   })
 
+  test('kept from the usage the relay read, so also when history keeps no bodies', async () => {
+    const off = await r.admin('PUT', '/admin/request-history/config', { captureBodies: false })
+    expect(off.status).toBe(200)
+    try {
+      await openai('/openai/v1').responses.create({ model: 'gpt-5', input: 'think' })
+      const [o] = await r.waitOutcomes(1)
+      expect(o!.usage?.reasoningTokens).toBe(10)
+      const { rec } = await recordOf(o!)
+      expect(rec.responseBody).toBe('')
+      expect(rec.reasoningTokens).toBe(10)
+    } finally {
+      await r.admin('PUT', '/admin/request-history/config', { captureBodies: true })
+    }
+  })
+
   test('an answer without reasoning tokens has no reasoning field', async () => {
     const c = await openai('/azure').embeddings.create({
       model: 'text-embedding-3-small',

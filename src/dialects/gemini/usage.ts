@@ -15,7 +15,9 @@ export function geminiUsageFrom(meta: unknown): TokenUsage {
   const cached = Math.min(tokenCount(m.cachedContentTokenCount), prompt)
   u.inputTokens = prompt - cached
   u.cacheReadTokens = cached
-  u.outputTokens = tokenCount(m.candidatesTokenCount) + tokenCount(m.thoughtsTokenCount)
+  const thoughts = tokenCount(m.thoughtsTokenCount)
+  u.outputTokens = tokenCount(m.candidatesTokenCount) + thoughts
+  if (thoughts > 0) u.reasoningTokens = thoughts
   return u
 }
 

@@ -18,17 +18,20 @@ export function openaiUsageFrom(raw: unknown): TokenUsage | null {
   > | null
   const total = num(u.input_tokens ?? u.prompt_tokens)
   const cached = Math.min(total, details ? num(details.cached_tokens) : 0)
-  return {
+  const usage: TokenUsage = {
     inputTokens: total - cached,
     outputTokens: num(u.output_tokens ?? u.completion_tokens),
     cacheCreate5mTokens: 0,
     cacheCreate1hTokens: 0,
     cacheReadTokens: cached,
   }
+  const reasoning = Math.min(reasoningTokensOf(u), usage.outputTokens)
+  if (reasoning > 0) usage.reasoningTokens = reasoning
+  return usage
 }
 
 /** Reasoning tokens of a usage object (part of its output tokens), for display. */
-export function reasoningTokensOf(raw: unknown): number {
+function reasoningTokensOf(raw: unknown): number {
   const u = (raw ?? {}) as Record<string, unknown>
   const d = (u.output_tokens_details ?? u.completion_tokens_details ?? {}) as Record<
     string,

@@ -44,7 +44,11 @@ describe('gemini dialect', () => {
       cacheCreate5mTokens: 0,
       cacheCreate1hTokens: 0,
       cacheReadTokens: 60,
+      reasoningTokens: 7,
     })
+    expect(geminiUsageFrom({ promptTokenCount: 5, candidatesTokenCount: 2 })).not.toHaveProperty(
+      'reasoningTokens',
+    )
   })
 
   for (const split of [1, 3, 7, 64, 100_000]) {

@@ -34,6 +34,7 @@ describe('OpenAI tap', () => {
       expect(f.usage).toEqual({
         inputTokens: 100,
         outputTokens: 30,
+        reasoningTokens: 10,
         cacheCreate5mTokens: 0,
         cacheCreate1hTokens: 0,
         cacheReadTokens: 20,
@@ -99,6 +100,16 @@ describe('OpenAI protocol helpers', () => {
       cacheReadTokens: 10,
     })
     expect(openaiUsageFrom(undefined)).toBeNull()
+  })
+
+  test('usage: reasoning tokens kept apart from (and bounded by) the output they are part of', () => {
+    expect(
+      openaiUsageFrom({ output_tokens: 30, output_tokens_details: { reasoning_tokens: 10 } }),
+    ).toMatchObject({ outputTokens: 30, reasoningTokens: 10 })
+    expect(
+      openaiUsageFrom({ completion_tokens: 2, completion_tokens_details: { reasoning_tokens: 9 } }),
+    ).toMatchObject({ outputTokens: 2, reasoningTokens: 2 })
+    expect(openaiUsageFrom({ output_tokens: 5 })).not.toHaveProperty('reasoningTokens')
   })
 
   test('URLs under a base', () => {
