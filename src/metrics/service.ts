@@ -26,6 +26,11 @@ export interface MetricsDeps {
   memory?: () => { rss: number; heapTotal: number; heapUsed: number }
 }
 
+/** Distinct route labels kept before further routes are counted as `other`. */
+const MAX_ROUTES = 200
+/** A model named in the path (`/gemini/v1beta/models/{model}:generateContent`). */
+const MODEL_SEGMENT = /\/models\/[^/:]+/
+
 /** Creates the metrics service. */
 export function createMetrics(deps: MetricsDeps) {
   let relay: RelayGauges | null = null
@@ -115,9 +120,26 @@ export function createMetrics(deps: MetricsDeps) {
     return s
   }
 
+  // Route labels by endpoint: a client-chosen path segment (a Gemini model) becomes its
+  // placeholder, and past MAX_ROUTES distinct labels the rest count as `other`, so clients cannot
+  // grow the series without bound.
+  const routeLabels = new Map<string, string>()
+  const distinctRoutes = new Set<string>()
+  const routeOf = (endpoint: string): string => {
+    let label = routeLabels.get(endpoint)
+    if (label === undefined) {
+      label = endpoint.replace(MODEL_SEGMENT, '/models/{model}')
+      if (!distinctRoutes.has(label))
+        if (distinctRoutes.size < MAX_ROUTES) distinctRoutes.add(label)
+        else label = 'other'
+      if (routeLabels.size < 10_000) routeLabels.set(endpoint, label)
+    }
+    return label
+  }
+
   const recorder: RequestRecorder = {
     record(o) {
-      const route = o.endpoint
+      const route = routeOf(o.endpoint)
       const outcome = o.outcome
       const status = o.status
       cached(requestSeries, `${route}\u0000${outcome}\u0000${status}`, () =>
