@@ -38,9 +38,14 @@ export function platformName(platform: string): string {
 export function endpointOf(path: string): { kind: MessageKey; platform: string } {
   const p = path.toLowerCase()
   const platform = PLATFORMS[p.split('/')[1] ?? ''] ?? 'Claude'
-  if (p.endsWith('/count_tokens')) return { kind: 'hist.endpoint.countTokens', platform }
+  if (p.endsWith('/count_tokens') || p.endsWith(':counttokens'))
+    return { kind: 'hist.endpoint.countTokens', platform }
   if (p.includes('chat/completions')) return { kind: 'hist.endpoint.chat', platform }
   if (p.includes('/responses')) return { kind: 'hist.endpoint.responses', platform }
+  if (p.endsWith('/embeddings') || p.endsWith('embedcontent') || p.endsWith(':batchembedcontents'))
+    return { kind: 'hist.endpoint.embeddings', platform }
+  if (p.endsWith('generatecontent')) return { kind: 'hist.endpoint.generate', platform }
+  if (p.endsWith('/completions')) return { kind: 'hist.endpoint.completions', platform }
   return { kind: 'hist.endpoint.messages', platform }
 }
 
