@@ -25,6 +25,8 @@ export interface RelayRoute {
   billable: boolean
   /** Only these account kinds of the family may answer (all of them when absent). */
   platforms?: readonly AccountPlatform[]
+  /** Why no account serves the request, said instead of the generic reason (with `platforms`). */
+  unservedReason?: string
 }
 
 /** The outcome of a request while it is being filled in. */

@@ -235,7 +235,12 @@ export function createRelayService(deps: RelayDeps) {
       const next = await candidates.next()
       if ('done' in next) {
         if (next.noPick) {
-          const err = noPickError(next.noPick, ctx.model, clock.now())
+          const { noPick } = next
+          const why =
+            !noPick.anyServes && route.unservedReason
+              ? { ...noPick, reason: route.unservedReason }
+              : noPick
+          const err = noPickError(why, ctx.model, clock.now())
           finish(err.status, 'error', err.type, err.message)
           throw err
         }

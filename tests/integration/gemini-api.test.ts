@@ -181,7 +181,7 @@ describe('@google/genai → relay → Gemini API-key account', () => {
     expect(((await denied.json()) as { error: { status: string } }).error.status).toBe(
       'PERMISSION_DENIED',
     )
-    const unknown = await fetch(`${r.url}/gemini/v1beta/models/${MODEL}:embedContent`, {
+    const unknown = await fetch(`${r.url}/gemini/v1beta/models/${MODEL}:predictLongRunning`, {
       method: 'POST',
       headers: { 'x-goog-api-key': key, 'content-type': 'application/json' },
       body: '{}',
