@@ -9,11 +9,16 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import { GoogleGenAI } from '@google/genai'
-import { type FakeGemini, resourceExhausted, startFakeGemini } from '../fakes/fake-gemini.ts'
-import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
-import { startRelay, type TestRelay } from '../helpers/relay.ts'
+import { type FakeGemini, resourceExhausted } from '../fakes/fake-gemini.ts'
+import {
+  createGeminiApiAccount,
+  type GeminiRig,
+  resetGemini,
+  startGeminiRig,
+} from '../helpers/gemini-rig.ts'
+import type { TestRelay } from '../helpers/relay.ts'
 
-let up: FakeUpstream
+let rig: GeminiRig
 let g: FakeGemini
 let r: TestRelay
 let key: string
@@ -24,16 +29,8 @@ const MODEL = 'gemini-embedding-001'
 const client = (apiKey = key) =>
   new GoogleGenAI({ apiKey, httpOptions: { baseUrl: `${r.url}/gemini` } })
 
-async function createApiAccount(name: string, input: Record<string, unknown> = {}) {
-  const res = await r.admin('POST', '/admin/gemini-api-accounts', {
-    name,
-    baseUrl: g.url,
-    apiKey: `AIza-${name}-0123456789abcdefghij`,
-    ...input,
-  })
-  if (res.status !== 200) throw new Error(JSON.stringify(res.json))
-  return res.json.data.id as string
-}
+const createApiAccount = (name: string, input: Record<string, unknown> = {}) =>
+  createGeminiApiAccount(r, g, name, input)
 
 function embedCall(path: string, apiKey: string, body: unknown) {
   return fetch(`${r.url}/gemini/${path}`, {
@@ -48,27 +45,14 @@ async function googleError(res: Response) {
 }
 
 beforeAll(async () => {
-  up = startFakeUpstream()
-  g = startFakeGemini()
-  r = await startRelay({
-    upstream: up,
-    listen: true,
-    env: { GEMINI_OAUTH_TOKEN_URL: g.tokenUrl },
-  })
+  rig = await startGeminiRig()
+  ;({ g, r } = rig)
   acctA = await createApiAccount('emb-a', { priority: 10 })
   acctB = await createApiAccount('emb-b', { priority: 20 })
   ;({ key } = await r.createKey({ permissions: 'gemini' }))
 })
-afterAll(async () => {
-  await r.stop()
-  g.stop()
-  up.stop()
-})
-beforeEach(async () => {
-  g.reset()
-  await r.relay.services.accounts.resetState(acctA)
-  await r.relay.services.accounts.resetState(acctB)
-})
+afterAll(() => rig.stop())
+beforeEach(() => resetGemini(rig, [acctA, acctB]))
 
 describe('Gemini embeddings through the relay', () => {
   test('@google/genai embedContent: batchEmbedContents relayed with the account key, recorded with 0 tokens', async () => {

@@ -8,11 +8,11 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import { GoogleGenAI } from '@google/genai'
-import { type FakeGemini, startFakeGemini } from '../fakes/fake-gemini.ts'
-import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
-import { startRelay, type TestRelay } from '../helpers/relay.ts'
+import type { FakeGemini } from '../fakes/fake-gemini.ts'
+import { type GeminiRig, resetGemini, startGeminiRig } from '../helpers/gemini-rig.ts'
+import type { TestRelay } from '../helpers/relay.ts'
 
-let up: FakeUpstream
+let rig: GeminiRig
 let g: FakeGemini
 let r: TestRelay
 let key: string
@@ -72,23 +72,16 @@ const viewOf = async (id: string) =>
   (await r.admin('GET', `/admin/gemini-accounts/${id}`)).json.data
 
 beforeAll(async () => {
-  up = startFakeUpstream()
-  g = startFakeGemini()
-  r = await startRelay({ upstream: up, listen: true, clock })
+  rig = await startGeminiRig({ clock })
+  ;({ g, r } = rig)
   acctA = await createGoogleAccount('gla-a', TOKEN_A, 10)
   acctB = await createGoogleAccount('gla-b', TOKEN_B, 20)
   ;({ key } = await r.createKey({ permissions: 'gemini' }))
 })
-afterAll(async () => {
-  await r.stop()
-  g.stop()
-  up.stop()
-})
+afterAll(() => rig.stop())
 beforeEach(async () => {
-  g.reset()
   offset = 0
-  await r.relay.services.accounts.resetState(acctA)
-  await r.relay.services.accounts.resetState(acctB)
+  await resetGemini(rig, [acctA, acctB])
 })
 
 describe('429 RESOURCE_EXHAUSTED on Google-login accounts', () => {

@@ -4,8 +4,8 @@ import type { AccountGroup } from '../api/types.ts'
 import { t } from '../i18n/i18n.ts'
 import { PROXY_ALIASES, proxyErrors, proxyFieldset, proxyFrom } from '../lib/account-form.ts'
 import { CrsElement } from '../lib/crs-element.ts'
-import { focusInvalid, inputField, serverFieldError } from '../lib/form.ts'
-import { errorText, toast } from '../lib/toast.ts'
+import { focusInvalid, inputField, showServerError } from '../lib/form.ts'
+import { toast } from '../lib/toast.ts'
 import { sharedStyles } from '../styles/shared-styles.ts'
 import './crs-copy-button.ts'
 import './crs-dialog.ts'
@@ -67,11 +67,7 @@ export class CrsGeminiOauthDialog extends CrsElement {
 
   /** A server error next to the field it names, else at the top of the dialog. */
   private fail(err: unknown) {
-    const named = serverFieldError(err, Object.keys(this.values), PROXY_ALIASES)
-    if (named) {
-      this.errors = { ...this.errors, [named.field]: named.message }
-      focusInvalid(this.renderRoot, this.updateComplete)
-    } else this.serverError = errorText(err)
+    showServerError(this, err, PROXY_ALIASES)
   }
 
   private async generate() {
