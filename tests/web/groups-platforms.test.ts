@@ -119,6 +119,13 @@ describe('groups of every platform', () => {
       await page.locator('[data-testid="save-key"]').click()
       key = (await page.locator('[data-testid="new-key-value"]').textContent())?.trim() ?? ''
       await page.getByRole('button', { name: 'I have saved it' }).click()
+      // The keys list names the binding (not "Shared pool").
+      const made = (await w.r.admin('GET', '/admin/api-keys?search=gemini-group-key')).json.data
+        .items[0]
+      await page
+        .locator(`tr[data-id="${made.id}"] [data-testid="key-binding"]`)
+        .getByText('Gemini: Group: Gemini team')
+        .waitFor()
     })
     const made = (await w.r.admin('GET', '/admin/api-keys?search=gemini-group-key')).json.data
       .items[0]

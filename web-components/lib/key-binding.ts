@@ -28,6 +28,8 @@ export const GROUP_PLATFORMS = Object.keys(GROUP_MEMBER_KINDS) as GroupPlatform[
 export interface BindingSlot {
   field: keyof KeyInput & `${string}AccountId`
   label: MessageKey
+  /** The platform's short name (the keys list prefixes bindings outside Claude with it). */
+  short: MessageKey
   kinds: readonly (readonly [Platform, string])[]
   group?: GroupPlatform
 }
@@ -37,35 +39,55 @@ export const BINDING_SLOTS: readonly BindingSlot[] = [
   {
     field: 'claudeAccountId',
     label: 'keyDlg.oauthAccount',
+    short: 'groups.platform.claude',
     kinds: [['claude-oauth', '']],
     group: 'claude',
   },
   {
     field: 'claudeConsoleAccountId',
     label: 'keyDlg.consoleAccount',
+    short: 'acc.platform.claude-console',
     kinds: [['claude-console', '']],
   },
-  { field: 'bedrockAccountId', label: 'keyDlg.bedrockAccount', kinds: [['bedrock', '']] },
+  {
+    field: 'bedrockAccountId',
+    label: 'keyDlg.bedrockAccount',
+    short: 'acc.platform.bedrock',
+    kinds: [['bedrock', '']],
+  },
   {
     field: 'openaiAccountId',
     label: 'keyDlg.openaiAccount',
+    short: 'groups.platform.openai',
     kinds: [
       ['openai', ''],
       ['openai-responses', 'responses:'],
     ],
     group: 'openai',
   },
-  { field: 'azureOpenaiAccountId', label: 'keyDlg.azureAccount', kinds: [['azure-openai', '']] },
+  {
+    field: 'azureOpenaiAccountId',
+    label: 'keyDlg.azureAccount',
+    short: 'oa.kind.azure-openai',
+    kinds: [['azure-openai', '']],
+  },
   {
     field: 'geminiAccountId',
     label: 'keyDlg.geminiAccount',
+    short: 'groups.platform.gemini',
     kinds: [
       ['gemini-oauth', ''],
       ['gemini-api', 'api:'],
     ],
     group: 'gemini',
   },
-  { field: 'droidAccountId', label: 'keyDlg.droidAccount', kinds: [['droid', '']], group: 'droid' },
+  {
+    field: 'droidAccountId',
+    label: 'keyDlg.droidAccount',
+    short: 'groups.platform.droid',
+    kinds: [['droid', '']],
+    group: 'droid',
+  },
 ]
 
 /** Account kinds any binding field takes (what the key dialog needs listed). */
@@ -122,6 +144,17 @@ export function bindingOf(
   const claude = bindingName(k.claudeAccountId, accounts, groups)
   const console = bindingName(k.claudeConsoleAccountId, accounts, groups)
   return claude ? { active: claude, ignored: console } : { active: console, ignored: '' }
+}
+
+/** The key's bindings outside the Claude pair, each named with its platform ("Gemini: Group: x"). */
+export function otherBindings(
+  k: Partial<Pick<ApiKey, BindingSlot['field']>>,
+  accounts: Account[],
+  groups: AccountGroup[],
+): string[] {
+  return BINDING_SLOTS.filter(
+    (s) => s.field !== 'claudeAccountId' && s.field !== 'claudeConsoleAccountId' && k[s.field],
+  ).map((s) => `${t(s.short)}: ${bindingName(k[s.field] ?? '', accounts, groups)}`)
 }
 
 /** Badges of a key's model and client restrictions (none when it has none). */
