@@ -10,7 +10,7 @@ import { newId } from '../core/ids.ts'
 import type { Clock } from '../core/ports.ts'
 import { type BindingField, fieldsBoundTo } from '../keys/bindings.ts'
 import type { ApiKey } from '../keys/model.ts'
-import { type Account, AccountGroup } from './model.ts'
+import { type Account, AccountGroup, type AccountPlatform } from './model.ts'
 import type { AccountRepository } from './repository.ts'
 import type { AccountService } from './service.ts'
 
@@ -40,6 +40,25 @@ export interface GroupInput {
 
 /** Group platforms of the system we replace. */
 export const GROUP_PLATFORMS = ['claude', 'gemini', 'openai', 'droid'] as const
+
+/** The group platform an account kind belongs to (null: no group takes it by the members route). */
+export function groupPlatformOf(platform: AccountPlatform): string | null {
+  switch (platform) {
+    case 'claude-oauth':
+    case 'claude-console':
+      return 'claude'
+    case 'openai':
+    case 'openai-responses':
+      return 'openai'
+    case 'gemini-oauth':
+    case 'gemini-api':
+      return 'gemini'
+    case 'droid':
+      return 'droid'
+    default:
+      return null
+  }
+}
 
 /** The binding value of a group. */
 export function groupBinding(groupId: string): string {
@@ -139,14 +158,23 @@ export function createGroupService(options: GroupServiceOptions) {
       await repo.deleteGroup(id)
       return group
     },
-    /** Makes exactly `accountIds` the members of the group; returns the members. */
+    /**
+     * Makes exactly `accountIds` the members of the group; returns the members. Accounts joining
+     * must be of the group's platform (a Gemini group takes Google-login and Gemini API accounts).
+     */
     async setMembers(id: string, accountIds: string[]): Promise<Account[]> {
-      await mustGet(id)
+      const group = await mustGet(id)
       const all = await accounts.list()
       const byId = new Map(all.map((a) => [a.id, a]))
       const wanted = new Set(accountIds)
-      for (const aid of wanted)
-        if (!byId.has(aid)) throw new InvalidRequestError(`Cannot find account "${aid}"`)
+      for (const aid of wanted) {
+        const a = byId.get(aid)
+        if (!a) throw new InvalidRequestError(`Cannot find account "${aid}"`)
+        if (!a.groupIds.includes(id) && groupPlatformOf(a.platform) !== group.platform)
+          throw new InvalidRequestError(
+            `Cannot add account "${a.name}" (${a.platform}) to a ${group.platform} group`,
+          )
+      }
       for (const a of all) {
         const has = a.groupIds.includes(id)
         if (wanted.has(a.id) && !has) await accounts.update(a.id, { groupIds: [...a.groupIds, id] })

@@ -2,9 +2,9 @@
  * @module
  * Client routes of the Gemini family under `/gemini`, as the old system served them: the
  * Generative Language API (`/v1beta/models/{model}:generateContent`, `:streamGenerateContent`,
- * `:countTokens`, the same under `/v1`, and the model lists) and the Code Assist API the Gemini
- * CLI calls with Google login (`/v1internal:generateContent`, `:streamGenerateContent`,
- * `:countTokens`, and the set-up calls). Paths hold a colon inside a segment, so one wildcard per
+ * `:countTokens`, `:embedContent`, `:batchEmbedContents`, the same under `/v1`, and the model
+ * lists) and the Code Assist API the Gemini CLI calls with Google login
+ * (`/v1internal:generateContent`, `:streamGenerateContent`, `:countTokens`, and the set-up calls). Paths hold a colon inside a segment, so one wildcard per
  * method reads them. Errors are Google's `{error: {code, message, status}}`.
  *
  * The Code Assist set-up calls (`loadCodeAssist`, `onboardUser`, `listExperiments` and the CLI's
@@ -21,6 +21,11 @@ import { googleErrorBody, googleErrorResponse } from '../dialects/gemini/errors.
 import type { ApiKey } from '../keys/model.ts'
 import { keyAllowsModel } from '../keys/model-rules.ts'
 import { extractApiKey, type KeyService } from '../keys/service.ts'
+import {
+  EMBED_METHODS,
+  EMBED_UNSERVED,
+  geminiEmbedDialectFor,
+} from '../platforms/gemini/embeddings.ts'
 import type { RelayRoute, RelayService } from '../relay/pipeline.ts'
 import { requestIdOf } from './error-plugin.ts'
 import { pathOf } from './request-path.ts'
@@ -68,6 +73,19 @@ export function standardRoute(path: string, model: string, operation: string): R
     operation,
     family: 'gemini',
     billable: operation !== 'countTokens',
+  }
+}
+
+/** The relay route of an embedding call on `model` (Gemini API-key accounts only). */
+export function embedRoute(path: string, model: string, operation: string): RelayRoute {
+  return {
+    path,
+    dialect: geminiEmbedDialectFor(model),
+    operation,
+    family: 'gemini',
+    billable: true,
+    platforms: ['gemini-api'],
+    unservedReason: EMBED_UNSERVED,
   }
 }
 
@@ -157,6 +175,8 @@ export function geminiRoutes(deps: GeminiRouteDeps) {
           method === 'streamGenerateContent' && !sse(request) ? 'streamGenerateContentJson' : method
         return relay.handle(request, requestId, standardRoute(path, model, op))
       }
+      if (EMBED_METHODS.has(method))
+        return relay.handle(request, requestId, embedRoute(path, model, method))
       await geminiKey(request)
       if (!SETUP.has(method))
         throw new NotFoundError(`Method ${method} is not served by this relay`)
@@ -202,7 +222,7 @@ export function geminiRoutes(deps: GeminiRouteDeps) {
         ...DOC,
         operationId: 'geminiPost',
         summary:
-          'Gemini API (v1beta|v1/models/{model}:generateContent|streamGenerateContent|countTokens) and Code Assist (v1internal:…)',
+          'Gemini API (v1beta|v1/models/{model}:generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents) and Code Assist (v1internal:…)',
       },
     })
     .get('/gemini/*', ({ request }) => guarded(request, (id) => get(request, id)), {

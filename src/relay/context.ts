@@ -30,6 +30,8 @@ export interface RelayRoute {
    * adapter's `targetOk` takes it answer, and none is a 404.
    */
   target?: string
+  /** Why no account serves the request, said instead of the generic reason (with `platforms`). */
+  unservedReason?: string
 }
 
 /** The outcome of a request while it is being filled in. */

@@ -241,12 +241,17 @@ export function createRelayService(deps: RelayDeps) {
       const next = await candidates.next()
       if ('done' in next) {
         if (next.noPick) {
+          const { noPick } = next
+          const why =
+            !noPick.anyServes && route.unservedReason
+              ? { ...noPick, reason: route.unservedReason }
+              : noPick
           const err =
-            route.target !== undefined && !next.noPick.anyServes
+            route.target !== undefined && !noPick.anyServes
               ? new NotFoundError(
                   `No account this key can use serves "${route.target}" for model "${ctx.model}"`,
                 )
-              : noPickError(next.noPick, ctx.model, clock.now())
+              : noPickError(why, ctx.model, clock.now())
           finish(err.status, 'error', err.type, err.message)
           throw err
         }

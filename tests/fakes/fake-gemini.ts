@@ -2,7 +2,8 @@
  * A fake Google: a real HTTP server (Bun.serve on port 0) speaking the Generative Language API
  * (`/v1beta/models/{model}:generateContent`, `:streamGenerateContent` as SSE with `alt=sse` or as a
  * JSON array without, `:countTokens`, the model list), the Code Assist API (`/v1internal:…`: the
- * same wrapped in `{response}`, plus `loadCodeAssist` and `onboardUser`) and Google's OAuth token
+ * same wrapped in `{response}`, plus `loadCodeAssist` and `onboardUser`), embeddings
+ * (`:embedContent`, `:batchEmbedContents`, the Generative Language API only) and Google's OAuth token
  * endpoint (refresh and authorization-code grants). Scripted failures per request: an error status
  * with a Google error body (429 `RESOURCE_EXHAUSTED` with `RetryInfo`), a cut stream, a function
  * call answer.
@@ -19,7 +20,13 @@ export const GEMINI_USAGE = {
 
 /** One scripted behaviour for the next request. */
 export type GeminiScript =
-  | { kind: 'ok'; text?: string; functionCall?: { name: string; args: Record<string, unknown> } }
+  | {
+      kind: 'ok'
+      text?: string
+      functionCall?: { name: string; args: Record<string, unknown> }
+      /** `usageMetadata` of an embedding answer (Google's carry none by default). */
+      usage?: Record<string, number>
+    }
   | { kind: 'error'; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: 'cut' }
 
@@ -77,6 +84,15 @@ function whole(model: string, text: string, call?: { name: string; args: unknown
     usageMetadata: GEMINI_USAGE,
     modelVersion: model,
   }
+}
+
+/** A made-up embedding of a content: its text length and two constants. */
+function embeddingOf(content: unknown): { values: number[] } {
+  const parts = ((content as { parts?: { text?: string }[] } | null)?.parts ?? []) as {
+    text?: string
+  }[]
+  const chars = parts.reduce((n, p) => n + (p.text?.length ?? 0), 0)
+  return { values: [chars, 0.5, -0.25] }
 }
 
 /** A value that fits a JSON schema (what a client asking for JSON output parses). */
@@ -219,6 +235,21 @@ export function startFakeGemini() {
           },
           { status: script.status, headers: script.headers },
         )
+      if (std && (method === 'embedContent' || method === 'batchEmbedContents')) {
+        const usage = script.kind === 'ok' && script.usage ? { usageMetadata: script.usage } : {}
+        if (method === 'embedContent')
+          return Response.json({ embedding: embeddingOf(body.content), ...usage })
+        const requests = (Array.isArray(body.requests) ? body.requests : []) as {
+          model?: string
+          content?: unknown
+        }[]
+        if (requests.some((q) => q.model !== `models/${model}`))
+          return Response.json(
+            { error: { code: 400, message: 'model mismatch', status: 'INVALID_ARGUMENT' } },
+            { status: 400 },
+          )
+        return Response.json({ embeddings: requests.map((q) => embeddingOf(q.content)), ...usage })
+      }
       const config = (inner.generationConfig ?? {}) as Record<string, unknown>
       const schema = (config.responseJsonSchema ?? config.responseSchema) as
         | Record<string, unknown>

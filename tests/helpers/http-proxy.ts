@@ -6,15 +6,19 @@ import net, { type Socket } from 'node:net'
 export interface CountingProxy {
   port: number
   readonly count: number
+  /** What it carried: the path (and query) of each plain request, `host:port` of each tunnel. */
+  readonly carried: string[]
   stop(): void
 }
 
 /** Starts the proxy on a free loopback port. */
 export async function startCountingProxy(): Promise<CountingProxy> {
   let count = 0
+  const carried: string[] = []
   const server = http.createServer((req, res) => {
     count++
     const url = new URL(req.url ?? '')
+    carried.push(url.pathname + url.search)
     const headers = { ...req.headers }
     delete headers['proxy-connection']
     const upstream = http.request(
@@ -35,6 +39,7 @@ export async function startCountingProxy(): Promise<CountingProxy> {
   })
   server.on('connect', (req: http.IncomingMessage, client: Socket, head: Buffer) => {
     count++
+    carried.push(req.url ?? '')
     const [host, port] = (req.url ?? '').split(':')
     const upstream = net.connect(Number(port), host, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
@@ -52,6 +57,7 @@ export async function startCountingProxy(): Promise<CountingProxy> {
     get count() {
       return count
     },
+    carried,
     stop: () => void server.close(),
   }
 }

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:tes
 import { GoogleGenAI } from '@google/genai'
 import { type FakeGemini, resourceExhausted, startFakeGemini } from '../fakes/fake-gemini.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
+import { createGeminiApiAccount as createApiAccount } from '../helpers/gemini-rig.ts'
 import { startCountingProxy } from '../helpers/http-proxy.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
 
@@ -24,16 +25,8 @@ const MODEL = 'gemini-2.5-flash'
 const client = (apiKey = key) =>
   new GoogleGenAI({ apiKey, httpOptions: { baseUrl: `${r.url}/gemini` } })
 
-async function createGeminiApiAccount(name: string, input: Record<string, unknown> = {}) {
-  const res = await r.admin('POST', '/admin/gemini-api-accounts', {
-    name,
-    baseUrl: g.url,
-    apiKey: `AIza-${name}-0123456789abcdefghij`,
-    ...input,
-  })
-  if (res.status !== 200) throw new Error(JSON.stringify(res.json))
-  return res.json.data.id as string
-}
+const createGeminiApiAccount = (name: string, input: Record<string, unknown> = {}) =>
+  createApiAccount(r, g, name, input)
 
 beforeAll(async () => {
   up = startFakeUpstream()
@@ -183,7 +176,7 @@ describe('@google/genai → relay → Gemini API-key account', () => {
     expect(((await denied.json()) as { error: { status: string } }).error.status).toBe(
       'PERMISSION_DENIED',
     )
-    const unknown = await fetch(`${r.url}/gemini/v1beta/models/${MODEL}:embedContent`, {
+    const unknown = await fetch(`${r.url}/gemini/v1beta/models/${MODEL}:predictLongRunning`, {
       method: 'POST',
       headers: { 'x-goog-api-key': key, 'content-type': 'application/json' },
       body: '{}',

@@ -219,4 +219,39 @@ describe('Gemini Google-login accounts', () => {
     expect(res.status).toBe(503)
     expect(((await res.json()) as { error: { status: string } }).error.status).toBe('UNAVAILABLE')
   })
+
+  test("a Google-login account's proxy carries its token refresh, project discovery and requests", async () => {
+    const proxy = await startCountingProxy()
+    try {
+      g.reset()
+      g.needOnboarding('g-fresh')
+      const created = await r.admin('POST', '/admin/gemini-accounts', {
+        name: 'google-proxied',
+        codeAssistEndpoint: g.url,
+        accountType: 'dedicated',
+        proxy: { type: 'http', host: '127.0.0.1', port: proxy.port },
+        geminiOauth: {
+          access_token: 'expired-proxied-0123456789abcdef',
+          refresh_token: 'refresh-proxied-0123456789abcdef',
+          expiry_date: Date.now() - 60_000,
+        },
+      })
+      expect(created.status).toBe(200)
+      expect(created.json.data.proxy).toMatchObject({ host: '127.0.0.1', port: proxy.port })
+      const { key } = await r.createKey({ geminiAccountId: created.json.data.id })
+      const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: `${r.url}/gemini` } })
+      const res = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi' })
+      expect(res.text).toBe('Hello from g-fresh-ac')
+      expect(proxy.carried).toEqual([
+        '/token',
+        '/v1internal:loadCodeAssist',
+        '/v1internal:onboardUser',
+        '/v1internal:generateContent',
+      ])
+      // Everything the fake received came through the proxy.
+      expect(g.received.map((x) => x.path)).toEqual(proxy.carried.slice(1))
+    } finally {
+      proxy.stop()
+    }
+  })
 })

@@ -262,17 +262,15 @@ export const api = {
 
   // Accounts
   accounts: (p: Platform) => data<Account[]>('GET', accountPath(p)),
-  geminiAuthUrl: () =>
+  geminiAuthUrl: (proxy: unknown) =>
     data<{ authUrl: string; sessionId: string }>(
       'POST',
       '/admin/gemini-accounts/generate-auth-url',
-      {
-        body: {},
-      },
+      { body: { proxy } },
     ),
-  geminiExchange: (sessionId: string, code: string) =>
+  geminiExchange: (sessionId: string, code: string, proxy: unknown) =>
     data<{ tokens: Record<string, unknown> }>('POST', '/admin/gemini-accounts/exchange-code', {
-      body: { sessionId, code },
+      body: { sessionId, code, proxy },
     }),
   createAccount: (p: Platform, body: Record<string, unknown>) =>
     data<Account>('POST', accountPath(p), { body }),

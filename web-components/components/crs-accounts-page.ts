@@ -562,7 +562,7 @@ export class CrsAccountsPage extends CrsElement {
       }
       ${
         this.dialog === 'groups'
-          ? html`<crs-groups-dialog .groups=${this.groups} .accounts=${this.accounts ?? []} @crs-close=${this.closeDialog} @crs-saved=${() => this.load()}></crs-groups-dialog>`
+          ? html`<crs-groups-dialog .groups=${this.groups} @crs-close=${this.closeDialog} @crs-saved=${() => this.load()}></crs-groups-dialog>`
           : ''
       }`
   }

@@ -5,6 +5,12 @@ import { type MessageKey, t } from '../i18n/i18n.ts'
 import { confirmAction } from '../lib/confirm.ts'
 import { CrsElement } from '../lib/crs-element.ts'
 import { icon } from '../lib/icons.ts'
+import {
+  GROUP_MEMBER_KINDS,
+  GROUP_PLATFORMS,
+  type GroupPlatform,
+  platformLabel,
+} from '../lib/key-binding.ts'
 import { errorText, toast } from '../lib/toast.ts'
 import { sharedStyles } from '../styles/shared-styles.ts'
 import type { Column } from './crs-data-table.ts'
@@ -12,16 +18,18 @@ import './crs-data-table.ts'
 import './crs-dialog.ts'
 
 /**
- * @summary Account groups: list, create, rename, delete and choose members. Server errors appear
- * in the dialog.
+ * @summary Account groups of every platform (Claude, OpenAI, Gemini, Droid): list, create, rename,
+ * delete and choose members among the accounts of the group's platform (the dialog lists them
+ * itself, since no page holds every kind). Server errors appear in the dialog.
  * @event crs-saved - After a change.
  * @event crs-close - The dialog was closed.
  */
 export class CrsGroupsDialog extends CrsElement {
   static override properties = {
     groups: { attribute: false },
-    accounts: { attribute: false },
+    accounts: { state: true },
     name: { state: true },
+    platform: { state: true },
     error: { state: true },
     members: { state: true },
     renaming: { state: true },
@@ -45,6 +53,7 @@ export class CrsGroupsDialog extends CrsElement {
   declare groups: AccountGroup[]
   declare accounts: Account[]
   declare name: string
+  declare platform: GroupPlatform
   declare error: string
   declare members: AccountGroup | null
   /** The group being renamed and the name typed so far. */
@@ -57,6 +66,7 @@ export class CrsGroupsDialog extends CrsElement {
     this.groups = []
     this.accounts = []
     this.name = ''
+    this.platform = 'claude'
     this.error = ''
     this.members = null
     this.renaming = null
@@ -110,6 +120,21 @@ export class CrsGroupsDialog extends CrsElement {
     </form>`
   }
 
+  override connectedCallback(): void {
+    super.connectedCallback()
+    void this.loadAccounts()
+  }
+
+  /** Every account a group can hold, of every group platform. */
+  private async loadAccounts() {
+    try {
+      const kinds = GROUP_PLATFORMS.flatMap((p) => GROUP_MEMBER_KINDS[p])
+      this.accounts = (await Promise.all(kinds.map((k) => api.accounts(k)))).flat()
+    } catch (err) {
+      this.serverError = errorText(err)
+    }
+  }
+
   private async refresh() {
     this.groups = await api.groups()
     this.emit('crs-saved')
@@ -123,7 +148,7 @@ export class CrsGroupsDialog extends CrsElement {
     }
     this.error = ''
     try {
-      await api.createGroup({ name: this.name.trim(), platform: 'claude' })
+      await api.createGroup({ name: this.name.trim(), platform: this.platform })
       this.name = ''
       await this.refresh()
     } catch (err) {
@@ -165,9 +190,31 @@ export class CrsGroupsDialog extends CrsElement {
     }
   }
 
+  /** Checkboxes of the accounts of the group's platform, or a hint when there are none. */
+  private memberChoices(g: AccountGroup) {
+    const kinds: readonly string[] = GROUP_MEMBER_KINDS[g.platform as GroupPlatform] ?? []
+    const candidates = this.accounts.filter((a) => kinds.includes(a.platform))
+    if (candidates.length === 0)
+      return html`<p class="hint">${t('groups.noCandidates', {
+        platform: t(`groups.platform.${g.platform}` as MessageKey),
+      })}</p>`
+    return candidates.map(
+      (a) => html`<label class="check"
+        ><input type="checkbox" .checked=${a.groupIds.includes(g.id)} @change=${(e: Event) => this.toggleMember(g, a.id, (e.target as HTMLInputElement).checked)} />${a.name}
+        <span class="badge">${platformLabel(a.platform)}</span></label
+      >`,
+    )
+  }
+
   override render() {
     const cols: Column<AccountGroup>[] = [
       { key: 'name', label: t('common.name'), render: (g) => this.nameCell(g) },
+      {
+        key: 'platform',
+        label: t('groups.platform'),
+        render: (g) =>
+          html`<span class="badge">${t(`groups.platform.${g.platform}` as MessageKey)}</span>`,
+      },
       {
         key: 'members',
         label: t('groups.members'),
@@ -213,6 +260,17 @@ export class CrsGroupsDialog extends CrsElement {
             }}
             />${this.error ? html`<span class="field-error">${this.error}</span>` : ''}</label
           >
+          <label class="field"
+            ><span>${t('groups.platform')}</span
+            ><select name="group-platform" @change=${(e: Event) => {
+              this.platform = (e.target as HTMLSelectElement).value as GroupPlatform
+            }}>
+              ${GROUP_PLATFORMS.map(
+                (p) =>
+                  html`<option value=${p} ?selected=${this.platform === p}>${t(`groups.platform.${p}`)}</option>`,
+              )}
+            </select></label
+          >
           <button class="btn primary" type="submit" style="align-self:flex-end">${icon('plus')}${t('groups.add')}</button>
         </form>
         <crs-data-table .columns=${cols} .rows=${this.groups} .emptyText=${t('groups.none')}></crs-data-table>
@@ -220,14 +278,7 @@ export class CrsGroupsDialog extends CrsElement {
           g
             ? html`<fieldset>
                 <legend>${t('groups.editMembers', { name: g.name })}</legend>
-                <div class="stack">
-                  ${this.accounts.map(
-                    (a) => html`<label class="check"
-                      ><input type="checkbox" .checked=${a.groupIds.includes(g.id)} @change=${(e: Event) => this.toggleMember(g, a.id, (e.target as HTMLInputElement).checked)} />${a.name}
-                      <span class="badge">${t(`acc.platform.${a.platform}` as MessageKey)}</span></label
-                    >`,
-                  )}
-                </div>
+                <div class="stack">${this.memberChoices(g)}</div>
               </fieldset>`
             : ''
         }

@@ -12,7 +12,7 @@ import { type MessageKey, t } from '../i18n/i18n.ts'
 import { CrsElement } from '../lib/crs-element.ts'
 import { saveBlob } from '../lib/download.ts'
 import { focusInvalid, inputField, selectField, serverFieldError } from '../lib/form.ts'
-import { bindingOf } from '../lib/key-binding.ts'
+import { BINDING_SLOTS, bindingChoices, bindingOf } from '../lib/key-binding.ts'
 import { errorText, toast } from '../lib/toast.ts'
 import { sharedStyles } from '../styles/shared-styles.ts'
 import './crs-copy-button.ts'
@@ -48,6 +48,9 @@ function valuesOf(k: ApiKey | null): Values {
     claudeAccountId: k?.claudeAccountId ?? '',
     claudeConsoleAccountId: k?.claudeConsoleAccountId ?? '',
     bedrockAccountId: k?.bedrockAccountId ?? '',
+    openaiAccountId: k?.openaiAccountId ?? '',
+    azureOpenaiAccountId: k?.azureOpenaiAccountId ?? '',
+    geminiAccountId: k?.geminiAccountId ?? '',
     droidAccountId: k?.droidAccountId ?? '',
     enableModelRestriction: k?.enableModelRestriction ?? false,
     modelRestrictionMode: k?.modelRestrictionMode ?? 'deny',
@@ -257,6 +260,9 @@ export class CrsKeyDialog extends CrsElement {
       claudeAccountId: String(v.claudeAccountId),
       claudeConsoleAccountId: String(v.claudeConsoleAccountId),
       bedrockAccountId: String(v.bedrockAccountId),
+      openaiAccountId: String(v.openaiAccountId),
+      azureOpenaiAccountId: String(v.azureOpenaiAccountId),
+      geminiAccountId: String(v.geminiAccountId),
       droidAccountId: String(v.droidAccountId),
       enableModelRestriction: v.enableModelRestriction === true,
       modelRestrictionMode: v.modelRestrictionMode as KeyInput['modelRestrictionMode'],
@@ -472,9 +478,6 @@ export class CrsKeyDialog extends CrsElement {
           : this.mode === 'batch-edit'
             ? t('keyDlg.batchEditTitle', { n: this.keyIds.length })
             : t('keyDlg.createTitle')
-    const oauth = this.accounts.filter((a) => a.platform === 'claude-oauth')
-    const consoleAcc = this.accounts.filter((a) => a.platform === 'claude-console')
-    const none: [string, string] = ['', t('keys.sharedPool')]
     return html`<crs-dialog
       open
       wide
@@ -511,6 +514,7 @@ export class CrsKeyDialog extends CrsElement {
               ['all', t('keyDlg.perm.all')],
               ['claude', t('keyDlg.perm.claude')],
               ['openai', t('keyDlg.perm.openai')],
+              ['gemini', t('keyDlg.perm.gemini')],
               ['droid', t('keyDlg.perm.droid')],
             ])}
             ${this.select('expirationMode', 'keyDlg.expiry', [
@@ -536,38 +540,9 @@ export class CrsKeyDialog extends CrsElement {
         <fieldset>
           <legend>${t('keyDlg.binding')}</legend>
           <div class="form-grid">
-            ${this.select('claudeAccountId', 'keyDlg.oauthAccount', [
-              none,
-              ...oauth.map((a): [string, string] => [a.id, a.name]),
-              ...this.groups
-                .filter((g) => g.platform === 'claude')
-                .map((g): [string, string] => [
-                  `group:${g.id}`,
-                  `${t('acc.filter.group')}: ${g.name}`,
-                ]),
-            ])}
-            ${this.select('claudeConsoleAccountId', 'keyDlg.consoleAccount', [
-              none,
-              ...consoleAcc.map((a): [string, string] => [a.id, a.name]),
-            ])}
-            ${this.select('bedrockAccountId', 'keyDlg.bedrockAccount', [
-              none,
-              ...this.accounts
-                .filter((a) => a.platform === 'bedrock')
-                .map((a): [string, string] => [a.id, a.name]),
-            ])}
-            ${this.select('droidAccountId', 'keyDlg.droidAccount', [
-              none,
-              ...this.accounts
-                .filter((a) => a.platform === 'droid')
-                .map((a): [string, string] => [a.id, a.name]),
-              ...this.groups
-                .filter((g) => g.platform === 'droid')
-                .map((g): [string, string] => [
-                  `group:${g.id}`,
-                  `${t('acc.filter.group')}: ${g.name}`,
-                ]),
-            ])}
+            ${BINDING_SLOTS.map((slot) =>
+              this.select(slot.field, slot.label, bindingChoices(slot, this.accounts, this.groups)),
+            )}
           </div>
           ${this.bindingNote()}
         </fieldset>

@@ -6,7 +6,7 @@ import { confirmAction } from '../lib/confirm.ts'
 import { CrsElement } from '../lib/crs-element.ts'
 import { fmtAgo, fmtCompact, fmtCost, fmtDate, fmtDateTime, fmtInt } from '../lib/format.ts'
 import { icon } from '../lib/icons.ts'
-import { bindingOf, restrictionBadges } from '../lib/key-binding.ts'
+import { BINDABLE_KINDS, bindingOf, otherBindings, restrictionBadges } from '../lib/key-binding.ts'
 import { LIMIT_CSS, limitMeter, limitRows, limitSummary } from '../lib/key-limits.ts'
 import { PollingController } from '../lib/polling-controller.ts'
 import { href, updateQuery } from '../lib/route.ts'
@@ -170,14 +170,11 @@ export class CrsKeysPage extends CrsElement {
 
   private async loadAccounts() {
     try {
-      const [oauth, consoleAcc, groups, bedrock, droid] = await Promise.all([
-        api.accounts('claude-oauth'),
-        api.accounts('claude-console'),
+      const [groups, ...lists] = await Promise.all([
         api.groups(),
-        api.accounts('bedrock'),
-        api.accounts('droid'),
+        ...BINDABLE_KINDS.map((p) => api.accounts(p)),
       ])
-      this.accounts = [...oauth, ...consoleAcc, ...bedrock, ...droid]
+      this.accounts = lists.flat()
       this.groups = groups
     } catch (err) {
       toastError(err)
@@ -312,9 +309,12 @@ export class CrsKeysPage extends CrsElement {
 
   private bindingCell(k: ApiKey) {
     const b = bindingOf(k, this.accounts, this.groups)
-    if (!b.active) return html`<span class="muted small">${t('keys.sharedPool')}</span>`
-    return html`<span class="small binding" title=${b.ignored ? t('keys.bindingIgnored', { name: b.ignored }) : b.active}>
-      ${b.active}${b.ignored ? html` <span class="muted ignored">${b.ignored}</span>` : ''}
+    const others = otherBindings(k, this.accounts, this.groups)
+    if (!b.active && others.length === 0)
+      return html`<span class="muted small">${t('keys.sharedPool')}</span>`
+    const shown = [b.active, ...others].filter(Boolean).join(' · ')
+    return html`<span class="small binding" data-testid="key-binding" title=${b.ignored ? t('keys.bindingIgnored', { name: b.ignored }) : shown}>
+      ${shown}${b.ignored ? html` <span class="muted ignored">${b.ignored}</span>` : ''}
     </span>`
   }
 

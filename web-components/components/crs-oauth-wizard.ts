@@ -4,7 +4,13 @@ import type { AccountGroup, AuthUrl } from '../api/types.ts'
 import { type MessageKey, t } from '../i18n/i18n.ts'
 import { PROXY_ALIASES, proxyErrors, proxyFieldset, proxyFrom } from '../lib/account-form.ts'
 import { CrsElement } from '../lib/crs-element.ts'
-import { focusInvalid, inputField, selectField, serverFieldError } from '../lib/form.ts'
+import {
+  focusInvalid,
+  inputField,
+  selectField,
+  serverFieldError,
+  showServerError,
+} from '../lib/form.ts'
 import { fmtDateTime, fromLocalInput } from '../lib/format.ts'
 import { errorText, toast } from '../lib/toast.ts'
 import { sharedStyles } from '../styles/shared-styles.ts'
@@ -122,11 +128,7 @@ export class CrsOauthWizard extends CrsElement {
 
   /** A server error next to the field it names, else at the top of the wizard. */
   private fail(err: unknown) {
-    const named = serverFieldError(err, Object.keys(this.values), TOKEN_ALIASES)
-    if (named) {
-      this.errors = { ...this.errors, [named.field]: named.message }
-      focusInvalid(this.renderRoot, this.updateComplete)
-    } else this.serverError = errorText(err)
+    showServerError(this, err, TOKEN_ALIASES)
   }
 
   private common(): Record<string, unknown> {

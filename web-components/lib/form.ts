@@ -99,3 +99,25 @@ export function serverFieldError(
 export function focusInvalid(root: ParentNode, rendered: Promise<unknown>): void {
   void rendered.then(() => root.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus())
 }
+
+/** A form that shows server errors next to its fields (`errors`) or at its top (`serverError`). */
+export interface ServerErrorHost {
+  errors: Record<string, string>
+  serverError: string
+  values: Record<string, unknown>
+  renderRoot: ParentNode
+  updateComplete: Promise<unknown>
+}
+
+/** A server error next to the form field it names (focused), else at the top of the form. */
+export function showServerError(
+  host: ServerErrorHost,
+  err: unknown,
+  aliases: Record<string, string> = {},
+): void {
+  const named = serverFieldError(err, Object.keys(host.values), aliases)
+  if (named) {
+    host.errors = { ...host.errors, [named.field]: named.message }
+    focusInvalid(host.renderRoot, host.updateComplete)
+  } else host.serverError = errorText(err)
+}

@@ -6,6 +6,7 @@
  */
 import { forwardableHeaders } from '../../relay/headers.ts'
 import type { PlatformAdapter, UpstreamCall, UpstreamRequest } from '../adapter.ts'
+import { batchForModel } from './embeddings.ts'
 import { classifyGemini } from './health.ts'
 import { GEMINI_FORWARD_HEADERS, generativeUrl } from './protocol.ts'
 
@@ -23,10 +24,12 @@ export function createGeminiApiAdapter(): PlatformAdapter {
       headers['accept-encoding'] = 'identity'
       headers['x-goog-api-key'] = call.entry.secrets.apiKey ?? ''
       if (a.userAgent) headers['user-agent'] = a.userAgent
+      // A mapped model must also be the one each request of a batch names.
+      const renamed = call.operation === 'batchEmbedContents' && call.upstreamModel !== call.model
       return {
         url: generativeUrl(a.apiUrl, call.upstreamModel, call.operation),
         headers,
-        body: call.raw,
+        body: renamed ? JSON.stringify(batchForModel(call.body, call.upstreamModel)) : call.raw,
       }
     },
     classify: classifyGemini,

@@ -1,8 +1,10 @@
 /**
  * @module
  * How a Gemini refusal counts against an account: a 429 `RESOURCE_EXHAUSTED` carries its retry
- * delay in a `RetryInfo` detail or its message (the dialect appends it to the message), which
- * becomes the account's rate-limit reset; everything else follows the shared HTTP rules.
+ * delay in a `RetryInfo` detail (the dialect appends it to the message as "retry in Ns") or only
+ * in its message, as Code Assist words it for a Google account's quota ("Your quota will reset
+ * after 1h2m3s."), which becomes the account's rate-limit reset; everything else follows the
+ * shared HTTP rules.
  */
 import type { AttemptResult } from '../../accounts/health.ts'
 import type { UpstreamRefusal } from '../adapter.ts'
@@ -12,11 +14,20 @@ export function classifyGemini(refusal: UpstreamRefusal): AttemptResult {
   const { status, message, model } = refusal
   let headers = refusal.headers
   if (status === 429 && !headers.has('retry-after')) {
-    const m = /retry in (\d+(?:\.\d+)?)\s*s/i.exec(message)
-    if (m) {
+    const seconds = retrySecondsOf(message)
+    if (seconds !== null) {
       headers = new Headers(headers)
-      headers.set('retry-after', String(Math.max(1, Math.ceil(Number(m[1])))))
+      headers.set('retry-after', String(Math.max(1, Math.ceil(seconds))))
     }
   }
   return { kind: 'http', status, headers, message, model }
+}
+
+/** Seconds of "retry in 12.5s" or "reset after 1h2m3s" in a Gemini error message, else null. */
+export function retrySecondsOf(message: string): number | null {
+  const retry = /retry in (\d+(?:\.\d+)?)\s*s/i.exec(message)
+  if (retry) return Number(retry[1])
+  const m = /reset after (?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?/i.exec(message)
+  if (!m || (m[1] ?? m[2] ?? m[3]) === undefined) return null
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0)
 }

@@ -64,6 +64,18 @@ describe('groups', () => {
     await expect(groups.assertExist([g.id, 'missing'])).rejects.toThrow(/no group "missing"/)
   })
 
+  test('setMembers takes accounts of the group platform only (both Gemini kinds in a Gemini group)', async () => {
+    const gem = await groups.create({ name: 'gem', platform: 'gemini' })
+    const api = await accounts.create('gemini-api', { name: 'k', apiKey: 'AIza-k' })
+    const login = await accounts.create('gemini-oauth', { name: 'l', accessToken: 'tok' })
+    const claude = await console('c')
+    expect((await groups.setMembers(gem.id, [api.id, login.id])).length).toBe(2)
+    await expect(groups.setMembers(gem.id, [api.id, claude.id])).rejects.toThrow(
+      'Cannot add account "c" (claude-console) to a gemini group',
+    )
+    expect((await groups.members(gem.id)).map((x) => x.name).sort()).toEqual(['k', 'l'])
+  })
+
   test('delete is refused with members or live bound keys; deleted keys are unbound', async () => {
     const g = await groups.create({ name: 'g', platform: 'claude' })
     const a = await console('a', [g.id])
