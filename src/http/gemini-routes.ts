@@ -17,15 +17,15 @@ import { Elysia } from 'elysia'
 import { NotFoundError, PermissionError, RelayError } from '../core/errors.ts'
 import type { Logger } from '../core/ports.ts'
 import { bareModel, geminiDialect, geminiDialectFor } from '../dialects/gemini/dialect.ts'
-import { googleErrorBody, googleErrorResponse } from '../dialects/gemini/errors.ts'
-import type { ApiKey } from '../keys/model.ts'
-import { keyAllowsModel } from '../keys/model-rules.ts'
-import { extractApiKey, type KeyService } from '../keys/service.ts'
 import {
   EMBED_METHODS,
   EMBED_UNSERVED,
   geminiEmbedDialectFor,
-} from '../platforms/gemini/embeddings.ts'
+} from '../dialects/gemini/embeddings.ts'
+import { googleErrorBody, googleErrorResponse } from '../dialects/gemini/errors.ts'
+import type { ApiKey } from '../keys/model.ts'
+import { keyAllowsModel } from '../keys/model-rules.ts'
+import { extractApiKey, type KeyService } from '../keys/service.ts'
 import type { RelayRoute, RelayService } from '../relay/pipeline.ts'
 import { requestIdOf } from './error-plugin.ts'
 import { pathOf } from './request-path.ts'

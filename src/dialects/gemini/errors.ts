@@ -59,7 +59,10 @@ export function googleErrorOf(json: unknown): Record<string, unknown> | null {
   return e && typeof e === 'object' && !Array.isArray(e) ? (e as Record<string, unknown>) : null
 }
 
-/** Seconds of a `RetryInfo.retryDelay` ("34s", "1.5s") in an error's details, or null. */
+/**
+ * Seconds of a `RetryInfo.retryDelay` ("34s", "1.5s") in an error's details, else of the wait its
+ * message states, or null.
+ */
 export function retryDelayOf(error: Record<string, unknown>): number | null {
   const details = Array.isArray(error.details) ? error.details : []
   for (const d of details as Record<string, unknown>[]) {
@@ -68,6 +71,14 @@ export function retryDelayOf(error: Record<string, unknown>): number | null {
     const m = /^(\d+(?:\.\d+)?)s$/.exec(String(d.retryDelay ?? ''))
     if (m) return Number(m[1])
   }
-  const m = /retry in (\d+(?:\.\d+)?)\s*s/i.exec(String(error.message ?? ''))
-  return m ? Number(m[1]) : null
+  return retrySecondsOf(String(error.message ?? ''))
+}
+
+/** Seconds of "retry in 12.5s" or "reset after 1h2m3s" in a Gemini error message, else null. */
+export function retrySecondsOf(message: string): number | null {
+  const retry = /retry in (\d+(?:\.\d+)?)\s*s/i.exec(message)
+  if (retry) return Number(retry[1])
+  const m = /reset after (?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?/i.exec(message)
+  if (!m || (m[1] ?? m[2] ?? m[3]) === undefined) return null
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0)
 }

@@ -4,9 +4,10 @@
  * base URL, the key sent as `x-goog-api-key` (never in the URL, where logs would keep it). The
  * client's body goes up untouched: on the standard routes the model is in the path.
  */
+
+import { batchForModel } from '../../dialects/gemini/embeddings.ts'
 import { forwardableHeaders } from '../../relay/headers.ts'
 import type { PlatformAdapter, UpstreamCall, UpstreamRequest } from '../adapter.ts'
-import { batchForModel } from './embeddings.ts'
 import { classifyGemini } from './health.ts'
 import { GEMINI_FORWARD_HEADERS, generativeUrl } from './protocol.ts'
 

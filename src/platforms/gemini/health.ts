@@ -7,6 +7,7 @@
  * shared HTTP rules.
  */
 import type { AttemptResult } from '../../accounts/health.ts'
+import { retrySecondsOf } from '../../dialects/gemini/errors.ts'
 import type { UpstreamRefusal } from '../adapter.ts'
 
 /** The health effect of a Gemini refusal. */
@@ -21,13 +22,4 @@ export function classifyGemini(refusal: UpstreamRefusal): AttemptResult {
     }
   }
   return { kind: 'http', status, headers, message, model }
-}
-
-/** Seconds of "retry in 12.5s" or "reset after 1h2m3s" in a Gemini error message, else null. */
-export function retrySecondsOf(message: string): number | null {
-  const retry = /retry in (\d+(?:\.\d+)?)\s*s/i.exec(message)
-  if (retry) return Number(retry[1])
-  const m = /reset after (?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?/i.exec(message)
-  if (!m || (m[1] ?? m[2] ?? m[3]) === undefined) return null
-  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0)
 }

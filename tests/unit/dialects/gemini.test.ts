@@ -141,6 +141,22 @@ describe('gemini dialect', () => {
     expect(res.headers.get('retry-after')).toBe('41')
   })
 
+  test('a 429 whose reset is only in its message still tells the client when to retry', () => {
+    const body = {
+      error: {
+        code: 429,
+        message: 'Your quota will reset after 1h2m3s.',
+        status: 'RESOURCE_EXHAUSTED',
+      },
+    }
+    const res = geminiDialect.upstreamErrorResponse(
+      { status: 429, body: enc.encode(JSON.stringify(body)), headers: new Headers(), message: '' },
+      'req_2',
+    )
+    expect(res.status).toBe(429)
+    expect(res.headers.get('retry-after')).toBe('3723')
+  })
+
   test('parse: the path model on standard routes, the body model on Code Assist routes', () => {
     const body = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] })
     const p = geminiDialectFor('models/gemini-2.5-pro').parse(body, 'streamGenerateContent')

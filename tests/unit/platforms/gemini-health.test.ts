@@ -3,7 +3,8 @@
  * it ("retry in 12.5s") and Code Assist's quota wording ("Your quota will reset after 1h2m3s.").
  */
 import { expect, test } from 'bun:test'
-import { classifyGemini, retrySecondsOf } from '../../../src/platforms/gemini/health.ts'
+import { retrySecondsOf } from '../../../src/dialects/gemini/errors.ts'
+import { classifyGemini } from '../../../src/platforms/gemini/health.ts'
 
 test('retry and reset delays in every form Google words them', () => {
   expect(retrySecondsOf('Resource has been exhausted (retry in 12.5s)')).toBe(12.5)

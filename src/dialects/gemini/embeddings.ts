@@ -9,9 +9,9 @@
  * (as Google requires), so a key's model list cannot be passed by naming another model inside.
  */
 import { InvalidRequestError } from '../../core/errors.ts'
-import type { Dialect, ParsedRequest } from '../../dialects/dialect.ts'
-import { bareModel, geminiDialectFor } from '../../dialects/gemini/dialect.ts'
 import { emptyUsage } from '../../usage/tokens.ts'
+import type { Dialect, ParsedRequest } from '../dialect.ts'
+import { bareModel, geminiDialectFor } from './dialect.ts'
 
 /** The embedding methods of the Generative Language API. */
 export const EMBED_METHODS: ReadonlySet<string> = new Set(['embedContent', 'batchEmbedContents'])
