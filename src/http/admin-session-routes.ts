@@ -104,7 +104,7 @@ export function adminSessionRoutes(deps: AdminSessionRouteDeps) {
           pairCount,
           LOGIN_LIMITS.perUserAndIp,
           'admin_user_login_locked',
-          ip,
+          `${user.slice(0, 100)} from ${ip}`,
           `${LOGIN_LIMITS.perUserAndIp} sign-in attempts as "${user.slice(0, 100)}" from ${ip} within ${minutes} minutes; further attempts are refused for up to ${minutes} minutes`,
         )
         if (ipCount > LOGIN_LIMITS.perIp || pairCount > LOGIN_LIMITS.perUserAndIp) {
