@@ -118,7 +118,7 @@ describe('Bark webhooks', () => {
       ['level', 'loud'],
       ['sound', 'a b/../c'],
       ['icon', 'ftp://example.com/i.png'],
-    ]) {
+    ] as [string, string][]) {
       const bad = await r.admin('POST', '/admin/webhook/platforms', {
         type: 'bark',
         deviceKey: 'soundDevice02',
