@@ -179,7 +179,7 @@ export async function buildRelay(options: BuildOptions) {
     sendMail: nodemailerSender,
   })
   const faults = createFaultMonitor({ clock, notify: webhooks.notify })
-  const fetchFor = createAccountFetch({ baseFetch, urlPolicy })
+  const fetchFor = createAccountFetch({ baseFetch, urlPolicy, alert: webhooks.notify })
   const tokens = createTokenProvider({
     accounts,
     coord: stores.coord,

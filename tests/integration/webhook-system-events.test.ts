@@ -1,7 +1,8 @@
 /**
  * The seed's notification types and the system and security events, through HTTP against a real
  * webhook receiver (Bun.serve): `notificationTypes` switches (type off → nothing delivered),
- * admin sign-in and password-change lockouts as `security_alert`, and a Redis outage (a private
+ * admin sign-in and password-change lockouts and an account destination refused at send time (DNS
+ * rebinding) as `security_alert`, and a Redis outage (a private
  * redis-server killed and restarted) as `system_error` / `system_recovered` for storage, usage
  * counters and history, with a flapping outage announced once.
  */
@@ -183,6 +184,53 @@ describe('notification types and security alerts', () => {
     expect(of('unauthorized').map((h) => [h.accountName, h.notificationType])).toEqual([
       ['anomaly-on', 'accountAnomaly'],
     ])
+  })
+})
+
+describe('an account destination refused at send time', () => {
+  const dns = new Map<string, string[]>()
+  const clock = { t: Date.now(), now: () => clock.t }
+  let r: TestRelay
+  beforeAll(async () => {
+    r = await startRelay({
+      upstream: up,
+      clock,
+      resolveHost: async (name) => {
+        const hit = dns.get(name)
+        if (!hit) throw Object.assign(new Error(`ENOTFOUND ${name}`), { code: 'ENOTFOUND' })
+        return hit
+      },
+    })
+    await addReceiver(r, 'rebind')
+  })
+  afterAll(() => r.stop())
+
+  test('a name that now points at cloud metadata sends a security_alert naming the account', async () => {
+    dns.set('rebind.test', ['10.0.0.9'])
+    const id = await r.createConsoleAccount('rebound', { apiUrl: 'http://rebind.test/' })
+    const key = (await r.createKey()).key
+    dns.set('rebind.test', ['169.254.169.254'])
+    clock.t += 61_000
+    const res = await r.handle(
+      new Request('http://localhost/api/v1/messages', {
+        method: 'POST',
+        headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'claude-sonnet-4-6',
+          max_tokens: 5,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+      }),
+    )
+    expect(res.status).toBeGreaterThanOrEqual(500)
+    await res.text()
+    await until(
+      () => of('security_alert', 'upstream_address_refused').length > 0,
+      'the refused-address alert',
+    )
+    const [alert] = of('security_alert', 'upstream_address_refused')
+    expect(alert).toMatchObject({ subject: `rebound (${id})`, notificationType: 'securityAlert' })
+    expect(alert.message).toContain('outbound URL policy')
   })
 })
 
