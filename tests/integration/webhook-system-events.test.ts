@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { LOGIN_LIMITS } from '../../src/http/admin-routes.ts'
 import { createRedisStores } from '../../src/storage/redis/create.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
-import { postMessages } from '../helpers/messages.ts'
+import { messagesRequest, postMessages } from '../helpers/messages.ts'
 import { shouldRunRedis } from '../helpers/redis.ts'
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
@@ -24,6 +24,15 @@ async function until(cond: () => boolean, what: string, timeoutMs = 10_000) {
   while (!cond()) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`)
     await Bun.sleep(10)
+  }
+}
+
+/** Resolves once the relay's `/health` answers 200 (storage reachable again). */
+async function healthy(r: TestRelay) {
+  const t0 = Date.now()
+  while ((await fetch(`${r.url}/health`)).status !== 200) {
+    if (Date.now() - t0 > 10_000) throw new Error('storage did not come back')
+    await Bun.sleep(50)
   }
 }
 
@@ -211,17 +220,7 @@ describe('an account destination refused at send time', () => {
     const key = (await r.createKey()).key
     dns.set('rebind.test', ['169.254.169.254'])
     clock.t += 61_000
-    const res = await r.handle(
-      new Request('http://localhost/api/v1/messages', {
-        method: 'POST',
-        headers: { 'x-api-key': key, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          model: 'claude-sonnet-4-6',
-          max_tokens: 5,
-          messages: [{ role: 'user', content: 'hi' }],
-        }),
-      }),
-    )
+    const res = await r.handle(messagesRequest(key))
     expect(res.status).toBeGreaterThanOrEqual(500)
     await res.text()
     await until(
@@ -289,8 +288,7 @@ if (await shouldRunRedis('webhook system events on redis')) {
       expect(of('system_error', 'history_write_failed')[0].subject).toBe('request history')
 
       await redis.restart()
-      const t0 = Date.now()
-      while ((await health()) !== 200 && Date.now() - t0 < 10_000) await Bun.sleep(50)
+      await healthy(r)
       await until(
         () =>
           ['storage_unreachable', 'usage_write_failed', 'history_write_failed'].every(
@@ -311,8 +309,7 @@ if (await shouldRunRedis('webhook system events on redis')) {
       await redis.kill()
       expect(await health()).toBe(503)
       await redis.restart()
-      const t1 = Date.now()
-      while ((await health()) !== 200 && Date.now() - t1 < 10_000) await Bun.sleep(50)
+      await healthy(r)
       await r.relay.services.webhooks.idle()
       expect(of('system_error', 'storage_unreachable')).toHaveLength(1)
       expect(of('system_recovered', 'storage_unreachable')).toHaveLength(1)
@@ -333,9 +330,7 @@ if (await shouldRunRedis('webhook system events on redis')) {
         await redis.kill()
         expect((await fetch(`${r2.url}/health`)).status).toBe(503)
         await redis.restart()
-        const t0 = Date.now()
-        while ((await fetch(`${r2.url}/health`)).status !== 200 && Date.now() - t0 < 10_000)
-          await Bun.sleep(50)
+        await healthy(r2)
         await r2.relay.services.webhooks.idle()
         expect(hooks.filter((h) => h.path === '/sys2')).toEqual([])
       } finally {
