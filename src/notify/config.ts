@@ -6,7 +6,9 @@
  * its secrets removed.
  */
 import { Value } from '@sinclair/typebox/value'
+import type { SecretBox } from '../core/crypto.ts'
 import { InvalidRequestError } from '../core/errors.ts'
+import { maskUrl, TELEGRAM_API } from './formats.ts'
 import {
   BARK_LEVELS,
   NOTIFICATION_TYPES,
@@ -17,6 +19,7 @@ import {
   type WebhookPlatformType,
   type WebhookPlatformView,
   WebhookRetry,
+  type WebhookSecrets,
   WebhookSettings,
   type WebhookTarget,
 } from './model.ts'
@@ -343,4 +346,35 @@ export function platformError(type: WebhookPlatformType, text: string): string |
   if (code === undefined || code === 0) return null
   const msg = type === 'feishu' ? (json.msg ?? json.StatusMessage) : json.errmsg
   return `${type} error ${String(code)}: ${String(msg ?? '')}`
+}
+
+/** A parsed platform as stored: its secrets sealed with `box`, its URL masked for display. */
+export async function sealPlatform(
+  box: Pick<SecretBox, 'encrypt'>,
+  id: string,
+  parsed: ParsedPlatform,
+  createdAt: string,
+  now: number,
+): Promise<StoredWebhookPlatform> {
+  const { target } = parsed
+  const secrets: WebhookSecrets = { url: target.url }
+  if (target.secret) secrets.secret = target.secret
+  if (target.botToken) secrets.botToken = target.botToken
+  const stored: StoredWebhookPlatform = {
+    id,
+    type: target.type,
+    name: parsed.name,
+    enabled: parsed.enabled,
+    sealed: await box.encrypt(JSON.stringify(secrets)),
+    maskedUrl: maskUrl(
+      target.type === 'telegram' ? (target.apiBaseUrl ?? TELEGRAM_API) : target.url,
+    ),
+    hasSecret: !!target.secret,
+    hasBotToken: !!target.botToken,
+    createdAt,
+    updatedAt: new Date(now).toISOString(),
+  }
+  if (target.chatId !== undefined) stored.chatId = target.chatId
+  if (target.apiBaseUrl !== undefined) stored.apiBaseUrl = target.apiBaseUrl
+  return { ...stored, ...barkOf(target) }
 }

@@ -31,8 +31,9 @@ import {
   platformError,
   platformView,
   redactFor,
+  sealPlatform,
 } from './config.ts'
-import { eventText, eventTitle, formatFor, maskUrl, TELEGRAM_API } from './formats.ts'
+import { eventText, eventTitle, formatFor } from './formats.ts'
 import {
   type DeliveryResult,
   NOTIFICATION_TYPE_OF,
@@ -156,33 +157,8 @@ export function createWebhookService(options: WebhookServiceOptions) {
     return { target: { ...target, ...barkOf(p) }, name: p.name, enabled: p.enabled }
   }
 
-  async function seal(
-    id: string,
-    parsed: ParsedPlatform,
-    createdAt: string,
-  ): Promise<StoredWebhookPlatform> {
-    const { target } = parsed
-    const secrets: WebhookSecrets = { url: target.url }
-    if (target.secret) secrets.secret = target.secret
-    if (target.botToken) secrets.botToken = target.botToken
-    const stored: StoredWebhookPlatform = {
-      id,
-      type: target.type,
-      name: parsed.name,
-      enabled: parsed.enabled,
-      sealed: await box.encrypt(JSON.stringify(secrets)),
-      maskedUrl: maskUrl(
-        target.type === 'telegram' ? (target.apiBaseUrl ?? TELEGRAM_API) : target.url,
-      ),
-      hasSecret: !!target.secret,
-      hasBotToken: !!target.botToken,
-      createdAt,
-      updatedAt: new Date(clock.now()).toISOString(),
-    }
-    if (target.chatId !== undefined) stored.chatId = target.chatId
-    if (target.apiBaseUrl !== undefined) stored.apiBaseUrl = target.apiBaseUrl
-    return { ...stored, ...barkOf(target) }
-  }
+  const seal = (id: string, parsed: ParsedPlatform, createdAt: string) =>
+    sealPlatform(box, id, parsed, createdAt, clock.now())
 
   /** The URL policy at entry: a 400 when the platform's URL is refused. */
   async function checkTarget(parsed: ParsedPlatform): Promise<ParsedPlatform> {
