@@ -8,13 +8,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { randomBytes } from 'node:crypto'
 import Redis from 'ioredis'
-import { createSecretBox } from '../../src/core/crypto.ts'
-import { type ImportReport, importFromOld } from '../../src/migrate/import.ts'
-import { bunPasswordHasher, openBunSqlite } from '../../src/runtime/bun.ts'
-import { connectOldRedis } from '../../src/storage/old-crs/redis-reader.ts'
+import type { ImportReport } from '../../src/migrate/import.ts'
+import { openBunSqlite } from '../../src/runtime/bun.ts'
 import { createSqliteStores } from '../../src/storage/sqlite/create.ts'
 import type { Stores } from '../../src/storage/stores.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
+import { importOld } from '../helpers/old-import.ts'
 import { deletePrefix, REDIS_TEST_URL, shouldRunRedis } from '../helpers/redis.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
 
@@ -83,26 +82,7 @@ function oldConfig() {
   }
 }
 
-async function importOnce(): Promise<ImportReport> {
-  const old = await connectOldRedis(REDIS_TEST_URL)
-  try {
-    return await importFromOld({
-      old,
-      oldPrefix: `${prefix}:`,
-      source: `test-${prefix}`,
-      stores,
-      encryptionKey: ENC,
-      box: createSecretBox(ENC),
-      hasher: bunPasswordHasher,
-      tzOffsetHours: 8,
-      retentionMs: 30 * 86_400_000,
-      dryRun: false,
-      adminEnvDigest: null,
-    })
-  } finally {
-    await old.close()
-  }
-}
+const importOnce = () => importOld(prefix, stores, ENC)
 
 describe.skipIf(!run)('import-crs: webhook configuration', () => {
   let report: ImportReport
