@@ -28,6 +28,7 @@ import { createServerHooks } from './http/server-hooks.ts'
 import { createKeyService } from './keys/service.ts'
 import { startMaintenance } from './maintenance.ts'
 import { createMetrics } from './metrics/service.ts'
+import { createFaultMonitor } from './notify/faults.ts'
 import { createWebhookService } from './notify/service.ts'
 import { createBedrockAdapter } from './platforms/bedrock/adapter.ts'
 import { createCcrAdapter } from './platforms/ccr/adapter.ts'
@@ -177,7 +178,8 @@ export async function buildRelay(options: BuildOptions) {
     urlPolicy,
     sendMail: nodemailerSender,
   })
-  const fetchFor = createAccountFetch({ baseFetch, urlPolicy })
+  const faults = createFaultMonitor({ clock, notify: webhooks.notify })
+  const fetchFor = createAccountFetch({ baseFetch, urlPolicy, alert: webhooks.notify })
   const tokens = createTokenProvider({
     accounts,
     coord: stores.coord,
@@ -276,6 +278,7 @@ export async function buildRelay(options: BuildOptions) {
     retentionMs: config.TOKEN_USAGE_RETENTION,
     flushMs: config.USAGE_FLUSH_INTERVAL,
     beforeFlush: deferred.settle,
+    faults,
   })
   const history = createHistoryService({
     repo: stores.history,
@@ -286,6 +289,7 @@ export async function buildRelay(options: BuildOptions) {
     defaults: historyDefaults(config.TOKEN_USAGE_RETENTION),
     writer: options.historyWriter,
     beforeFlush: deferred.settle,
+    faults,
     // Never the admin password or other chosen values: a redacted guess would confirm it.
     knownSecrets: () => accounts.knownSecrets(),
   })
@@ -377,6 +381,7 @@ export async function buildRelay(options: BuildOptions) {
     ipOf: clientIpResolver(config, server, (message) => logger.warn(message)),
     upgrade: server.upgrade,
     readAsset: options.readAsset,
+    faults,
   })
   const maintenance = startMaintenance({
     accounts,
@@ -386,6 +391,7 @@ export async function buildRelay(options: BuildOptions) {
     clock,
     logger,
     cleanupIntervalMs: config.CLEANUP_INTERVAL,
+    faults,
   })
 
   // Stop order: nothing new is started, in-flight recording is handed over, queues are

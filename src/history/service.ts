@@ -5,8 +5,10 @@
  * the response path, queried with combined filters and exact totals, and kept bounded by age and
  * by total size. The capture settings are persisted and shared by every instance.
  */
+
 import type { CoordRepository } from '../coord/repository.ts'
 import { InvalidRequestError } from '../core/errors.ts'
+import { type FaultReporter, faultText, ignoreFaults } from '../core/faults.ts'
 import type { Clock, Logger } from '../core/ports.ts'
 import { nextTurn, serialFlush } from '../core/serial-flush.ts'
 import type { RequestOutcome, RequestRecorder } from '../relay/recorder.ts'
@@ -41,6 +43,8 @@ export interface HistoryServiceOptions {
   beforeFlush?: () => void
   /** Who builds and stores the records (default: inline, on this thread). */
   writer?: HistoryWriter
+  /** Told when writes start failing (`history_write_failed`) and when they pass again. */
+  faults?: FaultReporter
 }
 
 /** Checks and normalises a settings update (accepts the old system's field names too). */
@@ -76,6 +80,7 @@ export function parseHistoryConfig(
 /** Creates the history service. */
 export function createHistoryService(options: HistoryServiceOptions) {
   const { repo, settings, coord, clock, logger } = options
+  const faults = options.faults ?? ignoreFaults
   let config: HistoryConfig = { ...options.defaults }
   const writer = options.writer ?? inlineHistoryWriter(repo, logger)
   /**
@@ -166,8 +171,13 @@ export function createHistoryService(options: HistoryServiceOptions) {
         const perRecord = Math.max(0.001, (performance.now() - t) / batch.length)
         slice = Math.min(SLICE, Math.max(4, Math.round(SLICE_MS / perRecord)))
         await written
+        faults.recovered('history_write_failed')
       } catch (err) {
         logger.warn('history write failed; will retry', { records: batch.length, error: err })
+        faults.failed(
+          'history_write_failed',
+          `Request history cannot be written: ${faultText(err)}`,
+        )
         queue = batch.concat(queue)
         for (const o of batch) queuedChars += charsOf(o)
         break

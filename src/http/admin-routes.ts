@@ -10,6 +10,7 @@ import type { CoordRepository } from '../coord/repository.ts'
 import type { Clock } from '../core/ports.ts'
 import { createKeyAdmin } from '../keys/admin.ts'
 import type { KeyService } from '../keys/service.ts'
+import type { SystemNotice } from '../notify/model.ts'
 import type { UsageService } from '../usage/service.ts'
 import type { AdminGuardDeps } from './admin-guard.ts'
 import { adminKeyRoutes } from './admin-key-routes.ts'
@@ -29,6 +30,8 @@ export interface AdminRouteDeps {
   coord: CoordRepository
   clock: Clock
   ipOf: (request: Request) => string
+  /** Sends security alerts (sign-in lockouts). */
+  alert?: (notice: SystemNotice) => void
 }
 
 /** Admin controller for sessions and keys. */

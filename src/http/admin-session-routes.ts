@@ -11,6 +11,7 @@ import type { CoordRepository } from '../coord/repository.ts'
 import { AuthenticationError, RateLimitError } from '../core/errors.ts'
 import { newId } from '../core/ids.ts'
 import type { Clock } from '../core/ports.ts'
+import type { SystemNotice } from '../notify/model.ts'
 import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
 import { BODY_LIMITS, parseLimitedBody } from './body-limit.ts'
 
@@ -22,6 +23,8 @@ export interface AdminSessionRouteDeps {
   coord: CoordRepository
   clock: Clock
   ipOf: (request: Request) => string
+  /** Sends a `security_alert` (webhooks) when a limit below locks someone out. */
+  alert?: (notice: SystemNotice) => void
 }
 
 /**
@@ -61,6 +64,20 @@ const LoginBody = t.Object({
 /** Admin controller for sign-in and sessions. */
 export function adminSessionRoutes(deps: AdminSessionRouteDeps) {
   const { coord, clock } = deps
+  const minutes = LOGIN_LIMITS.windowMs / 60_000
+  /**
+   * A `security_alert` when a count first passes its limit: the increments are atomic, so exactly
+   * one attempt sees `limit + 1`, on whichever instance, and the alert is sent once per lockout.
+   */
+  const alertAt = (
+    count: number,
+    limit: number,
+    code: string,
+    subject: string,
+    message: string,
+  ) => {
+    if (count === limit + 1) deps.alert?.({ type: 'security_alert', code, subject, message })
+  }
   const web = new Elysia({ name: 'crs.web-auth' })
     .use(jwt({ name: 'adminJwt', secret: deps.jwtSecret, exp: '24h' }))
     .post(
@@ -76,6 +93,20 @@ export function adminSessionRoutes(deps: AdminSessionRouteDeps) {
           coord.incrementTemp(ipKey, LOGIN_LIMITS.windowMs),
           coord.incrementTemp(pairKey, LOGIN_LIMITS.windowMs),
         ])
+        alertAt(
+          ipCount,
+          LOGIN_LIMITS.perIp,
+          'admin_login_locked',
+          ip,
+          `${LOGIN_LIMITS.perIp} admin sign-in attempts from ${ip} within ${minutes} minutes; further attempts from it are refused for up to ${minutes} minutes`,
+        )
+        alertAt(
+          pairCount,
+          LOGIN_LIMITS.perUserAndIp,
+          'admin_user_login_locked',
+          `${user.slice(0, 100)} from ${ip}`,
+          `${LOGIN_LIMITS.perUserAndIp} sign-in attempts as "${user.slice(0, 100)}" from ${ip} within ${minutes} minutes; further attempts are refused for up to ${minutes} minutes`,
+        )
         if (ipCount > LOGIN_LIMITS.perIp || pairCount > LOGIN_LIMITS.perUserAndIp) {
           throw new RateLimitError('Too many sign-in attempts from this address; try again later', {
             retryAfter: LOGIN_LIMITS.windowMs / 1000,
@@ -88,7 +119,13 @@ export function adminSessionRoutes(deps: AdminSessionRouteDeps) {
         try {
           claims = await deps.auth.login(body.username, body.password)
         } catch (err) {
-          await coord.incrementTemp(userKey, LOGIN_LIMITS.windowMs)
+          alertAt(
+            await coord.incrementTemp(userKey, LOGIN_LIMITS.windowMs),
+            LOGIN_LIMITS.delayAfter - 1,
+            'admin_login_failures',
+            user.slice(0, 100),
+            `${LOGIN_LIMITS.delayAfter} failed sign-ins as "${user.slice(0, 100)}" within ${minutes} minutes (last from ${ip}); its sign-ins are now slowed down`,
+          )
           deps.guard.audit.record({
             actor: body.username.slice(0, 100),
             ip,
@@ -175,10 +212,15 @@ export function adminSessionRoutes(deps: AdminSessionRouteDeps) {
       async ({ body, audit, admin }) => {
         // A stolen session must not be able to guess the current password at full speed.
         const attemptsKey = `password-change-attempt:${admin.toLowerCase()}`
-        if (
-          (await coord.incrementTemp(attemptsKey, LOGIN_LIMITS.windowMs)) >
-          LOGIN_LIMITS.passwordChanges
+        const attempts = await coord.incrementTemp(attemptsKey, LOGIN_LIMITS.windowMs)
+        alertAt(
+          attempts,
+          LOGIN_LIMITS.passwordChanges,
+          'admin_password_change_locked',
+          admin,
+          `${LOGIN_LIMITS.passwordChanges} password change attempts of "${admin}" with a wrong current password within ${minutes} minutes (a stolen session guessing?); further changes are refused for up to ${minutes} minutes`,
         )
+        if (attempts > LOGIN_LIMITS.passwordChanges)
           throw new RateLimitError('Too many password change attempts; try again later', {
             retryAfter: LOGIN_LIMITS.windowMs / 1000,
             details: { limit_type: 'password_change_attempts' },

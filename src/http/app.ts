@@ -2,11 +2,13 @@
  * @module
  * Composition of the HTTP surface: plugins, error mapping and every controller.
  */
+
 import { Elysia } from 'elysia'
 import type { AccountService } from '../accounts/service.ts'
 import type { AuditLog } from '../admin/audit.ts'
 import type { AdminAuthService } from '../admin/auth-service.ts'
 import type { Config } from '../config/schema.ts'
+import type { FaultReporter } from '../core/faults.ts'
 import type { Clock, Logger } from '../core/ports.ts'
 import type { HistoryService } from '../history/service.ts'
 import type { KeyService } from '../keys/service.ts'
@@ -84,6 +86,8 @@ export interface AppDeps {
   upgrade?: (request: Request, session: unknown) => boolean
   /** Reads a built web UI file (served at `/web`); absent = the UI is not built. */
   readAsset?: (path: string) => Promise<WebAsset | null>
+  /** Told what the health checks find about storage (webhook system events). */
+  faults?: FaultReporter
 }
 
 /** Builds the Elysia app (no socket is opened here). */
@@ -185,6 +189,7 @@ export function createApp(deps: AppDeps) {
         coord: deps.stores.coord,
         clock: deps.clock,
         ipOf: deps.ipOf,
+        alert: deps.services.webhooks.notify,
       }),
     )
     .use(

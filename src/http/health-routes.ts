@@ -4,8 +4,9 @@
  * is down); `/health/ready` is also 503 while the process drains for shutdown.
  */
 import { Elysia } from 'elysia'
+import type { FaultReporter } from '../core/faults.ts'
 import type { Clock } from '../core/ports.ts'
-import type { Stores } from '../storage/stores.ts'
+import { pingWithin, type Stores, storageDownText } from '../storage/stores.ts'
 
 /** What the health routes need. */
 export interface HealthDeps {
@@ -14,16 +15,18 @@ export interface HealthDeps {
   version: string
   startedAt: number
   isDraining: () => boolean
+  /** Told when a check finds storage unreachable (`storage_unreachable`) and reachable again. */
+  faults?: FaultReporter
 }
 
-async function storageHealth(stores: HealthDeps['stores']) {
+async function storageHealth(deps: Pick<HealthDeps, 'stores' | 'faults'>) {
+  const { stores } = deps
   try {
-    const latencyMs = await Promise.race([
-      stores.ping(),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000)),
-    ])
+    const latencyMs = await pingWithin(stores, 2000)
+    deps.faults?.recovered('storage_unreachable')
     return { kind: stores.kind, ok: true, latencyMs: Math.round(latencyMs * 100) / 100 }
-  } catch {
+  } catch (err) {
+    deps.faults?.failed('storage_unreachable', storageDownText(stores.kind, err))
     return { kind: stores.kind, ok: false, latencyMs: null }
   }
 }
@@ -31,7 +34,7 @@ async function storageHealth(stores: HealthDeps['stores']) {
 /** Health controller. */
 export function healthRoutes(deps: HealthDeps) {
   const body = async () => {
-    const storage = await storageHealth(deps.stores)
+    const storage = await storageHealth(deps)
     return {
       status: storage.ok ? 'ok' : 'unhealthy',
       version: deps.version,

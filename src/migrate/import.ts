@@ -15,6 +15,8 @@ import type { PasswordHasher } from '../core/ports.ts'
 import type { HistoryRecord } from '../history/model.ts'
 import type { ApiKey } from '../keys/model.ts'
 import { KEY_CHANNEL } from '../keys/service.ts'
+import { normalizeSettings } from '../notify/config.ts'
+import { WEBHOOK_SETTING } from '../notify/service.ts'
 import type { Stores } from '../storage/stores.ts'
 import {
   COUNTER_FIELDS,
@@ -53,7 +55,8 @@ import {
   mapDroidAccount,
   PLATFORM_ACCOUNT_PREFIXES,
 } from './map-platforms.ts'
-import { escapeGlob, type OldRedis } from './read-old.ts'
+import { escapeGlob, type OldRedis, oldRecord } from './read-old.ts'
+import { mapWebhookConfig } from './webhooks.ts'
 
 /** Progress of a long phase (the CLI draws it). */
 export interface ProgressSink {
@@ -76,7 +79,10 @@ export interface ImportReport {
   dryRun: boolean
   source: string
   scannedKeys: number
-  kinds: Record<'groups' | 'accounts' | 'apiKeys' | 'counters' | 'history' | 'admin', KindReport>
+  kinds: Record<
+    'groups' | 'accounts' | 'apiKeys' | 'counters' | 'history' | 'admin' | 'webhooks',
+    KindReport
+  >
   /** Old keys not imported, by family (sessions, indexes, runtime state…). */
   ignored: Record<string, number>
   /** Warnings and facts worth reading (one line each). */
@@ -190,6 +196,7 @@ interface Classified {
   counters: string[]
   history: string[]
   admin: boolean
+  webhookConfig: boolean
   unsupported: Record<string, number>
   ignored: Record<string, number>
 }
@@ -207,6 +214,7 @@ function classify(keys: Iterable<string>): Classified {
     counters: [],
     history: [],
     admin: false,
+    webhookConfig: false,
     unsupported: {},
     ignored: {},
   }
@@ -233,6 +241,7 @@ function classify(keys: Iterable<string>): Classified {
     if (k === 'apikey:hash_map') c.hashMap = true
     else if (k === 'account_groups') c.groupSet = true
     else if (k === 'session:admin_credentials') c.admin = true
+    else if (k === 'webhook_config:default') c.webhookConfig = true
     else if (k.startsWith('usage:') || k.startsWith('account_usage:')) c.counters.push(k)
     else {
       const hit = byId.find(([p]) => rest(k, p) !== null)
@@ -269,6 +278,7 @@ export async function importFromOld(options: ImportOptions): Promise<ImportRepor
       counters: emptyKind(),
       history: emptyKind(),
       admin: emptyKind(),
+      webhooks: emptyKind(),
     },
     ignored: {},
     notes: [],
@@ -508,6 +518,9 @@ export async function importFromOld(options: ImportOptions): Promise<ImportRepor
   // 7. Admin credentials.
   await importAdmin(options, c.admin, ledger, report, now())
 
+  // 8. Webhook configuration (switches, retry policy, platforms sealed under their old ids).
+  if (c.webhookConfig) await importWebhooks(options, ledger, report, now())
+
   if (!dryRun) {
     const k = report.kinds
     await ledger.save({
@@ -533,6 +546,33 @@ export async function importFromOld(options: ImportOptions): Promise<ImportRepor
 }
 
 type Outcome = 'imported' | 'updated' | 'unchanged'
+
+/** `webhook_config:default` into the `webhooks` settings document. */
+async function importWebhooks(
+  options: ImportOptions,
+  ledger: Ledger,
+  report: ImportReport,
+  nowMs: number,
+): Promise<void> {
+  const kind = report.kinds.webhooks
+  const text = (await options.old.strings([`${options.oldPrefix}webhook_config:default`]))[0]
+  const raw = oldRecord(text ?? undefined)
+  if (!raw) {
+    skip(kind, 'webhook_config:default is not a JSON object')
+    return
+  }
+  const fp = fingerprint(raw)
+  const stored = await options.stores.settings.get(WEBHOOK_SETTING)
+  if (stored && ledger.get<string>('entities', 'webhooks') === fp) {
+    kind.unchanged++
+    return
+  }
+  const mapped = await mapWebhookConfig(raw, normalizeSettings(stored), options.box, nowMs)
+  for (const [reason, n] of Object.entries(mapped.skipped)) skip(kind, reason, n)
+  if (!options.dryRun) await options.stores.settings.put(WEBHOOK_SETTING, mapped.doc)
+  ledger.set('entities', 'webhooks', fp)
+  count(kind, stored ? 'updated' : 'imported')
+}
 
 /** Version of the history mapping (2: priced, canonical model names, request headers kept). */
 const HISTORY_MAPPING = 2

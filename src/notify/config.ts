@@ -6,8 +6,12 @@
  * its secrets removed.
  */
 import { Value } from '@sinclair/typebox/value'
+import type { SecretBox } from '../core/crypto.ts'
 import { InvalidRequestError } from '../core/errors.ts'
+import { maskUrl, TELEGRAM_API } from './formats.ts'
 import {
+  BARK_LEVELS,
+  NOTIFICATION_TYPES,
   StoredWebhookPlatform,
   WEBHOOK_EVENT_TYPES,
   WEBHOOK_PLATFORM_TYPES,
@@ -15,6 +19,7 @@ import {
   type WebhookPlatformType,
   type WebhookPlatformView,
   WebhookRetry,
+  type WebhookSecrets,
   WebhookSettings,
   type WebhookTarget,
 } from './model.ts'
@@ -79,6 +84,39 @@ function barkUrl(type: WebhookPlatformType, input: Body): string | undefined {
     throw new InvalidRequestError('deviceKey: expected a Bark device key')
   const server = typeof input.serverUrl === 'string' && input.serverUrl.trim()
   return `${(server || 'https://api.day.app').replace(/\/+$/, '')}/${key}`
+}
+
+/** The seed's optional Bark fields. */
+const BARK_OPTIONS = ['sound', 'group', 'level', 'icon'] as const
+type BarkOptions = Pick<WebhookTarget, (typeof BARK_OPTIONS)[number]>
+
+/** The Bark fields `from` has (stored platform, target or view), without the undefined ones. */
+export function barkOf(from: BarkOptions): BarkOptions {
+  const out: BarkOptions = {}
+  if (from.sound !== undefined) out.sound = from.sound
+  if (from.group !== undefined) out.group = from.group
+  if (from.level !== undefined) out.level = from.level
+  if (from.icon !== undefined) out.icon = from.icon
+  return out
+}
+
+/** Bark's optional fields: each checked, left out → kept from `current`, null or '' → cleared. */
+function barkOptions(input: Body, current: WebhookTarget | undefined): BarkOptions {
+  const sound = optionalText('sound', input.sound, 64)
+  if (sound && !/^[A-Za-z0-9_.-]+$/.test(sound))
+    throw new InvalidRequestError('sound: expected a Bark sound name such as minuet')
+  const group = optionalText('group', input.group, 64)
+  const level = optionalText('level', input.level, 32)
+  const knownLevel = BARK_LEVELS.find((l) => l === level)
+  if (level && !knownLevel)
+    throw new InvalidRequestError(`level: expected one of ${BARK_LEVELS.join(', ')}`)
+  const icon = optionalText('icon', input.icon, 2048)
+  return barkOf({
+    sound: sound === null ? undefined : (sound ?? current?.sound),
+    group: group === null ? undefined : (group ?? current?.group),
+    level: level === null ? undefined : (knownLevel ?? current?.level),
+    icon: icon === null ? undefined : icon ? checkHttpUrl('icon', icon) : current?.icon,
+  })
 }
 
 function optionalText(field: string, value: unknown, max: number): string | undefined | null {
@@ -147,6 +185,12 @@ export function parsePlatformInput(input: Body, current: ParsedPlatform | null):
         : checkHttpUrl('url', barkUrl(type, input) ?? input.url ?? base?.target.url)
   }
 
+  if (type === 'bark') Object.assign(target, barkOptions(input, base?.target))
+  else
+    for (const field of BARK_OPTIONS)
+      if (input[field] !== undefined && input[field] !== null && input[field] !== '')
+        throw new InvalidRequestError(`${field}: only used by bark`)
+
   if (secret && !SIGNED.has(type))
     throw new InvalidRequestError(`secret: ${type} webhooks are not signed`)
   const keptSecret = secret === null ? undefined : (secret ?? base?.target.secret)
@@ -154,11 +198,34 @@ export function parsePlatformInput(input: Body, current: ParsedPlatform | null):
   return { target, name, enabled }
 }
 
-/** Applies a settings update (`enabled`, `events`, `retry`), checking every field. */
+/** `current` with the `name → true/false` switches of `input` applied, each name checked. */
+function parseSwitches<K extends string>(
+  field: string,
+  what: string,
+  names: readonly K[],
+  input: unknown,
+  current: Record<K, boolean>,
+): Record<K, boolean> {
+  if (!isRecord(input))
+    throw new InvalidRequestError(`${field}: expected an object of ${what} → true/false`)
+  const next = { ...current }
+  for (const [k, v] of Object.entries(input)) {
+    const name = names.find((n) => n === k)
+    if (!name)
+      throw new InvalidRequestError(`${field}.${k}: unknown ${what} (expected ${names.join(', ')})`)
+    if (typeof v !== 'boolean')
+      throw new InvalidRequestError(`${field}.${k}: expected true or false`)
+    next[name] = v
+  }
+  return next
+}
+
+/** Applies a settings update (`enabled`, `events`, `notificationTypes`, `retry`), checking every field. */
 export function parseConfigUpdate(input: Body, current: WebhookSettings): WebhookSettings {
   const next: WebhookSettings = {
     ...current,
     events: { ...current.events },
+    notificationTypes: { ...current.notificationTypes },
     retry: { ...current.retry },
   }
   if (input.enabled !== undefined) {
@@ -166,20 +233,22 @@ export function parseConfigUpdate(input: Body, current: WebhookSettings): Webhoo
       throw new InvalidRequestError('enabled: expected true or false')
     next.enabled = input.enabled
   }
-  if (input.events !== undefined) {
-    if (!isRecord(input.events))
-      throw new InvalidRequestError('events: expected an object of event type → true/false')
-    for (const [k, v] of Object.entries(input.events)) {
-      const type = WEBHOOK_EVENT_TYPES.find((t) => t === k)
-      if (!type)
-        throw new InvalidRequestError(
-          `events.${k}: unknown event type (expected ${WEBHOOK_EVENT_TYPES.join(', ')})`,
-        )
-      if (typeof v !== 'boolean')
-        throw new InvalidRequestError(`events.${k}: expected true or false`)
-      next.events[type] = v
-    }
-  }
+  if (input.events !== undefined)
+    next.events = parseSwitches(
+      'events',
+      'event type',
+      WEBHOOK_EVENT_TYPES,
+      input.events,
+      next.events,
+    )
+  if (input.notificationTypes !== undefined)
+    next.notificationTypes = parseSwitches(
+      'notificationTypes',
+      'notification type',
+      NOTIFICATION_TYPES,
+      input.notificationTypes,
+      next.notificationTypes,
+    )
   if (input.retry !== undefined) {
     if (!isRecord(input.retry)) throw new InvalidRequestError('retry: expected an object')
     for (const [k, v] of Object.entries(input.retry)) {
@@ -209,6 +278,11 @@ export function normalizeSettings(raw: unknown): WebhookSettings {
       const v = raw.events[t]
       if (typeof v === 'boolean') doc.events[t] = v
     }
+  if (isRecord(raw.notificationTypes))
+    for (const t of NOTIFICATION_TYPES) {
+      const v = raw.notificationTypes[t]
+      if (typeof v === 'boolean') doc.notificationTypes[t] = v
+    }
   if (isRecord(raw.retry)) {
     const retry = { ...doc.retry, ...raw.retry }
     if (Value.Check(WebhookRetry, retry)) doc.retry = retry
@@ -235,7 +309,7 @@ export function platformView(p: StoredWebhookPlatform): WebhookPlatformView {
   }
   if (p.chatId !== undefined) view.chatId = p.chatId
   if (p.apiBaseUrl !== undefined) view.apiBaseUrl = p.apiBaseUrl
-  return view
+  return { ...view, ...barkOf(p) }
 }
 
 /** The whole configuration as the admin API shows it. */
@@ -243,6 +317,7 @@ export function configView(doc: WebhookSettings): WebhookConfigView {
   return {
     enabled: doc.enabled,
     events: { ...doc.events },
+    notificationTypes: { ...doc.notificationTypes },
     retry: { ...doc.retry },
     platforms: doc.platforms.map(platformView),
   }
@@ -271,4 +346,35 @@ export function platformError(type: WebhookPlatformType, text: string): string |
   if (code === undefined || code === 0) return null
   const msg = type === 'feishu' ? (json.msg ?? json.StatusMessage) : json.errmsg
   return `${type} error ${String(code)}: ${String(msg ?? '')}`
+}
+
+/** A parsed platform as stored: its secrets sealed with `box`, its URL masked for display. */
+export async function sealPlatform(
+  box: Pick<SecretBox, 'encrypt'>,
+  id: string,
+  parsed: ParsedPlatform,
+  createdAt: string,
+  now: number,
+): Promise<StoredWebhookPlatform> {
+  const { target } = parsed
+  const secrets: WebhookSecrets = { url: target.url }
+  if (target.secret) secrets.secret = target.secret
+  if (target.botToken) secrets.botToken = target.botToken
+  const stored: StoredWebhookPlatform = {
+    id,
+    type: target.type,
+    name: parsed.name,
+    enabled: parsed.enabled,
+    sealed: await box.encrypt(JSON.stringify(secrets)),
+    maskedUrl: maskUrl(
+      target.type === 'telegram' ? (target.apiBaseUrl ?? TELEGRAM_API) : target.url,
+    ),
+    hasSecret: !!target.secret,
+    hasBotToken: !!target.botToken,
+    createdAt,
+    updatedAt: new Date(now).toISOString(),
+  }
+  if (target.chatId !== undefined) stored.chatId = target.chatId
+  if (target.apiBaseUrl !== undefined) stored.apiBaseUrl = target.apiBaseUrl
+  return { ...stored, ...barkOf(target) }
 }

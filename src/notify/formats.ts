@@ -9,12 +9,13 @@
  * `timestamp.body`. Only Web Crypto is used, so this runs on Bun and Deno.
  */
 import { toHex } from '../core/crypto.ts'
-import type {
-  WebhookEvent,
-  WebhookEventType,
-  WebhookPlatformType,
-  WebhookRequest,
-  WebhookTarget,
+import {
+  NOTIFICATION_TYPE_OF,
+  type WebhookEvent,
+  type WebhookEventType,
+  type WebhookPlatformType,
+  type WebhookRequest,
+  type WebhookTarget,
 } from './model.ts'
 
 /** Options shared by the formatters. */
@@ -41,6 +42,9 @@ const TITLES: Record<WebhookEventType, string> = {
   session_reset: '5-hour window reset',
   quota_exceeded: 'Daily quota exceeded',
   subscription_expiring: 'Subscription expiring',
+  system_error: 'System error',
+  system_recovered: 'System recovered',
+  security_alert: 'Security alert',
   test: 'Test notification',
 }
 
@@ -56,8 +60,28 @@ const COLORS: Record<WebhookEventType, number> = {
   session_reset: 0x22c55e,
   quota_exceeded: 0xf59e0b,
   subscription_expiring: 0xf59e0b,
+  system_error: 0xef4444,
+  system_recovered: 0x22c55e,
+  security_alert: 0xef4444,
   test: 0x6b7280,
 }
+
+/** Events that say something is well again. */
+const GOOD_NEWS: ReadonlySet<WebhookEventType> = new Set([
+  'recovered',
+  'session_reset',
+  'system_recovered',
+])
+
+/** Events someone should look at soon (Bark sends them time-sensitive unless a level is set). */
+const URGENT: ReadonlySet<WebhookEventType> = new Set([
+  'unauthorized',
+  'blocked',
+  'refresh_failed',
+  'quota_exceeded',
+  'system_error',
+  'security_alert',
+])
 
 const encoder = new TextEncoder()
 
@@ -70,9 +94,10 @@ export function eventTitle(event: WebhookEvent): string {
 export function eventFields(event: WebhookEvent): [string, string][] {
   const account = event.accountId ? `${event.accountName} (${event.accountId})` : event.accountName
   const fields: [string, string][] = [
-    ['Account', account],
+    event.subject !== undefined ? ['Source', event.subject] : ['Account', account],
     ['Event', event.type],
   ]
+  if (event.code) fields.push(['Code', event.code])
   if (event.message) fields.push(['Message', event.message])
   if (event.until !== null) fields.push(['Until', new Date(event.until).toISOString()])
   fields.push(['Time', new Date(event.at).toISOString()])
@@ -124,15 +149,18 @@ export function toBase64(bytes: Uint8Array): string {
   return btoa(bin)
 }
 
-/** The event as generic JSON (the body of a `custom` webhook). */
+/** The event as generic JSON (the body of a `custom` webhook); `subject` and `code` when set. */
 export function customPayload(event: WebhookEvent) {
   return {
     type: event.type,
+    notificationType: NOTIFICATION_TYPE_OF[event.type],
     title: eventTitle(event),
     text: eventText(event),
     accountId: event.accountId,
     accountName: event.accountName,
     platform: event.platform,
+    ...(event.subject !== undefined ? { subject: event.subject } : {}),
+    ...(event.code !== undefined ? { code: event.code } : {}),
     message: event.message,
     until: event.until === null ? null : new Date(event.until).toISOString(),
     at: new Date(event.at).toISOString(),
@@ -207,12 +235,7 @@ export async function formatFeishu(
     config: { wide_screen_mode: true },
     header: {
       title: { tag: 'plain_text', content: eventTitle(event) },
-      template:
-        event.type === 'recovered' || event.type === 'session_reset'
-          ? 'green'
-          : event.type === 'test'
-            ? 'grey'
-            : 'red',
+      template: GOOD_NEWS.has(event.type) ? 'green' : event.type === 'test' ? 'grey' : 'red',
     },
     elements: [{ tag: 'div', text: { tag: 'lark_md', content: markdownLines(event) } }],
   }
@@ -254,19 +277,20 @@ export function formatWecom(target: WebhookTarget, event: WebhookEvent): Webhook
 
 /**
  * Bark (iOS push): the URL is the Bark server with the device key as its path
- * (`https://api.day.app/<deviceKey>`); the event goes as Bark's JSON push, grouped under the relay,
- * time-sensitive for the events that need someone soon.
+ * (`https://api.day.app/<deviceKey>`); the event goes as Bark's JSON push, grouped under the
+ * platform's `group` (default `claude-relay`), at its `level` (default time-sensitive for the
+ * events that need someone soon), with its `sound` and `icon` when set.
  */
 export function formatBark(target: WebhookTarget, event: WebhookEvent): WebhookRequest {
-  const urgent = ['unauthorized', 'blocked', 'refresh_failed', 'quota_exceeded'].includes(
-    event.type,
-  )
-  return post(target.url, {
+  const push: Record<string, string> = {
     title: eventTitle(event),
     body: eventText(event),
-    group: 'claude-relay',
-    level: urgent ? 'timeSensitive' : 'active',
-  })
+    group: target.group ?? 'claude-relay',
+    level: target.level ?? (URGENT.has(event.type) ? 'timeSensitive' : 'active'),
+  }
+  if (target.sound) push.sound = target.sound
+  if (target.icon) push.icon = target.icon
+  return post(target.url, push)
 }
 
 /** Formats an event for any platform type. */

@@ -21,6 +21,9 @@ export const WEBHOOK_EVENT_TYPES = [
   'session_reset',
   'quota_exceeded',
   'subscription_expiring',
+  'system_error',
+  'system_recovered',
+  'security_alert',
   'test',
 ] as const
 
@@ -61,9 +64,73 @@ export const WebhookEvents = T.Object({
   session_reset: T.Boolean({ default: true }),
   quota_exceeded: T.Boolean({ default: true }),
   subscription_expiring: T.Boolean({ default: true }),
+  system_error: T.Boolean({ default: true }),
+  system_recovered: T.Boolean({ default: true }),
+  security_alert: T.Boolean({ default: true }),
   test: T.Boolean({ default: true }),
 })
 export type WebhookEvents = Static<typeof WebhookEvents>
+
+/** The seed's notification types (`notificationTypes` of its webhook configuration). */
+export const NOTIFICATION_TYPES = [
+  'accountAnomaly',
+  'quotaWarning',
+  'systemError',
+  'securityAlert',
+  'rateLimitRecovery',
+  'test',
+] as const
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number]
+
+/** Which notification types are sent, as the seed names them (all on by default). */
+export const NotificationTypes = T.Object({
+  accountAnomaly: T.Boolean({ default: true }),
+  quotaWarning: T.Boolean({ default: true }),
+  systemError: T.Boolean({ default: true }),
+  securityAlert: T.Boolean({ default: true }),
+  rateLimitRecovery: T.Boolean({ default: true }),
+  test: T.Boolean({ default: true }),
+})
+export type NotificationTypes = Static<typeof NotificationTypes>
+
+/**
+ * The notification type of each event: an event is sent when its own switch and its type's
+ * switch are both on.
+ */
+export const NOTIFICATION_TYPE_OF: Record<WebhookEventType, NotificationType> = {
+  rate_limited: 'accountAnomaly',
+  overloaded: 'accountAnomaly',
+  cooling_down: 'accountAnomaly',
+  unauthorized: 'accountAnomaly',
+  blocked: 'accountAnomaly',
+  refresh_failed: 'accountAnomaly',
+  recovered: 'rateLimitRecovery',
+  session_reset: 'rateLimitRecovery',
+  session_warning: 'quotaWarning',
+  quota_exceeded: 'quotaWarning',
+  subscription_expiring: 'quotaWarning',
+  system_error: 'systemError',
+  system_recovered: 'systemError',
+  security_alert: 'securityAlert',
+  test: 'test',
+}
+
+/** Bark's interruption levels. */
+export const BARK_LEVELS = ['active', 'timeSensitive', 'passive', 'critical'] as const
+
+/** The seed's optional Bark push fields, kept per platform (not secret). */
+const BARK_FIELDS = {
+  /** Bark sound name (e.g. `minuet`). */
+  sound: T.Optional(T.String()),
+  /** Bark group (default `claude-relay`). */
+  group: T.Optional(T.String()),
+  /** Bark level for every push (default: `timeSensitive` for urgent events, else `active`). */
+  level: T.Optional(
+    T.Unsafe<(typeof BARK_LEVELS)[number]>(T.Union(BARK_LEVELS.map((l) => T.Literal(l)))),
+  ),
+  /** Bark icon URL. */
+  icon: T.Optional(T.String()),
+}
 
 /** Retry policy: `retryDelayMs` doubles after each failed attempt. */
 export const WebhookRetry = T.Object({
@@ -89,6 +156,7 @@ export const StoredWebhookPlatform = T.Object({
   chatId: T.Optional(T.String()),
   /** Telegram Bot API base URL (default `https://api.telegram.org`). */
   apiBaseUrl: T.Optional(T.String()),
+  ...BARK_FIELDS,
   createdAt: T.String(),
   updatedAt: T.String(),
 })
@@ -98,6 +166,7 @@ export type StoredWebhookPlatform = Static<typeof StoredWebhookPlatform>
 export const WebhookSettings = T.Object({
   enabled: T.Boolean({ default: true }),
   events: WebhookEvents,
+  notificationTypes: NotificationTypes,
   retry: WebhookRetry,
   platforms: T.Array(StoredWebhookPlatform, { default: [] }),
 })
@@ -122,6 +191,7 @@ export const WebhookPlatformView = T.Object({
   hasBotToken: T.Boolean(),
   chatId: T.Optional(T.String()),
   apiBaseUrl: T.Optional(T.String()),
+  ...BARK_FIELDS,
   createdAt: T.String(),
   updatedAt: T.String(),
 })
@@ -131,6 +201,7 @@ export type WebhookPlatformView = Static<typeof WebhookPlatformView>
 export const WebhookConfigView = T.Object({
   enabled: T.Boolean(),
   events: WebhookEvents,
+  notificationTypes: NotificationTypes,
   retry: WebhookRetry,
   platforms: T.Array(WebhookPlatformView),
 })
@@ -145,13 +216,29 @@ export const WebhookTarget = T.Object({
   chatId: T.Optional(T.String()),
   botToken: T.Optional(T.String()),
   apiBaseUrl: T.Optional(T.String()),
+  ...BARK_FIELDS,
 })
 export type WebhookTarget = Static<typeof WebhookTarget>
 
-/** An event to deliver: an account event, or an admin-triggered `test` (empty platform). */
+/**
+ * An event to deliver: an account event, a system or security event (no account: `subject` says
+ * what it is about, `code` which fault or detection), or an admin-triggered `test`.
+ */
 export type WebhookEvent = Omit<AccountEvent, 'type' | 'platform'> & {
   type: WebhookEventType
   platform: AccountEvent['platform'] | ''
+  /** What a system or security event is about (a component, an address, a user name). */
+  subject?: string
+  /** The fault or detection, e.g. `storage_unreachable`, `admin_login_locked`. */
+  code?: string
+}
+
+/** A system or security event as its source reports it. */
+export interface SystemNotice {
+  type: 'system_error' | 'system_recovered' | 'security_alert'
+  code: string
+  subject: string
+  message: string
 }
 
 /** One HTTP request a formatter produced. */

@@ -1,7 +1,8 @@
 // Over 400 lines: one closure owns the settings cache, the event queue, its workers and their retries.
 /**
  * @module
- * Webhook notifications for account events. The configuration is one `webhooks` settings document
+ * Webhook notifications for account events and for system and security events (reported through
+ * `notify`: faults the relay detects, sign-in lockouts). The configuration is one `webhooks` settings document
  * (platform secrets sealed with the SecretBox, shown masked); every instance re-reads it at most
  * every few seconds. Account events are deduplicated per (account, event type) for a minute, put
  * on a bounded queue (oldest dropped) and delivered off the relay's path by a few workers: each
@@ -21,6 +22,7 @@ import type { UrlPolicy } from '../security/url-policy.ts'
 import type { SettingsRepository } from '../settings/repository.ts'
 import {
   type Body,
+  barkOf,
   configView,
   normalizeSettings,
   type ParsedPlatform,
@@ -29,13 +31,17 @@ import {
   platformError,
   platformView,
   redactFor,
+  sealPlatform,
 } from './config.ts'
-import { eventText, eventTitle, formatFor, maskUrl, TELEGRAM_API } from './formats.ts'
+import { eventText, eventTitle, formatFor } from './formats.ts'
 import {
   type DeliveryResult,
+  NOTIFICATION_TYPE_OF,
   type StoredWebhookPlatform,
+  type SystemNotice,
   type WebhookConfigView,
   type WebhookEvent,
+  type WebhookEventType,
   type WebhookPlatformView,
   type WebhookRetry,
   WebhookSecrets,
@@ -69,6 +75,11 @@ export interface WebhookServiceOptions {
   dedupeMs?: number
   /** How long a read configuration is reused. @default 5000 */
   cacheMs?: number
+}
+
+/** Whether `type` is sent: its own switch and its notification type's switch are both on. */
+function sends(doc: WebhookSettings, type: WebhookEventType): boolean {
+  return doc.events[type] && doc.notificationTypes[NOTIFICATION_TYPE_OF[type]]
 }
 
 function errorText(err: unknown): string {
@@ -143,36 +154,11 @@ export function createWebhookService(options: WebhookServiceOptions) {
     if (secrets.botToken) target.botToken = secrets.botToken
     if (p.chatId !== undefined) target.chatId = p.chatId
     if (p.apiBaseUrl !== undefined) target.apiBaseUrl = p.apiBaseUrl
-    return { target, name: p.name, enabled: p.enabled }
+    return { target: { ...target, ...barkOf(p) }, name: p.name, enabled: p.enabled }
   }
 
-  async function seal(
-    id: string,
-    parsed: ParsedPlatform,
-    createdAt: string,
-  ): Promise<StoredWebhookPlatform> {
-    const { target } = parsed
-    const secrets: WebhookSecrets = { url: target.url }
-    if (target.secret) secrets.secret = target.secret
-    if (target.botToken) secrets.botToken = target.botToken
-    const stored: StoredWebhookPlatform = {
-      id,
-      type: target.type,
-      name: parsed.name,
-      enabled: parsed.enabled,
-      sealed: await box.encrypt(JSON.stringify(secrets)),
-      maskedUrl: maskUrl(
-        target.type === 'telegram' ? (target.apiBaseUrl ?? TELEGRAM_API) : target.url,
-      ),
-      hasSecret: !!target.secret,
-      hasBotToken: !!target.botToken,
-      createdAt,
-      updatedAt: new Date(clock.now()).toISOString(),
-    }
-    if (target.chatId !== undefined) stored.chatId = target.chatId
-    if (target.apiBaseUrl !== undefined) stored.apiBaseUrl = target.apiBaseUrl
-    return stored
-  }
+  const seal = (id: string, parsed: ParsedPlatform, createdAt: string) =>
+    sealPlatform(box, id, parsed, createdAt, clock.now())
 
   /** The URL policy at entry: a 400 when the platform's URL is refused. */
   async function checkTarget(parsed: ParsedPlatform): Promise<ParsedPlatform> {
@@ -286,7 +272,7 @@ export function createWebhookService(options: WebhookServiceOptions) {
 
   async function handle(event: WebhookEvent): Promise<void> {
     const doc = await current()
-    if (!doc.enabled || !doc.events[event.type]) return
+    if (!doc.enabled || !sends(doc, event.type)) return
     await Promise.all(
       doc.platforms
         .filter((p) => p.enabled)
@@ -303,7 +289,13 @@ export function createWebhookService(options: WebhookServiceOptions) {
             return
           }
           const r = await deliver(parsed.target, event, doc.retry)
-          const log = { ...fields, event: event.type, accountId: event.accountId, ...r }
+          const log = {
+            ...fields,
+            event: event.type,
+            accountId: event.accountId,
+            code: event.code,
+            ...r,
+          }
           if (r.delivered) logger.info('webhook delivered', log)
           else logger.warn('webhook delivery failed', log)
         }),
@@ -336,10 +328,14 @@ export function createWebhookService(options: WebhookServiceOptions) {
   function enqueue(event: WebhookEvent): void {
     if (stopping.signal.aborted) return
     const now = clock.now()
-    const key = `${event.accountId}\u0000${event.type}`
+    const key = `${event.accountId}\u0000${event.type}\u0000${event.code ?? ''}\u0000${event.subject ?? ''}`
     const last = lastSent.get(key)
     if (last !== undefined && now - last < dedupeMs) {
-      logger.debug('webhook event deduplicated', { event: event.type, accountId: event.accountId })
+      logger.debug('webhook event deduplicated', {
+        event: event.type,
+        accountId: event.accountId,
+        code: event.code,
+      })
       return
     }
     if (lastSent.size >= 10_000)
@@ -359,8 +355,24 @@ export function createWebhookService(options: WebhookServiceOptions) {
 
   const unsubscribe = options.accounts.onEvent((e) => enqueue(e))
 
+  /** Queues a system or security event (deduplicated per code and subject like account events). */
+  function notify(notice: SystemNotice): void {
+    enqueue({
+      type: notice.type,
+      accountId: '',
+      accountName: '',
+      platform: '',
+      subject: notice.subject,
+      code: notice.code,
+      message: notice.message,
+      until: null,
+      at: clock.now(),
+    })
+  }
+
   return {
     enqueue,
+    notify,
     /** Resolves once the queue is empty and no delivery is running. */
     idle(): Promise<void> {
       if (active === 0 && queue.length === 0) return Promise.resolve()
@@ -370,13 +382,14 @@ export function createWebhookService(options: WebhookServiceOptions) {
     async getConfig(): Promise<WebhookConfigView> {
       return configView(await load())
     },
-    /** Changes `enabled`, `events` and/or `retry`. */
+    /** Changes `enabled`, `events`, `notificationTypes` and/or `retry`. */
     updateConfig(input: Body): Promise<{ before: WebhookConfigView; after: WebhookConfigView }> {
       return mutate(async (doc) => {
         const before = configView(doc)
         const next = parseConfigUpdate(input, doc)
         doc.enabled = next.enabled
         doc.events = next.events
+        doc.notificationTypes = next.notificationTypes
         doc.retry = next.retry
         return { before, after: configView(doc) }
       })

@@ -4,6 +4,7 @@
  */
 import type { AccountRepository } from '../accounts/repository.ts'
 import type { CoordRepository } from '../coord/repository.ts'
+import { faultText } from '../core/faults.ts'
 import type { HistoryRepository } from '../history/repository.ts'
 import type { KeyRepository } from '../keys/repository.ts'
 import type { LimitsRepository } from '../limits/repository.ts'
@@ -29,4 +30,24 @@ export interface Stores {
   sweepExpired(now: number): Promise<number>
   /** Closes connections; pending commands finish first. */
   close(): Promise<void>
+}
+
+/** `stores.ping()`, failing after `ms` when the backend does not answer. */
+export async function pingWithin(stores: Pick<Stores, 'ping'>, ms: number): Promise<number> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    return await Promise.race([
+      stores.ping(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
+      }),
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** The detail of a failed storage check, for logs and notifications. */
+export function storageDownText(kind: Stores['kind'], err: unknown): string {
+  return `${kind === 'redis' ? 'Redis' : 'SQLite'} storage is unreachable: ${faultText(err)}`
 }

@@ -9,6 +9,7 @@
  * is kept as it is and retried under the same batch id before anything newer, so a write that
  * storage applied but whose reply was lost is not counted twice.
  */
+import { type FaultReporter, faultText, ignoreFaults } from '../core/faults.ts'
 import type { Clock, Logger } from '../core/ports.ts'
 import { nextTurn, serialFlush } from '../core/serial-flush.ts'
 import type { LimitsRepository } from '../limits/repository.ts'
@@ -42,6 +43,8 @@ export interface UsageServiceOptions {
   maxPending?: number
   /** Most counter increments in one write (default 200). */
   sliceSize?: number
+  /** Told when writes start failing (`usage_write_failed`) and when they pass again. */
+  faults?: FaultReporter
 }
 
 const DAY = 86_400_000
@@ -53,6 +56,7 @@ function refKey(r: CounterRef): string {
 /** Creates the usage service. */
 export function createUsageService(options: UsageServiceOptions) {
   const { repo, limits, clock, logger } = options
+  const faults = options.faults ?? ignoreFaults
   const tz = options.tzOffsetHours
   const flushMs = options.flushMs ?? 250
   const maxPending = options.maxPending ?? 200_000
@@ -276,8 +280,10 @@ export function createUsageService(options: UsageServiceOptions) {
           counters: batch.increments.length,
           error: err,
         })
+        faults.failed('usage_write_failed', `Usage counters cannot be written: ${faultText(err)}`)
         return false
       }
+      faults.recovered('usage_write_failed')
       backlog.shift()
       if (backlog.length > 0) await nextTurn()
     }

@@ -2,11 +2,14 @@
  * The 5-hour session window of Claude subscription accounts through HTTP: the
  * `anthropic-ratelimit-unified-*` headers of each answer shown in the account list, a warning
  * stopping an `autoStopOnWarning` account (requests move to the other account) with a webhook,
- * and the stop ending with the window (scheduling resumes, `session_reset` webhook).
+ * and the stop ending with the window (scheduling resumes, `session_reset` webhook), sent once by
+ * two relay instances sharing one Redis.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { createRedisStores } from '../../src/storage/redis/create.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
 import { postMessages } from '../helpers/messages.ts'
+import { deletePrefix, REDIS_TEST_URL, shouldRunRedis } from '../helpers/redis.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
 
 let up: FakeUpstream
@@ -147,3 +150,76 @@ describe('5-hour session window', () => {
     await r2.stop()
   })
 })
+
+if (await shouldRunRedis('session window on two instances')) {
+  describe('5-hour session window on two instances sharing Redis', () => {
+    const prefix = `t${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`
+    let a: TestRelay
+    let b: TestRelay
+    beforeAll(async () => {
+      const open = () => createRedisStores({ url: REDIS_TEST_URL, prefix })
+      a = await startRelay({ upstream: up, listen: true, clock, stores: await open() })
+      b = await startRelay({ upstream: up, listen: true, clock, stores: await open() })
+    })
+    afterAll(async () => {
+      await a.stop()
+      await b.stop()
+      await deletePrefix(prefix)
+    })
+
+    test('the reset of one window is sent once, whichever instances sweep', async () => {
+      const hook = await a.admin('POST', '/admin/webhook/platforms', {
+        type: 'custom',
+        name: 'shared',
+        url: `http://127.0.0.1:${receiver.port}/shared`,
+      })
+      expect(hook.status).toBe(200)
+      // (The test clock runs ahead by now: the token must not look expired to it.)
+      const id = await a.createOAuthAccount('win-shared', {
+        autoStopOnWarning: true,
+        claudeAiOauth: {
+          accessToken: 'win-shared',
+          refreshToken: 'refresh-win-shared',
+          expiresAt: clock.now() + 24 * 3_600_000,
+          scopes: ['user:inference'],
+        },
+      })
+      const k = (await a.createKey()).key
+      const resetAt = clock.now() + 3_600_000
+      up.script('win-shared', {
+        kind: 'ok',
+        headers: unified('allowed_warning', resetAt, 0.9, 0.2),
+      })
+      const res = await postMessages(a.url, k, { messages: [{ role: 'user', content: 'shared' }] })
+      expect(res.status).toBe(200)
+      await res.text()
+      // Both instances see the stop before the window ends.
+      for (const r2 of [a, b]) {
+        const t0 = Date.now()
+        for (;;) {
+          const list = await r2.admin('GET', '/admin/claude-accounts')
+          const v = list.json.data.find((x: any) => x.id === id)
+          if (v?.sessionWindow?.stoppedUntil) break
+          if (Date.now() - t0 > 5000)
+            throw new Error(`the stop did not reach both instances: ${JSON.stringify(v)}`)
+          await Bun.sleep(20)
+        }
+      }
+      await a.relay.services.accounts.snapshot()
+      await b.relay.services.accounts.snapshot()
+      offset += 3_600_000 + 60_000
+      await Promise.all([a.relay.services.session.sweep(), b.relay.services.session.sweep()])
+      await Promise.all([a.relay.services.webhooks.idle(), b.relay.services.webhooks.idle()])
+      const resets = hooks.filter(
+        (h) => h.type === 'session_reset' && h.accountName === 'win-shared',
+      )
+      expect(resets).toHaveLength(1)
+      // A later sweep (the stop is over on both) sends nothing more.
+      await Promise.all([a.relay.services.session.sweep(), b.relay.services.session.sweep()])
+      await Promise.all([a.relay.services.webhooks.idle(), b.relay.services.webhooks.idle()])
+      expect(
+        hooks.filter((h) => h.type === 'session_reset' && h.accountName === 'win-shared'),
+      ).toHaveLength(1)
+    })
+  })
+}

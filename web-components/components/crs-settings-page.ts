@@ -182,6 +182,9 @@ export class CrsSettingsPage extends CrsElement {
     const fd = new FormData(e.target as HTMLFormElement)
     const events: Record<string, boolean> = {}
     for (const k of Object.keys(this.wh.events)) events[k] = fd.get(`ev-${k}`) === 'on'
+    const notificationTypes: Record<string, boolean> = {}
+    for (const k of Object.keys(this.wh.notificationTypes))
+      notificationTypes[k] = fd.get(`nt-${k}`) === 'on'
     const retry = {
       maxRetries: Number(fd.get('maxRetries')),
       retryDelayMs: Number(fd.get('retryDelayMs')),
@@ -196,6 +199,7 @@ export class CrsSettingsPage extends CrsElement {
       this.wh = await api.updateWebhookConfig({
         enabled: fd.get('enabled') === 'on',
         events,
+        notificationTypes,
         retry,
       })
       toast(t('common.saved'), 'success')
@@ -224,6 +228,8 @@ export class CrsSettingsPage extends CrsElement {
       body.chatId = p.chatId!.trim()
     } else body.url = p.url!.trim()
     if (p.secret?.trim()) body.secret = p.secret.trim()
+    if (p.type === 'bark')
+      for (const f of ['sound', 'level', 'group'] as const) if (p[f]?.trim()) body[f] = p[f].trim()
     return body
   }
 
@@ -371,6 +377,9 @@ export class CrsSettingsPage extends CrsElement {
       <h2 id="wh-h">${t('set.webhooks')}</h2>
       <form novalidate @submit=${this.saveWh}>
         <label class="check"><input type="checkbox" name="enabled" .checked=${w.enabled} />${t('set.whEnabled')}</label>
+        <fieldset data-testid="notification-types"><legend>${t('set.whTypes')}</legend>
+          <div class="checks">${Object.entries(w.notificationTypes).map(([k, on]) => html`<label class="check"><input type="checkbox" name="nt-${k}" .checked=${on} /><span class="mono">${k}</span></label>`)}</div>
+        </fieldset>
         <fieldset><legend>${t('set.whEvents')}</legend>
           <div class="checks">${Object.entries(w.events).map(([k, on]) => html`<label class="check"><input type="checkbox" name="ev-${k}" .checked=${on} /><span class="mono">${k}</span></label>`)}</div>
         </fieldset>
@@ -394,7 +403,11 @@ export class CrsSettingsPage extends CrsElement {
               </select></label>
             ${this.pfField('name', 'common.name')}
             ${tg ? html`${this.pfField('botToken', 'set.botToken', 'password')}${this.pfField('chatId', 'set.chatId')}` : this.pfField('url', 'set.platformUrl', 'url')}
-            ${this.pfField('secret', 'set.platformSecret', 'password')}
+            ${
+              this.platform.type === 'bark'
+                ? html`${this.pfField('sound', 'set.barkSound')}${this.pfField('level', 'set.barkLevel')}${this.pfField('group', 'set.barkGroup')}`
+                : this.pfField('secret', 'set.platformSecret', 'password')
+            }
           </div>
           <div class="row" style="margin-top:12px">
             <button class="btn primary" type="submit">${icon('plus')}${t('set.addPlatform')}</button>

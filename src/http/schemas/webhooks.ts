@@ -6,7 +6,13 @@
  */
 import type { Static, TSchema } from '@sinclair/typebox'
 import { t as T } from 'elysia'
-import { WEBHOOK_EVENT_TYPES, WEBHOOK_PLATFORM_TYPES, WebhookRetry } from '../../notify/model.ts'
+import {
+  BARK_LEVELS,
+  NOTIFICATION_TYPES,
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_PLATFORM_TYPES,
+  WebhookRetry,
+} from '../../notify/model.ts'
 
 /** A text field that null or '' clears. */
 const text = (field: string, description: string, error = `${field}: expected a string`) =>
@@ -29,6 +35,12 @@ const PLATFORM_FIELDS = {
   botToken: text('botToken', 'telegram bot token; sealed, never shown'),
   chatId: text('chatId', 'telegram chat id'),
   apiBaseUrl: text('apiBaseUrl', 'telegram Bot API server (default api.telegram.org)'),
+  deviceKey: text('deviceKey', 'bark device key (with serverUrl instead of url); sealed'),
+  serverUrl: text('serverUrl', 'bark server (default https://api.day.app)'),
+  sound: text('sound', 'bark sound name'),
+  group: text('group', 'bark group (default claude-relay)'),
+  level: text('level', `bark level: ${BARK_LEVELS.join(' | ')} (default by event)`),
+  icon: text('icon', 'bark icon URL', 'icon: expected an http(s) URL'),
 }
 
 /** A delivery platform (add; on edit, fields left out are kept). */
@@ -47,13 +59,18 @@ export const WebhookTestBody = T.Object(
 const objectOf = (error: string, description: string, value: TSchema) =>
   T.Optional(T.Record(T.String(), value, { error, description }))
 
-/** A configuration change: global switch, event switches, retry policy. */
+/** A configuration change: global switch, event and notification type switches, retry policy. */
 export const WebhookConfigBody = T.Object(
   {
     enabled: enabled('notifications are sent at all'),
     events: objectOf(
       'events: expected an object of event type → true/false',
       `event type → true/false; types: ${WEBHOOK_EVENT_TYPES.join(', ')}`,
+      T.Unknown(),
+    ),
+    notificationTypes: objectOf(
+      'notificationTypes: expected an object of notification type → true/false',
+      `the seed's notification types → true/false (an event is sent when its type is on too): ${NOTIFICATION_TYPES.join(', ')}`,
       T.Unknown(),
     ),
     retry: objectOf(

@@ -10,7 +10,9 @@
  *
  * An account with `autoStopOnWarning` is not scheduled from a warning until its window ends; a
  * `session_warning` event is sent (at most CLAUDE_5H_WARNING_MAX_NOTIFICATIONS per window) and a
- * `session_reset` event when the stop ends (checked every minute).
+ * `session_reset` event when the stop ends (checked every minute by every instance; the instance
+ * that claims the reset in the shared store, a lock named after the account and the window's end,
+ * sends it, so instances sharing one Redis send it once).
  */
 import type { AccountState } from '../../accounts/model.ts'
 import type { AccountService, PoolEntry } from '../../accounts/service.ts'
@@ -89,8 +91,8 @@ export interface SessionTrackerOptions {
   maxWarnings: number
   /** How often stopped accounts are checked for their reset (ms). @default 60000 */
   checkMs?: number
-  /** Shared store: a subscription's expiry is announced once across instances. */
-  coord?: Pick<CoordRepository, 'incrementTemp'>
+  /** Shared store: a window's reset and a subscription's expiry are announced once across instances. */
+  coord?: Pick<CoordRepository, 'incrementTemp' | 'acquireLock'>
   /** How long before a subscription ends it is announced (ms). @default 3 days */
   expiryNoticeMs?: number
 }
@@ -98,6 +100,16 @@ export interface SessionTrackerOptions {
 /** Tracks the session windows of OAuth accounts (the adapter's `observe`). */
 export function createSessionTracker(options: SessionTrackerOptions) {
   const { accounts, clock } = options
+  const instance = crypto.randomUUID()
+  /** True on the one instance that claims announcing the end of `accountId`'s stop at `until`. */
+  const claimReset = async (accountId: string, until: number) =>
+    options.coord
+      ? options.coord.acquireLock(
+          `session-reset:${accountId}:${until}`,
+          instance,
+          SESSION_WINDOW_MS,
+        )
+      : true
   function observe(entry: PoolEntry, headers: Headers): void {
     if (entry.account.platform !== 'claude-oauth') return
     const now = clock.now()
@@ -128,7 +140,8 @@ export function createSessionTracker(options: SessionTrackerOptions) {
         sessionWindowStatus: '',
         sessionWarnings: 0,
       })
-      accounts.emit('session_reset', entry, 'The 5-hour window was reset; scheduling resumed')
+      if (await claimReset(entry.account.id, until))
+        accounts.emit('session_reset', entry, 'The 5-hour window was reset; scheduling resumed')
     }
     await announceExpiries(now)
   }

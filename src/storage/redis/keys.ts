@@ -155,7 +155,11 @@ export function createRedisKeys(prefix: string, options: { cluster?: boolean } =
     /** `${prefix}:audit`: ZSET of audit entry JSON scored by `at`. */
     audit: () => `${prefix}:audit`,
 
-    /** `${prefix}:lock:<name>`: owner of a lock (SET NX PX). */
+    /**
+     * `${prefix}:lock:<name>`: owner of a lock (SET NX PX). Names: `oauth-refresh:…` (one token
+     * refresh per account), `session-reset:<accountId>:<stoppedUntil>` (the instance that sends a
+     * 5-hour window's `session_reset` webhook; never released, expires after 5 hours).
+     */
     lock: (name: string) => `${prefix}:lock:${name}`,
     /** `${prefix}:tmp:<name>`: a short-lived value or counter. */
     temp: (name: string) => `${prefix}:tmp:${name}`,

@@ -74,6 +74,7 @@ describe('formats', () => {
     expect(req.init.headers).toEqual(HEADERS)
     expect(json(req.init.body)).toEqual({
       type: 'rate_limited',
+      notificationType: 'accountAnomaly',
       title: 'Claude Relay: Account rate limited',
       text: TEXT,
       accountId: 'acc-1',

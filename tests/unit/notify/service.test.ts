@@ -151,7 +151,7 @@ describe('configuration', () => {
     expect(cleared.after.hasSecret).toBe(false)
   })
 
-  test('defaults: enabled, every event on except cooling_down, 3 retries from 1 s, 10 s timeout', async () => {
+  test('defaults: enabled, every event and notification type on except cooling_down, 3 retries from 1 s, 10 s timeout', async () => {
     const { svc } = setup(scriptedFetch(200).fn)
     expect(await svc.getConfig()).toEqual({
       enabled: true,
@@ -167,6 +167,17 @@ describe('configuration', () => {
         session_reset: true,
         quota_exceeded: true,
         subscription_expiring: true,
+        system_error: true,
+        system_recovered: true,
+        security_alert: true,
+        test: true,
+      },
+      notificationTypes: {
+        accountAnomaly: true,
+        quotaWarning: true,
+        systemError: true,
+        securityAlert: true,
+        rateLimitRecovery: true,
         test: true,
       },
       retry: { maxRetries: 3, retryDelayMs: 1000, timeoutMs: 10_000 },
