@@ -16,7 +16,7 @@ import { errorTypeForStatus } from '../core/errors.ts'
 import type { HistoryRecord } from '../history/model.ts'
 import { capturedHeaders } from '../history/writer.ts'
 import { ApiKey, type KeyPermission } from '../keys/model.ts'
-import { CONSOLE_SALT, decryptLegacy, OAUTH_SALT } from './legacy-crypto.ts'
+import { CONSOLE_SALT, decryptLegacy, type LegacyResult, OAUTH_SALT } from './legacy-crypto.ts'
 import {
   oldBool,
   oldEpochMs,
@@ -32,6 +32,13 @@ import {
 export type Mapped<T> = { ok: true; value: T; notes: string[] } | { ok: false; reason: string }
 
 type Hash = Record<string, string>
+
+/** What an account mapper is given besides the record: the account's groups, the old ENCRYPTION_KEY, the time. */
+export interface MapContext {
+  groupIds: string[]
+  encryptionKey: string
+  now: number
+}
 
 const EPOCH = new Date(0).toISOString()
 
@@ -189,6 +196,90 @@ export function stateOf(h: Hash, now: number): Partial<AccountState> {
   return state
 }
 
+/** The fields an imported account keeps at their defaults unless its kind sets them. */
+export function oldAccount(
+  h: Hash,
+  id: string,
+  groupIds: string[],
+  fields: Partial<Omit<Account, 'secret'>> & Pick<Account, 'platform'>,
+): Omit<Account, 'secret'> {
+  return {
+    ...accountCommon(h, id, groupIds),
+    tokenExpiresAt: 0,
+    scopes: [],
+    apiUrl: '',
+    userAgent: '',
+    proxy: null,
+    supportedModels: [],
+    maxConcurrency: 0,
+    subscriptionInfo: null,
+    extInfo: null,
+    ...fields,
+  }
+}
+
+/** The old account's proxy: its password joins `secrets`, a proxy that is dropped a note. */
+export function proxyOf(h: Hash, secrets: AccountSecrets, notes: string[]): ProxyConfig | null {
+  const { proxy, password, note } = mapProxy(h.proxy)
+  if (note) notes.push(note)
+  if (password) secrets.proxyPassword = password
+  return proxy
+}
+
+/** The sealed `apiKey` of an old API-key account (the scrypt scheme only), or why it is unusable. */
+export function oldApiKey(
+  h: Hash,
+  encryptionKey: string,
+  salt: string,
+): { ok: true; secrets: AccountSecrets } | { ok: false; reason: string } {
+  const key = decryptLegacy(h.apiKey, encryptionKey, salt, { allowLegacy: false })
+  if (!key.ok) return { ok: false, reason: `apiKey: ${key.error}` }
+  if (!key.value) return { ok: false, reason: 'no apiKey' }
+  return { ok: true, secrets: { apiKey: key.value } }
+}
+
+const text = (v: unknown) => (typeof v === 'string' ? v : '')
+
+/**
+ * The tokens of an old login account: its sealed `accessToken`/`refreshToken` fields, else those
+ * of the sealed token document in `field` (camelCase or snake_case names). `dec` decrypts a field.
+ */
+export function oldTokens(
+  dec: (field: string) => LegacyResult,
+  field: string,
+  notes: string[],
+):
+  | { ok: true; secrets: AccountSecrets; doc: Record<string, unknown> }
+  | { ok: false; reason: string } {
+  const access = dec('accessToken')
+  if (!access.ok) return { ok: false, reason: `accessToken: ${access.error}` }
+  const refresh = dec('refreshToken')
+  if (!refresh.ok) return { ok: false, reason: `refreshToken: ${refresh.error}` }
+  const raw = dec(field)
+  if (!raw.ok) notes.push(`${field} ignored: ${raw.error}`)
+  const doc = raw.ok ? (oldRecord(raw.value) ?? {}) : {}
+  const accessToken = access.value || text(doc.accessToken) || text(doc.access_token)
+  const refreshToken = refresh.value || text(doc.refreshToken) || text(doc.refresh_token)
+  if (!accessToken && !refreshToken)
+    return { ok: false, reason: `no access or refresh token (neither field nor ${field})` }
+  const secrets: AccountSecrets = {}
+  if (accessToken) secrets.accessToken = accessToken
+  if (refreshToken) secrets.refreshToken = refreshToken
+  return { ok: true, secrets, doc }
+}
+
+/** An old `supportedModels`: a JSON list or model map, else a comma or space separated list. */
+export function supportedModelsOf(raw: string | undefined): Account['supportedModels'] {
+  const sm = oldJson(raw)
+  if (Array.isArray(sm)) return sm.filter((x): x is string => typeof x === 'string')
+  if (sm && typeof sm === 'object') {
+    const map: Record<string, string> = {}
+    for (const [k, v] of Object.entries(sm)) if (typeof v === 'string' && v) map[k] = v
+    return map
+  }
+  return raw?.trim() && !raw.trim().startsWith('{') ? oldList(raw) : []
+}
+
 /** An account checked against the schema. */
 export function validAccount(
   account: Omit<Account, 'secret'>,
@@ -202,99 +293,46 @@ export function validAccount(
 }
 
 /** Maps `claude:account:<id>` (OAuth). */
-export function mapOAuthAccount(
-  id: string,
-  h: Hash,
-  groupIds: string[],
-  encryptionKey: string,
-  now: number,
-): Mapped<MappedAccount> {
+export function mapOAuthAccount(id: string, h: Hash, ctx: MapContext): Mapped<MappedAccount> {
   const notes: string[] = []
-  const dec = (field: string) => decryptLegacy(h[field], encryptionKey, OAUTH_SALT)
-  const access = dec('accessToken')
-  const refresh = dec('refreshToken')
-  const oauthRaw = dec('claudeAiOauth')
-  for (const [f, r] of [
-    ['accessToken', access],
-    ['refreshToken', refresh],
-  ] as const) {
-    if (!r.ok) return { ok: false, reason: `${f}: ${r.error}` }
-  }
-  const oauth = oauthRaw.ok ? (oldRecord(oauthRaw.value) ?? {}) : {}
-  if (!oauthRaw.ok) notes.push(`claudeAiOauth ignored: ${oauthRaw.error}`)
-  const str = (v: unknown) => (typeof v === 'string' ? v : '')
-  const accessToken = (access.ok && access.value) || str(oauth.accessToken)
-  const refreshToken = (refresh.ok && refresh.value) || str(oauth.refreshToken)
-  if (!accessToken && !refreshToken)
-    return { ok: false, reason: 'no access or refresh token (neither field nor claudeAiOauth)' }
+  const dec = (field: string) => decryptLegacy(h[field], ctx.encryptionKey, OAUTH_SALT)
+  const tokens = oldTokens(dec, 'claudeAiOauth', notes)
+  if (!tokens.ok) return tokens
+  const { secrets, doc: oauth } = tokens
   const expiresRaw = h.expiresAt || (oauth.expiresAt === undefined ? '' : String(oauth.expiresAt))
   let scopes = oldList(h.scopes)
   if (scopes.length === 0 && Array.isArray(oauth.scopes))
     scopes = oauth.scopes.filter((s): s is string => typeof s === 'string')
   if (scopes.length === 0 && typeof oauth.scopes === 'string') scopes = oldList(oauth.scopes)
-  const { proxy, password, note } = mapProxy(h.proxy)
-  if (note) notes.push(note)
-  const secrets: AccountSecrets = {}
-  if (accessToken) secrets.accessToken = accessToken
-  if (refreshToken) secrets.refreshToken = refreshToken
-  if (password) secrets.proxyPassword = password
-  const account: Omit<Account, 'secret'> = {
-    ...accountCommon(h, id, groupIds),
+  const account = oldAccount(h, id, ctx.groupIds, {
     platform: 'claude-oauth',
     tokenExpiresAt: oldEpochMs(expiresRaw),
     scopes,
-    apiUrl: '',
-    userAgent: '',
-    proxy,
-    supportedModels: [],
-    maxConcurrency: 0,
+    proxy: proxyOf(h, secrets, notes),
     subscriptionInfo: oldRecord(h.subscriptionInfo),
     extInfo: oldRecord(h.extInfo),
-  }
-  return validAccount(account, secrets, stateOf(h, now), notes)
+  })
+  return validAccount(account, secrets, stateOf(h, ctx.now), notes)
 }
 
 /** Maps `claude_console_account:<id>`. */
-export function mapConsoleAccount(
-  id: string,
-  h: Hash,
-  groupIds: string[],
-  encryptionKey: string,
-  now: number,
-): Mapped<MappedAccount> {
+export function mapConsoleAccount(id: string, h: Hash, ctx: MapContext): Mapped<MappedAccount> {
   const notes: string[] = []
-  const key = decryptLegacy(h.apiKey, encryptionKey, CONSOLE_SALT, { allowLegacy: false })
-  if (!key.ok) return { ok: false, reason: `apiKey: ${key.error}` }
-  if (!key.value) return { ok: false, reason: 'no apiKey' }
+  const key = oldApiKey(h, ctx.encryptionKey, CONSOLE_SALT)
+  if (!key.ok) return key
   const apiUrl = (h.apiUrl ?? '').trim()
   if (!/^https?:\/\//.test(apiUrl))
     return { ok: false, reason: `apiUrl "${apiUrl}" is not http(s)` }
-  const sm = oldJson(h.supportedModels)
-  let supportedModels: Account['supportedModels'] = []
-  if (Array.isArray(sm)) supportedModels = sm.filter((x): x is string => typeof x === 'string')
-  else if (sm && typeof sm === 'object') {
-    const map: Record<string, string> = {}
-    for (const [k, v] of Object.entries(sm)) if (typeof v === 'string' && v) map[k] = v
-    supportedModels = map
-  } else if (h.supportedModels?.trim()) supportedModels = oldList(h.supportedModels)
-  const { proxy, password, note } = mapProxy(h.proxy)
-  if (note) notes.push(note)
-  const secrets: AccountSecrets = { apiKey: key.value }
-  if (password) secrets.proxyPassword = password
-  const account: Omit<Account, 'secret'> = {
-    ...accountCommon(h, id, groupIds),
+  const { secrets } = key
+  const account = oldAccount(h, id, ctx.groupIds, {
     platform: 'claude-console',
-    tokenExpiresAt: 0,
-    scopes: [],
     apiUrl,
     userAgent: h.userAgent ?? '',
-    proxy,
-    supportedModels,
+    proxy: proxyOf(h, secrets, notes),
+    supportedModels: supportedModelsOf(h.supportedModels),
     maxConcurrency: oldInt(h.maxConcurrentTasks),
-    subscriptionInfo: null,
-    extInfo: null,
-  }
-  return validAccount(account, secrets, stateOf(h, now), notes)
+  })
+  return validAccount(account, secrets, stateOf(h, ctx.now), notes)
 }
 
 /** Maps `account_group:<gid>`. */
