@@ -7,7 +7,6 @@
  * bytes go upstream untouched; every failure answers in OpenAI's error envelope.
  */
 import { Elysia } from 'elysia'
-import { RelayError } from '../core/errors.ts'
 import type { Clock, Logger } from '../core/ports.ts'
 import { openaiResponsesDialect } from '../dialects/openai/dialect.ts'
 import { extractApiKey, type KeyService } from '../keys/service.ts'
@@ -17,6 +16,7 @@ import type { RelayRoute, RelayService } from '../relay/pipeline.ts'
 import { allTokens, type UsageService } from '../usage/service.ts'
 import { requestIdOf } from './error-plugin.ts'
 import { keyLimitsView, usageView } from './key-routes.ts'
+import { openaiGuarded } from './openai-chat-relay.ts'
 import { responsesSocketSession } from './openai-ws.ts'
 
 /** What the OpenAI Responses routes need. */
@@ -45,21 +45,8 @@ export function responsesRoute(path: string, compact: boolean): RelayRoute {
   }
 }
 
-/** Runs a relay call; a thrown error becomes an OpenAI error Response. */
-export async function openaiGuarded(
-  logger: Logger | undefined,
-  request: Request,
-  run: (requestId: string) => Promise<Response>,
-): Promise<Response> {
-  const requestId = requestIdOf(request)
-  try {
-    return await run(requestId)
-  } catch (err) {
-    if (err instanceof RelayError) return openaiResponsesDialect.errorResponse(err, requestId)
-    logger?.error('unhandled error', { requestId, path: new URL(request.url).pathname, error: err })
-    return openAIErrorResponse(500, 'api_error', 'Internal server error', requestId)
-  }
-}
+/** Runs a relay call; a thrown error becomes an OpenAI error Response (Azure's routes use it too). */
+export { openaiGuarded }
 
 /** OpenAI Responses controller. */
 export function openaiResponsesRoutes(deps: OpenAIResponsesRouteDeps) {
