@@ -4,7 +4,7 @@
  * base URL, the key sent as `x-goog-api-key` (never in the URL, where logs would keep it). The
  * client's body goes up untouched: on the standard routes the model is in the path.
  */
-import { forwardableHeaders } from '../../relay/headers.ts'
+import { upstreamJsonHeaders } from '../../relay/headers.ts'
 import type { PlatformAdapter, UpstreamCall, UpstreamRequest } from '../adapter.ts'
 import { classifyGemini } from './health.ts'
 import { GEMINI_FORWARD_HEADERS, generativeUrl } from './protocol.ts'
@@ -18,9 +18,7 @@ export function createGeminiApiAdapter(): PlatformAdapter {
     probeModel: 'gemini-2.5-flash',
     async prepare(call: UpstreamCall): Promise<UpstreamRequest> {
       const a = call.entry.account
-      const headers = forwardableHeaders(call.clientHeaders, GEMINI_FORWARD_HEADERS)
-      headers['content-type'] = 'application/json'
-      headers['accept-encoding'] = 'identity'
+      const headers = upstreamJsonHeaders(call.clientHeaders, GEMINI_FORWARD_HEADERS)
       headers['x-goog-api-key'] = call.entry.secrets.apiKey ?? ''
       if (a.userAgent) headers['user-agent'] = a.userAgent
       return {

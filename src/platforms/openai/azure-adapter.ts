@@ -7,7 +7,7 @@
  * with the deployment as the model. A streamed chat asks for the usage chunk
  * (`stream_options.include_usage`) so streamed tokens are counted.
  */
-import { forwardableHeaders } from '../../relay/headers.ts'
+import { upstreamJsonHeaders } from '../../relay/headers.ts'
 import type { PlatformAdapter, UpstreamCall, UpstreamRequest } from '../adapter.ts'
 import { classifyOpenAI } from './protocol.ts'
 
@@ -57,9 +57,7 @@ export function createAzureOpenAIAdapter(): PlatformAdapter {
       const base = a.apiUrl.trim().replace(/\/+$/, '')
       const deployment = deploymentOf(a.options, call.upstreamModel)
       const version = encodeURIComponent(apiVersionOf(a.options, call.operation))
-      const headers = forwardableHeaders(call.clientHeaders, ['user-agent'])
-      headers['content-type'] = 'application/json'
-      headers['accept-encoding'] = 'identity'
+      const headers = upstreamJsonHeaders(call.clientHeaders, ['user-agent'])
       headers.accept = call.stream ? 'text/event-stream' : 'application/json'
       headers['api-key'] = call.entry.secrets.apiKey ?? ''
       if (a.userAgent) headers['user-agent'] = a.userAgent
