@@ -4,14 +4,10 @@
  * ends (never left pending).
  */
 import { type Static, Type as T } from '@sinclair/typebox'
+import { literals } from '../core/schema.ts'
 
 /** How a request ended. */
-export const Outcome = T.Union([
-  T.Literal('success'),
-  T.Literal('error'),
-  T.Literal('aborted'),
-  T.Literal('rejected'),
-])
+export const Outcome = literals('success', 'error', 'aborted', 'rejected')
 export type Outcome = Static<typeof Outcome>
 
 /** The fields listed in tables and filtered on (no bodies). */
