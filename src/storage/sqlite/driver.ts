@@ -64,3 +64,21 @@ export function cachedPrepare<S>(
     clear,
   }
 }
+
+/**
+ * A WHERE clause (with leading `WHERE`, or empty) joining with AND the conditions whose value is
+ * set, and their parameters; each condition holds one `?`.
+ */
+export function whereOf(conditions: readonly (readonly [string, SqlValue | undefined])[]): {
+  sql: string
+  params: SqlValue[]
+} {
+  const parts: string[] = []
+  const params: SqlValue[] = []
+  for (const [sql, value] of conditions)
+    if (value !== undefined) {
+      parts.push(sql)
+      params.push(value)
+    }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params }
+}
