@@ -68,18 +68,19 @@ export const HistoryRecord = T.Composite([
 export type HistoryRecord = Static<typeof HistoryRecord>
 
 /** Filters combine with AND. Times are epoch ms; `to` is exclusive. */
-export interface HistoryFilter {
-  from?: number
-  to?: number
-  keyId?: string
-  accountId?: string
-  model?: string
-  outcome?: Outcome
+export const HistoryFilter = T.Object({
+  from: T.Optional(T.Number()),
+  to: T.Optional(T.Number()),
+  keyId: T.Optional(T.String()),
+  accountId: T.Optional(T.String()),
+  model: T.Optional(T.String()),
+  outcome: T.Optional(Outcome),
   /** Platform of the account that answered. */
-  platform?: string
+  platform: T.Optional(T.String()),
   /** Case-insensitive substring of model, key name, account name, error message or id. */
-  q?: string
-}
+  q: T.Optional(T.String()),
+})
+export type HistoryFilter = Static<typeof HistoryFilter>
 
 /**
  * Whether a record counts as a request in the usage counters (and so everywhere the UI says
@@ -91,19 +92,20 @@ export function countsAsRequest(s: Pick<HistorySummary, 'outcome' | 'endpoint'>)
 }
 
 /** One bucket of a stats time series. */
-export interface HistoryBucket {
-  t: number
+export const HistoryBucket = T.Object({
+  t: T.Number(),
   /** Every record. */
-  requests: number
+  requests: T.Number(),
   /** Records that did not succeed (rejections included). */
-  errors: number
+  errors: T.Number(),
   /** Records that count as requests ({@link countsAsRequest}). */
-  billable: number
+  billable: T.Number(),
   /** Of those, the ones that did not succeed. */
-  billableFailed: number
-  tokens: number
-  costNanos: number
-}
+  billableFailed: T.Number(),
+  tokens: T.Number(),
+  costNanos: T.Number(),
+})
+export type HistoryBucket = Static<typeof HistoryBucket>
 
 /** Aggregates over a filtered selection. */
 export interface HistoryStats {

@@ -13,9 +13,9 @@ import { extractApiKey, type KeyService } from '../keys/service.ts'
 import type { LimitsRepository } from '../limits/repository.ts'
 import { openAIErrorResponse } from '../openai/errors.ts'
 import type { RelayRoute, RelayService } from '../relay/pipeline.ts'
-import { allTokens, type UsageService } from '../usage/service.ts'
+import type { UsageService } from '../usage/service.ts'
 import { requestIdOf } from './error-plugin.ts'
-import { keyLimitsView, usageView } from './key-routes.ts'
+import { keyLimitsView, keyUsageAnswer, usageView } from './key-routes.ts'
 import { openaiGuarded } from './openai-chat-relay.ts'
 import { responsesSocketSession } from './openai-ws.ts'
 
@@ -127,24 +127,9 @@ export function openaiResponsesRoutes(deps: OpenAIResponsesRouteDeps) {
       ({ request }) =>
         openaiGuarded(logger, request, async () => {
           const key = await keys.authenticate(extractApiKey(request.headers), { activate: false })
-          const { summary, limits: l } = await limitsView(key)
-          const days = Math.max(
-            1,
-            Math.ceil((clock.now() - Date.parse(key.createdAt)) / 86_400_000),
-          )
           return Response.json({
             object: 'usage',
-            usage: {
-              total: usageView(summary.total),
-              daily: usageView(summary.day),
-              monthly: usageView(summary.month),
-              averages: {
-                rpd: Math.round((summary.total.requests / days) * 100) / 100,
-                tpd: Math.round(allTokens(summary.total) / days),
-              },
-            },
-            limits: { ...l, tokens: key.tokenLimit, requests: key.rateLimitRequests },
-            timestamp: new Date(clock.now()).toISOString(),
+            ...(await keyUsageAnswer({ usage: deps.usage, limits: deps.limits, clock }, key)),
           })
         }),
       {
