@@ -7,25 +7,20 @@
  * bytes go upstream untouched; every failure answers in OpenAI's error envelope.
  */
 import { Elysia } from 'elysia'
-import type { Clock, Logger } from '../core/ports.ts'
+import type { Logger } from '../core/ports.ts'
 import { openaiResponsesDialect } from '../dialects/openai/dialect.ts'
 import { extractApiKey, type KeyService } from '../keys/service.ts'
-import type { LimitsRepository } from '../limits/repository.ts'
 import { openAIErrorResponse } from '../openai/errors.ts'
 import type { RelayRoute, RelayService } from '../relay/pipeline.ts'
-import type { UsageService } from '../usage/service.ts'
 import { requestIdOf } from './error-plugin.ts'
-import { keyLimitsView, keyUsageAnswer, usageView } from './key-routes.ts'
+import { type KeyLimitsDeps, keyLimitsView, keyUsageAnswer, usageView } from './key-routes.ts'
 import { openaiGuarded } from './openai-chat-relay.ts'
 import { responsesSocketSession } from './openai-ws.ts'
 
 /** What the OpenAI Responses routes need. */
-export interface OpenAIResponsesRouteDeps {
+export interface OpenAIResponsesRouteDeps extends KeyLimitsDeps {
   relay: RelayService
   keys: KeyService
-  usage: UsageService
-  limits: LimitsRepository
-  clock: Clock
   logger?: Logger
   /** Turns a request into a WebSocket (the server's; absent: no WebSocket transport). */
   upgrade?: (request: Request, session: unknown) => boolean
@@ -101,7 +96,7 @@ export function openaiResponsesRoutes(deps: OpenAIResponsesRouteDeps) {
     )
   }
   const limitsView = (key: Awaited<ReturnType<KeyService['authenticate']>>) =>
-    keyLimitsView({ usage: deps.usage, limits: deps.limits, clock }, key)
+    keyLimitsView(deps, key)
   return app
     .get(
       '/openai/key-info',
@@ -129,7 +124,7 @@ export function openaiResponsesRoutes(deps: OpenAIResponsesRouteDeps) {
           const key = await keys.authenticate(extractApiKey(request.headers), { activate: false })
           return Response.json({
             object: 'usage',
-            ...(await keyUsageAnswer({ usage: deps.usage, limits: deps.limits, clock }, key)),
+            ...(await keyUsageAnswer(deps, key)),
           })
         }),
       {
