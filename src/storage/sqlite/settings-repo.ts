@@ -6,16 +6,8 @@
 import type { AuditEntry, SettingsRepository } from '../../settings/repository.ts'
 import { type SqlDatabase, whereOf } from './driver.ts'
 
-interface AuditRow {
-  id: string
-  at: number
-  actor: string
-  action: string
-  target: string
-  ip: string
-  before_doc: string
-  after_doc: string
-}
+/** An `audit` row: the entry with its before and after documents as JSON text. */
+type AuditRow = Omit<AuditEntry, 'before' | 'after'> & { before_doc: string; after_doc: string }
 
 /** JSON text of `value`; `undefined` (not representable in JSON) is stored as null. */
 function toJson(value: unknown): string {
