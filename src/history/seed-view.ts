@@ -59,11 +59,11 @@ export type SeedHistoryRecord = Static<typeof SeedHistoryRecord>
 
 /** Statistics: the old system's fields first, then ours. */
 export const SeedHistoryStats = T.Object({
-  totalRequests: T.Number(),
-  successRequests: T.Number(),
-  failedRequests: T.Number(),
-  totalTokens: T.Number(),
-  avgDuration: T.Number(),
+  totalRequests: T.Number({ description: 'records of the selection' }),
+  successRequests: T.Number({ description: 'records that succeeded' }),
+  failedRequests: T.Number({ description: 'the others (aborted and rejected included)' }),
+  totalTokens: T.Number({ description: 'input + output + cache writes + cache reads' }),
+  avgDuration: T.Number({ description: 'ms' }),
   modelStats: ModelStats,
   statusStats: T.Object({ success: T.Number(), error: T.Number() }),
   /** Records by HTTP status. */
