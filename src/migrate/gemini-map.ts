@@ -17,7 +17,7 @@ import {
   proxyOf,
   stateOf,
   validAccount,
-} from './map.ts'
+} from './map-account.ts'
 import { oldEpochMs, oldJson, oldList } from './read-old.ts'
 
 type Hash = Record<string, string>

@@ -38,14 +38,8 @@ import {
 } from './counters.ts'
 import { GEMINI_ACCOUNT_IMPORTS } from './gemini-map.ts'
 import { type Ledger, loadLedger } from './ledger.ts'
-import {
-  type MappedAccount,
-  mapApiKey,
-  mapConsoleAccount,
-  mapGroup,
-  mapHistory,
-  mapOAuthAccount,
-} from './map.ts'
+import { mapApiKey, mapConsoleAccount, mapGroup, mapHistory, mapOAuthAccount } from './map.ts'
+import type { MappedAccount } from './map-account.ts'
 import { OPENAI_ACCOUNT_SOURCES } from './map-openai.ts'
 import {
   mapBedrockAccount,

@@ -20,7 +20,7 @@ import {
   stateOf,
   supportedModelsOf,
   validAccount,
-} from './map.ts'
+} from './map-account.ts'
 import { oldEpochMs, oldInt } from './read-old.ts'
 
 type Hash = Record<string, string>

@@ -9,13 +9,8 @@
 import { createDecipheriv, createHash } from 'node:crypto'
 import type { Account, AccountSecrets } from '../accounts/model.ts'
 import { decryptLegacy } from './legacy-crypto.ts'
-import {
-  type MapContext,
-  type Mapped,
-  type MappedAccount,
-  mapConsoleAccount,
-  mapProxy,
-} from './map.ts'
+import { mapConsoleAccount } from './map.ts'
+import { type MapContext, type Mapped, type MappedAccount, mapProxy } from './map-account.ts'
 import { oldInt, oldIso, oldJson, oldRecord } from './read-old.ts'
 
 /** Old key prefixes of the account kinds mapped here, by our platform. */
