@@ -5,20 +5,21 @@
  * never rewrites, or races with, an edit of the configuration.
  */
 import { type Static, Type as T } from '@sinclair/typebox'
+import { literals } from '../core/schema.ts'
 
 /** Kind of upstream. */
-export const AccountPlatform = T.Union([
-  T.Literal('claude-oauth'),
-  T.Literal('claude-console'),
-  T.Literal('bedrock'),
-  T.Literal('ccr'),
-  T.Literal('droid'),
-  T.Literal('openai'),
-  T.Literal('openai-responses'),
-  T.Literal('azure-openai'),
-  T.Literal('gemini-oauth'),
-  T.Literal('gemini-api'),
-])
+export const AccountPlatform = literals(
+  'claude-oauth',
+  'claude-console',
+  'bedrock',
+  'ccr',
+  'droid',
+  'openai',
+  'openai-responses',
+  'azure-openai',
+  'gemini-oauth',
+  'gemini-api',
+)
 export type AccountPlatform = Static<typeof AccountPlatform>
 
 /** Outbound proxy of an account (its password lives in the sealed secret). */
@@ -82,12 +83,7 @@ export interface AccountSecrets {
 }
 
 /** Health status; rate limits and cool-downs are time-based fields next to it. */
-export const AccountStatus = T.Union([
-  T.Literal('active'),
-  T.Literal('unauthorized'),
-  T.Literal('blocked'),
-  T.Literal('error'),
-])
+export const AccountStatus = literals('active', 'unauthorized', 'blocked', 'error')
 export type AccountStatus = Static<typeof AccountStatus>
 
 /** Runtime health of an account. Every `…Until` is epoch ms; the state ends by itself then. */

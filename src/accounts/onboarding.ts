@@ -31,6 +31,29 @@ export interface OnboardingSession {
   expiresAt: number
 }
 
+/**
+ * Takes a PKCE onboarding session from the shared store (once: a second paste finds nothing) and
+ * checks it: known, not expired when it records `expiresAt`, and issued with the `state` the
+ * pasted callback carries (when it carries one).
+ */
+export async function takeOnboardingSession<S extends { state: string; expiresAt?: number }>(
+  coord: Pick<CoordRepository, 'takeTemp'>,
+  key: string,
+  pasted: { state: string | null; now: number },
+): Promise<S> {
+  const raw = await coord.takeTemp(key)
+  if (!raw)
+    throw new InvalidRequestError(
+      'Cannot exchange code: the session is unknown, expired or already used; generate a new URL',
+    )
+  const session = JSON.parse(raw) as S
+  if (session.expiresAt !== undefined && session.expiresAt <= pasted.now)
+    throw new InvalidRequestError('Cannot exchange code: the session expired; generate a new URL')
+  if (pasted.state !== null && !timingSafeEqual(pasted.state, session.state))
+    throw new InvalidRequestError('Cannot exchange code: the state does not match the session')
+  return session
+}
+
 /** Tokens in the shape the admin UI of the old system expects. */
 export const ClaudeAiOauth = T.Object({
   accessToken: T.String(),
@@ -218,20 +241,15 @@ export function createOnboarding(options: OnboardingOptions) {
   ): Promise<{ claudeAiOauth: ClaudeAiOauth; proxy: OnboardingProxy | null }> {
     if (!sessionId) throw new InvalidRequestError('Cannot exchange code: sessionId is required')
     const { code, state } = parseAuthorizationInput(input)
-    const raw = await coord.takeTemp(SESSION_PREFIX + sessionId)
-    if (!raw)
-      throw new InvalidRequestError(
-        'Cannot exchange code: the session is unknown, expired or already used; generate a new URL',
-      )
-    const session = JSON.parse(raw) as OnboardingSession
-    if (session.expiresAt <= clock.now())
-      throw new InvalidRequestError('Cannot exchange code: the session expired; generate a new URL')
+    const session = await takeOnboardingSession<OnboardingSession>(
+      coord,
+      SESSION_PREFIX + sessionId,
+      { state, now: clock.now() },
+    )
     if (session.kind !== kind)
       throw new InvalidRequestError(
         `Cannot exchange code: the session was created for the ${session.kind} flow`,
       )
-    if (state !== null && !timingSafeEqual(state, session.state))
-      throw new InvalidRequestError('Cannot exchange code: the state does not match the session')
     const body: Record<string, unknown> = {
       grant_type: 'authorization_code',
       client_id: CLAUDE_OAUTH_CLIENT_ID,

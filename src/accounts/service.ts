@@ -506,6 +506,11 @@ export function createAccountService(options: AccountServiceOptions) {
     eventsOf(before, entry.state, entry, now, result.kind === 'ok' ? '' : result.message)
     if (patch.status && patch.status !== 'active')
       logger.warn('account marked', { accountId: entry.account.id, status: patch.status })
+    await storeState(entry, patch, 'health')
+  }
+
+  /** Stores a patch already applied to the pool entry, then broadcasts it (failures are logged). */
+  async function storeState(entry: PoolEntry, patch: Partial<AccountState>, what: string) {
     try {
       entry.state = {
         ...(await repo.patchState(entry.account.id, patch)),
@@ -513,7 +518,7 @@ export function createAccountService(options: AccountServiceOptions) {
       }
       await coord.publish(ACCOUNT_CHANNEL, `state:${entry.account.id}`)
     } catch (err) {
-      logger.warn('cannot store account health', { accountId: entry.account.id, error: err })
+      logger.warn(`cannot store account ${what}`, { accountId: entry.account.id, error: err })
     }
   }
 
@@ -523,15 +528,7 @@ export function createAccountService(options: AccountServiceOptions) {
    */
   async function patchState(entry: PoolEntry, patch: Partial<AccountState>): Promise<void> {
     entry.state = { ...entry.state, ...patch }
-    try {
-      entry.state = {
-        ...(await repo.patchState(entry.account.id, patch)),
-        lastUsedAt: entry.state.lastUsedAt,
-      }
-      await coord.publish(ACCOUNT_CHANNEL, `state:${entry.account.id}`)
-    } catch (err) {
-      logger.warn('cannot store account state', { accountId: entry.account.id, error: err })
-    }
+    await storeState(entry, patch, 'state')
   }
 
   /** Marks an account as just used (local at once; stored lazily by {@link flushLastUsed}). */

@@ -7,6 +7,7 @@
  */
 import { type Static, Type as T } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { literals } from '../core/schema.ts'
 import { effectiveStatus, recoversAt, unavailableReason } from './health.ts'
 import { Account, type AccountGroup, AccountState, ProxyConfig } from './model.ts'
 import type { PoolEntry } from './service.ts'
@@ -29,17 +30,17 @@ export const UsageWindows = T.Object({
 export type UsageWindows = Static<typeof UsageWindows>
 
 /** Where an account stands now, every health mark applied (see `effectiveStatus`). */
-export const EffectiveStatus = T.Union([
-  T.Literal('active'),
-  T.Literal('inactive'),
-  T.Literal('paused'),
-  T.Literal('unauthorized'),
-  T.Literal('blocked'),
-  T.Literal('error'),
-  T.Literal('rate_limited'),
-  T.Literal('overloaded'),
-  T.Literal('cooling_down'),
-])
+export const EffectiveStatus = literals(
+  'active',
+  'inactive',
+  'paused',
+  'unauthorized',
+  'blocked',
+  'error',
+  'rate_limited',
+  'overloaded',
+  'cooling_down',
+)
 
 /** The 5-hour session window of a Claude subscription account (from its answers' headers). */
 export const SessionWindowView = T.Object({

@@ -85,54 +85,35 @@ export function errorBody(
   return body
 }
 
-/** 400: the request is malformed. */
-export class InvalidRequestError extends RelayError {
-  constructor(message: string, options?: RelayErrorOptions) {
-    super(400, 'invalid_request_error', message, options)
+/** A RelayError class whose errors all have this status and type; subclasses name them. */
+function statusError(status: number, type: AnthropicErrorType) {
+  return class extends RelayError {
+    constructor(message: string, options?: RelayErrorOptions) {
+      super(status, type, message, options)
+    }
   }
 }
+
+/** 400: the request is malformed. */
+export class InvalidRequestError extends statusError(400, 'invalid_request_error') {}
 
 /** 401: missing or wrong credentials. */
-export class AuthenticationError extends RelayError {
-  constructor(message: string, options?: RelayErrorOptions) {
-    super(401, 'authentication_error', message, options)
-  }
-}
+export class AuthenticationError extends statusError(401, 'authentication_error') {}
 
 /** 403: the credentials are valid but not allowed to do this. */
-export class PermissionError extends RelayError {
-  constructor(message: string, options?: RelayErrorOptions) {
-    super(403, 'permission_error', message, options)
-  }
-}
+export class PermissionError extends statusError(403, 'permission_error') {}
 
 /** 404: no such resource. */
-export class NotFoundError extends RelayError {
-  constructor(message: string, options?: RelayErrorOptions) {
-    super(404, 'not_found_error', message, options)
-  }
-}
+export class NotFoundError extends statusError(404, 'not_found_error') {}
 
 /** 409: the resource is in a state that forbids the operation. */
-export class ConflictError extends RelayError {
-  constructor(message: string, options?: RelayErrorOptions) {
-    super(409, 'invalid_request_error', message, options)
-  }
-}
+export class ConflictError extends statusError(409, 'invalid_request_error') {}
 
 /** 413: the request body is larger than allowed. */
-export class RequestTooLargeError extends RelayError {
-  constructor(message: string, options?: RelayErrorOptions) {
-    super(413, 'request_too_large', message, options)
-  }
-}
+export class RequestTooLargeError extends statusError(413, 'request_too_large') {}
 
 /** 429: a limit was reached; carries `retry-after`. */
-export class RateLimitError extends RelayError {
-  constructor(message: string, options?: RelayErrorOptions) {
-    super(429, 'rate_limit_error', message, options)
-  }
-}
+export class RateLimitError extends statusError(429, 'rate_limit_error') {}
 
 /** 500: something failed inside the relay. The message must never leak internals. */
 export class InternalError extends RelayError {
@@ -142,18 +123,10 @@ export class InternalError extends RelayError {
 }
 
 /** 503: a dependency of the relay (storage) is unavailable. */
-export class ServiceUnavailableError extends RelayError {
-  constructor(message: string, options?: RelayErrorOptions) {
-    super(503, 'api_error', message, options)
-  }
-}
+export class ServiceUnavailableError extends statusError(503, 'api_error') {}
 
 /** 529: no upstream account can take the request right now. */
-export class UpstreamUnavailableError extends RelayError {
-  constructor(message: string, options?: RelayErrorOptions) {
-    super(529, 'overloaded_error', message, options)
-  }
-}
+export class UpstreamUnavailableError extends statusError(529, 'overloaded_error') {}
 
 /** Startup configuration is invalid; lists every bad variable. */
 export class ConfigError extends Error {

@@ -4,14 +4,10 @@
  * ends (never left pending).
  */
 import { type Static, Type as T } from '@sinclair/typebox'
+import { literals } from '../core/schema.ts'
 
 /** How a request ended. */
-export const Outcome = T.Union([
-  T.Literal('success'),
-  T.Literal('error'),
-  T.Literal('aborted'),
-  T.Literal('rejected'),
-])
+export const Outcome = literals('success', 'error', 'aborted', 'rejected')
 export type Outcome = Static<typeof Outcome>
 
 /** The fields listed in tables and filtered on (no bodies). */
@@ -77,18 +73,19 @@ export const HistoryRecord = T.Composite([
 export type HistoryRecord = Static<typeof HistoryRecord>
 
 /** Filters combine with AND. Times are epoch ms; `to` is exclusive. */
-export interface HistoryFilter {
-  from?: number
-  to?: number
-  keyId?: string
-  accountId?: string
-  model?: string
-  outcome?: Outcome
+export const HistoryFilter = T.Object({
+  from: T.Optional(T.Number()),
+  to: T.Optional(T.Number()),
+  keyId: T.Optional(T.String()),
+  accountId: T.Optional(T.String()),
+  model: T.Optional(T.String()),
+  outcome: T.Optional(Outcome),
   /** Platform of the account that answered. */
-  platform?: string
+  platform: T.Optional(T.String()),
   /** Case-insensitive substring of model, key name, account name, error message or id. */
-  q?: string
-}
+  q: T.Optional(T.String()),
+})
+export type HistoryFilter = Static<typeof HistoryFilter>
 
 /**
  * Whether a record counts as a request in the usage counters (and so everywhere the UI says
@@ -100,19 +97,20 @@ export function countsAsRequest(s: Pick<HistorySummary, 'outcome' | 'endpoint'>)
 }
 
 /** One bucket of a stats time series. */
-export interface HistoryBucket {
-  t: number
+export const HistoryBucket = T.Object({
+  t: T.Number(),
   /** Every record. */
-  requests: number
+  requests: T.Number(),
   /** Records that did not succeed (rejections included). */
-  errors: number
+  errors: T.Number(),
   /** Records that count as requests ({@link countsAsRequest}). */
-  billable: number
+  billable: T.Number(),
   /** Of those, the ones that did not succeed. */
-  billableFailed: number
-  tokens: number
-  costNanos: number
-}
+  billableFailed: T.Number(),
+  tokens: T.Number(),
+  costNanos: T.Number(),
+})
+export type HistoryBucket = Static<typeof HistoryBucket>
 
 /** Aggregates over a filtered selection. */
 export interface HistoryStats {

@@ -6,8 +6,13 @@
  * `admin-accounts-routes.ts`, their bodies and answers are in `/openapi`.
  */
 import type { Static, TObject, TProperties } from '@sinclair/typebox'
+import type { AccountAdmin } from '../accounts/admin.ts'
 import type { AccountPlatform } from '../accounts/model.ts'
-import type { AccountInput } from '../accounts/service.ts'
+import type { AccountInput, AccountService } from '../accounts/service.ts'
+import type { Config } from '../config/schema.ts'
+import type { CoordRepository } from '../coord/repository.ts'
+import type { Clock, FetchFn } from '../core/ports.ts'
+import type { UrlPolicy } from '../security/url-policy.ts'
 import {
   accountInputOf,
   type Body,
@@ -16,6 +21,7 @@ import {
   geminiApiFields,
   geminiOAuthFields,
 } from './account-input.ts'
+import type { AdminGuardDeps } from './admin-guard.ts'
 import { OPENAI_ACCOUNT_KINDS } from './openai-account-input.ts'
 import { bedrockFields, droidFields } from './platform-account-fields.ts'
 import {
@@ -26,6 +32,20 @@ import {
 } from './schemas/accounts.ts'
 import { GEMINI_API_FIELDS, GEMINI_OAUTH_FIELDS } from './schemas/gemini-accounts.ts'
 import { BEDROCK_FIELDS, DROID_FIELDS } from './schemas/platform-accounts.ts'
+
+/** What a kind's sign-in (onboarding) controller needs beyond its own token handling. */
+export interface OnboardingRouteDeps {
+  guard: AdminGuardDeps
+  admin: AccountAdmin
+  accounts: AccountService
+  config: Config
+  coord: CoordRepository
+  clock: Clock
+  /** The plain upstream fetch (wrapped by a proxy for onboarding sessions). */
+  fetch: FetchFn
+  /** Checks the URLs and proxies the admin names (absent: no checks). */
+  urlPolicy?: UrlPolicy
+}
 
 /** One account kind's admin path, its own body fields and how they map to {@link AccountInput}. */
 export interface AccountKindRoute {

@@ -191,6 +191,16 @@ export function adminAccountRoutes(deps: AdminAccountRouteDeps) {
     urlPolicy: ops.urlPolicy,
     optionsSchema: (platform) => ops.registry.adapter(platform).options,
   })
+  const onboarding = {
+    guard: deps.guard,
+    admin,
+    accounts,
+    config: deps.config,
+    coord: deps.coord,
+    clock: deps.clock,
+    fetch: ops.fetch,
+    urlPolicy: ops.urlPolicy,
+  }
   const app = new Elysia({ name: 'crs.admin-accounts' })
     .use(
       new Elysia({ prefix: '/admin', name: 'crs.admin-binding-counts' })
@@ -207,54 +217,12 @@ export function adminAccountRoutes(deps: AdminAccountRouteDeps) {
           },
         ),
     )
-    .use(
-      adminClaudeRoutes({
-        guard: deps.guard,
-        admin,
-        accounts,
-        config: deps.config,
-        coord: deps.coord,
-        clock: deps.clock,
-        tokens: ops.tokens,
-        fetchFor: ops.fetchFor,
-        fetch: ops.fetch,
-        urlPolicy: ops.urlPolicy,
-      }),
-    )
+    .use(adminClaudeRoutes({ ...onboarding, tokens: ops.tokens, fetchFor: ops.fetchFor }))
+  app.use(adminDroidRoutes(onboarding))
   app.use(
-    adminDroidRoutes({
-      guard: deps.guard,
-      coord: deps.coord,
-      config: deps.config,
-      fetch: ops.fetch,
-    }),
+    adminOpenAIRoutes({ ...onboarding, tokens: ops.openaiTokens, codexUsage: ops.codexUsage }),
   )
-  app.use(
-    adminOpenAIRoutes({
-      guard: deps.guard,
-      admin,
-      accounts,
-      config: deps.config,
-      coord: deps.coord,
-      clock: deps.clock,
-      fetch: ops.fetch,
-      urlPolicy: ops.urlPolicy,
-      tokens: ops.openaiTokens,
-      codexUsage: ops.codexUsage,
-    }),
-  )
-  app.use(
-    adminGeminiRoutes({
-      guard: deps.guard,
-      admin,
-      config: deps.config,
-      coord: deps.coord,
-      clock: deps.clock,
-      tokens: ops.geminiTokens,
-      fetch: ops.fetch,
-      urlPolicy: ops.urlPolicy,
-    }),
-  )
+  app.use(adminGeminiRoutes({ ...onboarding, tokens: ops.geminiTokens }))
   for (const kind of ACCOUNT_KINDS)
     app.use(accountKindRoutes({ guard: deps.guard, admin, ops }, kind))
   return app.use(adminGroupRoutes({ guard: deps.guard, admin }))

@@ -6,7 +6,6 @@
  * Anthropic API, and a forced token refresh. Their CRUD is the shared account-kind controller.
  */
 import { Elysia, t } from 'elysia'
-import type { AccountAdmin } from '../accounts/admin.ts'
 import {
   apiBaseOf,
   createClaudeProfiles,
@@ -15,16 +14,14 @@ import {
 } from '../accounts/claude-profile.ts'
 import type { TokenProvider } from '../accounts/oauth.ts'
 import { createOnboarding, type OnboardingKind } from '../accounts/onboarding.ts'
-import type { AccountService, PoolEntry } from '../accounts/service.ts'
+import type { PoolEntry } from '../accounts/service.ts'
 import { AccountView } from '../accounts/views.ts'
-import type { Config } from '../config/schema.ts'
-import type { CoordRepository } from '../coord/repository.ts'
 import { InvalidRequestError } from '../core/errors.ts'
-import type { Clock, FetchFn } from '../core/ports.ts'
+import type { FetchFn } from '../core/ports.ts'
 import { createProxyFetch } from '../relay/proxy-fetch.ts'
-import type { UrlPolicy } from '../security/url-policy.ts'
 import { accountInputOf, claudeOAuthFields, proxyOf } from './account-input.ts'
-import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
+import type { OnboardingRouteDeps } from './account-kinds.ts'
+import { adminGuard } from './admin-guard.ts'
 import {
   AuthUrl,
   OnboardingExchangeBody,
@@ -34,18 +31,9 @@ import {
 import { IdParams, ok, strictBody } from './schemas/common.ts'
 
 /** What the Claude account routes need. */
-export interface AdminClaudeRouteDeps {
-  guard: AdminGuardDeps
-  admin: AccountAdmin
-  accounts: AccountService
-  config: Config
-  coord: CoordRepository
-  clock: Clock
+export interface AdminClaudeRouteDeps extends OnboardingRouteDeps {
   tokens: TokenProvider
   fetchFor: (entry: PoolEntry) => FetchFn
-  /** The plain upstream fetch (wrapped by a proxy for onboarding sessions). */
-  fetch: FetchFn
-  urlPolicy?: UrlPolicy
 }
 
 /** Claude OAuth onboarding and profile controller. */

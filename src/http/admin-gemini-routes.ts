@@ -9,7 +9,7 @@ import { Elysia, t } from 'elysia'
 import type { AccountAdmin } from '../accounts/admin.ts'
 import { type TokenProvider, TokenRefreshError } from '../accounts/oauth.ts'
 import type { OnboardingProxy } from '../accounts/onboarding.ts'
-import { generatePkce } from '../accounts/onboarding.ts'
+import { generatePkce, takeOnboardingSession } from '../accounts/onboarding.ts'
 import type { Config } from '../config/schema.ts'
 import type { CoordRepository } from '../coord/repository.ts'
 import { InvalidRequestError, RelayError } from '../core/errors.ts'
@@ -114,20 +114,11 @@ export function adminGeminiRoutes(deps: AdminGeminiRouteDeps) {
         const { code, state } = googleCodeOf(
           str(b.code) ?? str(b.authorizationCode) ?? str(b.callbackUrl) ?? '',
         )
-        const raw = await coord.takeTemp(SESSION_PREFIX + sessionId)
-        if (!raw)
-          throw new InvalidRequestError(
-            'Cannot exchange code: the session is unknown, expired or already used; generate a new URL',
-          )
-        const session = JSON.parse(raw) as {
+        const session = await takeOnboardingSession<{
           codeVerifier: string
           state: string
           proxy?: OnboardingProxy | null
-        }
-        if (state !== null && state !== session.state)
-          throw new InvalidRequestError(
-            'Cannot exchange code: the state does not match the session',
-          )
+        }>(coord, SESSION_PREFIX + sessionId, { state, now: clock.now() })
         const proxy =
           b.proxy === undefined
             ? (session.proxy ?? null)

@@ -10,8 +10,17 @@ import { CSV_FIELDS, csvCell, recordView, statsView } from '../history/admin-vie
 import { page, parseFilter, time } from '../history/query.ts'
 import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
 import type { HistoryRouteDeps } from './history-routes.ts'
-import { IdParams, OkMessage, strictBody } from './schemas/common.ts'
-import { HistoryCleanupBody, HistoryConfigBody, HistoryQuery } from './schemas/history.ts'
+import { IdParams, OkMessage, ok, strictBody } from './schemas/common.ts'
+import {
+  HistoryCleanup,
+  HistoryCleanupBody,
+  HistoryConfigBody,
+  HistoryConfigView,
+  HistoryPage,
+  HistoryQuery,
+  HistoryRecordView,
+  HistoryStatsAnswer,
+} from './schemas/history.ts'
 
 /** The history admin controller. */
 export function adminHistoryRoutes(deps: HistoryRouteDeps & { guard: AdminGuardDeps }) {
@@ -23,6 +32,7 @@ export function adminHistoryRoutes(deps: HistoryRouteDeps & { guard: AdminGuardD
       '/request-history/config',
       () => ({ success: true, data: { ...history.config(), writer: history.writerKind() } }),
       {
+        response: ok(HistoryConfigView),
         detail: {
           tags: ['history'],
           summary:
@@ -38,6 +48,7 @@ export function adminHistoryRoutes(deps: HistoryRouteDeps & { guard: AdminGuardD
       }),
       {
         ...strictBody(t.Optional(HistoryConfigBody)),
+        response: ok(HistoryConfigView),
         detail: {
           tags: ['history'],
           summary: 'Change capture and retention settings (persisted, all instances)',
@@ -104,6 +115,7 @@ export function adminHistoryRoutes(deps: HistoryRouteDeps & { guard: AdminGuardD
       },
       {
         ...strictBody(HistoryCleanupBody),
+        response: ok(HistoryCleanup),
         detail: {
           tags: ['history'],
           summary: 'Delete every record that started before beforeDate; returns the count',
@@ -131,6 +143,7 @@ export function adminHistoryRoutes(deps: HistoryRouteDeps & { guard: AdminGuardD
       },
       {
         query: HistoryQuery,
+        response: ok(HistoryPage),
         detail: {
           tags: ['history'],
           summary:
@@ -147,6 +160,7 @@ export function adminHistoryRoutes(deps: HistoryRouteDeps & { guard: AdminGuardD
       },
       {
         params: IdParams,
+        response: ok(HistoryRecordView),
         detail: { tags: ['history'], summary: 'One record with bodies and failover attempts' },
       },
     )
@@ -178,12 +192,13 @@ export function adminHistoryRoutes(deps: HistoryRouteDeps & { guard: AdminGuardD
           data: {
             stats: statsView(stats),
             filters: filter,
-            granularity: granularity === 86_400_000 ? 'day' : 'hour',
+            granularity: granularity === 86_400_000 ? ('day' as const) : ('hour' as const),
           },
         }
       },
       {
         query: HistoryQuery,
+        response: ok(HistoryStatsAnswer),
         detail: {
           tags: ['history'],
           summary: 'Statistics of the filtered selection with a time series by hour or day',

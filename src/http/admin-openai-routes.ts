@@ -6,34 +6,22 @@
  * account (used percent and reset, from the upstream's `x-codex-*` headers).
  */
 import { Elysia } from 'elysia'
-import type { AccountAdmin } from '../accounts/admin.ts'
 import type { TokenProvider } from '../accounts/oauth.ts'
-import type { AccountService } from '../accounts/service.ts'
-import type { Config } from '../config/schema.ts'
-import type { CoordRepository } from '../coord/repository.ts'
 import { InvalidRequestError } from '../core/errors.ts'
-import type { Clock, FetchFn } from '../core/ports.ts'
+import type { FetchFn } from '../core/ports.ts'
 import type { CodexUsageStore } from '../platforms/openai/codex-usage.ts'
 import { createOpenAIOnboarding } from '../platforms/openai/oauth.ts'
 import { createProxyFetch } from '../relay/proxy-fetch.ts'
-import type { UrlPolicy } from '../security/url-policy.ts'
 import { accountInputOf, type Body, proxyOf } from './account-input.ts'
-import { type AdminGuardDeps, adminGuard } from './admin-guard.ts'
+import type { OnboardingRouteDeps } from './account-kinds.ts'
+import { adminGuard } from './admin-guard.ts'
 import { openaiOAuthFields } from './openai-account-input.ts'
 import type { ProxyField } from './schemas/accounts.ts'
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined)
 
 /** What the ChatGPT account routes need. */
-export interface AdminOpenAIRouteDeps {
-  guard: AdminGuardDeps
-  admin: AccountAdmin
-  accounts: AccountService
-  config: Config
-  coord: CoordRepository
-  clock: Clock
-  fetch: FetchFn
-  urlPolicy?: UrlPolicy
+export interface AdminOpenAIRouteDeps extends OnboardingRouteDeps {
   tokens?: TokenProvider
   codexUsage?: CodexUsageStore
 }

@@ -98,6 +98,15 @@ export function createApp(deps: AppDeps) {
     audit: deps.services.audit,
     ipOf: deps.ipOf,
   }
+  /** What the client routes (relay, key holder) are built from. */
+  const client = {
+    relay: deps.services.relay,
+    keys: deps.services.keys,
+    usage: deps.services.usage,
+    limits: deps.stores.limits,
+    clock: deps.clock,
+    logger: deps.logger,
+  }
   const app = new Elysia({ name: 'crs.app' })
   return app
     .use(errorPlugin(deps.logger))
@@ -113,60 +122,15 @@ export function createApp(deps: AppDeps) {
         trustProxy: trustsProxy(deps.config.TRUST_PROXY),
       }),
     )
-    .use(relayRoutes({ relay: deps.services.relay, keys: deps.services.keys }))
-    .use(droidRoutes({ relay: deps.services.relay, keys: deps.services.keys }))
-    .use(
-      openaiRoutes({ relay: deps.services.relay, keys: deps.services.keys, logger: deps.logger }),
-    )
-    .use(
-      azureRoutes({
-        relay: deps.services.relay,
-        keys: deps.services.keys,
-        usage: deps.services.usage,
-        limits: deps.stores.limits,
-        clock: deps.clock,
-        logger: deps.logger,
-      }),
-    )
-    .use(
-      geminiRoutes({ relay: deps.services.relay, keys: deps.services.keys, logger: deps.logger }),
-    )
-    .use(
-      openaiGeminiRoutes({
-        relay: deps.services.relay,
-        keys: deps.services.keys,
-        logger: deps.logger,
-      }),
-    )
-    .use(
-      openaiResponsesRoutes({
-        relay: deps.services.relay,
-        keys: deps.services.keys,
-        usage: deps.services.usage,
-        limits: deps.stores.limits,
-        clock: deps.clock,
-        logger: deps.logger,
-        upgrade: deps.upgrade,
-      }),
-    )
-    .use(
-      keyRoutes({
-        config: deps.config,
-        keys: deps.services.keys,
-        usage: deps.services.usage,
-        limits: deps.stores.limits,
-        clock: deps.clock,
-      }),
-    )
-    .use(
-      keyBatchRoutes({
-        tzOffsetHours: deps.config.TIMEZONE_OFFSET,
-        keys: deps.services.keys,
-        usage: deps.services.usage,
-        limits: deps.stores.limits,
-        clock: deps.clock,
-      }),
-    )
+    .use(relayRoutes(client))
+    .use(droidRoutes(client))
+    .use(openaiRoutes(client))
+    .use(azureRoutes(client))
+    .use(geminiRoutes(client))
+    .use(openaiGeminiRoutes(client))
+    .use(openaiResponsesRoutes({ ...client, upgrade: deps.upgrade }))
+    .use(keyRoutes({ ...client, config: deps.config }))
+    .use(keyBatchRoutes({ ...client, tzOffsetHours: deps.config.TIMEZONE_OFFSET }))
     .use(
       historyRoutes({
         config: deps.config,

@@ -4,7 +4,7 @@
  * `/api/v1/request-stats`, always scoped to the calling key); the admin's routes are in
  * `admin-history-routes.ts`; the query reader in `history/query.ts`.
  */
-import { Elysia } from 'elysia'
+import { Elysia, t } from 'elysia'
 import type { AdminAuthService } from '../admin/auth-service.ts'
 import type { Config } from '../config/schema.ts'
 import type { Clock } from '../core/ports.ts'
@@ -14,6 +14,13 @@ import type { HistoryService } from '../history/service.ts'
 import { extractApiKey, type KeyService } from '../keys/service.ts'
 import type { AdminGuardDeps } from './admin-guard.ts'
 import { adminHistoryRoutes } from './admin-history-routes.ts'
+import {
+  KeyHolderHistoryQuery,
+  SeedError,
+  SeedHistoryPage,
+  SeedRecordAnswer,
+  SeedStatsAnswer,
+} from './schemas/history.ts'
 
 /** What the history routes need. */
 export interface HistoryRouteDeps {
@@ -75,6 +82,8 @@ export function historyRoutes(deps: HistoryRouteDeps) {
           }
         },
         {
+          query: KeyHolderHistoryQuery,
+          response: SeedHistoryPage,
           detail: {
             tags: ['history'],
             summary:
@@ -107,6 +116,8 @@ export function historyRoutes(deps: HistoryRouteDeps) {
           return { request: seedRecord(record), timestamp: now() }
         },
         {
+          params: t.Object({ requestId: t.String() }),
+          response: { 200: SeedRecordAnswer, 403: SeedError, 404: SeedError },
           detail: {
             tags: ['history'],
             summary:
@@ -128,6 +139,8 @@ export function historyRoutes(deps: HistoryRouteDeps) {
           return { stats: seedStats(stats), ...covered, timestamp: now() }
         },
         {
+          query: KeyHolderHistoryQuery,
+          response: SeedStatsAnswer,
           detail: {
             tags: ['history'],
             summary:

@@ -15,6 +15,8 @@ import type { LimitsRepository } from '../limits/repository.ts'
 import { type Counters, emptyCounters } from '../usage/model.ts'
 import type { UsageService } from '../usage/service.ts'
 import { holderKey, keyLimitsView, usageView } from './key-routes.ts'
+import { ok } from './schemas/common.ts'
+import { BatchModelStats, BatchStats } from './schemas/key-holder.ts'
 
 /** What the batch routes need. */
 export interface KeyBatchRouteDeps {
@@ -139,6 +141,7 @@ export function keyBatchRoutes(deps: KeyBatchRouteDeps) {
       },
       {
         body: BatchBody,
+        response: ok(BatchStats),
         detail: {
           ...doc,
           summary:
@@ -169,6 +172,7 @@ export function keyBatchRoutes(deps: KeyBatchRouteDeps) {
       },
       {
         body: BatchBody,
+        response: BatchModelStats,
         detail: {
           ...doc,
           summary:

@@ -14,6 +14,15 @@ import type { LimitsRepository } from '../limits/repository.ts'
 import { allTokens, type UsageService } from '../usage/service.ts'
 import { money, usageView, usd } from '../usage/views.ts'
 import { BODY_LIMITS, parseLimitedBody } from './body-limit.ts'
+import { ok } from './schemas/common.ts'
+import {
+  KeyIdAnswer,
+  KeyInfoAnswer,
+  type KeyLimits,
+  KeyUsageAnswer,
+  UserModelStats,
+  UserStats,
+} from './schemas/key-holder.ts'
 
 /** What the key-holder routes need. */
 export interface KeyRouteDeps {
@@ -26,6 +35,9 @@ export interface KeyRouteDeps {
 
 export { usageView }
 
+/** A key's usage counters by period, as the usage service reads them. */
+type KeySummary = Awaited<ReturnType<UsageService['keySummary']>>
+
 /** What {@link keyLimitsView} reads. */
 export interface KeyLimitsDeps {
   usage: UsageService
@@ -34,7 +46,10 @@ export interface KeyLimitsDeps {
 }
 
 /** A key's limits next to its current use of each (the old system's `limits` object). */
-export async function keyLimitsView(deps: KeyLimitsDeps, key: ApiKey) {
+export async function keyLimitsView(
+  deps: KeyLimitsDeps,
+  key: ApiKey,
+): Promise<{ summary: KeySummary; limits: KeyLimits }> {
   const { usage, limits, clock } = deps
   const now = clock.now()
   const summary = await usage.keySummary(key.id)
@@ -63,6 +78,26 @@ export async function keyLimitsView(deps: KeyLimitsDeps, key: ApiKey) {
       windowEndTime: w ? new Date(w.start + lengthMs).toISOString() : null,
       windowRemainingSeconds: w ? Math.max(0, Math.ceil((w.start + lengthMs - now) / 1000)) : 0,
     },
+  }
+}
+
+/** A key's usage (total, today, this month, daily averages) and its limits, as of now. */
+export async function keyUsageAnswer(deps: KeyLimitsDeps, key: ApiKey): Promise<KeyUsageAnswer> {
+  const { summary, limits } = await keyLimitsView(deps, key)
+  const now = deps.clock.now()
+  const days = Math.max(1, Math.ceil((now - Date.parse(key.createdAt)) / 86_400_000))
+  return {
+    usage: {
+      total: usageView(summary.total),
+      daily: usageView(summary.day),
+      monthly: usageView(summary.month),
+      averages: {
+        rpd: Math.round((summary.total.requests / days) * 100) / 100,
+        tpd: Math.round(allTokens(summary.total) / days),
+      },
+    },
+    limits: { ...limits, tokens: key.tokenLimit, requests: key.rateLimitRequests },
+    timestamp: new Date(now).toISOString(),
   }
 }
 
@@ -125,7 +160,10 @@ export function keyRoutes(deps: KeyRouteDeps) {
             timestamp: new Date(clock.now()).toISOString(),
           }
         },
-        { detail: { ...doc, summary: 'The calling key and its lifetime usage' } },
+        {
+          response: KeyInfoAnswer,
+          detail: { ...doc, summary: 'The calling key and its lifetime usage' },
+        },
       )
       .get(
         `${prefix}/usage`,
@@ -133,26 +171,10 @@ export function keyRoutes(deps: KeyRouteDeps) {
           const key = await keys.authenticate(extractApiKey(request.headers, request.url), {
             activate: false,
           })
-          const { summary, limits: l } = await limitsView(key)
-          const days = Math.max(
-            1,
-            Math.ceil((clock.now() - Date.parse(key.createdAt)) / 86_400_000),
-          )
-          return {
-            usage: {
-              total: usageView(summary.total),
-              daily: usageView(summary.day),
-              monthly: usageView(summary.month),
-              averages: {
-                rpd: Math.round((summary.total.requests / days) * 100) / 100,
-                tpd: Math.round(allTokens(summary.total) / days),
-              },
-            },
-            limits: { ...l, tokens: key.tokenLimit, requests: key.rateLimitRequests },
-            timestamp: new Date(clock.now()).toISOString(),
-          }
+          return keyUsageAnswer(deps, key)
         },
         {
+          response: KeyUsageAnswer,
           detail: {
             ...doc,
             summary: 'Usage of the calling key (total, today, this month) and its limits',
@@ -170,7 +192,11 @@ export function keyRoutes(deps: KeyRouteDeps) {
         const key = await fromBody(body)
         return { success: true, data: { id: key.id } }
       },
-      { body: KeyBody, detail: { ...doc, summary: 'Resolve a key to its id (needs the key)' } },
+      {
+        body: KeyBody,
+        response: KeyIdAnswer,
+        detail: { ...doc, summary: 'Resolve a key to its id (needs the key)' },
+      },
     )
     .post(
       '/apiStats/api/user-stats',
@@ -215,6 +241,7 @@ export function keyRoutes(deps: KeyRouteDeps) {
       },
       {
         body: KeyBody,
+        response: ok(UserStats),
         detail: { ...doc, summary: 'Usage, limits and restrictions of a key (needs the key)' },
       },
     )
@@ -231,10 +258,15 @@ export function keyRoutes(deps: KeyRouteDeps) {
             formatted: { total: money(r.counters.costNanos) },
           }))
           .sort((a, b) => b.cost - a.cost || b.requests - a.requests)
-        return { success: true, data, period: body.period === 'monthly' ? 'monthly' : 'daily' }
+        return {
+          success: true,
+          data,
+          period: body.period === 'monthly' ? ('monthly' as const) : ('daily' as const),
+        }
       },
       {
         body: KeyBody,
+        response: UserModelStats,
         detail: { ...doc, summary: 'Per-model usage of a key today or this month (needs the key)' },
       },
     )

@@ -10,7 +10,8 @@ import type { Logger } from '../core/ports.ts'
 import type { KeyService } from '../keys/service.ts'
 import { openAIErrorResponse } from '../openai/errors.ts'
 import type { RelayService } from '../relay/pipeline.ts'
-import { chat, guarded } from './openai-routes.ts'
+import { openaiGuarded, readJsonBody, withJsonBody } from './openai-chat-relay.ts'
+import { chat } from './openai-routes.ts'
 import { messagesRoute } from './relay-routes.ts'
 
 /** What the legacy completion routes need. */
@@ -45,30 +46,11 @@ export function legacyCompletionRoutes(deps: LegacyCompletionDeps) {
     app = app.post(
       path,
       ({ request }) =>
-        guarded(deps, request, async (requestId) => {
-          let parsed: unknown
-          try {
-            parsed = JSON.parse(await request.text())
-          } catch {
-            return openAIErrorResponse(
-              400,
-              'invalid_request_error',
-              'Cannot parse request body: expected valid JSON',
-              requestId,
-            )
-          }
-          const body = chatBodyOfPrompt(parsed)
+        openaiGuarded(deps.logger, request, async (requestId) => {
+          const body = chatBodyOfPrompt(await readJsonBody(request))
           if (typeof body === 'string')
             return openAIErrorResponse(400, 'invalid_request_error', body, requestId)
-          const headers = new Headers(request.headers)
-          headers.delete('content-length')
-          const inner = new Request(request.url, {
-            method: 'POST',
-            headers,
-            body: JSON.stringify(body),
-            signal: request.signal,
-          })
-          return chat(deps, inner, requestId, route)
+          return chat(deps, withJsonBody(request, body), requestId, route)
         }),
       {
         parse: 'none',

@@ -14,6 +14,7 @@ import {
   responsesToChat,
 } from '../openai/responses-bridge.ts'
 import type { RelayService } from '../relay/pipeline.ts'
+import { translatedAnswer, withJsonBody } from './openai-chat-relay.ts'
 
 /** Whether a chat model is served by OpenAI accounts (the rest go to Claude as before). */
 export function isOpenAIModel(model: unknown): boolean {
@@ -35,15 +36,7 @@ export async function chatOnOpenAI(
       'messages: must be a non-empty array',
       requestId,
     )
-  const headers = new Headers(request.headers)
-  headers.delete('content-length')
-  headers.set('content-type', 'application/json')
-  const inner = new Request(request.url, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify(chatToResponses(chat)),
-    signal: request.signal,
-  })
+  const inner = withJsonBody(request, chatToResponses(chat))
   const route = {
     path,
     dialect: openaiResponsesDialect,
@@ -53,34 +46,11 @@ export async function chatOnOpenAI(
   }
   const res = await relay.handle(inner, requestId, route, { clientRequest: request })
   if (res.status >= 400) return res
-  const out = new Headers()
-  for (const [k, v] of res.headers) if (k !== 'content-type') out.set(k, v)
-  out.set('request-id', requestId)
   const model = String(chat.model)
-  if ((res.headers.get('content-type') ?? '').includes('text/event-stream') && res.body) {
-    out.set('content-type', 'text/event-stream; charset=utf-8')
-    out.set('cache-control', 'no-cache')
-    const includeUsage =
-      (chat.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true
-    return new Response(
-      res.body.pipeThrough(createResponsesToChatStream({ model, includeUsage })),
-      { status: res.status, headers: out },
-    )
-  }
-  let answer: unknown
-  try {
-    answer = JSON.parse(await res.text())
-  } catch {
-    return openAIErrorResponse(
-      502,
-      'api_error',
-      'The upstream answer was not valid JSON',
-      requestId,
-    )
-  }
-  out.set('content-type', 'application/json')
-  return new Response(JSON.stringify(responsesToChat(answer as Record<string, unknown>, model)), {
-    status: res.status,
-    headers: out,
+  const includeUsage =
+    (chat.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true
+  return translatedAnswer(res, requestId, {
+    stream: () => createResponsesToChatStream({ model, includeUsage }),
+    whole: (answer) => responsesToChat(answer as Record<string, unknown>, model),
   })
 }

@@ -8,15 +8,11 @@
  * the unified chat route calls for `gemini-*` models. Every failure answers in OpenAI's envelope.
  */
 import { Elysia } from 'elysia'
-import { NotFoundError, RelayError } from '../core/errors.ts'
+import { NotFoundError } from '../core/errors.ts'
 import type { Logger } from '../core/ports.ts'
 import { keyAllowsModel } from '../keys/model-rules.ts'
 import { extractApiKey, type KeyService } from '../keys/service.ts'
-import {
-  fromAnthropicErrorResponse,
-  fromRelayError,
-  openAIErrorResponse,
-} from '../openai/errors.ts'
+import { fromAnthropicErrorResponse, openAIErrorResponse } from '../openai/errors.ts'
 import {
   createGeminiChatStreamTransform,
   toChatCompletionFromGemini,
@@ -24,8 +20,8 @@ import {
 } from '../openai/gemini-chat.ts'
 import { type ChatCompletionRequest, validateChatRequest } from '../openai/model.ts'
 import type { RelayService } from '../relay/pipeline.ts'
-import { requestIdOf } from './error-plugin.ts'
 import { GEMINI_MODELS, standardRoute } from './gemini-routes.ts'
+import { openaiGuarded, readJsonBody, translatedAnswer, withJsonBody } from './openai-chat-relay.ts'
 import { pathOf } from './request-path.ts'
 
 /** What the routes need. */
@@ -46,51 +42,28 @@ export async function geminiChat(
 ): Promise<Response> {
   const model = body.model.replace(/^models\//, '')
   const stream = body.stream === true
-  const headers = new Headers(request.headers)
-  headers.delete('content-length')
-  headers.set('content-type', 'application/json')
-  const inner = new Request(request.url, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify(toGeminiRequest(body)),
-    signal: request.signal,
-  })
   const route = standardRoute(
     pathOf(request.url),
     model,
     stream ? 'streamGenerateContent' : 'generateContent',
   )
-  const res = await deps.relay.handle(inner, requestId, route, { clientRequest: request })
+  const res = await deps.relay.handle(
+    withJsonBody(request, toGeminiRequest(body)),
+    requestId,
+    route,
+    {
+      clientRequest: request,
+    },
+  )
   if (res.status >= 400) return fromAnthropicErrorResponse(res, requestId)
-  const out = new Headers()
-  for (const [k, v] of res.headers) if (k !== 'content-type') out.set(k, v)
-  out.set('request-id', requestId)
-  const isSse = (res.headers.get('content-type') ?? '').includes('text/event-stream')
-  if (isSse && res.body) {
-    out.set('content-type', 'text/event-stream; charset=utf-8')
-    out.set('cache-control', 'no-cache')
-    const transform = createGeminiChatStreamTransform({
-      model: body.model,
-      id: requestId,
-      includeUsage: body.stream_options?.include_usage === true,
-    })
-    return new Response(res.body.pipeThrough(transform), { status: res.status, headers: out })
-  }
-  let answer: unknown
-  try {
-    answer = JSON.parse(await res.text())
-  } catch {
-    return openAIErrorResponse(
-      502,
-      'api_error',
-      'The upstream answer was not valid JSON',
-      requestId,
-    )
-  }
-  out.set('content-type', 'application/json')
-  return new Response(JSON.stringify(toChatCompletionFromGemini(answer, body.model, requestId)), {
-    status: res.status,
-    headers: out,
+  return translatedAnswer(res, requestId, {
+    stream: () =>
+      createGeminiChatStreamTransform({
+        model: body.model,
+        id: requestId,
+        includeUsage: body.stream_options?.include_usage === true,
+      }),
+    whole: (answer) => toChatCompletionFromGemini(answer, body.model, requestId),
   })
 }
 
@@ -98,30 +71,12 @@ export async function geminiChat(
 export function openaiGeminiRoutes(deps: OpenAIGeminiRouteDeps) {
   const { keys } = deps
 
-  async function guarded(request: Request, run: (id: string) => Promise<Response>) {
-    const requestId = requestIdOf(request)
-    try {
-      return await run(requestId)
-    } catch (err) {
-      if (err instanceof RelayError) return fromRelayError(err, requestId)
-      deps.logger?.error('unhandled error', { requestId, path: pathOf(request.url), error: err })
-      return openAIErrorResponse(500, 'api_error', 'Internal server error', requestId)
-    }
-  }
+  const guarded = (request: Request, run: (id: string) => Promise<Response>) =>
+    openaiGuarded(deps.logger, request, run)
 
   async function chat(request: Request, requestId: string, defaultModel?: string) {
     await keys.authenticate(extractApiKey(request.headers, request.url))
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(await request.text())
-    } catch {
-      return openAIErrorResponse(
-        400,
-        'invalid_request_error',
-        'Cannot parse request body: expected valid JSON',
-        requestId,
-      )
-    }
+    const parsed = await readJsonBody(request)
     if (
       defaultModel &&
       parsed &&

@@ -7,25 +7,20 @@
  * bytes go upstream untouched; every failure answers in OpenAI's error envelope.
  */
 import { Elysia } from 'elysia'
-import { RelayError } from '../core/errors.ts'
-import type { Clock, Logger } from '../core/ports.ts'
+import type { Logger } from '../core/ports.ts'
 import { openaiResponsesDialect } from '../dialects/openai/dialect.ts'
 import { extractApiKey, type KeyService } from '../keys/service.ts'
-import type { LimitsRepository } from '../limits/repository.ts'
 import { openAIErrorResponse } from '../openai/errors.ts'
 import type { RelayRoute, RelayService } from '../relay/pipeline.ts'
-import { allTokens, type UsageService } from '../usage/service.ts'
 import { requestIdOf } from './error-plugin.ts'
-import { keyLimitsView, usageView } from './key-routes.ts'
+import { type KeyLimitsDeps, keyLimitsView, keyUsageAnswer, usageView } from './key-routes.ts'
+import { openaiGuarded } from './openai-chat-relay.ts'
 import { responsesSocketSession } from './openai-ws.ts'
 
 /** What the OpenAI Responses routes need. */
-export interface OpenAIResponsesRouteDeps {
+export interface OpenAIResponsesRouteDeps extends KeyLimitsDeps {
   relay: RelayService
   keys: KeyService
-  usage: UsageService
-  limits: LimitsRepository
-  clock: Clock
   logger?: Logger
   /** Turns a request into a WebSocket (the server's; absent: no WebSocket transport). */
   upgrade?: (request: Request, session: unknown) => boolean
@@ -45,21 +40,8 @@ export function responsesRoute(path: string, compact: boolean): RelayRoute {
   }
 }
 
-/** Runs a relay call; a thrown error becomes an OpenAI error Response. */
-export async function openaiGuarded(
-  logger: Logger | undefined,
-  request: Request,
-  run: (requestId: string) => Promise<Response>,
-): Promise<Response> {
-  const requestId = requestIdOf(request)
-  try {
-    return await run(requestId)
-  } catch (err) {
-    if (err instanceof RelayError) return openaiResponsesDialect.errorResponse(err, requestId)
-    logger?.error('unhandled error', { requestId, path: new URL(request.url).pathname, error: err })
-    return openAIErrorResponse(500, 'api_error', 'Internal server error', requestId)
-  }
-}
+/** Runs a relay call; a thrown error becomes an OpenAI error Response (Azure's routes use it too). */
+export { openaiGuarded }
 
 /** OpenAI Responses controller. */
 export function openaiResponsesRoutes(deps: OpenAIResponsesRouteDeps) {
@@ -114,7 +96,7 @@ export function openaiResponsesRoutes(deps: OpenAIResponsesRouteDeps) {
     )
   }
   const limitsView = (key: Awaited<ReturnType<KeyService['authenticate']>>) =>
-    keyLimitsView({ usage: deps.usage, limits: deps.limits, clock }, key)
+    keyLimitsView(deps, key)
   return app
     .get(
       '/openai/key-info',
@@ -140,24 +122,9 @@ export function openaiResponsesRoutes(deps: OpenAIResponsesRouteDeps) {
       ({ request }) =>
         openaiGuarded(logger, request, async () => {
           const key = await keys.authenticate(extractApiKey(request.headers), { activate: false })
-          const { summary, limits: l } = await limitsView(key)
-          const days = Math.max(
-            1,
-            Math.ceil((clock.now() - Date.parse(key.createdAt)) / 86_400_000),
-          )
           return Response.json({
             object: 'usage',
-            usage: {
-              total: usageView(summary.total),
-              daily: usageView(summary.day),
-              monthly: usageView(summary.month),
-              averages: {
-                rpd: Math.round((summary.total.requests / days) * 100) / 100,
-                tpd: Math.round(allTokens(summary.total) / days),
-              },
-            },
-            limits: { ...l, tokens: key.tokenLimit, requests: key.rateLimitRequests },
-            timestamp: new Date(clock.now()).toISOString(),
+            ...(await keyUsageAnswer(deps, key)),
           })
         }),
       {

@@ -8,6 +8,7 @@
 import { type Static, Type as T } from '@sinclair/typebox'
 import { InvalidRequestError, NotFoundError } from '../core/errors.ts'
 import type { Clock } from '../core/ports.ts'
+import { literals } from '../core/schema.ts'
 import { type Counters, emptyCounters } from '../usage/model.ts'
 import { periodRange, type UsageService } from '../usage/service.ts'
 import { UsageView, usageView } from '../usage/views.ts'
@@ -17,13 +18,7 @@ import type { KeyInput, KeyService } from './service.ts'
 const DAY = 86_400_000
 
 /** Status of a key as the list filters see it. */
-export const KeyStatus = T.Union([
-  T.Literal('active'),
-  T.Literal('disabled'),
-  T.Literal('expired'),
-  T.Literal('deleted'),
-  T.Literal('pending'),
-])
+export const KeyStatus = literals('active', 'disabled', 'expired', 'deleted', 'pending')
 export type KeyStatus = Static<typeof KeyStatus>
 
 /** An API key as the admin API shows it (never the hash). */

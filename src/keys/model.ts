@@ -4,15 +4,10 @@
  * imported data map one to one), with real types instead of strings.
  */
 import { type Static, Type as T } from '@sinclair/typebox'
+import { literals } from '../core/schema.ts'
 
 /** What a key may call: every platform, or one family of routes (the seed's values). */
-export const KeyPermission = T.Union([
-  T.Literal('all'),
-  T.Literal('claude'),
-  T.Literal('openai'),
-  T.Literal('gemini'),
-  T.Literal('droid'),
-])
+export const KeyPermission = literals('all', 'claude', 'openai', 'gemini', 'droid')
 export type KeyPermission = Static<typeof KeyPermission>
 
 /** A stored API key. The plaintext key is never stored; `hash` = SHA-256(key + ENCRYPTION_KEY). */

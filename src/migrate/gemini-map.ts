@@ -6,17 +6,19 @@
  * `gemini-api-salt`). Keys bound to them keep their `geminiAccountId` (`<id>`, `api:<id>`,
  * `group:<id>`) as the key mapper reads it.
  */
-import type { Account, AccountSecrets } from '../accounts/model.ts'
 import { decryptLegacy } from './legacy-crypto.ts'
 import {
-  accountCommon,
+  type MapContext,
   type Mapped,
   type MappedAccount,
-  mapProxy,
+  oldAccount,
+  oldApiKey,
+  oldTokens,
+  proxyOf,
   stateOf,
   validAccount,
-} from './map.ts'
-import { oldEpochMs, oldJson, oldList, oldRecord } from './read-old.ts'
+} from './map-account.ts'
+import { oldEpochMs, oldJson, oldList } from './read-old.ts'
 
 type Hash = Record<string, string>
 
@@ -32,89 +34,47 @@ function modelsOf(raw: string | undefined): string[] {
 }
 
 /** Maps `gemini_account:<id>`. */
-export function mapGeminiAccount(
-  id: string,
-  h: Hash,
-  groupIds: string[],
-  encryptionKey: string,
-  now: number,
-): Mapped<MappedAccount> {
+export function mapGeminiAccount(id: string, h: Hash, ctx: MapContext): Mapped<MappedAccount> {
   const notes: string[] = []
-  const dec = (field: string) => decryptLegacy(h[field], encryptionKey, GEMINI_SALT)
-  const access = dec('accessToken')
-  const refresh = dec('refreshToken')
-  if (!access.ok) return { ok: false, reason: `accessToken: ${access.error}` }
-  if (!refresh.ok) return { ok: false, reason: `refreshToken: ${refresh.error}` }
-  const oauthRaw = dec('geminiOauth')
-  if (!oauthRaw.ok) notes.push(`geminiOauth ignored: ${oauthRaw.error}`)
-  const oauth = oauthRaw.ok ? (oldRecord(oauthRaw.value) ?? {}) : {}
-  const str = (v: unknown) => (typeof v === 'string' ? v : '')
-  const accessToken = access.value || str(oauth.access_token)
-  const refreshToken = refresh.value || str(oauth.refresh_token)
-  if (!accessToken && !refreshToken)
-    return { ok: false, reason: 'no access or refresh token (neither field nor geminiOauth)' }
+  const dec = (field: string) => decryptLegacy(h[field], ctx.encryptionKey, GEMINI_SALT)
+  const tokens = oldTokens(dec, 'geminiOauth', notes)
+  if (!tokens.ok) return tokens
+  const { secrets, doc: oauth } = tokens
   const expiry =
     oldEpochMs(h.expiresAt) || (typeof oauth.expiry_date === 'number' ? oauth.expiry_date : 0)
-  const { proxy, password, note } = mapProxy(h.proxy)
-  if (note) notes.push(note)
-  const secrets: AccountSecrets = {}
-  if (accessToken) secrets.accessToken = accessToken
-  if (refreshToken) secrets.refreshToken = refreshToken
-  if (password) secrets.proxyPassword = password
+  const proxy = proxyOf(h, secrets, notes)
   const options: Record<string, unknown> = {}
   if (h.projectId?.trim()) options.projectId = h.projectId.trim()
   if (h.tempProjectId?.trim()) options.discoveredProjectId = h.tempProjectId.trim()
-  const scopes = oldList(h.scopes).length ? oldList(h.scopes) : str(oauth.scope).split(' ')
-  const account: Omit<Account, 'secret'> = {
-    ...accountCommon(h, id, groupIds),
+  const scope = typeof oauth.scope === 'string' ? oauth.scope : ''
+  const scopes = oldList(h.scopes).length ? oldList(h.scopes) : scope.split(' ')
+  const account = oldAccount(h, id, ctx.groupIds, {
     platform: 'gemini-oauth',
     tokenExpiresAt: expiry,
     scopes: scopes.filter(Boolean),
-    apiUrl: '',
-    userAgent: '',
     proxy,
     supportedModels: modelsOf(h.supportedModels),
-    maxConcurrency: 0,
-    subscriptionInfo: null,
-    extInfo: null,
     options,
-  }
-  return validAccount(account, secrets, stateOf(h, now), notes)
+  })
+  return validAccount(account, secrets, stateOf(h, ctx.now), notes)
 }
 
 /** Maps `gemini_api_account:<id>`. */
-export function mapGeminiApiAccount(
-  id: string,
-  h: Hash,
-  groupIds: string[],
-  encryptionKey: string,
-  now: number,
-): Mapped<MappedAccount> {
+export function mapGeminiApiAccount(id: string, h: Hash, ctx: MapContext): Mapped<MappedAccount> {
   const notes: string[] = []
-  const key = decryptLegacy(h.apiKey, encryptionKey, GEMINI_API_SALT, { allowLegacy: false })
-  if (!key.ok) return { ok: false, reason: `apiKey: ${key.error}` }
-  if (!key.value) return { ok: false, reason: 'no apiKey' }
+  const key = oldApiKey(h, ctx.encryptionKey, GEMINI_API_SALT)
+  if (!key.ok) return key
   const apiUrl = (h.baseUrl ?? '').trim().replace(/\/+$/, '')
   if (apiUrl && !/^https?:\/\//.test(apiUrl))
     return { ok: false, reason: `baseUrl "${apiUrl}" is not http(s)` }
-  const { proxy, password, note } = mapProxy(h.proxy)
-  if (note) notes.push(note)
-  const secrets: AccountSecrets = { apiKey: key.value }
-  if (password) secrets.proxyPassword = password
-  const account: Omit<Account, 'secret'> = {
-    ...accountCommon(h, id, groupIds),
+  const { secrets } = key
+  const account = oldAccount(h, id, ctx.groupIds, {
     platform: 'gemini-api',
-    tokenExpiresAt: 0,
-    scopes: [],
     apiUrl,
-    userAgent: '',
-    proxy,
+    proxy: proxyOf(h, secrets, notes),
     supportedModels: modelsOf(h.supportedModels),
-    maxConcurrency: 0,
-    subscriptionInfo: null,
-    extInfo: null,
-  }
-  return validAccount(account, secrets, stateOf(h, now), notes)
+  })
+  return validAccount(account, secrets, stateOf(h, ctx.now), notes)
 }
 
 /** Old account kinds beyond Claude's: the key prefix, a name for reports, and the mapper. */

@@ -40,14 +40,8 @@ import {
 } from './counters.ts'
 import { GEMINI_ACCOUNT_IMPORTS } from './gemini-map.ts'
 import { type Ledger, loadLedger } from './ledger.ts'
-import {
-  type MappedAccount,
-  mapApiKey,
-  mapConsoleAccount,
-  mapGroup,
-  mapHistory,
-  mapOAuthAccount,
-} from './map.ts'
+import { mapApiKey, mapConsoleAccount, mapGroup, mapHistory, mapOAuthAccount } from './map.ts'
+import type { MappedAccount } from './map-account.ts'
 import { OPENAI_ACCOUNT_SOURCES } from './map-openai.ts'
 import {
   mapBedrockAccount,
@@ -173,6 +167,27 @@ function chunks<T>(list: T[], size: number): T[][] {
   const out: T[][] = []
   for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size))
   return out
+}
+
+/**
+ * The old hashes at `keyOf(item)` for each item, read `batch` at a time and yielded with their
+ * item (a progress tick each); a key that is gone or not a hash is counted as skipped in `kind`.
+ */
+async function* oldHashes<T>(
+  old: OldRedis,
+  items: T[],
+  keyOf: (item: T) => string,
+  read: { batch: number; kind: KindReport; progress?: ProgressSink },
+): AsyncGenerator<[T, Record<string, string>]> {
+  for (const part of chunks(items, read.batch)) {
+    const hashes = await old.hashes(part.map(keyOf))
+    for (const [i, item] of part.entries()) {
+      read.progress?.tick()
+      const h = hashes[i]
+      if (h) yield [item, h]
+      else skip(read.kind, 'empty or not a hash')
+    }
+  }
 }
 
 const rest = (key: string, prefix: string) => {
@@ -337,8 +352,33 @@ export async function importFromOld(options: ImportOptions): Promise<ImportRepor
     ledger.set('entities', `group:${gid}`, fp)
   }
 
-  // 3. Accounts (OAuth and console).
   const accountIds = new Set<string>()
+  /**
+   * Stores one mapped account: its notes, the URL policy (a refused URL makes it not
+   * schedulable), the ledger. `source` is what its fingerprint covers, given the refusals.
+   */
+  const importAccount = async (
+    id: string,
+    label: string,
+    mapped: { value: MappedAccount; notes: string[] },
+    source: (refused: number) => unknown,
+  ) => {
+    accountIds.add(id)
+    for (const n of mapped.notes) note(`${label} ${id}: ${n}`)
+    const refused = await refusedUrls(options.urlPolicy, mapped.value.account)
+    for (const r of refused) {
+      report.refusedUrls.push(r)
+      note(`account ${id} ("${r.name}"): ${r.field} refused: ${r.reason} Not schedulable.`)
+    }
+    if (refused.length) mapped.value.account.schedulable = false
+    const fp = fingerprint(source(refused.length))
+    const r = await upsertAccount(stores, box, mapped.value, ledger, fp, dryRun)
+    count(report.kinds.accounts, r)
+    if (r !== 'unchanged') changedAccounts.push(id)
+    ledger.set('entities', `account:${id}`, fp)
+  }
+
+  // 3. Accounts (OAuth and console).
   const accountJobs = [
     ...c.oauth.sort().map((id) => ({ id, kind: 'oauth' as string })),
     ...c.console.sort().map((id) => ({ id, kind: 'console' as string })),
@@ -346,57 +386,37 @@ export async function importFromOld(options: ImportOptions): Promise<ImportRepor
   ]
   const importOf = (kind: string) => PLATFORM_ACCOUNT_IMPORTS.find((k) => k.kind === kind)
   progress?.start('accounts', accountJobs.length)
-  for (const part of chunks(accountJobs, batch)) {
-    const hashes = await old.hashes(
-      part.map((j) =>
-        K(
-          j.kind === 'oauth'
-            ? `claude:account:${j.id}`
-            : j.kind === 'console'
-              ? `claude_console_account:${j.id}`
-              : `${importOf(j.kind)?.prefix}${j.id}`,
-        ),
-      ),
+  const accountKey = (j: { id: string; kind: string }) =>
+    K(
+      j.kind === 'oauth'
+        ? `claude:account:${j.id}`
+        : j.kind === 'console'
+          ? `claude_console_account:${j.id}`
+          : `${importOf(j.kind)?.prefix}${j.id}`,
     )
-    for (const [i, job] of part.entries()) {
-      progress?.tick()
-      const h = hashes[i]
-      if (!h) {
-        skip(report.kinds.accounts, 'empty or not a hash')
-        continue
-      }
-      const groups = (memberOf.get(job.id) ?? []).filter((g) => knownGroups.has(g))
-      const mapper =
-        job.kind === 'oauth'
-          ? mapOAuthAccount
-          : job.kind === 'console'
-            ? mapConsoleAccount
-            : (importOf(job.kind)?.map ?? mapConsoleAccount)
-      const mapped = mapper(job.id, h, groups, options.encryptionKey, now())
-      if (!mapped.ok) {
-        skip(report.kinds.accounts, `${job.kind}: ${mapped.reason}`)
-        continue
-      }
-      accountIds.add(job.id)
-      for (const n of mapped.notes) note(`account ${job.id}: ${n}`)
-      const refused = await refusedUrls(options.urlPolicy, mapped.value.account)
-      for (const r of refused) {
-        report.refusedUrls.push(r)
-        note(
-          `account ${job.id} ("${r.name}"): ${r.field} refused: ${r.reason} Imported as not schedulable.`,
-        )
-      }
-      if (refused.length) mapped.value.account.schedulable = false
-      // A refusal is part of what was imported: once the policy allows the URL, a new run
-      // imports the account again as the source has it.
-      const fp = fingerprint(
-        refused.length ? { h, groups, refused: refused.length } : { h, groups },
-      )
-      const r = await upsertAccount(stores, box, mapped.value, ledger, fp, dryRun)
-      count(report.kinds.accounts, r)
-      if (r !== 'unchanged') changedAccounts.push(job.id)
-      ledger.set('entities', `account:${job.id}`, fp)
+  const accountRead = { batch, kind: report.kinds.accounts, progress }
+  for await (const [job, h] of oldHashes(old, accountJobs, accountKey, accountRead)) {
+    const groups = (memberOf.get(job.id) ?? []).filter((g) => knownGroups.has(g))
+    const mapper =
+      job.kind === 'oauth'
+        ? mapOAuthAccount
+        : job.kind === 'console'
+          ? mapConsoleAccount
+          : (importOf(job.kind)?.map ?? mapConsoleAccount)
+    const mapped = mapper(job.id, h, {
+      groupIds: groups,
+      encryptionKey: options.encryptionKey,
+      now: now(),
+    })
+    if (!mapped.ok) {
+      skip(report.kinds.accounts, `${job.kind}: ${mapped.reason}`)
+      continue
     }
+    // A refusal is part of what was imported: once the policy allows the URL, a new run
+    // imports the account again as the source has it.
+    await importAccount(job.id, 'account', mapped, (refused) =>
+      refused ? { h, groups, refused } : { h, groups },
+    )
   }
   progress?.done()
 
@@ -420,31 +440,21 @@ export async function importFromOld(options: ImportOptions): Promise<ImportRepor
       const mapped = bedrock
         ? mapBedrockAccount(job.id, raw as string, groups, options.encryptionKey)
         : kind === 'ccr'
-          ? mapCcrAccount(
-              job.id,
-              raw as Record<string, string>,
-              groups,
-              options.encryptionKey,
-              now(),
-            )
+          ? mapCcrAccount(job.id, raw as Record<string, string>, {
+              groupIds: groups,
+              encryptionKey: options.encryptionKey,
+              now: now(),
+            })
           : mapDroidAccount(job.id, raw as Record<string, string>, groups, options.encryptionKey)
       if (!mapped.ok) {
         skip(report.kinds.accounts, `${kind}: ${mapped.reason}`)
         continue
       }
-      accountIds.add(job.id)
-      for (const n of mapped.notes) note(`${kind} account ${job.id}: ${n}`)
-      const refused = await refusedUrls(options.urlPolicy, mapped.value.account)
-      for (const r of refused) {
-        report.refusedUrls.push(r)
-        note(`account ${job.id} ("${r.name}"): ${r.field} refused: ${r.reason} Not schedulable.`)
-      }
-      if (refused.length) mapped.value.account.schedulable = false
-      const fp = fingerprint({ raw, groups, refused: refused.length })
-      const r = await upsertAccount(stores, box, mapped.value, ledger, fp, dryRun)
-      count(report.kinds.accounts, r)
-      if (r !== 'unchanged') changedAccounts.push(job.id)
-      ledger.set('entities', `account:${job.id}`, fp)
+      await importAccount(job.id, `${kind} account`, mapped, (refused) => ({
+        raw,
+        groups,
+        refused,
+      }))
     }
   }
   progress?.done()
@@ -465,45 +475,42 @@ export async function importFromOld(options: ImportOptions): Promise<ImportRepor
   progress?.start('API keys', c.apiKeys.length)
   let expired = 0
   let deleted = 0
-  for (const part of chunks(c.apiKeys.sort(), batch)) {
-    const hashes = await old.hashes(part.map((id) => K(`apikey:${id}`)))
-    for (const [i, id] of part.entries()) {
-      progress?.tick()
-      const h = hashes[i]
-      if (!h) {
-        skip(report.kinds.apiKeys, 'empty or not a hash')
-        continue
-      }
-      const mapped = mapApiKey(id, h, hashesOf.get(id) ?? [])
-      if (!mapped.ok) {
-        skip(report.kinds.apiKeys, mapped.reason)
-        continue
-      }
-      const key = mapped.value
-      for (const n of mapped.notes) note(`key ${id}: ${n}`)
-      if (key.isDeleted) deleted++
-      else if (key.expiresAt && Date.parse(key.expiresAt) <= now()) expired++
-      checkBinding(key, accountIds, knownGroups, note)
-      const fp = fingerprint({ h, hashes: hashesOf.get(id) ?? [] })
-      const existing = await stores.keys.get(id)
-      let outcome: Outcome
-      let next = key
-      if (existing && ledger.get<string>('entities', `key:${id}`) === fp) outcome = 'unchanged'
-      else {
-        if (existing) next = mergeKey(existing, key)
-        outcome = !existing
-          ? 'imported'
-          : stableJson(existing) === stableJson(next)
-            ? 'unchanged'
-            : 'updated'
-      }
-      count(report.kinds.apiKeys, outcome)
-      if (outcome !== 'unchanged' && !dryRun) {
-        await stores.keys.put(next)
-        keysChanged = true
-      }
-      ledger.set('entities', `key:${id}`, fp)
+  const keyRead = { batch, kind: report.kinds.apiKeys, progress }
+  for await (const [id, h] of oldHashes(
+    old,
+    c.apiKeys.sort(),
+    (id) => K(`apikey:${id}`),
+    keyRead,
+  )) {
+    const mapped = mapApiKey(id, h, hashesOf.get(id) ?? [])
+    if (!mapped.ok) {
+      skip(report.kinds.apiKeys, mapped.reason)
+      continue
     }
+    const key = mapped.value
+    for (const n of mapped.notes) note(`key ${id}: ${n}`)
+    if (key.isDeleted) deleted++
+    else if (key.expiresAt && Date.parse(key.expiresAt) <= now()) expired++
+    checkBinding(key, accountIds, knownGroups, note)
+    const fp = fingerprint({ h, hashes: hashesOf.get(id) ?? [] })
+    const existing = await stores.keys.get(id)
+    let outcome: Outcome
+    let next = key
+    if (existing && ledger.get<string>('entities', `key:${id}`) === fp) outcome = 'unchanged'
+    else {
+      if (existing) next = mergeKey(existing, key)
+      outcome = !existing
+        ? 'imported'
+        : stableJson(existing) === stableJson(next)
+          ? 'unchanged'
+          : 'updated'
+    }
+    count(report.kinds.apiKeys, outcome)
+    if (outcome !== 'unchanged' && !dryRun) {
+      await stores.keys.put(next)
+      keysChanged = true
+    }
+    ledger.set('entities', `key:${id}`, fp)
   }
   progress?.done()
   if (deleted) note(`${deleted} soft-deleted keys imported as deleted (restorable in the admin UI)`)

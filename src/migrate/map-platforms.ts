@@ -9,7 +9,8 @@
 import { createDecipheriv, createHash } from 'node:crypto'
 import type { Account, AccountSecrets } from '../accounts/model.ts'
 import { decryptLegacy } from './legacy-crypto.ts'
-import { type Mapped, type MappedAccount, mapConsoleAccount, mapProxy } from './map.ts'
+import { mapConsoleAccount } from './map.ts'
+import { type MapContext, type Mapped, type MappedAccount, mapProxy } from './map-account.ts'
 import { oldInt, oldIso, oldJson, oldRecord } from './read-old.ts'
 
 /** Old key prefixes of the account kinds mapped here, by our platform. */
@@ -122,15 +123,13 @@ export function mapBedrockAccount(
 export function mapCcrAccount(
   id: string,
   h: Record<string, string>,
-  groupIds: string[],
-  encryptionKey: string,
-  now: number,
+  ctx: MapContext,
 ): Mapped<MappedAccount> {
-  const key = decryptLegacy(h.apiKey, encryptionKey, CCR_SALT, { allowLegacy: false })
+  const key = decryptLegacy(h.apiKey, ctx.encryptionKey, CCR_SALT, { allowLegacy: false })
   const apiKey = key.ok ? key.value : (h.apiKey ?? '')
   if (!apiKey) return { ok: false, reason: 'no apiKey' }
   // The Console mapper reads everything else (URL, models, proxy…); the key is the CCR one.
-  const withKey = mapConsoleAccount(id, { ...h, apiKey: 'x' }, groupIds, encryptionKey, now)
+  const withKey = mapConsoleAccount(id, { ...h, apiKey: 'x' }, ctx)
   if (!withKey.ok) return withKey
   const notes = [...withKey.notes]
   if (!key.ok) notes.push('apiKey did not decrypt: kept as stored (as the old system used it)')

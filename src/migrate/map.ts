@@ -1,52 +1,34 @@
 /**
  * @module
  * Pure mapping of old claude-relay-service records (Redis hashes of strings) to our records:
- * API keys, accounts, groups and history. Each mapper returns the record or the reason it is
- * skipped; nothing here touches storage.
+ * API keys, Claude accounts, groups and history. Each mapper returns the record or the reason it
+ * is skipped; nothing here touches storage. What every account mapper shares is in
+ * `map-account.ts`.
  */
-import { Value } from '@sinclair/typebox/value'
-import {
-  Account,
-  AccountGroup,
-  type AccountSecrets,
-  type AccountState,
-  type ProxyConfig,
-} from '../accounts/model.ts'
+import { AccountGroup } from '../accounts/model.ts'
 import { errorTypeForStatus } from '../core/errors.ts'
 import type { HistoryRecord } from '../history/model.ts'
 import { capturedHeaders } from '../history/writer.ts'
 import { ApiKey, type KeyPermission } from '../keys/model.ts'
 import { CONSOLE_SALT, decryptLegacy, OAUTH_SALT } from './legacy-crypto.ts'
 import {
-  oldBool,
-  oldEpochMs,
-  oldInt,
-  oldIso,
-  oldJson,
-  oldList,
-  oldNumber,
-  oldRecord,
-} from './read-old.ts'
-
-/** A mapped record, or why it was skipped. */
-export type Mapped<T> = { ok: true; value: T; notes: string[] } | { ok: false; reason: string }
+  EPOCH,
+  firstError,
+  type MapContext,
+  type Mapped,
+  type MappedAccount,
+  name,
+  oldAccount,
+  oldApiKey,
+  oldTokens,
+  proxyOf,
+  stateOf,
+  supportedModelsOf,
+  validAccount,
+} from './map-account.ts'
+import { oldBool, oldEpochMs, oldInt, oldIso, oldList, oldNumber, oldRecord } from './read-old.ts'
 
 type Hash = Record<string, string>
-
-const EPOCH = new Date(0).toISOString()
-
-export function firstError(
-  schema: Parameters<typeof Value.Errors>[0],
-  value: unknown,
-): string | null {
-  const e = [...Value.Errors(schema, value)][0]
-  return e ? `${e.path.replace(/^\//, '') || '(record)'}: ${e.message}` : null
-}
-
-function name(value: string | undefined, fallback: string): string {
-  const n = (value ?? '').trim() || fallback
-  return n.slice(0, 100)
-}
 
 /** Maps `apikey:<id>`; `hashes` are the `apikey:hash_map` entries pointing at this id. */
 export function mapApiKey(id: string, h: Hash, hashes: string[]): Mapped<ApiKey> {
@@ -122,179 +104,47 @@ export function mapApiKey(id: string, h: Hash, hashes: string[]): Mapped<ApiKey>
   return { ok: true, value: key, notes }
 }
 
-/** Proxy JSON `{type, host, port, username, password}` → our proxy + its password. */
-export function mapProxy(value: string | undefined): {
-  proxy: ProxyConfig | null
-  password?: string
-  note?: string
-} {
-  const p = oldRecord(value)
-  if (!p) return { proxy: null, note: value?.trim() ? 'proxy is not JSON: dropped' : undefined }
-  let type = String(p.type ?? '').toLowerCase()
-  if (type === 'socks5h' || type === 'socks') type = 'socks5'
-  const host = String(p.host ?? '').trim()
-  const port = Math.floor(Number(p.port))
-  if (!['http', 'https', 'socks5'].includes(type) || !host || !(port >= 1 && port <= 65535))
-    return { proxy: null, note: `proxy ${type || '?'}://${host}:${p.port} is not usable: dropped` }
-  const proxy: ProxyConfig = { type: type as ProxyConfig['type'], host, port }
-  if (typeof p.username === 'string' && p.username) proxy.username = p.username
-  const password = typeof p.password === 'string' && p.password ? p.password : undefined
-  return { proxy, password }
-}
-
-/** An account mapped from the old store: config (secret still to be sealed) and secrets. */
-export interface MappedAccount {
-  account: Omit<Account, 'secret'>
-  secrets: AccountSecrets
-  /** Health to apply when the account is created here. */
-  state: Partial<AccountState>
-}
-
-/** The fields every old account hash shares. */
-export function accountCommon(h: Hash, id: string, groupIds: string[]) {
-  const createdAt = oldIso(h.createdAt) ?? EPOCH
-  const accountType =
-    h.accountType === 'dedicated' || h.accountType === 'group' ? h.accountType : 'shared'
-  const priority = Math.min(100, Math.max(1, oldInt(h.priority, 50) || 50))
-  return {
-    id,
-    name: name(h.name, id),
-    description: h.description ?? '',
-    priority,
-    schedulable: h.schedulable !== 'false',
-    isActive: h.isActive === 'true',
-    accountType: accountType as Account['accountType'],
-    groupIds: [...groupIds].sort(),
-    options: {},
-    createdAt,
-    updatedAt: oldIso(h.updatedAt) ?? createdAt,
-  }
-}
-
-/** The health an old account hash records. */
-export function stateOf(h: Hash, now: number): Partial<AccountState> {
-  const state: Partial<AccountState> = {}
-  const status = (h.status ?? '').trim()
-  if (status === 'unauthorized' || status === 'blocked') {
-    state.status = status
-    state.lastError = (h.errorMessage ?? '').slice(0, 500)
-    state.lastErrorAt = oldEpochMs(h.unauthorizedAt || h.blockedAt) || 0
-  }
-  const limited = oldEpochMs(h.rateLimitEndAt)
-  if (limited > now) state.rateLimitedUntil = limited
-  const opus = oldEpochMs(h.opusRateLimitEndAt)
-  if (opus > now) state.opusRateLimitedUntil = opus
-  const used = oldEpochMs(h.lastUsedAt)
-  if (used) state.lastUsedAt = used
-  return state
-}
-
-/** An account checked against the schema. */
-export function validAccount(
-  account: Omit<Account, 'secret'>,
-  secrets: AccountSecrets,
-  state: Partial<AccountState>,
-  notes: string[],
-): Mapped<MappedAccount> {
-  const err = firstError(Account, { ...account, secret: 'x' })
-  if (err) return { ok: false, reason: `invalid field ${err}` }
-  return { ok: true, value: { account, secrets, state }, notes }
-}
-
 /** Maps `claude:account:<id>` (OAuth). */
-export function mapOAuthAccount(
-  id: string,
-  h: Hash,
-  groupIds: string[],
-  encryptionKey: string,
-  now: number,
-): Mapped<MappedAccount> {
+export function mapOAuthAccount(id: string, h: Hash, ctx: MapContext): Mapped<MappedAccount> {
   const notes: string[] = []
-  const dec = (field: string) => decryptLegacy(h[field], encryptionKey, OAUTH_SALT)
-  const access = dec('accessToken')
-  const refresh = dec('refreshToken')
-  const oauthRaw = dec('claudeAiOauth')
-  for (const [f, r] of [
-    ['accessToken', access],
-    ['refreshToken', refresh],
-  ] as const) {
-    if (!r.ok) return { ok: false, reason: `${f}: ${r.error}` }
-  }
-  const oauth = oauthRaw.ok ? (oldRecord(oauthRaw.value) ?? {}) : {}
-  if (!oauthRaw.ok) notes.push(`claudeAiOauth ignored: ${oauthRaw.error}`)
-  const str = (v: unknown) => (typeof v === 'string' ? v : '')
-  const accessToken = (access.ok && access.value) || str(oauth.accessToken)
-  const refreshToken = (refresh.ok && refresh.value) || str(oauth.refreshToken)
-  if (!accessToken && !refreshToken)
-    return { ok: false, reason: 'no access or refresh token (neither field nor claudeAiOauth)' }
+  const dec = (field: string) => decryptLegacy(h[field], ctx.encryptionKey, OAUTH_SALT)
+  const tokens = oldTokens(dec, 'claudeAiOauth', notes)
+  if (!tokens.ok) return tokens
+  const { secrets, doc: oauth } = tokens
   const expiresRaw = h.expiresAt || (oauth.expiresAt === undefined ? '' : String(oauth.expiresAt))
   let scopes = oldList(h.scopes)
   if (scopes.length === 0 && Array.isArray(oauth.scopes))
     scopes = oauth.scopes.filter((s): s is string => typeof s === 'string')
   if (scopes.length === 0 && typeof oauth.scopes === 'string') scopes = oldList(oauth.scopes)
-  const { proxy, password, note } = mapProxy(h.proxy)
-  if (note) notes.push(note)
-  const secrets: AccountSecrets = {}
-  if (accessToken) secrets.accessToken = accessToken
-  if (refreshToken) secrets.refreshToken = refreshToken
-  if (password) secrets.proxyPassword = password
-  const account: Omit<Account, 'secret'> = {
-    ...accountCommon(h, id, groupIds),
+  const account = oldAccount(h, id, ctx.groupIds, {
     platform: 'claude-oauth',
     tokenExpiresAt: oldEpochMs(expiresRaw),
     scopes,
-    apiUrl: '',
-    userAgent: '',
-    proxy,
-    supportedModels: [],
-    maxConcurrency: 0,
+    proxy: proxyOf(h, secrets, notes),
     subscriptionInfo: oldRecord(h.subscriptionInfo),
     extInfo: oldRecord(h.extInfo),
-  }
-  return validAccount(account, secrets, stateOf(h, now), notes)
+  })
+  return validAccount(account, secrets, stateOf(h, ctx.now), notes)
 }
 
 /** Maps `claude_console_account:<id>`. */
-export function mapConsoleAccount(
-  id: string,
-  h: Hash,
-  groupIds: string[],
-  encryptionKey: string,
-  now: number,
-): Mapped<MappedAccount> {
+export function mapConsoleAccount(id: string, h: Hash, ctx: MapContext): Mapped<MappedAccount> {
   const notes: string[] = []
-  const key = decryptLegacy(h.apiKey, encryptionKey, CONSOLE_SALT, { allowLegacy: false })
-  if (!key.ok) return { ok: false, reason: `apiKey: ${key.error}` }
-  if (!key.value) return { ok: false, reason: 'no apiKey' }
+  const key = oldApiKey(h, ctx.encryptionKey, CONSOLE_SALT)
+  if (!key.ok) return key
   const apiUrl = (h.apiUrl ?? '').trim()
   if (!/^https?:\/\//.test(apiUrl))
     return { ok: false, reason: `apiUrl "${apiUrl}" is not http(s)` }
-  const sm = oldJson(h.supportedModels)
-  let supportedModels: Account['supportedModels'] = []
-  if (Array.isArray(sm)) supportedModels = sm.filter((x): x is string => typeof x === 'string')
-  else if (sm && typeof sm === 'object') {
-    const map: Record<string, string> = {}
-    for (const [k, v] of Object.entries(sm)) if (typeof v === 'string' && v) map[k] = v
-    supportedModels = map
-  } else if (h.supportedModels?.trim()) supportedModels = oldList(h.supportedModels)
-  const { proxy, password, note } = mapProxy(h.proxy)
-  if (note) notes.push(note)
-  const secrets: AccountSecrets = { apiKey: key.value }
-  if (password) secrets.proxyPassword = password
-  const account: Omit<Account, 'secret'> = {
-    ...accountCommon(h, id, groupIds),
+  const { secrets } = key
+  const account = oldAccount(h, id, ctx.groupIds, {
     platform: 'claude-console',
-    tokenExpiresAt: 0,
-    scopes: [],
     apiUrl,
     userAgent: h.userAgent ?? '',
-    proxy,
-    supportedModels,
+    proxy: proxyOf(h, secrets, notes),
+    supportedModels: supportedModelsOf(h.supportedModels),
     maxConcurrency: oldInt(h.maxConcurrentTasks),
-    subscriptionInfo: null,
-    extInfo: null,
-  }
-  return validAccount(account, secrets, stateOf(h, now), notes)
+  })
+  return validAccount(account, secrets, stateOf(h, ctx.now), notes)
 }
 
 /** Maps `account_group:<gid>`. */

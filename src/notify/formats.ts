@@ -293,33 +293,33 @@ export function formatBark(target: WebhookTarget, event: WebhookEvent): WebhookR
   return post(target.url, push)
 }
 
+type Formatter = (
+  target: WebhookTarget,
+  event: WebhookEvent,
+  options: FormatOptions,
+) => WebhookRequest | Promise<WebhookRequest>
+
+/** The formatter of each platform type that is sent as an HTTP request. */
+const FORMATTERS: Record<Exclude<WebhookPlatformType, 'smtp'>, Formatter> = {
+  custom: formatCustom,
+  slack: formatSlack,
+  discord: formatDiscord,
+  telegram: formatTelegram,
+  feishu: formatFeishu,
+  dingtalk: formatDingtalk,
+  wecom: formatWecom,
+  bark: formatBark,
+}
+
 /** Formats an event for any platform type. */
 export async function formatFor(
   target: WebhookTarget,
   event: WebhookEvent,
   options: FormatOptions,
 ): Promise<WebhookRequest> {
-  const type: WebhookPlatformType = target.type
-  switch (type) {
-    case 'custom':
-      return formatCustom(target, event, options)
-    case 'slack':
-      return formatSlack(target, event)
-    case 'discord':
-      return formatDiscord(target, event)
-    case 'telegram':
-      return formatTelegram(target, event)
-    case 'feishu':
-      return formatFeishu(target, event, options)
-    case 'dingtalk':
-      return formatDingtalk(target, event, options)
-    case 'wecom':
-      return formatWecom(target, event)
-    case 'bark':
-      return formatBark(target, event)
-    case 'smtp':
-      throw new Error('smtp targets are sent as mail, not as an HTTP request')
-  }
+  if (target.type === 'smtp')
+    throw new Error('smtp targets are sent as mail, not as an HTTP request')
+  return FORMATTERS[target.type](target, event, options)
 }
 
 /**

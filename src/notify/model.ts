@@ -5,7 +5,7 @@
  * webhook URL, which carries the token for Slack/Discord/WeCom/DingTalk/Feishu, the signing secret
  * and the Telegram bot token) is stored only sealed; the document keeps a masked URL for display.
  */
-import { type Static, Type as T } from '@sinclair/typebox'
+import { type Static, Type as T, type TProperties } from '@sinclair/typebox'
 import type { AccountEvent } from '../accounts/service.ts'
 
 /** Every event type a webhook can be sent for. */
@@ -140,25 +140,32 @@ export const WebhookRetry = T.Object({
 })
 export type WebhookRetry = Static<typeof WebhookRetry>
 
+/** A webhook platform's schema: its identity, `secretFields` (how its secrets appear), its flags. */
+function platformSchema<P extends TProperties>(secretFields: P) {
+  return T.Object({
+    id: T.String(),
+    type: WebhookPlatformType,
+    name: T.String(),
+    enabled: T.Boolean(),
+    ...secretFields,
+    hasSecret: T.Boolean(),
+    hasBotToken: T.Boolean(),
+    /** Telegram chat id. */
+    chatId: T.Optional(T.String()),
+    /** Telegram Bot API base URL (default `https://api.telegram.org`). */
+    apiBaseUrl: T.Optional(T.String()),
+    ...BARK_FIELDS,
+    createdAt: T.String(),
+    updatedAt: T.String(),
+  })
+}
+
 /** A platform as stored: secrets only inside `sealed` (SecretBox of {@link WebhookSecrets}). */
-export const StoredWebhookPlatform = T.Object({
-  id: T.String(),
-  type: WebhookPlatformType,
-  name: T.String(),
-  enabled: T.Boolean(),
+export const StoredWebhookPlatform = platformSchema({
   /** SecretBox-sealed JSON of {@link WebhookSecrets}. */
   sealed: T.String(),
   /** The URL with its path masked, for display. */
   maskedUrl: T.String(),
-  hasSecret: T.Boolean(),
-  hasBotToken: T.Boolean(),
-  /** Telegram chat id. */
-  chatId: T.Optional(T.String()),
-  /** Telegram Bot API base URL (default `https://api.telegram.org`). */
-  apiBaseUrl: T.Optional(T.String()),
-  ...BARK_FIELDS,
-  createdAt: T.String(),
-  updatedAt: T.String(),
 })
 export type StoredWebhookPlatform = Static<typeof StoredWebhookPlatform>
 
@@ -181,20 +188,7 @@ export const WebhookSecrets = T.Object({
 export type WebhookSecrets = Static<typeof WebhookSecrets>
 
 /** A platform as the admin API shows it (URL masked, secrets only as flags). */
-export const WebhookPlatformView = T.Object({
-  id: T.String(),
-  type: WebhookPlatformType,
-  name: T.String(),
-  enabled: T.Boolean(),
-  url: T.String(),
-  hasSecret: T.Boolean(),
-  hasBotToken: T.Boolean(),
-  chatId: T.Optional(T.String()),
-  apiBaseUrl: T.Optional(T.String()),
-  ...BARK_FIELDS,
-  createdAt: T.String(),
-  updatedAt: T.String(),
-})
+export const WebhookPlatformView = platformSchema({ url: T.String() })
 export type WebhookPlatformView = Static<typeof WebhookPlatformView>
 
 /** The webhook configuration as the admin API shows it. */

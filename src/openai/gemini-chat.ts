@@ -204,17 +204,19 @@ export function createGeminiChatStreamTransform(options: {
   let usage: unknown
   let done = false
   let reader: SseDataReader
-  const chunk = (delta: Obj, finishReason: string | null = null, extra: Obj = {}) =>
+  const frame = (choices: Obj[], extra: Obj = {}) =>
     encoder.encode(
       `data: ${JSON.stringify({
         id: `chatcmpl-${id}`,
         object: 'chat.completion.chunk',
         created,
         model,
-        choices: [{ index: 0, delta, finish_reason: finishReason }],
+        choices,
         ...extra,
       })}\n\n`,
     )
+  const chunk = (delta: Obj, finishReason: string | null = null) =>
+    frame([{ index: 0, delta, finish_reason: finishReason }])
   return new TransformStream({
     start(controller) {
       reader = new SseDataReader((payload) => {
@@ -252,19 +254,7 @@ export function createGeminiChatStreamTransform(options: {
       if (done) return
       done = true
       if (finish !== undefined) controller.enqueue(chunk({}, finishReasonOf(finish, calls > 0)))
-      if (includeUsage)
-        controller.enqueue(
-          encoder.encode(
-            `data: ${JSON.stringify({
-              id: `chatcmpl-${id}`,
-              object: 'chat.completion.chunk',
-              created,
-              model,
-              choices: [],
-              usage: chatUsageOf(usage) ?? null,
-            })}\n\n`,
-          ),
-        )
+      if (includeUsage) controller.enqueue(frame([], { usage: chatUsageOf(usage) ?? null }))
       controller.enqueue(encoder.encode('data: [DONE]\n\n'))
     },
   })

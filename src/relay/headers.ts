@@ -8,6 +8,16 @@ import type { HeaderMap } from '../platforms/adapter.ts'
 
 export type { HeaderMap }
 
+/** The headers by which the Stainless-generated SDKs (Anthropic's, OpenAI's) describe their runtime. */
+export const STAINLESS_RUNTIME_HEADERS = [
+  'x-stainless-lang',
+  'x-stainless-package-version',
+  'x-stainless-os',
+  'x-stainless-arch',
+  'x-stainless-runtime',
+  'x-stainless-runtime-version',
+] as const
+
 /** Upstream response headers that are not passed back. */
 const DROP_BACK = new Set([
   'connection',
@@ -40,6 +50,17 @@ export function forwardableHeaders(client: Headers, names: readonly string[]): H
     const v = client.get(name)
     if (v !== null) out[name] = v
   }
+  return out
+}
+
+/**
+ * Headers of a JSON request upstream: the whitelisted client headers, the JSON content type, and
+ * an answer asked for uncompressed (the relay reads it as it passes).
+ */
+export function upstreamJsonHeaders(client: Headers, names: readonly string[]): HeaderMap {
+  const out = forwardableHeaders(client, names)
+  out['content-type'] = 'application/json'
+  out['accept-encoding'] = 'identity'
   return out
 }
 

@@ -6,8 +6,8 @@ import { Database } from 'bun:sqlite'
 import {
   cachedPrepare,
   OPEN_PRAGMAS,
+  queryMethods,
   type SqlDatabase,
-  type SqlValue,
 } from '../storage/sqlite/driver.ts'
 import { prepareSqliteFile } from './node-fs.ts'
 
@@ -24,13 +24,7 @@ export function openBunSqlite(path: string): SqlDatabase {
     exec: (sql) => {
       db.exec(sql)
     },
-    get: <T>(sql: string, params: SqlValue[] = []) =>
-      (prepare(sql).get(...(params as never[])) ?? undefined) as T | undefined,
-    all: <T>(sql: string, params: SqlValue[] = []) =>
-      prepare(sql).all(...(params as never[])) as T[],
-    run: (sql, params = []) => ({
-      changes: Number(prepare(sql).run(...(params as never[])).changes),
-    }),
+    ...queryMethods(prepare),
     transaction: <T>(fn: () => T) => db.transaction(fn).immediate() as T,
     close: () => {
       clear()

@@ -12,8 +12,8 @@ import type { PasswordHasher } from '../core/ports.ts'
 import {
   cachedPrepare,
   OPEN_PRAGMAS,
+  queryMethods,
   type SqlDatabase,
-  type SqlValue,
 } from '../storage/sqlite/driver.ts'
 import { prepareSqliteFile } from './node-fs.ts'
 
@@ -26,13 +26,7 @@ export function openNodeSqlite(path: string): SqlDatabase {
   let depth = 0
   return {
     exec: (sql) => db.exec(sql),
-    get: <T>(sql: string, params: SqlValue[] = []) =>
-      (prepare(sql).get(...(params as never[])) ?? undefined) as T | undefined,
-    all: <T>(sql: string, params: SqlValue[] = []) =>
-      prepare(sql).all(...(params as never[])) as T[],
-    run: (sql, params = []) => ({
-      changes: Number(prepare(sql).run(...(params as never[])).changes),
-    }),
+    ...queryMethods(prepare),
     transaction: <T>(fn: () => T): T => {
       if (depth > 0) return fn()
       db.exec('BEGIN IMMEDIATE')

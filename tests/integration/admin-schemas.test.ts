@@ -178,4 +178,51 @@ describe('OpenAPI', () => {
     expect(body('/admin/claude-console-accounts', 'post').properties).toHaveProperty('apiUrl')
     expect(body('/admin/claude-accounts', 'post').properties).toHaveProperty('claudeAiOauth')
   })
+
+  test('history and key-holder answers are described, in the seed shape where the seed had them', async () => {
+    const spec = (await (
+      await r.handle(new Request('http://localhost/openapi/json'))
+    ).json()) as any
+    const answer = (p: string, m: string, status = '200') =>
+      spec.paths[p][m].responses[status].content['application/json'].schema
+    const seedList = answer('/api/v1/request-history', 'get')
+    expect(seedList.properties.pagination.required).toEqual(
+      expect.arrayContaining(['limit', 'offset', 'hasMore']),
+    )
+    const item = seedList.properties.history.items
+    expect(item.required).toEqual(
+      expect.arrayContaining(['requestId', 'timestamp', 'status', 'duration', 'totalTokens']),
+    )
+    expect(item.properties.status.enum).toEqual(['success', 'error'])
+    const query = spec.paths['/api/v1/request-history'].get.parameters.map((p: any) => p.name)
+    expect(query).toEqual(expect.arrayContaining(['date', 'limit', 'offset']))
+    const record = answer('/api/v1/request-history/{requestId}', 'get').properties.request
+    expect(record.properties).toHaveProperty('requestBody')
+    expect(record.properties.statusCode.type).toBe('integer')
+    expect(answer('/api/v1/request-history/{requestId}', 'get', '404').required).toEqual([
+      'error',
+      'message',
+    ])
+    const stats = answer('/api/v1/request-stats', 'get').properties.stats
+    expect(stats.properties.statusStats.required).toEqual(['success', 'error'])
+    expect(stats.properties).toHaveProperty('modelStats')
+    expect(answer('/admin/request-history', 'get').properties.data.properties).toHaveProperty(
+      'filters',
+    )
+    expect(
+      answer('/admin/request-stats', 'get').properties.data.properties.stats.properties,
+    ).toHaveProperty('series')
+    expect(answer('/admin/request-history/{id}', 'get').properties.data.properties).toHaveProperty(
+      'attempts',
+    )
+    expect(answer('/api/v1/key-info', 'get').properties.keyInfo.properties).toHaveProperty('usage')
+    expect(answer('/api/v1/usage', 'get').properties.limits.properties).toHaveProperty(
+      'currentWindowCost',
+    )
+    const userStats = answer('/apiStats/api/user-stats', 'post').properties.data
+    expect(userStats.properties).toHaveProperty('restrictions')
+    const batch = answer('/apiStats/api/batch-stats', 'post').properties.data
+    expect(batch.properties.individual.items.properties).toHaveProperty('share')
+    expect(answer('/apiStats/api/batch-model-stats', 'post').properties).toHaveProperty('period')
+  })
 })

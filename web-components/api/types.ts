@@ -9,8 +9,10 @@ import type { GroupListItem } from '../../src/accounts/admin.ts'
 import type { AccountPlatform, AccountState, ProxyConfig } from '../../src/accounts/model.ts'
 import type { AccountView } from '../../src/accounts/views.ts'
 import type { AuditEntryView } from '../../src/admin/audit-page.ts'
-import type { HistoryBucket } from '../../src/history/model.ts'
+import type { HistoryRecordView, HistoryStatsView } from '../../src/history/admin-view.ts'
 import type { AuthUrl } from '../../src/http/schemas/accounts.ts'
+import type { HistoryConfigView } from '../../src/http/schemas/history.ts'
+import type { KeyLimits } from '../../src/http/schemas/key-holder.ts'
 import type { CreatedKey, ModelStat, SupportedClient } from '../../src/http/schemas/keys.ts'
 import type { KeyListItem, KeyStatus, KeyView } from '../../src/keys/admin.ts'
 import type { KeyPermission } from '../../src/keys/model.ts'
@@ -19,6 +21,13 @@ import type { ProbeResult } from '../../src/platforms/probe-result.ts'
 import type { TrendPoint, UsageView } from '../../src/usage/views.ts'
 
 export type { UsageWindow, UsageWindows } from '../../src/accounts/views.ts'
+export type { HistorySummary, Outcome } from '../../src/history/model.ts'
+export type { HistoryPage } from '../../src/http/schemas/history.ts'
+export type {
+  BatchKeyStats,
+  BatchStats,
+  UserStats,
+} from '../../src/http/schemas/key-holder.ts'
 /** A change of the webhook configuration. */
 export type { WebhookConfigBody as WebhookConfigInput } from '../../src/http/schemas/webhooks.ts'
 export type { KeyPage } from '../../src/keys/admin.ts'
@@ -42,6 +51,7 @@ export type {
   AccountState,
   AuthUrl,
   CreatedKey,
+  KeyLimits,
   KeyStatus,
   ModelStat,
   ProxyConfig,
@@ -71,141 +81,17 @@ export type AccountGroup = GroupListItem
 /** The account test's final event. */
 export type AccountTestResult = ProbeResult
 
-export type Outcome = 'success' | 'error' | 'aborted' | 'rejected'
+/** One failover try of a recorded request. */
+export type HistoryAttempt = HistoryRecordView['attempts'][number]
 
-export interface HistorySummary {
-  id: string
-  startTime: number
-  endTime: number
-  durationMs: number
-  ttfbMs: number | null
-  overheadMs: number | null
-  keyId: string
-  keyName: string
-  accountId: string
-  accountName: string
-  /** Platform of the account that answered (`claude-oauth`, …; '' when none did). */
-  platform: string
-  model: string
-  stream: boolean
-  endpoint: string
-  userAgent: string
-  status: number
-  outcome: Outcome
-  errorType: string
-  errorMessage: string
-  inputTokens: number
-  outputTokens: number
-  cacheCreate5mTokens: number
-  cacheCreate1hTokens: number
-  cacheReadTokens: number
-  /** Of the output, reasoning (OpenAI), when the answer reported any. */
-  reasoningTokens?: number
-  costNanos: number
-  tries: number
-}
+/** A record as the admin API shows it: bodies, attempts, cost in dollars, token total. */
+export type HistoryRecord = HistoryRecordView
 
-export interface HistoryAttempt {
-  accountId: string
-  accountName: string
-  status: number
-  error: string
-  ms: number
-}
+/** The admin's history statistics. */
+export type HistoryStats = HistoryStatsView
 
-export interface HistoryRecord extends HistorySummary {
-  requestBody: string
-  responseBody: string
-  attempts: HistoryAttempt[]
-  cost: number
-  totalTokens: number
-}
-
-export interface HistoryPage {
-  history: HistorySummary[]
-  pagination: { limit: number; offset: number; total: number; hasMore: boolean }
-}
-
-export interface HistoryStats {
-  totalRequests: number
-  successRequests: number
-  failedRequests: number
-  byOutcome: Record<string, number>
-  totalTokens: number
-  inputTokens: number
-  outputTokens: number
-  cacheCreateTokens: number
-  cacheReadTokens: number
-  totalCost: number
-  avgDuration: number
-  avgTtfb: number
-  modelStats: Record<string, { count: number; tokens: number; cost: number }>
-  statusStats: Record<string, number>
-  /** Requests as the usage counters count them (admitted Messages calls). */
-  requests: number
-  /** Of those, the failed or aborted ones. */
-  requestsFailed: number
-  rejected: number
-  countTokens: number
-  /** The server's buckets, cost in dollars. */
-  series?: (Omit<HistoryBucket, 'costNanos'> & { cost: number })[]
-}
-
-export interface HistoryConfig {
-  enabled: boolean
-  captureBodies: boolean
-  maxRequestBodySize: number
-  maxResponseBodySize: number
-  retentionDays: number
-  maxTotalBytes: number
-}
-
-export interface KeyLimits {
-  tokenLimit: number
-  concurrencyLimit: number
-  currentConcurrency: number
-  rateLimitWindow: number
-  rateLimitRequests: number
-  rateLimitCost: number
-  dailyCostLimit: number
-  totalCostLimit: number
-  weeklyOpusCostLimit: number
-  currentWindowRequests: number
-  currentWindowTokens: number
-  currentWindowCost: number
-  currentDailyCost: number
-  currentTotalCost: number
-  weeklyOpusCost: number
-  windowStartTime: string | null
-  windowEndTime: string | null
-  windowRemainingSeconds: number
-}
-
-export interface UserStats {
-  id: string
-  name: string
-  description: string
-  isActive: boolean
-  createdAt: string
-  expiresAt: string | null
-  expirationMode: string
-  isActivated: boolean
-  activationDays: number
-  activationUnit: string
-  activatedAt: string | null
-  permissions: string
-  usage: { total: UsageView; daily: UsageView; monthly: UsageView }
-  limits: KeyLimits
-  restrictions: {
-    enableModelRestriction: boolean
-    modelRestrictionMode: string
-    restrictedModels: string[]
-    enableClientRestriction: boolean
-    allowedClients: string[]
-  }
-  /** The relay's zone (hours east of UTC): days and weeks of the limits start in it. */
-  timezoneOffset: number
-}
+/** History capture and retention settings (and, when read, where records are written). */
+export type HistoryConfig = HistoryConfigView
 
 /** A key's limits with their current use and when each window resets. */
 export interface KeyLimitUsage {
@@ -218,32 +104,6 @@ export interface AccountUsageSummary {
   today: UsageView
   month: UsageView
   total: UsageView
-}
-
-/** One key of a batch lookup on the public page. */
-export interface BatchKeyStats {
-  id: string
-  name: string
-  isActive: boolean
-  expiresAt: string | null
-  permissions: string
-  usage: { daily: UsageView; monthly: UsageView; total: UsageView }
-  periodUsage: UsageView
-  limits: KeyLimits
-  share: number
-}
-
-/** `/apiStats/api/batch-stats`. */
-export interface BatchStats {
-  period: 'daily' | 'monthly' | 'total'
-  keyCount: number
-  /** The relay's zone (hours east of UTC). */
-  timezoneOffset: number
-  aggregated: {
-    usage: { daily: UsageView; monthly: UsageView; total: UsageView }
-    periodUsage: UsageView
-  }
-  individual: BatchKeyStats[]
 }
 
 /** The OpenAI family's account kinds. */

@@ -78,6 +78,8 @@ export function fillBuckets(
         billable: 0,
         billableFailed: 0,
         tokens: 0,
+        costNanos: 0,
+        time: new Date(t).toISOString(),
         cost: 0,
       },
     )

@@ -3,7 +3,11 @@
  * Schemas of the admin history API: the capture settings' change and the clean-up, with the
  * same field-named messages the history rules use, and the search query as the UI sends it.
  */
+import type { Static } from '@sinclair/typebox'
 import { t as T } from 'elysia'
+import { HistoryRecordView, HistoryStatsView } from '../../history/admin-view.ts'
+import { HistoryFilter, HistorySummary } from '../../history/model.ts'
+import { SeedHistoryItem, SeedHistoryRecord, SeedHistoryStats } from '../../history/seed-view.ts'
 
 const bool = (k: string, description: string) =>
   T.Optional(T.Boolean({ description, error: `${k}: expected true or false` }))
@@ -64,3 +68,89 @@ export const HistoryQuery = T.Object(
   },
   { additionalProperties: true },
 )
+
+/** The capture and retention settings, and where records are written. */
+export const HistoryConfigView = T.Object({
+  enabled: T.Boolean(),
+  captureBodies: T.Boolean(),
+  maxRequestBodySize: T.Integer(),
+  maxResponseBodySize: T.Integer(),
+  retentionDays: T.Integer(),
+  maxTotalBytes: T.Integer(),
+  writer: T.Optional(T.String({ description: 'worker | inline' })),
+})
+export type HistoryConfigView = Static<typeof HistoryConfigView>
+
+/** What a clean-up deleted. */
+export const HistoryCleanup = T.Object({ deleted: T.Integer(), before: T.String() })
+
+/** A page of the admin's search, the filters it applied, and the exact total. */
+export const HistoryPage = T.Object({
+  history: T.Array(HistorySummary),
+  pagination: T.Object({
+    limit: T.Integer(),
+    offset: T.Integer(),
+    total: T.Integer(),
+    hasMore: T.Boolean(),
+  }),
+  filters: HistoryFilter,
+})
+export type HistoryPage = Static<typeof HistoryPage>
+
+/** Statistics of the admin's selection. */
+export const HistoryStatsAnswer = T.Object({
+  stats: HistoryStatsView,
+  filters: HistoryFilter,
+  granularity: T.Union([T.Literal('hour'), T.Literal('day')]),
+})
+
+export { HistoryRecordView, HistoryStatsView }
+
+/** The key holder's day: `date` at TIMEZONE_OFFSET (default today), or `from`/`to`. */
+export const KeyHolderHistoryQuery = T.Object(
+  {
+    date: text('a day (YYYY-MM-DD) at TIMEZONE_OFFSET; default today'),
+    from: text('ISO date or epoch ms'),
+    to: text('ISO date or epoch ms'),
+    model: text('one model (list only)'),
+    status: text('success | error | aborted | rejected (list only)'),
+    limit: text('1 to 500 (default 50; list only)'),
+    offset: text('records skipped (list only)'),
+  },
+  { additionalProperties: true },
+)
+
+/** The day and instants a key holder's answer covered (so an empty day can be explained). */
+const COVERED = {
+  date: T.Union([T.String(), T.Null()], { description: 'the day used (YYYY-MM-DD), if any' }),
+  from: T.Union([T.String(), T.Null()]),
+  to: T.Union([T.String(), T.Null()]),
+  timezoneOffset: T.Number({ description: 'TIMEZONE_OFFSET, hours east of UTC' }),
+}
+
+/** `/api/v1/request-history`: the old system's answer plus our fields. */
+export const SeedHistoryPage = T.Object({
+  history: T.Array(SeedHistoryItem),
+  pagination: T.Object({
+    limit: T.Integer(),
+    offset: T.Integer(),
+    hasMore: T.Boolean(),
+    total: T.Integer(),
+  }),
+  ...COVERED,
+  timestamp: T.String(),
+})
+export type SeedHistoryPage = Static<typeof SeedHistoryPage>
+
+/** `/api/v1/request-history/:requestId`. */
+export const SeedRecordAnswer = T.Object({ request: SeedHistoryRecord, timestamp: T.String() })
+
+/** `/api/v1/request-stats`. */
+export const SeedStatsAnswer = T.Object({
+  stats: SeedHistoryStats,
+  ...COVERED,
+  timestamp: T.String(),
+})
+
+/** The old system's error answer on the key holder's record route (404, 403). */
+export const SeedError = T.Object({ error: T.String(), message: T.String() })

@@ -19,6 +19,7 @@ import type { PoolEntry } from '../../accounts/service.ts'
 import type { CoordRepository } from '../../coord/repository.ts'
 import { sha256HexSync } from '../../core/crypto.ts'
 import type { Clock, Logger } from '../../core/ports.ts'
+import { STAINLESS_RUNTIME_HEADERS } from '../../relay/headers.ts'
 import type { HeaderMap } from '../adapter.ts'
 
 /** Headers captured from Claude Code and replayed for other clients. */
@@ -26,12 +27,7 @@ export const IDENTITY_HEADERS = [
   'user-agent',
   'x-stainless-retry-count',
   'x-stainless-timeout',
-  'x-stainless-lang',
-  'x-stainless-package-version',
-  'x-stainless-os',
-  'x-stainless-arch',
-  'x-stainless-runtime',
-  'x-stainless-runtime-version',
+  ...STAINLESS_RUNTIME_HEADERS,
   'anthropic-dangerous-direct-browser-access',
   'x-app',
 ] as const

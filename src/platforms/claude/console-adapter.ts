@@ -7,7 +7,7 @@
  */
 import { Type as T } from '@sinclair/typebox'
 import type { Config } from '../../config/schema.ts'
-import { forwardableHeaders } from '../../relay/headers.ts'
+import { upstreamJsonHeaders } from '../../relay/headers.ts'
 import type { PlatformAdapter, UpstreamCall, UpstreamRequest } from '../adapter.ts'
 import {
   apiKeyHeader,
@@ -63,9 +63,7 @@ export function createClaudeConsoleAdapter(options: {
     },
     async prepare(call: UpstreamCall): Promise<UpstreamRequest> {
       const a = call.entry.account
-      const headers = forwardableHeaders(call.clientHeaders, CLAUDE_FORWARD_HEADERS)
-      headers['content-type'] = 'application/json'
-      headers['accept-encoding'] = 'identity'
+      const headers = upstreamJsonHeaders(call.clientHeaders, CLAUDE_FORWARD_HEADERS)
       const [name, value] = apiKeyHeader(call.entry.secrets.apiKey ?? '')
       headers[name] = value
       headers['anthropic-version'] ??= config.CLAUDE_API_VERSION

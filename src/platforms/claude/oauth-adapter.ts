@@ -10,7 +10,7 @@ import { Type as T } from '@sinclair/typebox'
 import type { Account } from '../../accounts/model.ts'
 import type { TokenProvider } from '../../accounts/oauth.ts'
 import type { Config } from '../../config/schema.ts'
-import { forwardableHeaders } from '../../relay/headers.ts'
+import { upstreamJsonHeaders } from '../../relay/headers.ts'
 import { isOpusModel } from '../../usage/model-class.ts'
 import type { PlatformAdapter, UpstreamCall, UpstreamRequest } from '../adapter.ts'
 import type { ClientIdentity } from './client-identity.ts'
@@ -78,9 +78,7 @@ export function createClaudeOAuthAdapter(options: ClaudeOAuthAdapterOptions): Pl
     modelOk: subscriptionAllows,
     async prepare(call: UpstreamCall): Promise<UpstreamRequest> {
       const token = await tokens.accessToken(call.entry)
-      const headers = forwardableHeaders(call.clientHeaders, CLAUDE_FORWARD_HEADERS)
-      headers['content-type'] = 'application/json'
-      headers['accept-encoding'] = 'identity'
+      const headers = upstreamJsonHeaders(call.clientHeaders, CLAUDE_FORWARD_HEADERS)
       headers.authorization = `Bearer ${token}`
       headers['anthropic-version'] ??= config.CLAUDE_API_VERSION
       headers['anthropic-beta'] = oauthBeta(call.clientHeaders.get('anthropic-beta'), call.model)

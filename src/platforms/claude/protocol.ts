@@ -4,6 +4,7 @@
  * the client headers it may see, the Claude Code identity that subscription tokens require, the
  * OAuth beta flag, and where the Messages and count_tokens endpoints live under a base URL.
  */
+import { STAINLESS_RUNTIME_HEADERS } from '../../relay/headers.ts'
 
 /** Client headers that may be forwarded to a Claude upstream (lower case). */
 export const CLAUDE_FORWARD_HEADERS = [
@@ -14,12 +15,7 @@ export const CLAUDE_FORWARD_HEADERS = [
   'x-app',
   'x-stainless-retry-count',
   'x-stainless-timeout',
-  'x-stainless-lang',
-  'x-stainless-package-version',
-  'x-stainless-os',
-  'x-stainless-arch',
-  'x-stainless-runtime',
-  'x-stainless-runtime-version',
+  ...STAINLESS_RUNTIME_HEADERS,
   'x-stainless-helper-method',
   'user-agent',
 ] as const

@@ -6,7 +6,7 @@
  */
 
 import { batchForModel } from '../../dialects/gemini/embeddings.ts'
-import { forwardableHeaders } from '../../relay/headers.ts'
+import { upstreamJsonHeaders } from '../../relay/headers.ts'
 import type { PlatformAdapter, UpstreamCall, UpstreamRequest } from '../adapter.ts'
 import { classifyGemini } from './health.ts'
 import { GEMINI_FORWARD_HEADERS, generativeUrl } from './protocol.ts'
@@ -20,9 +20,7 @@ export function createGeminiApiAdapter(): PlatformAdapter {
     probeModel: 'gemini-2.5-flash',
     async prepare(call: UpstreamCall): Promise<UpstreamRequest> {
       const a = call.entry.account
-      const headers = forwardableHeaders(call.clientHeaders, GEMINI_FORWARD_HEADERS)
-      headers['content-type'] = 'application/json'
-      headers['accept-encoding'] = 'identity'
+      const headers = upstreamJsonHeaders(call.clientHeaders, GEMINI_FORWARD_HEADERS)
       headers['x-goog-api-key'] = call.entry.secrets.apiKey ?? ''
       if (a.userAgent) headers['user-agent'] = a.userAgent
       // A mapped model must also be the one each request of a batch names.

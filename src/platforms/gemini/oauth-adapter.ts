@@ -10,7 +10,7 @@ import type { TokenProvider } from '../../accounts/oauth.ts'
 import type { PoolEntry } from '../../accounts/service.ts'
 import type { Config } from '../../config/schema.ts'
 import type { FetchFn } from '../../core/ports.ts'
-import { forwardableHeaders } from '../../relay/headers.ts'
+import { upstreamJsonHeaders } from '../../relay/headers.ts'
 import type { PlatformAdapter, UpstreamCall, UpstreamRequest } from '../adapter.ts'
 import { type ProjectFinder, unwrapAnswer, wrapRequest } from './code-assist.ts'
 import { classifyGemini } from './health.ts'
@@ -58,9 +58,7 @@ export function createGeminiOAuthAdapter(options: GeminiOAuthAdapterOptions): Pl
             }
           : { ...call.body, model: call.upstreamModel, project }
       } else body = wrapRequest(call.body, { model: call.upstreamModel, project, countTokens })
-      const headers = forwardableHeaders(call.clientHeaders, GEMINI_FORWARD_HEADERS)
-      headers['content-type'] = 'application/json'
-      headers['accept-encoding'] = 'identity'
+      const headers = upstreamJsonHeaders(call.clientHeaders, GEMINI_FORWARD_HEADERS)
       headers.authorization = `Bearer ${token}`
       if (entry.account.userAgent) headers['user-agent'] = entry.account.userAgent
       else if (!/^GeminiCLI[\w-]*\//.test(headers['user-agent'] ?? ''))

@@ -14,7 +14,7 @@
  * (the SDK puts the model there when no deployment is set: the account's own deployment for the
  * model). Any other name is served by no account (a 404 `DeploymentNotFound`).
  */
-import { forwardableHeaders } from '../../relay/headers.ts'
+import { upstreamJsonHeaders } from '../../relay/headers.ts'
 import type { PlatformAdapter, UpstreamCall, UpstreamRequest } from '../adapter.ts'
 import { classifyOpenAI } from './protocol.ts'
 
@@ -92,9 +92,7 @@ export function createAzureOpenAIAdapter(): PlatformAdapter {
           targetDeployment(a.options, call.target, call.model, call.upstreamModel)) ||
         deploymentOf(a.options, call.upstreamModel)
       const version = encodeURIComponent(apiVersionOf(a.options, call.operation))
-      const headers = forwardableHeaders(call.clientHeaders, ['user-agent'])
-      headers['content-type'] = 'application/json'
-      headers['accept-encoding'] = 'identity'
+      const headers = upstreamJsonHeaders(call.clientHeaders, ['user-agent'])
       headers.accept = call.stream ? 'text/event-stream' : 'application/json'
       headers['api-key'] = call.entry.secrets.apiKey ?? ''
       if (a.userAgent) headers['user-agent'] = a.userAgent

@@ -14,7 +14,7 @@
 import type { TokenProvider } from '../../accounts/oauth.ts'
 import type { Config } from '../../config/schema.ts'
 import { sseDataOf } from '../../dialects/sse-lines.ts'
-import { forwardableHeaders } from '../../relay/headers.ts'
+import { upstreamJsonHeaders } from '../../relay/headers.ts'
 import type { PlatformAdapter, UpstreamCall, UpstreamRequest } from '../adapter.ts'
 import type { CodexUsageStore } from './codex-usage.ts'
 import { classifyOpenAI, codexUrl, OPENAI_FORWARD_HEADERS } from './protocol.ts'
@@ -112,9 +112,7 @@ export function createChatGPTAdapter(options: {
       const a = call.entry.account
       const token = await tokens.accessToken(call.entry)
       const compact = call.operation === 'compact'
-      const headers = forwardableHeaders(call.clientHeaders, OPENAI_FORWARD_HEADERS)
-      headers['content-type'] = 'application/json'
-      headers['accept-encoding'] = 'identity'
+      const headers = upstreamJsonHeaders(call.clientHeaders, OPENAI_FORWARD_HEADERS)
       headers.accept = compact ? 'application/json' : 'text/event-stream'
       headers.authorization = `Bearer ${token}`
       headers['chatgpt-account-id'] = String(a.options.chatgptAccountId ?? '') || a.id

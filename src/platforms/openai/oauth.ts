@@ -6,7 +6,7 @@
  * endpoint. The ID token's claims name the ChatGPT account (`chatgpt_account_id`, sent upstream as
  * `chatgpt-account-id`), the user, the plan and the organisation.
  */
-import { base64Url, generatePkce } from '../../accounts/onboarding.ts'
+import { base64Url, generatePkce, takeOnboardingSession } from '../../accounts/onboarding.ts'
 import type { CoordRepository } from '../../coord/repository.ts'
 import { InvalidRequestError, RelayError } from '../../core/errors.ts'
 import type { Clock, FetchFn } from '../../core/ports.ts'
@@ -206,23 +206,12 @@ export function createOpenAIOnboarding(options: {
     async exchange(sessionId: string, pasted: string) {
       if (!sessionId) throw new InvalidRequestError('Cannot exchange code: sessionId is required')
       const { code, state } = codeOf(pasted)
-      const raw = await coord.takeTemp(SESSION_PREFIX + sessionId)
-      if (!raw)
-        throw new InvalidRequestError(
-          'Cannot exchange code: the session is unknown, expired or already used; generate a new URL',
-        )
-      const session = JSON.parse(raw) as {
+      const session = await takeOnboardingSession<{
         codeVerifier: string
         state: string
         proxy: unknown
         expiresAt: number
-      }
-      if (session.expiresAt <= clock.now())
-        throw new InvalidRequestError(
-          'Cannot exchange code: the session expired; generate a new URL',
-        )
-      if (state !== null && state !== session.state)
-        throw new InvalidRequestError('Cannot exchange code: the state does not match the session')
+      }>(coord, SESSION_PREFIX + sessionId, { state, now: clock.now() })
       const j = await tokenPost(
         options.fetchVia(session.proxy),
         options.tokenUrl,

@@ -7,6 +7,7 @@
  * the `x-codex-*` usage windows).
  */
 import type { AttemptResult } from '../../accounts/health.ts'
+import { STAINLESS_RUNTIME_HEADERS } from '../../relay/headers.ts'
 import type { UpstreamRefusal } from '../adapter.ts'
 
 /** Client headers that may reach an OpenAI upstream (lower case). */
@@ -25,12 +26,7 @@ export const OPENAI_FORWARD_HEADERS = [
   'x-codex-beta-features',
   'x-codex-turn-metadata',
   'x-codex-window-id',
-  'x-stainless-lang',
-  'x-stainless-package-version',
-  'x-stainless-os',
-  'x-stainless-arch',
-  'x-stainless-runtime',
-  'x-stainless-runtime-version',
+  ...STAINLESS_RUNTIME_HEADERS,
   'x-stainless-retry-count',
 ] as const
 

@@ -5,7 +5,7 @@
  * `instructions` included; only a model mapping rewrites it), with the Codex CLI's identity and
  * session headers, the account's key as a Bearer token, and the account's user agent when set.
  */
-import { forwardableHeaders } from '../../relay/headers.ts'
+import { upstreamJsonHeaders } from '../../relay/headers.ts'
 import type { PlatformAdapter, UpstreamCall, UpstreamRequest } from '../adapter.ts'
 import { classifyOpenAI, OPENAI_FORWARD_HEADERS, responsesUrl } from './protocol.ts'
 
@@ -21,9 +21,7 @@ export function createOpenAIResponsesAdapter(): PlatformAdapter {
     probeModel: 'gpt-5-mini',
     async prepare(call: UpstreamCall): Promise<UpstreamRequest> {
       const a = call.entry.account
-      const headers = forwardableHeaders(call.clientHeaders, OPENAI_FORWARD_HEADERS)
-      headers['content-type'] = 'application/json'
-      headers['accept-encoding'] = 'identity'
+      const headers = upstreamJsonHeaders(call.clientHeaders, OPENAI_FORWARD_HEADERS)
       headers.authorization = `Bearer ${call.entry.secrets.apiKey ?? ''}`
       if (a.userAgent) headers['user-agent'] = a.userAgent
       return {

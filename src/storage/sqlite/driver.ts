@@ -21,6 +21,28 @@ export interface SqlDatabase {
   close(): void
 }
 
+/** A prepared statement, as bun:sqlite and node:sqlite both have it. */
+export interface PreparedStatement {
+  get(...params: never[]): unknown
+  all(...params: never[]): unknown[]
+  run(...params: never[]): { changes: number | bigint }
+}
+
+/** The query methods of {@link SqlDatabase} over a driver's (cached) `prepare`. */
+export function queryMethods(
+  prepare: (sql: string) => PreparedStatement,
+): Pick<SqlDatabase, 'get' | 'all' | 'run'> {
+  return {
+    get: <T>(sql: string, params: SqlValue[] = []) =>
+      (prepare(sql).get(...(params as never[])) ?? undefined) as T | undefined,
+    all: <T>(sql: string, params: SqlValue[] = []) =>
+      prepare(sql).all(...(params as never[])) as T[],
+    run: (sql, params = []) => ({
+      changes: Number(prepare(sql).run(...(params as never[])).changes),
+    }),
+  }
+}
+
 /**
  * Pragmas every driver applies on open: WAL, NORMAL sync, a 5 s busy wait, foreign keys, and
  * statement journals in memory (opened for every insert into `history`, whose triggers keep its
@@ -63,4 +85,22 @@ export function cachedPrepare<S>(
     },
     clear,
   }
+}
+
+/**
+ * A WHERE clause (with leading `WHERE`, or empty) joining with AND the conditions whose value is
+ * set, and their parameters; each condition holds one `?`.
+ */
+export function whereOf(conditions: readonly (readonly [string, SqlValue | undefined])[]): {
+  sql: string
+  params: SqlValue[]
+} {
+  const parts: string[] = []
+  const params: SqlValue[] = []
+  for (const [sql, value] of conditions)
+    if (value !== undefined) {
+      parts.push(sql)
+      params.push(value)
+    }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params }
 }

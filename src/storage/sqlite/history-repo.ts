@@ -17,7 +17,7 @@ import {
 } from '../../history/model.ts'
 import type { HistoryRepository } from '../../history/repository.ts'
 import { readStoredBody, storedBody, storedLength } from '../body-codec.ts'
-import type { SqlDatabase, SqlValue } from './driver.ts'
+import { type SqlDatabase, type SqlValue, whereOf } from './driver.ts'
 
 /** Summary fields and their columns, in table order. */
 const SUMMARY_COLUMNS = [
@@ -158,35 +158,22 @@ function likePattern(q: string): string {
 
 /** WHERE clause (with leading `WHERE`, or empty) and its parameters for `filter`. */
 export function historyWhere(filter: HistoryFilter): { sql: string; params: SqlValue[] } {
-  const parts: string[] = []
-  const params: SqlValue[] = []
-  if (filter.from !== undefined) {
-    parts.push('start_time >= ?')
-    params.push(filter.from)
+  const where = whereOf([
+    ['start_time >= ?', filter.from],
+    ['start_time < ?', filter.to],
+    ['key_id = ?', filter.keyId],
+    ['account_id = ?', filter.accountId],
+    ['model = ?', filter.model],
+    ['outcome = ?', filter.outcome],
+    ['platform = ?', filter.platform],
+  ])
+  if (filter.q === undefined || filter.q === '') return where
+  const pattern = likePattern(filter.q)
+  const columns = ['id', 'model', 'key_name', 'account_name', 'error_message']
+  return {
+    sql: andWhere(where.sql, `(${columns.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`),
+    params: [...where.params, ...columns.map(() => pattern)],
   }
-  if (filter.to !== undefined) {
-    parts.push('start_time < ?')
-    params.push(filter.to)
-  }
-  for (const [value, column] of [
-    [filter.keyId, 'key_id'],
-    [filter.accountId, 'account_id'],
-    [filter.model, 'model'],
-    [filter.outcome, 'outcome'],
-    [filter.platform, 'platform'],
-  ] as const) {
-    if (value !== undefined) {
-      parts.push(`${column} = ?`)
-      params.push(value)
-    }
-  }
-  if (filter.q !== undefined && filter.q !== '') {
-    const pattern = likePattern(filter.q)
-    const columns = ['id', 'model', 'key_name', 'account_name', 'error_message']
-    parts.push(`(${columns.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`)
-    for (const _ of columns) params.push(pattern)
-  }
-  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params }
 }
 
 function andWhere(where: string, condition: string): string {

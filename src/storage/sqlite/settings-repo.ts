@@ -4,18 +4,10 @@
  * `audit` table indexed by time.
  */
 import type { AuditEntry, SettingsRepository } from '../../settings/repository.ts'
-import type { SqlDatabase, SqlValue } from './driver.ts'
+import { type SqlDatabase, whereOf } from './driver.ts'
 
-interface AuditRow {
-  id: string
-  at: number
-  actor: string
-  action: string
-  target: string
-  ip: string
-  before_doc: string
-  after_doc: string
-}
+/** An `audit` row: the entry with its before and after documents as JSON text. */
+type AuditRow = Omit<AuditEntry, 'before' | 'after'> & { before_doc: string; after_doc: string }
 
 /** JSON text of `value`; `undefined` (not representable in JSON) is stored as null. */
 function toJson(value: unknown): string {
@@ -54,21 +46,11 @@ export function createSqliteSettingsRepo(db: SqlDatabase): SettingsRepository {
       })
     },
     async listAudit(options) {
-      const parts: string[] = []
-      const params: SqlValue[] = []
-      if (options.before !== undefined) {
-        parts.push('at < ?')
-        params.push(options.before)
-      }
-      if (options.actor !== undefined) {
-        parts.push('actor = ?')
-        params.push(options.actor)
-      }
-      if (options.action !== undefined) {
-        parts.push('action = ?')
-        params.push(options.action)
-      }
-      const where = parts.length ? `WHERE ${parts.join(' AND ')}` : ''
+      const { sql: where, params } = whereOf([
+        ['at < ?', options.before],
+        ['actor = ?', options.actor],
+        ['action = ?', options.action],
+      ])
       const rows = db.all<AuditRow>(
         `SELECT id, at, actor, action, target, ip, before_doc, after_doc FROM audit ${where}
          ORDER BY at DESC, rowid DESC LIMIT ?`,
