@@ -52,6 +52,7 @@ import { createAccountFetch } from './relay/account-fetch.ts'
 import { createDeferred } from './relay/deferred.ts'
 import { createRelayService } from './relay/pipeline.ts'
 import { fanOutRecorder, type RequestRecorder } from './relay/recorder.ts'
+import type { StreamFactory } from './relay/stream-relay.ts'
 import { dnsResolver } from './runtime/dns.ts'
 import { nodemailerSender } from './runtime/smtp.ts'
 import { createUrlPolicy, type HostResolver } from './security/url-policy.ts'
@@ -88,6 +89,8 @@ export interface RuntimePorts {
     db: SqlDatabase,
     logger: Logger,
   ) => Promise<{ stop(): Promise<void> } | null>
+  /** The runtime's stream for relayed answers (Bun: its direct stream). */
+  makeStream?: StreamFactory
   /** Starts the history writer thread (HISTORY_WRITER=worker); null keeps the inline writer. */
   startHistoryWriter?: (
     storage: StorageChoice,
@@ -124,6 +127,8 @@ export interface BuildOptions {
   historyWriter?: HistoryWriter
   /** Process memory for /metrics (the runtime's `memoryUsage()`). */
   memory?: () => { rss: number; heapTotal: number; heapUsed: number }
+  /** The runtime's stream for relayed answers (default: the standard one). */
+  makeStream?: StreamFactory
 }
 
 /** A wired relay: services, app and lifecycle hooks. */
@@ -341,6 +346,7 @@ export async function buildRelay(options: BuildOptions) {
     deferred,
     disableIdleTimeout: server.disableIdleTimeout,
     captureLimits: () => history.captureLimits(),
+    makeStream: options.makeStream,
   })
   metrics.observeRelay(relay)
 
@@ -538,6 +544,7 @@ export async function bootstrap(
     filePriceSource: runtime.filePriceSource,
     readAsset: runtime.readAsset,
     memory: runtime.memory,
+    makeStream: runtime.makeStream,
   })
   // After the serving connection closed, the thread's last checkpoint empties the WAL.
   if (checkpointer) relay.lifecycle.add('sqlite checkpoints', checkpointer.stop)

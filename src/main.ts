@@ -14,6 +14,7 @@ import {
   serveBun,
   stdoutSink,
 } from './runtime/bun.ts'
+import { bunDirectStream } from './runtime/bun-stream.ts'
 import { startHistoryWorker } from './runtime/history-writer.ts'
 import { rotatingFileSink } from './runtime/log-file.ts'
 import { startSqliteCheckpointer } from './runtime/sqlite-checkpointer.ts'
@@ -34,6 +35,7 @@ export async function main(readAsset?: (path: string) => Promise<WebAsset | null
       startHistoryWriter: startHistoryWorker,
       startSqliteCheckpointer,
       memory: () => process.memoryUsage(),
+      makeStream: bunDirectStream,
     })
     serveBun(relay)
   } catch (err) {

@@ -36,7 +36,7 @@ import { createDeferred, type Deferred } from './deferred.ts'
 import { createLeases } from './leases.ts'
 import type { RequestRecorder } from './recorder.ts'
 import { noPickError } from './scheduler.ts'
-import { createStreamRelay } from './stream-relay.ts'
+import { createStreamRelay, type StreamFactory } from './stream-relay.ts'
 import { createIdleWatchdog } from './watchdog.ts'
 
 export type { RelayRoute }
@@ -60,6 +60,8 @@ export interface RelayDeps {
   captureLimits?: () => { request: number; response: number }
   /** The deferred-recording queue (usage and history flushes settle it first). */
   deferred?: Deferred
+  /** The runtime's stream for relayed answers (default: the standard one). */
+  makeStream?: StreamFactory
 }
 
 const decoder = new TextDecoder()
@@ -72,7 +74,12 @@ export function createRelayService(deps: RelayDeps) {
   const watchdog = createIdleWatchdog(config.REQUEST_TIMEOUT)
   const deferred = deps.deferred ?? createDeferred(logger)
   const leases = createLeases({ limits, leaseMs: config.CONCURRENCY_LEASE_MS, clock, logger })
-  const streams = createStreamRelay({ watchdog, deferred, captureLimits })
+  const streams = createStreamRelay({
+    watchdog,
+    deferred,
+    captureLimits,
+    makeStream: deps.makeStream,
+  })
   const attemptDeps = {
     accounts,
     logger,

@@ -28,13 +28,50 @@ export interface StreamRelay {
   abortAll(): void
 }
 
+/** Where a relayed stream's next bytes go. */
+export interface StreamOut {
+  enqueue(chunk: Uint8Array): void
+  close(): void
+}
+
+/** A relayed stream as its runtime's stream reads it: one step per upstream chunk. */
+export interface StreamSource {
+  /** Moves the next upstream chunk (or the end, or an error event) to `out`; false once closed. */
+  step(out: StreamOut): Promise<boolean>
+  /** The client went away. */
+  cancel(): void
+}
+
+/** Makes the client's stream over a source (the runtime may have a faster one than the standard). */
+export type StreamFactory = (source: StreamSource) => ReadableStream<Uint8Array>
+
+/**
+ * The standard stream: pull-based, one upstream read per pull, so upstream is read only as fast
+ * as the client takes it.
+ */
+export const standardStream: StreamFactory = (source) =>
+  new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        await source.step(controller)
+      },
+      cancel() {
+        source.cancel()
+      },
+    },
+    { highWaterMark: 1 },
+  )
+
 /** Creates the stream relay. */
 export function createStreamRelay(deps: {
   watchdog: IdleWatchdog
   deferred: Deferred
   captureLimits: () => { request: number; response: number }
+  /** The runtime's stream (default: {@link standardStream}). */
+  makeStream?: StreamFactory
 }): StreamRelay {
   const { watchdog, deferred } = deps
+  const makeStream = deps.makeStream ?? standardStream
   const activeStreams = new Set<() => void>()
 
   function relay(
@@ -94,59 +131,58 @@ export function createStreamRelay(deps: {
     }
     activeStreams.add(onShutdown)
     ctx.onClientAbort(onClientAbort)
-    return new ReadableStream<Uint8Array>(
-      {
-        async pull(controller) {
-          try {
-            const { done: finished, value } = await reader.read()
-            if (finished) {
-              const wasEnded = ended
-              tap.close()
-              end('success', '', '', true)
-              // Upstream ended without its end marker or its own error event: tell the client.
-              if (!wasEnded && !tap.facts.complete && !tap.facts.error)
-                controller.enqueue(
-                  dialect.streamError('api_error', 'Upstream stream ended early', ctx.requestId),
-                )
-              controller.close()
-              return
-            }
-            watch.touch()
-            tap.push(value)
-            controller.enqueue(value)
-          } catch (err) {
-            if (ended) {
-              try {
-                // Cut at the drain deadline: the client learns the answer is incomplete.
-                if (cutByShutdown)
-                  controller.enqueue(
-                    dialect.streamError(
-                      'api_error',
-                      'The relay shut down during the stream; retry the request',
-                      ctx.requestId,
-                    ),
-                  )
-                controller.close()
-              } catch {}
-              return
-            }
-            const timedOut = watch.timedOut
-            const message = timedOut
-              ? 'Upstream stream was idle for too long'
-              : `Upstream connection lost: ${describeNetworkError(err)}`
-            const type = timedOut ? 'timeout_error' : 'api_error'
-            controller.enqueue(dialect.streamError(type, message, ctx.requestId))
-            end('error', type, message)
-            controller.close()
+    return makeStream({
+      async step(out) {
+        try {
+          const { done: finished, value } = await reader.read()
+          if (finished) {
+            const wasEnded = ended
+            tap.close()
+            end('success', '', '', true)
+            // Upstream ended without its end marker or its own error event: tell the client.
+            if (!wasEnded && !tap.facts.complete && !tap.facts.error)
+              out.enqueue(
+                dialect.streamError('api_error', 'Upstream stream ended early', ctx.requestId),
+              )
+            out.close()
+            return false
           }
-        },
-        cancel() {
-          onClientAbort()
-          void reader.cancel().catch(() => {})
-        },
+          watch.touch()
+          tap.push(value)
+          out.enqueue(value)
+          return true
+        } catch (err) {
+          if (ended) {
+            try {
+              // Cut at the drain deadline: the client learns the answer is incomplete.
+              if (cutByShutdown)
+                out.enqueue(
+                  dialect.streamError(
+                    'api_error',
+                    'The relay shut down during the stream; retry the request',
+                    ctx.requestId,
+                  ),
+                )
+              out.close()
+            } catch {}
+            return false
+          }
+          const timedOut = watch.timedOut
+          const message = timedOut
+            ? 'Upstream stream was idle for too long'
+            : `Upstream connection lost: ${describeNetworkError(err)}`
+          const type = timedOut ? 'timeout_error' : 'api_error'
+          out.enqueue(dialect.streamError(type, message, ctx.requestId))
+          end('error', type, message)
+          out.close()
+          return false
+        }
       },
-      { highWaterMark: 1 },
-    )
+      cancel() {
+        onClientAbort()
+        void reader.cancel().catch(() => {})
+      },
+    })
   }
 
   return {

@@ -2,12 +2,14 @@
  * Starts a complete relay for tests: real services over the given stores (in-memory SQLite by
  * default), the fake upstream as Anthropic, and optionally a real listening socket.
  */
+
 import { type BuildOptions, buildRelay, type Relay } from '../../src/bootstrap.ts'
 import { loadConfig } from '../../src/config/load.ts'
 import { createLogger } from '../../src/core/log.ts'
 import { type SocketSession, socketHandlers } from '../../src/http/socket-hub.ts'
 import type { RequestOutcome } from '../../src/relay/recorder.ts'
 import { bunPasswordHasher, openBunSqlite } from '../../src/runtime/bun.ts'
+import { bunDirectStream } from '../../src/runtime/bun-stream.ts'
 import { createSqliteStores } from '../../src/storage/sqlite/create.ts'
 import type { Stores } from '../../src/storage/stores.ts'
 import type { FakeUpstream } from '../fakes/fake-upstream.ts'
@@ -86,6 +88,8 @@ export async function startRelay(options: TestRelayOptions): Promise<TestRelay> 
     readAsset: options.readAsset,
     resolveHost: options.resolveHost,
     memory: () => process.memoryUsage(),
+    // The stream the Bun entry point relays answers with (RELAY_TEST_STREAM=standard: the web one).
+    makeStream: process.env.RELAY_TEST_STREAM === 'standard' ? undefined : bunDirectStream,
   })
   let server: ReturnType<typeof Bun.serve> | null = null
   if (options.listen) {
