@@ -60,7 +60,10 @@ try {
     relay.abortStreams()
     await new Promise((r) => setTimeout(r, 100))
     await server.shutdown().catch(() => {})
+    // What closing waits on would not keep the process alive on its own once the server is gone.
+    const hold = setInterval(() => {}, 1000)
     await relay.close().catch((err: unknown) => logger.error('error while closing', { error: err }))
+    clearInterval(hold)
     logger.info('stopped')
     Deno.exit(0)
   }

@@ -93,10 +93,15 @@ export function serveBun(relay: Relay): ReturnType<typeof Bun.serve> {
     }
     await server.stop(true)
     await stopped.catch(() => {})
+    // With the server gone, what closing waits on (the history writer thread, unref'd timers)
+    // would not keep the process alive: it would end quietly halfway, losing queued records.
+    const hold = setInterval(() => {}, 1000)
     try {
       await relay.close()
     } catch (err) {
       logger.error('error while closing', { error: err })
+    } finally {
+      clearInterval(hold)
     }
     logger.info('stopped')
     process.exit(0)
