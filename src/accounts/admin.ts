@@ -101,8 +101,8 @@ export function createAccountAdmin(deps: AccountAdminDeps) {
       await policy.assertProxyHost('proxy.host', input.proxy.host, Number(input.proxy.port))
   }
 
-  async function checkInput(input: AccountInput): Promise<void> {
-    if (input.groupIds) await groups.assertExist(input.groupIds)
+  async function checkInput(input: AccountInput, platform?: AccountPlatform): Promise<void> {
+    if (input.groupIds) await groups.assertExist(input.groupIds, platform)
     await checkUrls(input)
   }
 
@@ -163,7 +163,7 @@ export function createAccountAdmin(deps: AccountAdminDeps) {
     },
     async create(platform: AccountPlatform, input: AccountInput): Promise<AccountView> {
       checkOptions(deps.optionsSchema?.(platform), input.options ?? {})
-      await checkInput(input)
+      await checkInput(input, platform)
       const account = await accounts.create(platform, input)
       return viewOf(account.id)
     },
@@ -173,7 +173,7 @@ export function createAccountAdmin(deps: AccountAdminDeps) {
       const before = accountView(entry, await context())
       if (input.options)
         checkOptions(deps.optionsSchema?.(platform), { ...entry.account.options, ...input.options })
-      await checkInput(input)
+      await checkInput(input, platform)
       await accounts.update(id, input)
       return { before, after: await viewOf(id) }
     },

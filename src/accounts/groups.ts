@@ -183,11 +183,20 @@ export function createGroupService(options: GroupServiceOptions) {
       }
       return members(id)
     },
-    /** Throws unless every id names an existing group. */
-    async assertExist(ids: string[]): Promise<void> {
-      for (const gid of ids)
-        if (!(await repo.getGroup(gid)))
+    /**
+     * Throws unless every id names an existing group, and (with `platform`) a group of that
+     * account kind's platform, as the members route requires.
+     */
+    async assertExist(ids: string[], platform?: AccountPlatform): Promise<void> {
+      for (const gid of ids) {
+        const group = await repo.getGroup(gid)
+        if (!group)
           throw new InvalidRequestError(`Invalid account field groupIds: no group "${gid}"`)
+        if (platform && groupPlatformOf(platform) !== group.platform)
+          throw new InvalidRequestError(
+            `Invalid account field groupIds: "${group.name}" is a ${group.platform} group; a ${platform} account cannot join it`,
+          )
+      }
     },
   }
 }

@@ -505,6 +505,23 @@ describe('groups', () => {
       groupId: 'no-such-group',
     })
     expect(badGroup.status).toBe(400)
+    // A group of another platform is refused on create and on edit, as by the members route.
+    const gemini = (
+      await r.admin('POST', '/admin/account-groups', { name: 'g', platform: 'gemini' })
+    ).json.data.id
+    const crossCreate = await r.admin('POST', '/admin/claude-console-accounts', {
+      name: 'cross',
+      apiUrl: up.url,
+      apiKey: 'x',
+      groupIds: [gemini],
+    })
+    expect(crossCreate.status).toBe(400)
+    expect(crossCreate.json.error.message).toContain('gemini group')
+    const crossEdit = await r.admin('PUT', `/admin/claude-console-accounts/${a2}`, {
+      groupIds: [gemini],
+    })
+    expect(crossEdit.status).toBe(400)
+    await r.admin('DELETE', `/admin/account-groups/${gemini}`)
 
     const set = await r.admin('PUT', `/admin/account-groups/${gid}/members`, {
       accountIds: [a1, a2],
