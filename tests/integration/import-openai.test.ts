@@ -9,13 +9,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createCipheriv, createHash, randomBytes, scryptSync } from 'node:crypto'
 import Redis from 'ioredis'
 import OpenAI from 'openai'
-import { createSecretBox } from '../../src/core/crypto.ts'
-import { importFromOld } from '../../src/migrate/import.ts'
-import { bunPasswordHasher, openBunSqlite } from '../../src/runtime/bun.ts'
-import { connectOldRedis } from '../../src/storage/old-crs/redis-reader.ts'
+import type { importFromOld } from '../../src/migrate/import.ts'
+import { openBunSqlite } from '../../src/runtime/bun.ts'
 import { createSqliteStores } from '../../src/storage/sqlite/create.ts'
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/fake-openai.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
+import { importOld } from '../helpers/old-import.ts'
 import { deletePrefix, REDIS_TEST_URL, shouldRunRedis } from '../helpers/redis.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
 
@@ -110,24 +109,7 @@ describe.skipIf(!run)('import-crs: OpenAI-family accounts', () => {
     redis.disconnect()
 
     const stores = createSqliteStores(openBunSqlite(':memory:'))
-    const old = await connectOldRedis(REDIS_TEST_URL)
-    try {
-      report = await importFromOld({
-        old,
-        oldPrefix: PREFIX,
-        source: `test-${PREFIX}`,
-        stores,
-        encryptionKey: ENC,
-        box: createSecretBox(ENC),
-        hasher: bunPasswordHasher,
-        tzOffsetHours: 8,
-        retentionMs: 30 * 86_400_000,
-        dryRun: false,
-        adminEnvDigest: null,
-      })
-    } finally {
-      await old.close()
-    }
+    report = await importOld(PREFIX.slice(0, -1), stores, ENC)
     r = await startRelay({
       upstream: up,
       stores,

@@ -9,13 +9,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createCipheriv, createHash, randomBytes, scryptSync } from 'node:crypto'
 import Anthropic from '@anthropic-ai/sdk'
 import Redis from 'ioredis'
-import { createSecretBox } from '../../src/core/crypto.ts'
-import { type ImportReport, importFromOld } from '../../src/migrate/import.ts'
-import { bunPasswordHasher, openBunSqlite } from '../../src/runtime/bun.ts'
-import { connectOldRedis } from '../../src/storage/old-crs/redis-reader.ts'
+import type { ImportReport } from '../../src/migrate/import.ts'
+import { openBunSqlite } from '../../src/runtime/bun.ts'
 import { createSqliteStores } from '../../src/storage/sqlite/create.ts'
 import { type FakeBedrock, startFakeBedrock } from '../fakes/fake-bedrock.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
+import { importOld } from '../helpers/old-import.ts'
 import { deletePrefix, REDIS_TEST_URL, shouldRunRedis } from '../helpers/redis.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
 
@@ -139,24 +138,7 @@ describe.skipIf(!run)('import-crs: Bedrock, CCR and Droid', () => {
     await writeOld(redis)
     redis.disconnect()
     const stores = createSqliteStores(openBunSqlite(':memory:'))
-    const old = await connectOldRedis(REDIS_TEST_URL)
-    try {
-      report = await importFromOld({
-        old,
-        oldPrefix: `${prefix}:`,
-        source: `test-${prefix}`,
-        stores,
-        encryptionKey: ENC,
-        box: createSecretBox(ENC),
-        hasher: bunPasswordHasher,
-        tzOffsetHours: 8,
-        retentionMs: 30 * 86_400_000,
-        dryRun: false,
-        adminEnvDigest: null,
-      })
-    } finally {
-      await old.close()
-    }
+    report = await importOld(prefix, stores, ENC)
     r = await startRelay({ upstream: up, stores, encryptionKey: ENC, listen: true })
   })
   afterAll(async () => {
