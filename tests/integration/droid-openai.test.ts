@@ -5,14 +5,12 @@
  * CLI calls it, with usage and history from the OpenAI dialects; and the Droid CLI with a custom
  * OpenAI model. (The routes are mounted when the OpenAI dialects are registered.)
  */
+
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import OpenAI from 'openai'
 import { dialectOf } from '../../src/dialects/registry.ts'
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
-import { freePort } from '../helpers/net.ts'
+import { runDroidCli } from '../helpers/droid-cli.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
 
 const ready = !!dialectOf('openai-responses') && !!dialectOf('openai-chat')
@@ -212,55 +210,13 @@ describe.skipIf(!ready)('Droid OpenAI endpoints', () => {
   })
 
   test('the Droid CLI with a custom OpenAI model on /droid/openai: exit 0, its answer printed', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'droid-cli-openai-'))
-    mkdirSync(join(home, '.factory'))
-    mkdirSync(join(home, 'work'))
-    writeFileSync(
-      join(home, '.factory', 'settings.json'),
-      JSON.stringify({
-        customModels: [
-          {
-            model: 'gpt-5-2025-08-07',
-            displayName: 'GPT via relay',
-            baseUrl: `${r.url}/droid/openai`,
-            apiKey: key,
-            provider: 'openai',
-            maxOutputTokens: 8192,
-          },
-        ],
-      }),
-    )
-    const closed = await freePort()
-    const proc = Bun.spawn(
-      [
-        join(import.meta.dir, '../../node_modules/.bin/droid'),
-        'exec',
-        '-m',
-        'custom:GPT-via-relay-0',
-        'Say hello',
-      ],
-      {
-        cwd: join(home, 'work'),
-        stdin: 'ignore',
-        stdout: 'pipe',
-        stderr: 'pipe',
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          HOME: home,
-          HTTPS_PROXY: `http://127.0.0.1:${closed}`,
-          HTTP_PROXY: `http://127.0.0.1:${closed}`,
-          NO_PROXY: '127.0.0.1,localhost',
-        },
-      },
-    )
-    const timer = setTimeout(() => proc.kill(), 120_000)
-    const [out, errText, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ])
-    clearTimeout(timer)
-    if (code !== 0) console.error(out, errText)
+    const { code, stdout: out } = await runDroidCli({
+      model: 'gpt-5-2025-08-07',
+      displayName: 'GPT via relay',
+      baseUrl: `${r.url}/droid/openai`,
+      apiKey: key,
+      provider: 'openai',
+    })
     expect(code).toBe(0)
     expect(out).toContain('Hello from Factory')
     expect(factory.seen.length).toBeGreaterThan(0)

@@ -5,13 +5,11 @@
  * `droidAccountId` binding (an account or a group); the seed's endpoint-type rule; and no account
  * taken out by a client's 400.
  */
+
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import Anthropic from '@anthropic-ai/sdk'
 import { FAKE_USAGE, type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.ts'
-import { freePort } from '../helpers/net.ts'
+import { runDroidCli } from '../helpers/droid-cli.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
 
 let up: FakeUpstream
@@ -189,55 +187,13 @@ describe('Droid accounts', () => {
     await clean()
     await createDroid('droid-cli')
     const { id: keyId, key } = await r.createKey({ permissions: 'droid' })
-    const home = mkdtempSync(join(tmpdir(), 'droid-cli-'))
-    mkdirSync(join(home, '.factory'))
-    mkdirSync(join(home, 'work'))
-    writeFileSync(
-      join(home, '.factory', 'settings.json'),
-      JSON.stringify({
-        customModels: [
-          {
-            model: 'claude-sonnet-4-5-20250929',
-            displayName: 'Sonnet via relay',
-            baseUrl: `${r.url}/droid/claude`,
-            apiKey: key,
-            provider: 'anthropic',
-            maxOutputTokens: 8192,
-          },
-        ],
-      }),
-    )
-    const closed = await freePort()
-    const proc = Bun.spawn(
-      [
-        join(import.meta.dir, '../../node_modules/.bin/droid'),
-        'exec',
-        '-m',
-        'custom:Sonnet-via-relay-0',
-        'Say hello',
-      ],
-      {
-        cwd: join(home, 'work'),
-        stdin: 'ignore',
-        stdout: 'pipe',
-        stderr: 'pipe',
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          HOME: home,
-          HTTPS_PROXY: `http://127.0.0.1:${closed}`,
-          HTTP_PROXY: `http://127.0.0.1:${closed}`,
-          NO_PROXY: '127.0.0.1,localhost',
-        },
-      },
-    )
-    const timer = setTimeout(() => proc.kill(), 120_000)
-    const [out, errText, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ])
-    clearTimeout(timer)
-    if (code !== 0) console.error(errText)
+    const { code, stdout: out } = await runDroidCli({
+      model: 'claude-sonnet-4-5-20250929',
+      displayName: 'Sonnet via relay',
+      baseUrl: `${r.url}/droid/claude`,
+      apiKey: key,
+      provider: 'anthropic',
+    })
     expect(code).toBe(0)
     expect(out).toContain('Hello from fk-droid-cli')
     const calls = up.received.filter((x) => x.account === 'fk-droid-cli')
