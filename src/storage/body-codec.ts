@@ -20,8 +20,10 @@ const MAGIC = [0x28, 0xb5, 0x2f, 0xfd]
 
 /** `text` compressed, or null when it is short or does not shrink by a fifth (store it as text). */
 export function packBody(text: string): Buffer | null {
-  // At most three UTF-8 bytes per UTF-16 unit: shorter text is under the threshold.
+  // At most three UTF-8 bytes per UTF-16 unit: shorter text is under the threshold. Text that may
+  // be under it is measured before it is encoded (a typical short answer is never copied).
   if (text.length < PACK_FROM_BYTES / 3) return null
+  if (text.length < PACK_FROM_BYTES && utf8Length(text) < PACK_FROM_BYTES) return null
   const raw = Buffer.from(text, 'utf8')
   if (raw.byteLength < PACK_FROM_BYTES) return null
   const packed = zstdCompressSync(raw, OPTIONS)
