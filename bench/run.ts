@@ -2,7 +2,8 @@
  * `npm run bench`: the relay next to going straight to a fake Anthropic upstream, in the same run.
  * Every process is separate (upstream, relay, load generator). Every relay feature is on: the key
  * has limits, sticky sessions, usage, cost and history with bodies. Storage: embedded SQLite, then
- * Redis (127.0.0.1:6379 or BENCH_REDIS_URL). Flags: --quick (short runs), --soak (RSS after
+ * Redis (127.0.0.1:6379 or BENCH_REDIS_URL; redis-server's CPU counts in the Redis rows when it
+ * runs on this machine). Flags: --quick (short runs), --soak (RSS after
  * 100k and 200k requests), --streams (2,000 streams held open for 60 s, one event a second, on
  * SQLite: errors, RSS and relay CPU while they run; alone, it skips the other scenarios),
  * --only <substring or /regex/>, --storage sqlite|redis|none, --repeat <n> (each scenario n times, interleaved, keeping each path's run
@@ -104,6 +105,20 @@ function printThreads(
 function peakRssMb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
   return m ? Number(m[1]) / 1024 : 0
+}
+/** redis-server's process id when it runs on this machine (INFO server), else null. */
+async function redisServerPid(): Promise<number | null> {
+  try {
+    const Redis = (await import('ioredis')).default
+    const c = new Redis(REDIS_URL)
+    const info = await c.info('server')
+    c.disconnect()
+    const pid = Number(/process_id:(\d+)/.exec(info)?.[1])
+    cpuTicks(pid)
+    return pid
+  } catch {
+    return null
+  }
 }
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
@@ -453,6 +468,11 @@ try {
   for (const storage of storages) {
     const relay = await startRelay(storage.env)
     const second = storage.name === 'redis' ? await startRelay(storage.env) : null
+    // The Redis relay's CPU includes redis-server's (its process on this machine), as the
+    // embedded SQLite's work is in the relay's own.
+    const serverPid = storage.name === 'redis' ? await redisServerPid() : null
+    if (storage.name === 'redis' && serverPid === null)
+      console.log('redis-server is not a local process: its CPU is not counted')
     const { a, key } = await benchKey(relay.url, up.url)
     // BENCH_NO_HISTORY=1 measures the relay without history capture (to see its share).
     if (on(process.env.BENCH_NO_HISTORY))
@@ -480,7 +500,8 @@ try {
               ).data.map((k: { apiKey: string }) => k.apiKey),
             )
         }
-        const pids = [relay.proc.pid, ...(s.twoRelays && second ? [second.proc.pid] : [])]
+        const relayPids = [relay.proc.pid, ...(s.twoRelays && second ? [second.proc.pid] : [])]
+        const pids = [...relayPids, ...(serverPid ? [serverPid] : [])]
         const before = pids.map(cpuTicks)
         const threadsBefore = THREADS ? threadTicks(relay.proc.pid) : null
         const r = await load({
@@ -500,7 +521,7 @@ try {
           path: `relay (${storage.name}${s.twoRelays ? ', 2 processes' : ''})`,
           ...r,
           cpuUsPerReq: (ticks * 10_000) / Math.max(1, totalReqs),
-          peakRssMb: Math.max(...pids.map(peakRssMb)),
+          peakRssMb: Math.max(...relayPids.map(peakRssMb)),
         }
         keepLeast(relayRows, s.name, row)
       }
