@@ -32,10 +32,23 @@ const PATTERNS = [
   /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
 ]
 
-// The field names of FIELD_RE in quotes: a plain /token/ would match every "max_tokens".
+// The field names of FIELD_RE in quotes: a plain /token/ would match every "max_tokens". The
+// backslashes that may come before the opening quote (an escaped field) are not part of it: a
+// pattern that may start with nothing is tried at every character (68 KB: 108 µs against 17).
 const FIELD_HINT =
-  /\\*"(?:proxy-)?(?:authorization|x-api-key|x-goog-api-key|api[-_]?key|apikey|passw(?:or)?d|secret|client_secret|(?:access_|refresh_|id_)?token|(?:set-)?cookie)\\*"\s*:/i
-const FORM_HINT = /(?:passw(?:or)?d|pwd|secret|api[-_]?key|apikey|token)=/i
+  /"(?:proxy-)?(?:authorization|x-api-key|x-goog-api-key|api[-_]?key|apikey|passw(?:or)?d|secret|client_secret|(?:access_|refresh_|id_)?token|(?:set-)?cookie)\\*"\s*:/i
+/** A FORM_RE name ending just before an `=` (the longest, `password`, has 8 characters). */
+const FORM_NAME_END = /(?:passw(?:or)?d|pwd|secret|api[-_]?key|apikey|token)$/i
+/**
+ * Whether a FORM_RE name is followed by `=` anywhere: the `=`s are found with `indexOf` and the
+ * name is checked before each (a case-insensitive alternation tried at every character took
+ * 72 µs on a 68 KB capture; this, 14 µs).
+ */
+function hasFormHint(text: string): boolean {
+  for (let i = text.indexOf('='); i >= 0; i = text.indexOf('=', i + 1))
+    if (FORM_NAME_END.test(text.slice(Math.max(0, i - 8), i))) return true
+  return false
+}
 /** Each PATTERNS match contains one of these (indexOf is several times faster than a regex). */
 const PATTERN_HINTS = ['cr_', 'sk-', 'Bearer', 'Basic', 'eyJ']
 const hasPatternHint = (text: string) => PATTERN_HINTS.some((h) => text.includes(h))
@@ -75,7 +88,7 @@ export function redactText(text: string, known: readonly string[] = []): string 
       v ? `${a}[REDACTED]${c}` : `${a}${c}`,
     )
   }
-  if (FORM_HINT.test(out)) out = out.replace(FORM_RE, '$1[REDACTED]')
+  if (hasFormHint(out)) out = out.replace(FORM_RE, '$1[REDACTED]')
   if (hasPatternHint(out)) for (const re of PATTERNS) out = out.replace(re, '[REDACTED]')
   for (const secret of known) {
     if (out.includes(secret) && isHighEntropySecret(secret))
