@@ -17,7 +17,10 @@ export interface TruncationNote {
 }
 
 const WS = new Set([' ', '\t', '\n', '\r'])
-const QUOTE_OR_BACKSLASH = /["\\]/g
+/** JSON whitespace, by character code. */
+const isSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9
+/** What ends a number or a literal: whitespace, `,`, `]`, `}` or `:`. */
+const isDelimiter = (c: number) => isSpace(c) || c === 44 || c === 93 || c === 125 || c === 58
 
 /** The text a cut string ends with. */
 export function truncationMarker(note: TruncationNote): string {
@@ -59,18 +62,27 @@ export function closeJsonPrefix(text: string, note: TruncationNote): string | nu
     safe = i + 1
     safeStack = stack
   }
+  // The next quote and the next backslash at or after a position, each found once (most of a
+  // body is inside strings, and code in them has an escape every line); none left is `n`.
+  let nextQuote = -1
+  let nextSlash = -1
+  /** The innermost open container is an object. */
+  const inObject = () => stack.charCodeAt(stack.length - 1) === 123
   while (i < n) {
     if (inString) {
-      // Jump to the string's next quote or backslash (most of a body is inside strings).
-      QUOTE_OR_BACKSLASH.lastIndex = i
-      const hit = QUOTE_OR_BACKSLASH.exec(text)
-      if (!hit) {
-        i = n
-        break
+      // Jump to the string's next quote or backslash.
+      if (nextQuote < i) {
+        nextQuote = text.indexOf('"', i)
+        if (nextQuote < 0) nextQuote = n
       }
-      i = hit.index
-      if (text.charCodeAt(i) === 92) {
-        const len = text[i + 1] === 'u' ? 6 : 2
+      if (nextSlash < i) {
+        nextSlash = text.indexOf('\\', i)
+        if (nextSlash < 0) nextSlash = n
+      }
+      i = Math.min(nextQuote, nextSlash)
+      if (i >= n) break
+      if (i === nextSlash) {
+        const len = text.charCodeAt(i + 1) === 117 ? 6 : 2
         if (i + len > n) {
           cutEscape = i
           break
@@ -84,48 +96,48 @@ export function closeJsonPrefix(text: string, note: TruncationNote): string | nu
       i++
       continue
     }
-    const c = text[i]!
-    if (WS.has(c)) {
+    const c = text.charCodeAt(i)
+    if (isSpace(c)) {
       i++
       continue
     }
     if (!started) {
-      if (c !== '{' && c !== '[') return null
+      if (c !== 123 && c !== 91) return null
       started = true
     } else if (stack.length === 0) {
       return null // text after the document: not a prefix of one document
     }
     switch (c) {
-      case '{':
+      case 123: // {
         stack += '{'
         key = true
         mark()
         break
-      case '[':
+      case 91: // [
         stack += '['
         mark()
         break
-      case '}':
-      case ']':
-        if (stack.at(-1) !== (c === '}' ? '{' : '[')) return null
+      case 125: // }
+      case 93: // ]
+        if (stack.charCodeAt(stack.length - 1) !== (c === 125 ? 123 : 91)) return null
         stack = stack.slice(0, -1)
         key = false
         mark()
         break
-      case ',':
-        key = stack.at(-1) === '{'
+      case 44: // ,
+        key = inObject()
         break
-      case ':':
+      case 58: // :
         break
-      case '"':
+      case 34: // "
         inString = true
         stringStart = i
-        stringIsKey = key && stack.at(-1) === '{'
+        stringIsKey = key && inObject()
         break
       default: {
         // A number or a literal: complete only when a delimiter follows it.
         let j = i
-        while (j < n && !WS.has(text[j]!) && !',]}:'.includes(text[j]!)) j++
+        while (j < n && !isDelimiter(text.charCodeAt(j))) j++
         if (j === n) {
           i = n
           continue
