@@ -16,7 +16,6 @@ export interface TruncationNote {
   keptChars: number
 }
 
-const WS = new Set([' ', '\t', '\n', '\r'])
 /** JSON whitespace, by character code. */
 const isSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9
 /** What ends a number or a literal: whitespace, `,`, `]`, `}` or `:`. */
@@ -30,9 +29,9 @@ export function truncationMarker(note: TruncationNote): string {
 /** Whether `text` looks like the start of a JSON object or array. */
 export function looksLikeJson(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!
-    if (WS.has(c)) continue
-    return c === '{' || c === '['
+    const c = text.charCodeAt(i)
+    if (isSpace(c)) continue
+    return c === 123 || c === 91
   }
   return false
 }
