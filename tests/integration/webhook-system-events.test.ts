@@ -14,27 +14,17 @@ import { messagesRequest, postMessages } from '../helpers/messages.ts'
 import { shouldRunRedis } from '../helpers/redis.ts'
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts'
 import { startRelay, type TestRelay } from '../helpers/relay.ts'
+import { until } from '../helpers/until.ts'
 
 let up: FakeUpstream
 let receiver: ReturnType<typeof Bun.serve>
 const hooks: any[] = []
 
-async function until(cond: () => boolean, what: string, timeoutMs = 10_000) {
-  const t0 = Date.now()
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(10)
-  }
-}
-
 /** Resolves once the relay's `/health` answers 200 (storage reachable again). */
-async function healthy(r: TestRelay) {
-  const t0 = Date.now()
-  while ((await fetch(`${r.url}/health`)).status !== 200) {
-    if (Date.now() - t0 > 10_000) throw new Error('storage did not come back')
-    await Bun.sleep(50)
-  }
-}
+const healthy = (r: TestRelay) =>
+  until('storage to come back', async () => (await fetch(`${r.url}/health`)).status === 200, {
+    everyMs: 50,
+  })
 
 const of = (type: string, code?: string) =>
   hooks.filter((h) => h.type === type && (code === undefined || h.code === code))
@@ -166,8 +156,8 @@ describe('notification types and security alerts', () => {
     for (let i = 0; i < LOGIN_LIMITS.passwordChanges; i++) expect((await change()).status).toBe(401)
     expect((await change()).status).toBe(429)
     await until(
-      () => of('security_alert', 'admin_password_change_locked').length > 0,
       'the password alert',
+      () => of('security_alert', 'admin_password_change_locked').length > 0,
     )
     const [alert] = of('security_alert', 'admin_password_change_locked')
     expect(alert).toMatchObject({ subject: 'admin', notificationType: 'securityAlert' })
@@ -189,7 +179,7 @@ describe('notification types and security alerts', () => {
     await r.createConsoleAccount('anomaly-on', { priority: 1 })
     up.script('anomaly-on', { kind: 'error', status: 401 })
     await (await postMessages(r.url, key)).text()
-    await until(() => of('unauthorized').length > 0, 'the unauthorized event')
+    await until('the unauthorized event', () => of('unauthorized').length > 0)
     expect(of('unauthorized').map((h) => [h.accountName, h.notificationType])).toEqual([
       ['anomaly-on', 'accountAnomaly'],
     ])
@@ -224,8 +214,8 @@ describe('an account destination refused at send time', () => {
     expect(res.status).toBeGreaterThanOrEqual(500)
     await res.text()
     await until(
-      () => of('security_alert', 'upstream_address_refused').length > 0,
       'the refused-address alert',
+      () => of('security_alert', 'upstream_address_refused').length > 0,
     )
     const [alert] = of('security_alert', 'upstream_address_refused')
     expect(alert).toMatchObject({ subject: `rebound (${id})`, notificationType: 'securityAlert' })
@@ -270,11 +260,11 @@ if (await shouldRunRedis('webhook system events on redis')) {
       expect(await health()).toBe(503)
       expect(await health()).toBe(503)
       await until(
+        'three system errors',
         () =>
           of('system_error', 'storage_unreachable').length > 0 &&
           of('system_error', 'usage_write_failed').length > 0 &&
           of('system_error', 'history_write_failed').length > 0,
-        'three system errors',
       )
       const storage = of('system_error', 'storage_unreachable')
       expect(storage).toHaveLength(1)
@@ -289,19 +279,17 @@ if (await shouldRunRedis('webhook system events on redis')) {
 
       await redis.restart()
       await healthy(r)
-      await until(
-        () =>
-          ['storage_unreachable', 'usage_write_failed', 'history_write_failed'].every(
-            (c) => of('system_recovered', c).length === 1,
-          ),
-        'three recoveries',
+      await until('three recoveries', () =>
+        ['storage_unreachable', 'usage_write_failed', 'history_write_failed'].every(
+          (c) => of('system_recovered', c).length === 1,
+        ),
       )
       expect(of('system_recovered', 'storage_unreachable')[0]).toMatchObject({
         notificationType: 'systemError',
         title: 'Claude Relay: System recovered',
       })
       // The request written after the outage is in history.
-      await until(() => r.outcomes.length > 0, 'the outcome')
+      await until('the outcome', () => r.outcomes.length > 0)
       const hist = await r.admin('GET', `/admin/request-history/${r.outcomes[0]!.requestId}`)
       expect(hist.status).toBe(200)
 

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Browser } from 'playwright-core'
+import { until } from '../helpers/until.ts'
 import { adminPage, launchBrowser, onPage, startWebRelay, type WebRelay } from './harness.ts'
 
 let w: WebRelay
@@ -27,13 +28,13 @@ describe('webhook settings in the UI', () => {
       await types.locator('input[name="nt-systemError"]').uncheck()
       await types.locator('input[name="nt-securityAlert"]').uncheck()
       await form.getByRole('button', { name: 'Save' }).click()
-      const t0 = Date.now()
-      for (;;) {
-        const cfg = (await w.r.admin('GET', '/admin/webhook/config')).json.data
-        if (!cfg.notificationTypes.systemError) break
-        if (Date.now() - t0 > 10_000) throw new Error('the notification types were not saved')
-        await Bun.sleep(50)
-      }
+      await until(
+        'the notification types to be saved',
+        async () =>
+          !(await w.r.admin('GET', '/admin/webhook/config')).json.data.notificationTypes
+            .systemError,
+        { everyMs: 50 },
+      )
 
       await page.getByLabel('Type').selectOption('bark')
       await page.locator('input[name="url"]').fill('http://127.0.0.1:9/uiDeviceKey0123')
